@@ -1,0 +1,70 @@
+"""Shared fixtures: one tiny config, the real (offline) VGG19, and tiny images."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tf_style.config import StyleTransferConfig
+
+ROOT = Path(__file__).resolve().parents[1]
+ASSETS = ROOT / "assets"
+SHARED = ROOT.parent / "shared"
+
+TINY = StyleTransferConfig(max_dim=64, epochs=1, steps_per_epoch=5)
+
+
+@pytest.fixture(scope="session")
+def tiny_config() -> StyleTransferConfig:
+    return TINY
+
+
+@pytest.fixture(scope="session")
+def real_vgg():
+    """VGG19 with real ImageNet weights from an offline source.
+
+    Skipped where none is installed, except in CI, where a missing install step must
+    fail loudly rather than skip the tests that matter most.
+    """
+    from tf_style.weights import WeightsNotFoundError, load_vgg19
+
+    try:
+        return load_vgg19(download=False)
+    except WeightsNotFoundError as error:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"no offline VGG19 weights: {error}")
+
+
+@pytest.fixture(scope="session")
+def real_extractor(real_vgg):
+    from tf_style.model import StyleContentModel
+
+    return StyleContentModel(vgg=real_vgg)
+
+
+@pytest.fixture(scope="session")
+def random_vgg():
+    from tf_style.weights import load_vgg19
+
+    return load_vgg19(random_weights=True)
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(0)
+
+
+def random_image(height: int, width: int, seed: int = 0) -> tf.Tensor:
+    """float32 [1, H, W, 3] in [0, 1]."""
+    generator = np.random.default_rng(seed)
+    return tf.constant(generator.random((1, height, width, 3), dtype=np.float32))
+
+
+def replace(config: StyleTransferConfig, **changes) -> StyleTransferConfig:
+    return dataclasses.replace(config, **changes)

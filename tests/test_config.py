@@ -1,0 +1,57 @@
+import dataclasses
+
+import pytest
+
+from tf_style.config import STYLE_LAYERS, StyleTransferConfig
+
+
+def test_defaults_are_the_tutorials():
+    config = StyleTransferConfig()
+    assert (config.style_weight, config.content_weight) == (1e-2, 1e4)
+    assert config.total_variation_weight == 30
+    assert (config.learning_rate, config.beta_1, config.epsilon) == (0.02, 0.99, 0.1)
+    assert (config.epochs, config.steps_per_epoch, config.max_dim) == (10, 100, 512)
+    assert config.content_layers == ("block5_conv2",)
+    assert config.style_layers == STYLE_LAYERS
+    assert config.optimizer == "adam" and config.scales == (1.0,)
+    assert config.total_steps == 1000
+
+
+def test_every_field_has_help_text():
+    for field in dataclasses.fields(StyleTransferConfig):
+        assert field.metadata.get("help"), field.name
+
+
+def test_unknown_layer_names_the_keras_convention():
+    with pytest.raises(ValueError, match="Unknown style layer 'relu4_2'.*block4_conv1"):
+        StyleTransferConfig(style_layers=("relu4_2",))
+
+
+def test_layers_given_as_a_string_are_refused():
+    with pytest.raises(TypeError, match="sequence of layer names"):
+        StyleTransferConfig(content_layers="block5_conv2")
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"max_dim": 8}, "max_dim must be at least 32"),
+        ({"epochs": 0}, "epochs must be at least 1"),
+        ({"style_weight": -1.0}, "style_weight must be zero or positive"),
+        ({"learning_rate": 0.0}, "learning_rate must be positive"),
+        ({"beta_1": 1.0}, "beta_1"),
+        ({"optimizer": "sgd"}, "Unknown optimizer 'sgd'"),
+        ({"scales": (0.5,)}, "scales must rise"),
+        ({"scales": (1.0, 0.5)}, "scales must rise"),
+        ({"mixed_precision": "int8"}, "Unknown precision"),
+    ],
+)
+def test_bad_settings_raise_value_error(changes, message):
+    with pytest.raises(ValueError, match=message):
+        StyleTransferConfig(**changes)
+
+
+def test_to_dict_is_json_ready():
+    record = StyleTransferConfig().to_dict()
+    assert record["style_layers"] == list(STYLE_LAYERS)
+    assert record["seed"] is None

@@ -1,0 +1,159 @@
+"""Image loading for every mode users have on disk, made here in tmp_path."""
+
+from __future__ import annotations
+
+import numpy as np
+import PIL.Image
+import pytest
+import tensorflow as tf
+
+from tf_style.images import (
+    ImageError,
+    load_image,
+    read_rgb,
+    save_image,
+    tensor_to_image,
+)
+
+
+def _save(image: PIL.Image.Image, path, **options):
+    image.save(path, **options)
+    return path
+
+
+def test_rgb_png_is_float32_batch_in_unit_range(tmp_path):
+    pixels = np.zeros((40, 60, 3), np.uint8)
+    pixels[..., 0] = 255
+    path = _save(PIL.Image.fromarray(pixels), tmp_path / "red.png")
+    image = load_image(path, max_dim=None)
+    assert image.dtype == tf.float32 and image.shape == (1, 40, 60, 3)
+    np.testing.assert_allclose(image[0, 0, 0].numpy(), [1.0, 0.0, 0.0])
+
+
+def test_longest_side_scaled_to_max_dim_keeping_aspect(tmp_path):
+    path = _save(PIL.Image.new("RGB", (200, 100), "blue"), tmp_path / "wide.png")
+    assert load_image(path, max_dim=64).shape == (1, 32, 64, 3)
+    tall = _save(PIL.Image.new("RGB", (50, 100), "blue"), tmp_path / "tall.png")
+    assert load_image(tall, max_dim=128).shape == (1, 128, 64, 3)  # up, as the tutorial
+
+
+def test_grayscale_becomes_three_equal_channels(tmp_path):
+    path = _save(PIL.Image.new("L", (40, 40), 128), tmp_path / "gray.png")
+    pixels = read_rgb(path)
+    np.testing.assert_allclose(pixels[0, 0], [128 / 255] * 3, atol=1e-6)
+
+
+def test_palette_image_uses_its_palette(tmp_path):
+    image = PIL.Image.new("P", (40, 40), 1)
+    image.putpalette([0, 0, 0, 0, 255, 0] + [0] * 762)
+    pixels = read_rgb(_save(image, tmp_path / "palette.png"))
+    np.testing.assert_allclose(pixels[5, 5], [0, 1, 0])
+
+
+def test_load_image_composites_rgba_on_white(tmp_path):
+    rgba = np.zeros((40, 40, 4), np.uint8)
+    rgba[..., 0] = 255  # red ...
+    rgba[:, :20, 3] = 0  # ... fully transparent on the left half
+    rgba[:, 20:, 3] = 128  # ... half transparent on the right half
+    pixels = read_rgb(_save(PIL.Image.fromarray(rgba, "RGBA"), tmp_path / "rgba.png"))
+    np.testing.assert_allclose(pixels[0, 0], [1, 1, 1])
+    np.testing.assert_allclose(pixels[0, 30], [1, 127 / 255, 127 / 255], atol=2 / 255)
+
+
+def test_palette_transparency_composites_on_white(tmp_path):
+    image = PIL.Image.new("P", (40, 40), 0)
+    image.putpalette([255, 0, 0] * 256)
+    image.info["transparency"] = 0
+    path = _save(image, tmp_path / "ptrans.png", transparency=0)
+    np.testing.assert_allclose(read_rgb(path)[0, 0], [1, 1, 1])
+
+
+def test_cmyk_jpeg_is_converted_to_rgb(tmp_path):
+    image = PIL.Image.new("CMYK", (40, 40), (0, 255, 255, 0))  # red in CMYK
+    pixels = read_rgb(_save(image, tmp_path / "cmyk.jpg", quality=100))
+    assert pixels[20, 20, 0] > 0.9 and pixels[20, 20, 1:].max() < 0.1
+
+
+def test_16_bit_grayscale_uses_the_full_range(tmp_path):
+    values = np.full((40, 40), 32768, np.uint16)
+    image = PIL.Image.fromarray(values)
+    assert image.mode.startswith("I;16")
+    pixels = read_rgb(_save(image, tmp_path / "sixteen.png"))
+    np.testing.assert_allclose(pixels[0, 0], [32768 / 65535] * 3, atol=1e-4)
+
+
+def test_exif_orientation_is_honoured(tmp_path):
+    pixels = np.zeros((40, 80, 3), np.uint8)  # stored landscape ...
+    pixels[:, :40] = 255  # ... white on the left
+    image = PIL.Image.fromarray(pixels)
+    exif = image.getexif()
+    exif[0x0112] = 6  # "rotate 90 CW to display"
+    path = _save(image, tmp_path / "rotated.jpg", exif=exif, quality=100)
+    shown = read_rgb(path)
+    assert shown.shape == (80, 40, 3)  # displayed portrait
+    assert shown[5, 20].mean() > 0.9 and shown[75, 20].mean() < 0.1  # white on top
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda p: p, "no such file"),
+        (lambda p: (p.mkdir(), p)[1], "is a directory"),
+        (lambda p: (p.write_bytes(b""), p)[1], "file is empty"),
+        (lambda p: (p.write_text("not an image at all"), p)[1], "not a readable image"),
+    ],
+    ids=["missing", "directory", "empty", "text"],
+)
+def test_unusable_files_raise_image_error_naming_the_file(tmp_path, make, message):
+    path = make(tmp_path / "photo.jpg")
+    with pytest.raises(ImageError, match=message) as raised:
+        load_image(path)
+    assert "photo.jpg" in str(raised.value)
+
+
+@pytest.mark.parametrize("suffix", [".jpg", ".png"])
+def test_truncated_file_raises_image_error(tmp_path, suffix):
+    noise = np.random.default_rng(0).integers(0, 255, (100, 100, 3), np.uint8)
+    whole = _save(PIL.Image.fromarray(noise), tmp_path / f"whole{suffix}")
+    cut = tmp_path / f"cut{suffix}"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    with pytest.raises(ImageError, match="not a readable image"):
+        load_image(cut)
+
+
+def test_image_smaller_than_32_px_is_refused(tmp_path):
+    path = _save(PIL.Image.new("RGB", (100, 20)), tmp_path / "strip.png")
+    with pytest.raises(ImageError, match="100x20 px; at least 32"):
+        load_image(path)
+
+
+def test_tensor_to_image_rounds_and_clips():
+    tensor = tf.constant([[[[0.0, 0.5, 1.5]] * 2] * 2])
+    pixels = np.asarray(tensor_to_image(tensor))
+    assert pixels.shape == (2, 2, 3) and pixels.dtype == np.uint8
+    assert list(pixels[0, 0]) == [0, 128, 255]
+
+
+@pytest.mark.parametrize("suffix", [".png", ".jpg"])
+def test_save_then_load_round_trip(tmp_path, suffix):
+    image = tf.concat([tf.zeros([1, 40, 20, 3]), tf.ones([1, 40, 20, 3])], axis=2)
+    path = save_image(image, tmp_path / f"out{suffix}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        f"out{suffix}"
+    ]  # no temp left
+    np.testing.assert_allclose(load_image(path, None).numpy(), image.numpy(), atol=0.05)
+
+
+def test_save_refuses_unknown_suffix(tmp_path):
+    with pytest.raises(ValueError, match="cannot save as '.gif'"):
+        save_image(tf.zeros([1, 40, 40, 3]), tmp_path / "out.gif")
+
+
+def test_failed_save_leaves_no_file(tmp_path, monkeypatch):
+    def broken_save(self, *args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(PIL.Image.Image, "save", broken_save)
+    with pytest.raises(OSError, match="disk full"):
+        save_image(tf.zeros([1, 40, 40, 3]), tmp_path / "out.png")
+    assert list(tmp_path.iterdir()) == []

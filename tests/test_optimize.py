@@ -1,0 +1,109 @@
+"""The train step and stylize(): real offline weights, tiny images, few steps."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tests.conftest import ASSETS, replace
+from tf_style.images import load_image
+from tf_style.objective import StyleContentLoss
+from tf_style.optimize import StyleTransfer, clip_0_1, stylize
+
+pytestmark = pytest.mark.slow
+
+
+def test_clip_0_1():
+    clipped = clip_0_1(tf.constant([-0.5, 0.25, 1.5]))
+    np.testing.assert_allclose(clipped, [0.0, 0.25, 1.0])
+
+
+def test_content_image_has_zero_content_loss(real_extractor):
+    content = load_image(ASSETS / "chelsea.png", 48)
+    style = load_image(ASSETS / "starry_night.jpg", 48)
+    terms = StyleContentLoss(real_extractor, content, style)(content)
+    assert float(terms["content"]) == pytest.approx(0.0, abs=1e-6)
+    assert float(terms["style"]) > 0
+    total = terms["style"] + terms["content"] + terms["variation"]
+    assert float(terms["total"]) == pytest.approx(float(total))
+
+
+def test_train_step_keeps_the_image_in_bounds(real_extractor, tiny_config):
+    content = load_image(ASSETS / "chelsea.png", 40)
+    style = load_image(ASSETS / "starry_night.jpg", 40)
+    loss = StyleContentLoss.from_config(real_extractor, content, style, tiny_config)
+    transfer = StyleTransfer(loss, content, replace(tiny_config, learning_rate=0.5))
+    for _ in range(3):
+        transfer.train_step()
+    image = transfer.image.numpy()
+    assert image.min() >= 0.0 and image.max() <= 1.0
+    assert not np.allclose(image, content.numpy())
+
+
+def test_stylize_end_to_end_halves_the_loss_and_approaches_the_style(
+    real_extractor, tiny_config
+):
+    config = replace(tiny_config, max_dim=64, epochs=2, steps_per_epoch=30)
+    content = load_image(ASSETS / "chelsea.png", 64)
+    style = load_image(ASSETS / "starry_night.jpg", 64)
+    reports = []
+    result = stylize(
+        content, style, config, extractor=real_extractor, callback=reports.append
+    )
+    assert result.status == "completed"
+    assert result.image.shape == content.shape
+    history = result.history
+    assert set(history) == {"total", "style", "content", "variation"}
+    assert all(len(values) == 60 for values in history.values())
+    assert history["total"][-1] < 0.5 * history["total"][0]
+    assert [r.step for r in reports] == list(range(1, 61))
+
+    measure = StyleContentLoss(real_extractor, content, style)
+    style_before = float(measure(content)["style"])
+    style_after = float(measure(result.image)["style"])
+    assert style_after < 0.5 * style_before
+
+
+def test_ctrl_c_returns_the_work_so_far(real_extractor, tiny_config):
+    def interrupt_at_third(report):
+        if report.step == 3:
+            raise KeyboardInterrupt
+
+    result = stylize(
+        ASSETS / "chelsea.png",
+        ASSETS / "starry_night.jpg",
+        replace(tiny_config, max_dim=40, steps_per_epoch=10),
+        extractor=real_extractor,
+        callback=interrupt_at_third,
+    )
+    assert result.status == "interrupted"
+    assert len(result.history["total"]) == 3
+    assert result.image.shape[1:3] == (27, 40)
+
+
+def test_non_finite_loss_stops_and_keeps_the_last_finite_image(
+    real_extractor, tiny_config
+):
+    content = load_image(ASSETS / "chelsea.png", 40)
+    result = stylize(
+        content,
+        ASSETS / "starry_night.jpg",
+        replace(tiny_config, max_dim=40, style_weight=1e38),
+        extractor=real_extractor,
+    )
+    assert result.status == "non_finite"
+    assert "--style-weight" in result.message
+    assert np.isfinite(result.image.numpy()).all()
+    np.testing.assert_allclose(result.image, content)  # failed at the first step
+
+
+def test_init_image_is_resized_to_the_content(real_extractor, tiny_config):
+    result = stylize(
+        ASSETS / "chelsea.png",
+        ASSETS / "starry_night.jpg",
+        replace(tiny_config, max_dim=48, steps_per_epoch=1),
+        extractor=real_extractor,
+        init_image=tf.fill([1, 10, 10, 3], 0.5),
+    )
+    assert result.image.shape == (1, 32, 48, 3)

@@ -1,0 +1,42 @@
+"""tf_style: the TensorFlow tutorial's neural style transfer, as a tested package.
+
+Gatys et al., "A Neural Algorithm of Artistic Style" (2015), as taught by
+tensorflow.org's "Neural style transfer" tutorial, with VGG19 weights that also load
+offline. Start with :func:`stylize`.
+"""
+
+from tf_style.config import CONTENT_LAYERS, STYLE_LAYERS, StyleTransferConfig
+from tf_style.images import ImageError, load_image, save_image, tensor_to_image
+from tf_style.model import StyleContentModel, gram_matrix, vgg_layers
+from tf_style.objective import StyleContentLoss
+from tf_style.optimize import (
+    StepReport,
+    StyleTransfer,
+    StylizeResult,
+    clip_0_1,
+    stylize,
+)
+from tf_style.weights import WeightsNotFoundError, load_vgg19
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CONTENT_LAYERS",
+    "STYLE_LAYERS",
+    "ImageError",
+    "StepReport",
+    "StyleContentLoss",
+    "StyleContentModel",
+    "StyleTransfer",
+    "StyleTransferConfig",
+    "StylizeResult",
+    "WeightsNotFoundError",
+    "clip_0_1",
+    "gram_matrix",
+    "load_image",
+    "load_vgg19",
+    "save_image",
+    "stylize",
+    "tensor_to_image",
+    "vgg_layers",
+]

@@ -1,0 +1,158 @@
+"""StyleTransferConfig: the tutorial's defaults in one frozen dataclass.
+
+Every default lives here once. The command line builds its options from these fields
+(their ``metadata["help"]`` is the one-line ``--help`` text), notebooks and tests make
+variants with :func:`dataclasses.replace`, and every run records ``asdict(config)``.
+The numbers are those of the TensorFlow tutorial "Neural style transfer", so results can
+be compared with it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+CONTENT_LAYERS: tuple[str, ...] = ("block5_conv2",)
+STYLE_LAYERS: tuple[str, ...] = (
+    "block1_conv1",
+    "block2_conv1",
+    "block3_conv1",
+    "block4_conv1",
+    "block5_conv1",
+)
+# Every convolution of Keras's VGG19; the only names a layer option accepts.
+VGG19_CONV_LAYERS: tuple[str, ...] = tuple(
+    f"block{block}_conv{conv}"
+    for block, convs in ((1, 2), (2, 2), (3, 4), (4, 4), (5, 4))
+    for conv in range(1, convs + 1)
+)
+OPTIMIZERS: tuple[str, ...] = ("adam", "lbfgs")
+PRECISIONS: tuple[str, ...] = ("float32", "bfloat16", "float16")
+
+
+def _option(default: Any, help: str, **metadata: Any) -> Any:
+    """A dataclass field whose help text the command line shows."""
+    return field(default=default, metadata={"help": help, **metadata})
+
+
+@dataclass(frozen=True)
+class StyleTransferConfig:
+    """Settings of one style-transfer run; defaults are the tutorial's.
+
+    Example:
+        >>> config = StyleTransferConfig()
+        >>> quick = dataclasses.replace(config, max_dim=128, epochs=1)
+    """
+
+    max_dim: int = _option(512, "longest side of the images, in pixels")
+    epochs: int = _option(10, "number of epochs (the tutorial's outer loop)")
+    steps_per_epoch: int = _option(100, "optimisation steps per epoch")
+    style_weight: float = _option(1e-2, "weight of the style loss")
+    content_weight: float = _option(1e4, "weight of the content loss")
+    total_variation_weight: float = _option(
+        30.0, "weight of the total-variation regulariser", flag="tv-weight"
+    )
+    learning_rate: float = _option(0.02, "Adam learning rate")
+    beta_1: float = _option(0.99, "Adam beta_1")
+    epsilon: float = _option(0.1, "Adam epsilon")
+    style_layers: tuple[str, ...] = _option(
+        STYLE_LAYERS, "VGG19 layers whose Gram matrices describe style"
+    )
+    content_layers: tuple[str, ...] = _option(
+        CONTENT_LAYERS, "VGG19 layers whose features describe content"
+    )
+    optimizer: str = _option("adam", "optimiser: adam (the tutorial's) or lbfgs")
+    scales: tuple[float, ...] = _option(
+        (1.0,), "coarse-to-fine sizes as fractions of max-dim, ending at 1"
+    )
+    mixed_precision: str = _option(
+        "float32", "compute precision of VGG19: float32, bfloat16 or float16"
+    )
+    jit: bool = _option(False, "compile the step with XLA")
+    seed: int | None = _option(None, "random seed (for reproducible runs)")
+
+    def __post_init__(self) -> None:
+        validate_config(self)
+
+    @property
+    def total_steps(self) -> int:
+        """Steps of the whole schedule: ``epochs * steps_per_epoch``."""
+        return self.epochs * self.steps_per_epoch
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready values (tuples become lists)."""
+        return {
+            key: list(value) if isinstance(value, tuple) else value
+            for key, value in dataclasses.asdict(self).items()
+        }
+
+
+def validate_config(config: StyleTransferConfig) -> None:
+    """Reject impossible settings early, saying what was passed and what would work.
+
+    Raises:
+        ValueError: a setting is out of range or names something unknown.
+    """
+    _require(
+        config.max_dim >= 32, f"max_dim must be at least 32, got {config.max_dim}."
+    )
+    _require(config.epochs >= 1, f"epochs must be at least 1, got {config.epochs}.")
+    _require(
+        config.steps_per_epoch >= 1,
+        f"steps_per_epoch must be at least 1, got {config.steps_per_epoch}.",
+    )
+    for name in ("style_weight", "content_weight", "total_variation_weight"):
+        value = getattr(config, name)
+        _require(value >= 0, f"{name} must be zero or positive, got {value}.")
+    _require(
+        config.learning_rate > 0,
+        f"learning_rate must be positive, got {config.learning_rate}.",
+    )
+    _require(0 <= config.beta_1 < 1, f"beta_1 must be in [0, 1), got {config.beta_1}.")
+    _require(config.epsilon > 0, f"epsilon must be positive, got {config.epsilon}.")
+    validate_layers(config.style_layers, kind="style")
+    validate_layers(config.content_layers, kind="content")
+    _require(
+        config.optimizer in OPTIMIZERS,
+        f"Unknown optimizer {config.optimizer!r}; "
+        f"choose one of {', '.join(OPTIMIZERS)}.",
+    )
+    _require(
+        len(config.scales) >= 1
+        and all(0 < s <= 1 for s in config.scales)
+        and list(config.scales) == sorted(config.scales)
+        and config.scales[-1] == 1,
+        f"scales must rise from a fraction above 0 to 1, e.g. 0.25 0.5 1; "
+        f"got {' '.join(str(s) for s in config.scales)}.",
+    )
+    _require(
+        config.mixed_precision in PRECISIONS,
+        f"Unknown precision {config.mixed_precision!r}; "
+        f"choose one of {', '.join(PRECISIONS)}.",
+    )
+
+
+def validate_layers(layers: tuple[str, ...], *, kind: str) -> None:
+    """Check layer names against Keras's VGG19 convolutions.
+
+    Raises:
+        ValueError: no layer given, or a name VGG19 does not have.
+    """
+    if isinstance(layers, str):
+        raise TypeError(
+            f"{kind}_layers must be a sequence of layer names, not the string "
+            f"{layers!r}; write ({layers!r},)."
+        )
+    _require(len(layers) >= 1, f"At least one {kind} layer is needed.")
+    for name in layers:
+        _require(
+            name in VGG19_CONV_LAYERS,
+            f"Unknown {kind} layer {name!r}. tf_style uses Keras VGG19 layer names "
+            f"such as 'block4_conv1'; valid names: {', '.join(VGG19_CONV_LAYERS)}.",
+        )
+
+
+def _require(condition: bool, message: str) -> None:
+    if not condition:
+        raise ValueError(message)

@@ -1,0 +1,116 @@
+"""The feature extractor: vgg_layers, gram_matrix, StyleContentModel.
+
+These reproduce the tutorial's cells "Build the model" and "Calculate style": a frozen
+VGG19 cut at the chosen layers, Gram matrices of the style layers and raw features of
+the content layers (Gatys et al., 2015, section 2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import keras
+import tensorflow as tf
+
+from tf_style.config import CONTENT_LAYERS, STYLE_LAYERS, validate_layers
+from tf_style.weights import load_vgg19
+
+
+def vgg_layers(
+    layer_names: Sequence[str], *, vgg: keras.Model | None = None
+) -> keras.Model:
+    """A frozen functional model from VGG19's input to the named layers' outputs.
+
+    Args:
+        layer_names: Keras VGG19 layer names, e.g. ``["block1_conv1", "block5_conv2"]``.
+        vgg: a VGG19 to cut; by default :func:`tf_style.weights.load_vgg19` is called.
+
+    Returns:
+        A ``keras.Model`` whose outputs are a list, one ``[batch, h, w, c]`` tensor per
+        name, in the order given. It expects Keras "caffe"-preprocessed input.
+    """
+    validate_layers(tuple(layer_names), kind="requested")
+    vgg = load_vgg19() if vgg is None else vgg
+    vgg.trainable = False
+    outputs = [vgg.get_layer(name).output for name in layer_names]
+    model = keras.Model(inputs=vgg.input, outputs=outputs, name="vgg_layers")
+    model.trainable = False
+    model.weights_source = getattr(vgg, "weights_source", "unknown")
+    return model
+
+
+def gram_matrix(input_tensor: tf.Tensor) -> tf.Tensor:
+    """Channel-by-channel feature correlations, averaged over locations.
+
+    ``G[b, c, d] = sum_ij F[b, i, j, c] * F[b, i, j, d] / (H * W)``: the einsum sums
+    over the two spatial axes ``i, j`` and keeps the batch ``b`` and two channel axes.
+    Normalised by the number of locations as the tutorial does; Gatys et al. scale
+    the loss by 1/(4 N^2 M^2) instead.
+
+    Args:
+        input_tensor: features ``[batch, H, W, C]``.
+
+    Returns:
+        ``[batch, C, C]`` in the input's dtype.
+    """
+    result = tf.linalg.einsum("bijc,bijd->bcd", input_tensor, input_tensor)
+    input_shape = tf.shape(input_tensor)
+    num_locations = tf.cast(input_shape[1] * input_shape[2], result.dtype)
+    return result / num_locations
+
+
+class StyleContentModel(keras.Model):
+    """Images in [0, 1] to the style (Gram matrices) and content (features) targets.
+
+    The tutorial's ``StyleContentModel``: ``call`` scales the image to [0, 255],
+    applies VGG19's own preprocessing (RGB to BGR, minus the ImageNet mean: the network
+    was trained that way) and returns
+    ``{"style": {layer: [1, C, C]}, "content": {layer: [1, h, w, C]}}``, all float32.
+
+    Args:
+        style_layers: layers whose Gram matrices describe style.
+        content_layers: layers whose features describe content.
+        vgg: VGG19 to use; ``load_vgg19()`` by default.
+
+    Example:
+        >>> extractor = StyleContentModel(STYLE_LAYERS, CONTENT_LAYERS)
+        >>> outputs = extractor(tf.random.uniform([1, 64, 64, 3]))
+    """
+
+    def __init__(
+        self,
+        style_layers: Sequence[str] = STYLE_LAYERS,
+        content_layers: Sequence[str] = CONTENT_LAYERS,
+        *,
+        vgg: keras.Model | None = None,
+    ):
+        super().__init__()
+        validate_layers(tuple(style_layers), kind="style")
+        validate_layers(tuple(content_layers), kind="content")
+        self.style_layers = list(style_layers)
+        self.content_layers = list(content_layers)
+        self.num_style_layers = len(style_layers)
+        self.vgg = vgg_layers(self.style_layers + self.content_layers, vgg=vgg)
+        self.vgg.trainable = False
+        self.weights_source = self.vgg.weights_source
+
+    def call(self, inputs: tf.Tensor) -> dict[str, dict[str, tf.Tensor]]:
+        """Expects float input in [0, 1]: ``[batch, H, W, 3]``."""
+        # VGG19 was trained on 0-255 BGR images minus the ImageNet mean.
+        inputs = tf.cast(inputs, tf.float32) * 255.0
+        preprocessed_input = keras.applications.vgg19.preprocess_input(inputs)
+        outputs = self.vgg(preprocessed_input)
+        style_outputs = outputs[: self.num_style_layers]
+        content_outputs = outputs[self.num_style_layers :]
+        style_outputs = [
+            gram_matrix(tf.cast(output, tf.float32)) for output in style_outputs
+        ]
+        return {
+            "content": {
+                name: tf.cast(value, tf.float32)
+                for name, value in zip(
+                    self.content_layers, content_outputs, strict=True
+                )
+            },
+            "style": dict(zip(self.style_layers, style_outputs, strict=True)),
+        }

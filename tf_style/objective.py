@@ -1,0 +1,86 @@
+"""StyleContentLoss: the one loss that Adam, L-BFGS and the quality measures share.
+
+It holds what stays fixed during a run: the feature extractor, the style targets
+(Gram matrices of the style image) and the content targets (features of the content
+image), computed once, not per step as a naive loop would.
+"""
+
+from __future__ import annotations
+
+import tensorflow as tf
+
+from tf_style.config import StyleTransferConfig
+from tf_style.losses import content_loss, style_loss, total_variation_loss
+from tf_style.model import StyleContentModel
+
+
+class StyleContentLoss:
+    """Loss terms of any image against fixed style and content targets.
+
+    Args:
+        extractor: the feature extractor.
+        content_image: float32 ``[1, H, W, 3]`` in [0, 1]; images scored later must
+            have this size (content features are compared location by location).
+        style_image: float32 ``[1, H', W', 3]`` in [0, 1], any size.
+        style_weight, content_weight, total_variation_weight: the tutorial's weights.
+
+    Example:
+        >>> loss = StyleContentLoss(extractor, content, style)
+        >>> terms = loss(content)  # {"total", "style", "content", "variation"}
+    """
+
+    def __init__(
+        self,
+        extractor: StyleContentModel,
+        content_image: tf.Tensor,
+        style_image: tf.Tensor,
+        *,
+        style_weight: float = 1e-2,
+        content_weight: float = 1e4,
+        total_variation_weight: float = 30.0,
+    ):
+        self.extractor = extractor
+        self.content_shape = tuple(content_image.shape)
+        self.style_targets = extractor(style_image)["style"]
+        self.content_targets = extractor(content_image)["content"]
+        self.style_weight = float(style_weight)
+        self.content_weight = float(content_weight)
+        self.total_variation_weight = float(total_variation_weight)
+
+    @classmethod
+    def from_config(
+        cls,
+        extractor: StyleContentModel,
+        content_image: tf.Tensor,
+        style_image: tf.Tensor,
+        config: StyleTransferConfig,
+    ) -> StyleContentLoss:
+        """Build with the weights of ``config``."""
+        return cls(
+            extractor,
+            content_image,
+            style_image,
+            style_weight=config.style_weight,
+            content_weight=config.content_weight,
+            total_variation_weight=config.total_variation_weight,
+        )
+
+    def __call__(self, image: tf.Tensor) -> dict[str, tf.Tensor]:
+        """Loss terms of ``image`` (float32 ``[1, H, W, 3]``, the content's size).
+
+        Returns:
+            ``{"total", "style", "content", "variation"}``, weighted float32 scalars;
+            ``total`` is their sum.
+        """
+        outputs = self.extractor(image)
+        terms = {
+            "style": style_loss(
+                outputs["style"], self.style_targets, self.style_weight
+            ),
+            "content": content_loss(
+                outputs["content"], self.content_targets, self.content_weight
+            ),
+            "variation": total_variation_loss(image, self.total_variation_weight),
+        }
+        terms["total"] = terms["style"] + terms["content"] + terms["variation"]
+        return terms
