@@ -179,6 +179,7 @@ class atomic_write:  # noqa: N801 - used like open()
             prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent
         )
         self.temporary = Path(temporary)
+        os.chmod(descriptor, 0o666 & ~_current_umask())  # mkstemp makes it private
         self.handle = os.fdopen(descriptor, "wb")
         return self.handle
 
@@ -188,3 +189,9 @@ class atomic_write:  # noqa: N801 - used like open()
             os.replace(self.temporary, self.path)
         else:
             self.temporary.unlink(missing_ok=True)
+
+
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

