@@ -20,6 +20,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from tqdm.auto import tqdm
+
+from tf_style.artifacts import FrameSaver, library_versions, make_gif, write_json
 from tf_style.cli import (
     EXIT_INTERRUPTED,
     EXIT_USAGE,
@@ -30,7 +33,11 @@ from tf_style.cli import (
     describe_device,
 )
 from tf_style.config import StyleTransferConfig
-from tf_style.images import SAVE_FORMATS, ImageError, load_image
+from tf_style.images import SAVE_FORMATS, ImageError, load_image, save_image
+from tf_style.model import StyleContentModel
+from tf_style.optimize import StepReport, StylizeResult, stylize
+from tf_style.plotting import plot_losses, save_figure
+from tf_style.weights import WeightsNotFoundError, load_vgg19
 
 PROGRAM = "tf-style-train"
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
@@ -186,11 +193,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def run(plan: Plan, *, quiet: bool) -> int:
     """Build the model, optimise with a progress bar, write every output."""
-    from tf_style.artifacts import FrameSaver
-    from tf_style.model import StyleContentModel
-    from tf_style.optimize import stylize
-    from tf_style.weights import WeightsNotFoundError, load_vgg19
-
     print(f"Device: {describe_device()}")
     started = time.perf_counter()
     try:
@@ -241,9 +243,9 @@ def _raise_keyboard_interrupt(signum, frame) -> None:
 class Progress:
     """A tqdm bar over all steps with the live loss; also drives frame saving."""
 
-    def __init__(self, total_steps: int, *, quiet: bool, frames=None):
-        from tqdm.auto import tqdm
-
+    def __init__(
+        self, total_steps: int, *, quiet: bool, frames: FrameSaver | None = None
+    ):
         self.frames = frames
         self.bar = tqdm(
             total=total_steps,
@@ -255,7 +257,7 @@ class Progress:
             "[{elapsed}<{remaining}, {rate_inv_fmt}{postfix}]",
         )
 
-    def update(self, report) -> None:
+    def update(self, report: StepReport) -> None:
         if self.bar.total != report.total_steps:
             self.bar.total = report.total_steps
         self.bar.update(report.step - self.bar.n)
@@ -268,13 +270,13 @@ class Progress:
 
 
 def write_outputs(
-    plan: Plan, result, frames, weights_source: str, build_seconds: float
+    plan: Plan,
+    result: StylizeResult,
+    frames: FrameSaver | None,
+    weights_source: str,
+    build_seconds: float,
 ) -> dict[str, str]:
     """Image, loss curves, animated GIF and the JSON record; each atomically."""
-    from tf_style.artifacts import make_gif, write_json
-    from tf_style.images import save_image
-    from tf_style.plotting import plot_losses, save_figure
-
     written = {"image": str(save_image(result.image, plan.output))}
     if result.history["total"]:
         figure = plot_losses(
@@ -295,14 +297,12 @@ def write_outputs(
 
 def run_record(
     plan: Plan,
-    result,
+    result: StylizeResult,
     weights_source: str,
     build_seconds: float,
     written: dict[str, str],
 ) -> dict:
     """Settings, sources, device, versions, timings, final losses and the outcome."""
-    from tf_style.artifacts import library_versions
-
     steps = len(result.history["total"])
     final = {term: values[-1] for term, values in result.history.items() if values}
     return {
@@ -330,7 +330,7 @@ def run_record(
     }
 
 
-def print_summary(result, written: dict[str, str]) -> None:
+def print_summary(result: StylizeResult, written: dict[str, str]) -> None:
     steps = len(result.history["total"])
     if result.status == "completed":
         print(f"Done: {steps} steps in {result.seconds:.1f} s.")
