@@ -68,3 +68,15 @@ def random_image(height: int, width: int, seed: int = 0) -> tf.Tensor:
 
 def replace(config: StyleTransferConfig, **changes) -> StyleTransferConfig:
     return dataclasses.replace(config, **changes)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``gpu`` are skipped, with the reason, where TensorFlow sees none."""
+    if not any(item.get_closest_marker("gpu") for item in items):
+        return
+    if tf.config.list_physical_devices("GPU"):
+        return
+    skip = pytest.mark.skip(reason="needs a GPU; TensorFlow sees none")
+    for item in items:
+        if item.get_closest_marker("gpu"):
+            item.add_marker(skip)
