@@ -146,7 +146,7 @@ def test_offline_url_handle_says_how_to_provide_a_local_copy(monkeypatch):
         load_fast_model()
     message = str(caught.value)
     assert TUTORIAL_HUB_HANDLE in message and "Name or service" in message
-    for way in ("--hub-handle DIR", ".tar.gz", "--tflite-dir"):
+    for way in ("--hub-handle DIR", "FILE.tar.gz", "--tflite-dir DIR"):
         assert way in message
     assert "\n" not in message
     assert hub.os.environ["TFHUB_MODEL_LOAD_FORMAT"] == "COMPRESSED"

@@ -40,11 +40,10 @@ TUTORIAL_HUB_HANDLE = (
 # Both releases were trained with 256x256 style images; the tutorial resizes to this.
 STYLE_SIZE = (256, 256)
 LOCAL_COPY_HELP = (
-    "To run without internet, give a local copy: --hub-handle DIR (an extracted "
-    "SavedModel, the folder holding saved_model.pb), --hub-handle FILE.tar.gz (the "
-    "archive from {handle}?tf-hub-format=compressed, or Kaggle's 'Download'), or "
-    "--tflite-dir DIR (the TensorFlow Lite pair style_predict*.tflite and "
-    "style_transfer*.tflite)."
+    "Offline? Give a local copy: --hub-handle DIR (a SavedModel folder holding "
+    "saved_model.pb), --hub-handle FILE.tar.gz (the download of {handle}"
+    "?tf-hub-format=compressed), or --tflite-dir DIR (the TensorFlow Lite pair "
+    "style_predict*.tflite and style_transfer*.tflite)."
 )
 
 
