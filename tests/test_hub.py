@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import sys
 import tarfile
 import urllib.error
 from pathlib import Path
@@ -235,6 +236,15 @@ def test_tflite_strength_zero_stays_close_to_the_content(lite_model, pictures):
     # at 72 px measured about 0.10, 0.14 and 0.19 (mean absolute pixel difference).
     assert distances[0] < distances[1] < distances[2]
     assert distances[0] < 0.15 and distances[0] < 0.7 * distances[2]
+
+
+@needs_tflite
+@pytest.mark.filterwarnings("ignore:.*tf.lite.Interpreter is deprecated:UserWarning")
+def test_tflite_falls_back_to_tf_lite_without_litert(monkeypatch, pictures):
+    monkeypatch.setitem(sys.modules, "ai_edge_litert.interpreter", None)
+    model = LiteStylizer(TFLITE_DIR)
+    assert isinstance(model.predictor, tf.lite.Interpreter)
+    assert model(pictures["content"], pictures["starry"]).shape == (1, 48, 72, 3)
 
 
 @needs_tflite

@@ -482,8 +482,13 @@ def make_interpreter(path: Path, num_threads: int | None):
     """
     try:
         from ai_edge_litert.interpreter import Interpreter
-    except ImportError:  # LiteRT not installed: TensorFlow still ships the old one
-        Interpreter = tf.lite.Interpreter  # noqa: N806
+    except ImportError:  # LiteRT not installed: TensorFlow 2.21 still ships the old one
+        Interpreter = getattr(getattr(tf, "lite", None), "Interpreter", None)  # noqa: N806
+    if Interpreter is None:
+        raise FastModelError(
+            "No TensorFlow Lite interpreter: install LiteRT with "
+            "`pip install ai-edge-litert` (or `pip install tf_style[lite]`)."
+        )
     try:
         return Interpreter(model_path=str(path), num_threads=num_threads)
     except (RuntimeError, ValueError) as error:
