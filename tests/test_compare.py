@@ -204,3 +204,28 @@ def test_bad_input_is_one_line_and_exit_2(
     lines = captured.err.strip().splitlines()
     assert len(lines) == 1 and expected in lines[0], captured.err
     assert lines[0].startswith("tf-style-compare: error:")
+
+
+class OneInputModel(tf.Module):
+    """A SavedModel with another calling convention than the tutorial's."""
+
+    @tf.function(input_signature=[tf.TensorSpec([None, None, None, 3], tf.float32)])
+    def __call__(self, image):
+        return [image]
+
+
+def test_a_model_that_fails_while_stylising_leaves_the_column_empty(tmp_path):
+    from tf_style.compare import run_fast
+    from tf_style.hub import HubStylizer
+
+    tf.saved_model.save(OneInputModel(), str(tmp_path / "other"))
+    fast = run_fast(
+        tf.zeros([1, 32, 32, 3]),
+        tf.zeros([1, 32, 32, 3]),
+        model=HubStylizer(tmp_path / "other"),
+        hub_handle=None,
+        tflite_dir=None,
+        strength=1.0,
+    )
+    assert fast.image is None and "failed while stylising" in fast.error
+    assert "\n" not in fast.error and fast.timings["fast_load"] is None

@@ -33,8 +33,8 @@ needs_tflite = pytest.mark.skipif(
 class StandInStylizer(tf.Module):
     """The Hub model's calling convention: (content, style) -> [stylised batch].
 
-    It returns the content tinted by the style's mean colour, and a second output
-    recording the style image's height and width, so tests can see what reached it.
+    It returns the content tinted by the style's mean colour; a second output (the
+    style's size) checks that only ``outputs[0]`` is taken, as the tutorial does.
     """
 
     @tf.function(
