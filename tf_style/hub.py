@@ -20,6 +20,7 @@ Nothing here knows about VGG19; scoring the result is :mod:`tf_style.metrics`'s 
 
 from __future__ import annotations
 
+import abc
 import hashlib
 import logging
 import os
@@ -51,7 +52,7 @@ class FastModelError(RuntimeError):
     """The fast model cannot be loaded or run; the message says how to fix it."""
 
 
-class FastStylizer:
+class FastStylizer(abc.ABC):
     """A loaded fast model: call it on many pairs, load it once.
 
     Attributes:
@@ -87,10 +88,11 @@ class FastStylizer:
             stylized = tf.image.resize(stylized, content_image.shape[1:3])
         return tf.clip_by_value(tf.cast(stylized, tf.float32), 0.0, 1.0)
 
+    @abc.abstractmethod
     def _stylize(
         self, content_image: tf.Tensor, style_image: tf.Tensor, strength: float
     ) -> tf.Tensor:
-        raise NotImplementedError
+        """The back end's forward pass; the style is already 256x256."""
 
 
 class HubStylizer(FastStylizer):
