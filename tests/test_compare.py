@@ -206,6 +206,14 @@ def test_bad_input_is_one_line_and_exit_2(
     assert lines[0].startswith("tf-style-compare: error:")
 
 
+def test_missing_bundled_assets_say_which_flag_to_pass(
+    tmp_path, capsys, monkeypatch, no_models
+):
+    monkeypatch.setattr("tf_style.compare.DEFAULT_CONTENT", tmp_path / "chelsea.png")
+    assert main(["--output", str(tmp_path / "out")]) == 2
+    assert "pass --content PATH" in capsys.readouterr().err
+
+
 class OneInputModel(tf.Module):
     """A SavedModel with another calling convention than the tutorial's."""
 

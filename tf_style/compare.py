@@ -354,8 +354,16 @@ def check_inputs(args: argparse.Namespace, config: StyleTransferConfig) -> None:
             unwritable output folder, or an impossible strength.
         ImageError: an image file that cannot be decoded.
     """
-    load_image(args.content, config.max_dim)
-    load_image(args.style, config.max_dim)
+    for flag, path, default in (
+        ("--content", args.content, DEFAULT_CONTENT),
+        ("--style", args.style, DEFAULT_STYLE),
+    ):
+        if path == default and not path.is_file():
+            raise UsageError(
+                f"the bundled {path.name} is not here ({path}: tf_style was installed "
+                f"without the repository's assets); pass {flag} PATH."
+            )
+        load_image(path, config.max_dim)
     if not 0.0 <= args.strength <= 1.0:
         raise UsageError(f"--strength must be in [0, 1], got {args.strength}.")
     if args.strength < 1.0 and args.tflite_dir is None:
