@@ -14,6 +14,7 @@ import tensorflow as tf
 
 from tests.conftest import SHARED, random_image
 from tf_style import hub
+from tf_style.archive import extract_saved_model
 from tf_style.hub import (
     TUTORIAL_HUB_HANDLE,
     FastModelError,
@@ -104,8 +105,8 @@ def test_style_reaches_the_saved_model_at_256(saved_model_dir, monkeypatch):
 
 
 def test_archive_is_extracted_once_into_the_cache(saved_model_archive, tmp_path):
-    first = hub.extract_saved_model(saved_model_archive, cache_dir=tmp_path)
-    second = hub.extract_saved_model(saved_model_archive, cache_dir=tmp_path)
+    first = extract_saved_model(saved_model_archive, cache_dir=tmp_path)
+    second = extract_saved_model(saved_model_archive, cache_dir=tmp_path)
     assert first == second and (first / "saved_model.pb").is_file()
     assert [p.name for p in (tmp_path / "hub").iterdir()] == [first.name]
 
