@@ -5,8 +5,16 @@ tensorflow.org's "Neural style transfer" tutorial, with VGG19 weights that also 
 offline. Start with :func:`stylize`.
 """
 
+from tf_style.compare import Comparison, run_comparison
 from tf_style.config import CONTENT_LAYERS, STYLE_LAYERS, StyleTransferConfig
+from tf_style.hub import (
+    TUTORIAL_HUB_HANDLE,
+    FastModelError,
+    fast_stylize,
+    load_fast_model,
+)
 from tf_style.images import ImageError, load_image, save_image, tensor_to_image
+from tf_style.metrics import QualityMeasures, QualityScores, score_image
 from tf_style.model import StyleContentModel, gram_matrix, vgg_layers
 from tf_style.objective import StyleContentLoss
 from tf_style.optimize import (
@@ -21,6 +29,15 @@ from tf_style.weights import WeightsNotFoundError, load_vgg19
 __version__ = "0.1.0"
 
 __all__ = [
+    "TUTORIAL_HUB_HANDLE",
+    "Comparison",
+    "FastModelError",
+    "QualityMeasures",
+    "QualityScores",
+    "fast_stylize",
+    "load_fast_model",
+    "run_comparison",
+    "score_image",
     "CONTENT_LAYERS",
     "STYLE_LAYERS",
     "ImageError",

@@ -126,6 +126,22 @@ def resize_to_max_dim(image: tf.Tensor, max_dim: int) -> tf.Tensor:
     return tf.image.resize(image, new_shape)
 
 
+def as_batch(image: tf.Tensor | np.ndarray, name: str = "image") -> tf.Tensor:
+    """float32 ``[1, H, W, 3]``; a single ``[H, W, 3]`` image gets its batch axis.
+
+    Raises:
+        ValueError: any other shape, naming ``name``.
+    """
+    tensor = tf.convert_to_tensor(image, dtype=tf.float32)
+    if tensor.shape.rank == 3:
+        tensor = tensor[tf.newaxis]
+    if tensor.shape.rank != 4 or tensor.shape[0] != 1 or tensor.shape[-1] != 3:
+        raise ValueError(
+            f"{name}: expected float32 [1, H, W, 3] in [0, 1], got {tensor.shape}."
+        )
+    return tensor
+
+
 def tensor_to_image(tensor: tf.Tensor | np.ndarray) -> PIL.Image.Image:
     """The tutorial's ``tensor_to_image``: ``[1, H, W, 3]`` in [0, 1] to a Pillow image.
 

@@ -18,7 +18,7 @@ import numpy as np
 import tensorflow as tf
 
 from tf_style.config import StyleTransferConfig
-from tf_style.images import load_image
+from tf_style.images import as_batch, load_image
 from tf_style.losses import LOSS_TERMS
 from tf_style.model import StyleContentModel
 from tf_style.objective import StyleContentLoss
@@ -201,14 +201,7 @@ def as_image(image: ImageLike, max_dim: int | None) -> tf.Tensor:
     """A path is loaded at ``max_dim``; a tensor or array is checked and used as is."""
     if isinstance(image, (str, os.PathLike)):
         return load_image(image, max_dim)
-    tensor = tf.convert_to_tensor(image, dtype=tf.float32)
-    if tensor.shape.rank == 3:
-        tensor = tensor[tf.newaxis]
-    if tensor.shape.rank != 4 or tensor.shape[0] != 1 or tensor.shape[-1] != 3:
-        raise ValueError(
-            f"Expected an image float32 [1, H, W, 3] in [0, 1], got {tensor.shape}."
-        )
-    return tensor
+    return as_batch(image)
 
 
 def match_size(image: tf.Tensor, reference: tf.Tensor) -> tf.Tensor:

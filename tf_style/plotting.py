@@ -1,20 +1,27 @@
-"""Figures: loss curves and image grids (matplotlib, no display needed).
+"""Figures: images side by side with their numbers underneath, and loss curves.
 
-Everything returns a ``matplotlib.figure.Figure`` built without pyplot's global state,
-so scripts, tests and notebooks can call it alike; :func:`save_figure` writes one
-atomically.
+Built on ``matplotlib.figure.Figure`` with the Agg canvas, not ``pyplot``: no global
+state, no display needed, and a script or test never changes the notebook's backend.
 """
 
 from __future__ import annotations
 
+import io
 import os
+import textwrap
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import tensorflow as tf
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from tf_style.images import atomic_write
+
+PANEL_INCHES = 3.6
+MISSING_GREY = 0.92
 
 TERM_STYLES = {
     "total": {"color": "black", "linewidth": 2.0},
@@ -32,6 +39,7 @@ def plot_losses(history: Mapping[str, Sequence[float]], *, title: str = "") -> F
         title: optional title.
     """
     figure = Figure(figsize=(7, 4), layout="constrained")
+    FigureCanvasAgg(figure)
     axes = figure.add_subplot()
     for term, values in history.items():
         values = np.asarray(values, dtype=np.float64)
@@ -49,39 +57,88 @@ def plot_losses(history: Mapping[str, Sequence[float]], *, title: str = "") -> F
     return figure
 
 
-def image_grid(
-    images: Sequence[np.ndarray],
-    titles: Sequence[str],
-    *,
-    columns: int | None = None,
-    size: float = 3.0,
-) -> Figure:
-    """Images side by side with a title under each.
+@dataclass
+class Panel:
+    """One column of a figure.
 
-    Args:
-        images: each float32 ``[1, H, W, 3]`` or ``[H, W, 3]`` in [0, 1].
-        titles: one per image (may hold several lines).
-        columns: images per row; all in one row by default.
-        size: inches per image.
+    Attributes:
+        title: shown above the image.
+        image: float32 ``[1, H, W, 3]`` in [0, 1], or None for a missing result.
+        caption: lines shown under the image (numbers, timings); for a missing image,
+            the reason, shown in its place.
     """
-    if len(images) != len(titles):
-        raise ValueError(f"{len(images)} images but {len(titles)} titles.")
-    columns = columns or len(images)
-    rows = -(-len(images) // columns)
-    figure = Figure(figsize=(size * columns, size * rows + 0.6), layout="constrained")
-    for index, (image, title) in enumerate(zip(images, titles, strict=True)):
-        axes = figure.add_subplot(rows, columns, index + 1)
-        pixels = np.asarray(image, dtype=np.float32)
-        axes.imshow(np.clip(pixels[0] if pixels.ndim == 4 else pixels, 0, 1))
-        axes.set_xlabel(title, fontsize=9)
-        axes.set_xticks([])
-        axes.set_yticks([])
+
+    title: str
+    image: tf.Tensor | np.ndarray | None
+    caption: str = ""
+
+
+def side_by_side(panels: list[Panel], *, title: str | None = None) -> Figure:
+    """A one-row figure of ``panels``, images at their own aspect ratio.
+
+    Returns:
+        The figure (render it with :func:`save_figure`, or show it in a notebook).
+    """
+    if not panels:
+        raise ValueError("side_by_side needs at least one panel.")
+    aspect = panel_aspect(panels)
+    caption_lines = max(panel.caption.count("\n") + 1 for panel in panels)
+    height = PANEL_INCHES * aspect + 0.7 + 0.22 * caption_lines
+    figure = Figure(figsize=(PANEL_INCHES * len(panels), height), layout="constrained")
+    FigureCanvasAgg(figure)
+    axes = figure.subplots(1, len(panels), squeeze=False)[0]
+    for ax, panel in zip(axes, panels, strict=True):
+        draw_panel(ax, panel, aspect)
+    if title:
+        figure.suptitle(title, fontsize=11)
     return figure
 
 
-def save_figure(figure: Figure, path: str | os.PathLike, *, dpi: int = 100) -> Path:
-    """Write a figure as PNG atomically (a temporary file, then a rename)."""
+def panel_aspect(panels: list[Panel]) -> float:
+    """Height over width of the first image, the size every empty panel borrows."""
+    for panel in panels:
+        if panel.image is not None:
+            shape = np.shape(panel.image)
+            return shape[-3] / shape[-2]
+    return 1.0
+
+
+def draw_panel(ax, panel: Panel, aspect: float) -> None:
+    """Image (or the reason it is missing) with the title above, numbers below."""
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title(panel.title, fontsize=11)
+    if panel.image is None:
+        ax.set_facecolor((MISSING_GREY,) * 3)
+        ax.set_box_aspect(aspect)
+        ax.text(
+            0.5, 0.5, wrap_reason(panel.caption), ha="center", va="center", fontsize=7.5
+        )
+        ax.set_xlabel("not available", fontsize=9)
+        return
+    pixels = np.clip(
+        np.asarray(panel.image, np.float32).reshape(np.shape(panel.image)[-3:]), 0, 1
+    )
+    ax.imshow(pixels, interpolation="lanczos")
+    ax.set_xlabel(panel.caption, fontsize=9, family="monospace", linespacing=1.4)
+
+
+def wrap_reason(text: str, *, width: int = 44, max_lines: int = 16) -> str:
+    """Wrap a long reason to fit an empty panel; say where the rest is if cut."""
+    lines = textwrap.wrap(text, width=width, break_on_hyphens=False)
+    if len(lines) > max_lines:
+        lines = [*lines[: max_lines - 1], "... (full reason in the JSON and Markdown)"]
+    return "\n".join(lines)
+
+
+def save_figure(figure: Figure, path: str | os.PathLike, *, dpi: int = 110) -> Path:
+    """Write the figure as PNG atomically (never a half-written file)."""
     path = Path(path)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi)
     with atomic_write(path) as handle:
-        figure.savefig(handle, format="png", dpi=dpi)
+        handle.write(buffer.getvalue())
     return path
+
+
+__all__ = ["Panel", "plot_losses", "save_figure", "side_by_side"]
