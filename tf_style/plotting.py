@@ -1,0 +1,101 @@
+"""Figures: images side by side, each with its numbers underneath.
+
+Built on ``matplotlib.figure.Figure`` with the Agg canvas, not ``pyplot``: no global
+state, no display needed, and a script or test never changes the notebook's backend.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import tensorflow as tf
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from tf_style.images import atomic_write
+
+PANEL_INCHES = 3.6
+MISSING_GREY = 0.92
+
+
+@dataclass
+class Panel:
+    """One column of a figure.
+
+    Attributes:
+        title: shown above the image.
+        image: float32 ``[1, H, W, 3]`` in [0, 1], or None for a missing result.
+        caption: lines shown under the image (numbers, timings); for a missing image,
+            the reason, shown in its place.
+    """
+
+    title: str
+    image: tf.Tensor | np.ndarray | None
+    caption: str = ""
+
+
+def side_by_side(panels: list[Panel], *, title: str | None = None) -> Figure:
+    """A one-row figure of ``panels``, images at their own aspect ratio.
+
+    Returns:
+        The figure (render it with :func:`save_figure`, or show it in a notebook).
+    """
+    if not panels:
+        raise ValueError("side_by_side needs at least one panel.")
+    aspect = panel_aspect(panels)
+    caption_lines = max(panel.caption.count("\n") + 1 for panel in panels)
+    height = PANEL_INCHES * aspect + 0.75 + 0.2 * caption_lines
+    figure = Figure(figsize=(PANEL_INCHES * len(panels), height), layout="constrained")
+    FigureCanvasAgg(figure)
+    axes = figure.subplots(1, len(panels), squeeze=False)[0]
+    for ax, panel in zip(axes, panels, strict=True):
+        draw_panel(ax, panel, aspect)
+    if title:
+        figure.suptitle(title, fontsize=11)
+    return figure
+
+
+def panel_aspect(panels: list[Panel]) -> float:
+    """Height over width of the first image, the size every empty panel borrows."""
+    for panel in panels:
+        if panel.image is not None:
+            shape = np.shape(panel.image)
+            return shape[-3] / shape[-2]
+    return 1.0
+
+
+def draw_panel(ax, panel: Panel, aspect: float) -> None:
+    """Image (or the reason it is missing) with the title above, numbers below."""
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title(panel.title, fontsize=11)
+    if panel.image is None:
+        ax.set_facecolor((MISSING_GREY,) * 3)
+        ax.set_box_aspect(aspect)
+        reason = "\n".join(textwrap.wrap(panel.caption, width=34)[:14])
+        ax.text(0.5, 0.5, reason, ha="center", va="center", fontsize=8, wrap=True)
+        ax.set_xlabel("not available", fontsize=9)
+        return
+    pixels = np.clip(
+        np.asarray(panel.image, np.float32).reshape(np.shape(panel.image)[-3:]), 0, 1
+    )
+    ax.imshow(pixels, interpolation="lanczos")
+    ax.set_xlabel(panel.caption, fontsize=9, family="monospace", linespacing=1.4)
+
+
+def save_figure(figure: Figure, path: str | os.PathLike, *, dpi: int = 110) -> Path:
+    """Write the figure as PNG atomically (never a half-written file)."""
+    path = Path(path)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi)
+    with atomic_write(path) as handle:
+        handle.write(buffer.getvalue())
+    return path
+
+
+__all__ = ["Panel", "save_figure", "side_by_side"]

@@ -1,0 +1,233 @@
+"""Writing a comparison: the two images, a figure, a JSON file and a Markdown table.
+
+Kept apart from :mod:`tf_style.compare` (which runs the two methods) so the notebook
+can redraw a figure or a table from a :class:`~tf_style.compare.Comparison` it holds.
+Every file is written atomically: an interrupted run never leaves half a file.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from matplotlib.figure import Figure
+
+from tf_style.cli import describe_device
+from tf_style.config import StyleTransferConfig
+from tf_style.images import atomic_write, save_image
+from tf_style.metrics import MEASURES, QualityScores
+from tf_style.plotting import Panel, save_figure, side_by_side
+
+if TYPE_CHECKING:  # compare imports this module; the type is only for annotations
+    from tf_style.compare import Comparison
+
+FILES = {
+    "figure": "comparison.png",
+    "json": "comparison.json",
+    "markdown": "comparison.md",
+    "fast_image": "fast.png",
+    "optimized_image": "optimization.png",
+}
+MEASURE_NAMES = {
+    "style": "style distance",
+    "content": "content distance",
+    "variation": "total variation",
+    "total": "total (the loss)",
+}
+
+
+def write_outputs(comparison: Comparison, output_dir: Path) -> dict[str, Path]:
+    """Write the two images, the figure, the JSON and the Markdown table.
+
+    Returns:
+        The paths written, keyed as :data:`FILES` (no ``fast_image`` when the fast
+        model is missing; a stale one from an earlier run is removed).
+    """
+    paths = {key: output_dir / name for key, name in FILES.items()}
+    if comparison.fast_image is None:
+        del paths["fast_image"]
+        (output_dir / FILES["fast_image"]).unlink(missing_ok=True)  # a stale one
+    else:
+        save_image(comparison.fast_image, paths["fast_image"])
+    save_image(comparison.optimized_image, paths["optimized_image"])
+    report = comparison_report(comparison, paths)
+    with atomic_write(paths["json"]) as handle:
+        handle.write((json.dumps(report, indent=2) + "\n").encode())
+    with atomic_write(paths["markdown"]) as handle:
+        handle.write(markdown_table(comparison).encode())
+    figure = comparison_figure(comparison)
+    save_figure(figure, paths["figure"])
+    return paths
+
+
+def comparison_report(
+    comparison: Comparison, paths: dict[str, Path]
+) -> dict[str, object]:
+    """Everything needed to read the numbers later, as plain JSON values."""
+    config = comparison.config or StyleTransferConfig()
+    timings = comparison.timings
+    scores = comparison.scores
+    return {
+        "measures": "distances computed with the tutorial's loss terms (VGG19); "
+        "lower is better",
+        "device": describe_device(),
+        "content": comparison.inputs.get("content"),
+        "style": comparison.inputs.get("style"),
+        "size": list(comparison.content_image.shape[1:3]),
+        "content_reference": {"scores": as_dict(scores.get("content"))},
+        "fast": {
+            "model": comparison.fast_model,
+            "error": comparison.fast_error,
+            "strength": comparison.strength,
+            "seconds": {
+                "load": timings.get("fast_load"),
+                "stylize": timings.get("fast_stylize"),
+                "stylize_warm": timings.get("fast_stylize_warm"),
+            },
+            "scores": as_dict(scores.get("fast")),
+            "image": paths["fast_image"].name if "fast_image" in paths else None,
+        },
+        "optimization": {
+            "method": f"{config.optimizer}, {config.total_steps} steps",
+            "status": comparison.optimization_status,
+            "message": comparison.optimization_message,
+            "vgg19_weights": comparison.vgg19_weights,
+            "seconds": {
+                "load": timings.get("optimization_load"),
+                "stylize": timings.get("optimization_stylize"),
+            },
+            "scores": as_dict(scores.get("optimization")),
+            "image": paths["optimized_image"].name,
+        },
+        "config": config.to_dict(),
+    }
+
+
+def as_dict(scores: QualityScores | None) -> dict[str, float] | None:
+    return None if scores is None else scores.to_dict()
+
+
+def markdown_table(comparison: Comparison) -> str:
+    """A table of timings and measures, one column per image, plus any fast error."""
+    config = comparison.config or StyleTransferConfig()
+    timings, scores = comparison.timings, comparison.scores
+    fast_name = comparison.fast_model or "fast model"
+    rows = [
+        ("method", "content photo (reference)", fast_name, method_name(config)),
+        (
+            "load (s)",
+            "",
+            seconds(timings.get("fast_load")),
+            seconds(timings.get("optimization_load")),
+        ),
+        (
+            "stylise (s)",
+            "",
+            seconds(timings.get("fast_stylize"))
+            + warm_note(timings.get("fast_stylize_warm")),
+            seconds(timings.get("optimization_stylize")),
+        ),
+    ]
+    for measure in MEASURES:
+        rows.append(
+            (
+                f"{MEASURE_NAMES[measure]} ↓",
+                number(scores.get("content"), measure),
+                number(scores.get("fast"), measure),
+                number(scores.get("optimization"), measure),
+            )
+        )
+    header = "| | content | fast model | optimisation |\n|---|---|---|---|\n"
+    lines = [header + "\n".join("| " + " | ".join(row) + " |" for row in rows)]
+    lines.append(
+        "\nMeasures are the tutorial's loss terms (VGG19; see tf_style.metrics): "
+        "lower is better. The optimisation minimises exactly these, so it is "
+        "expected to score lower; judge the pictures too."
+    )
+    if comparison.fast_error:
+        lines.append(f"\n**Fast model missing:** {comparison.fast_error}")
+    return "\n".join(lines) + "\n"
+
+
+def method_name(config: StyleTransferConfig) -> str:
+    """E.g. "optimisation (adam, 200 steps)"."""
+    return f"optimisation ({config.optimizer}, {config.total_steps} steps)"
+
+
+def seconds(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}"
+
+
+def warm_note(value: float | None) -> str:
+    return "" if value is None else f" (warm: {value:.2f})"
+
+
+def number(scores: QualityScores | None, measure: str) -> str:
+    """Scores span 0 to about 10^10: three or four significant digits at any size."""
+    if scores is None:
+        return "–"
+    value = getattr(scores, measure)
+    if value == 0 or not math.isfinite(value):
+        return f"{value:g}"
+    if abs(value) >= 1e4:
+        return f"{value:.3g}".replace("e+0", "e").replace("e+", "e")
+    return f"{value:.4g}"
+
+
+def comparison_figure(comparison: Comparison) -> Figure:
+    """content | style | fast model | optimisation, numbers under each."""
+    timings, scores = comparison.timings, comparison.scores
+    config = comparison.config or StyleTransferConfig()
+    if comparison.fast_image is None:
+        fast_caption = comparison.fast_error or "fast model not run"
+    else:
+        fast_caption = caption(
+            scores.get("fast"), timings.get("fast_load"), timings.get("fast_stylize")
+        )
+    panels = [
+        Panel("content", comparison.content_image, caption(scores.get("content"))),
+        Panel(
+            "style", comparison.style_image, "(resized to 256x256 for the fast model)"
+        ),
+        Panel(
+            short_fast_name(comparison.fast_model), comparison.fast_image, fast_caption
+        ),
+        Panel(
+            method_name(config),
+            comparison.optimized_image,
+            caption(
+                scores.get("optimization"),
+                timings.get("optimization_load"),
+                timings.get("optimization_stylize"),
+            ),
+        ),
+    ]
+    return side_by_side(
+        panels, title="lower is better: distances from the tutorial's loss"
+    )
+
+
+def short_fast_name(source: str | None) -> str:
+    if source and source.startswith("TensorFlow Lite"):
+        return "fast model (TFLite)"
+    if source and source.startswith("TF-Hub"):
+        return "fast model (TF-Hub)"
+    return "fast model"
+
+
+def caption(
+    scores: QualityScores | None,
+    load: float | None = None,
+    stylize_seconds: float | None = None,
+) -> str:
+    """The numbers shown under an image."""
+    lines = []
+    if load is not None and stylize_seconds is not None:
+        lines.append(f"{'load':<10}{load:>9.2f} s")
+        lines.append(f"{'stylise':<10}{stylize_seconds:>9.2f} s")
+    if scores is not None:
+        for measure in MEASURES:
+            lines.append(f"{measure:<10}{number(scores, measure):>9}  ")
+    return "\n".join(lines)
