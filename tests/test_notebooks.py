@@ -29,6 +29,11 @@ TINY_PARAMETERS: dict[str, dict[str, object]] = {
         "EPOCHS": 1,
         "STEPS_PER_EPOCH": 3,
     },
+    "02_fast_vs_slow.ipynb": {
+        "MAX_DIM": 48,
+        "EPOCHS": 1,
+        "STEPS_PER_EPOCH": 3,
+    },
     "03_exploring_the_knobs.ipynb": {
         "MAX_DIM": 40,
         "STEPS": 2,
@@ -120,3 +125,27 @@ def test_notebook_is_committed_without_outputs(name):
 def test_notebook_runs_end_to_end(name, tmp_path):
     execute(name, {**TINY_PARAMETERS[name], "OUTPUT_DIR": str(tmp_path)})
     assert any(tmp_path.iterdir()), "the notebook saved nothing"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fast_model", ["tflite", "missing"])
+def test_fast_vs_slow_runs_with_and_without_the_tflite_pair(fast_model, tmp_path):
+    """Offline by design: the Hub handle is a missing local copy, never the URL."""
+    if fast_model == "tflite" and not TFLITE_DIR.is_dir():
+        pytest.skip(f"no TensorFlow Lite pair in {TFLITE_DIR}")
+    output_dir = tmp_path / "compare"
+    name = "02_fast_vs_slow.ipynb"
+    execute(
+        name,
+        {
+            **TINY_PARAMETERS[name],
+            "HUB_HANDLE": str(tmp_path / "no_such_saved_model"),
+            "TFLITE_DIR": str(
+                TFLITE_DIR if fast_model == "tflite" else tmp_path / "no_models"
+            ),
+            "OUTPUT_DIR": str(output_dir),
+        },
+    )
+    assert (output_dir / "comparison.png").is_file()
+    assert (output_dir / "optimization.png").is_file()
+    assert (output_dir / "fast.png").is_file() == (fast_model == "tflite")
