@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import sys
 import tarfile
 import urllib.error
 from pathlib import Path
@@ -13,6 +14,7 @@ import tensorflow as tf
 
 from tests.conftest import SHARED, random_image
 from tf_style import hub
+from tf_style.archive import extract_saved_model
 from tf_style.hub import (
     TUTORIAL_HUB_HANDLE,
     FastModelError,
@@ -32,8 +34,8 @@ needs_tflite = pytest.mark.skipif(
 class StandInStylizer(tf.Module):
     """The Hub model's calling convention: (content, style) -> [stylised batch].
 
-    It returns the content tinted by the style's mean colour, and a second output
-    recording the style image's height and width, so tests can see what reached it.
+    It returns the content tinted by the style's mean colour; a second output (the
+    style's size) checks that only ``outputs[0]`` is taken, as the tutorial does.
     """
 
     @tf.function(
@@ -103,8 +105,8 @@ def test_style_reaches_the_saved_model_at_256(saved_model_dir, monkeypatch):
 
 
 def test_archive_is_extracted_once_into_the_cache(saved_model_archive, tmp_path):
-    first = hub.extract_saved_model(saved_model_archive, cache_dir=tmp_path)
-    second = hub.extract_saved_model(saved_model_archive, cache_dir=tmp_path)
+    first = extract_saved_model(saved_model_archive, cache_dir=tmp_path)
+    second = extract_saved_model(saved_model_archive, cache_dir=tmp_path)
     assert first == second and (first / "saved_model.pb").is_file()
     assert [p.name for p in (tmp_path / "hub").iterdir()] == [first.name]
 
@@ -146,7 +148,7 @@ def test_offline_url_handle_says_how_to_provide_a_local_copy(monkeypatch):
         load_fast_model()
     message = str(caught.value)
     assert TUTORIAL_HUB_HANDLE in message and "Name or service" in message
-    for way in ("--hub-handle DIR", ".tar.gz", "--tflite-dir"):
+    for way in ("--hub-handle DIR", "FILE.tar.gz", "--tflite-dir DIR"):
         assert way in message
     assert "\n" not in message
     assert hub.os.environ["TFHUB_MODEL_LOAD_FORMAT"] == "COMPRESSED"
@@ -235,6 +237,15 @@ def test_tflite_strength_zero_stays_close_to_the_content(lite_model, pictures):
     # at 72 px measured about 0.10, 0.14 and 0.19 (mean absolute pixel difference).
     assert distances[0] < distances[1] < distances[2]
     assert distances[0] < 0.15 and distances[0] < 0.7 * distances[2]
+
+
+@needs_tflite
+@pytest.mark.filterwarnings("ignore:.*tf.lite.Interpreter is deprecated:UserWarning")
+def test_tflite_falls_back_to_tf_lite_without_litert(monkeypatch, pictures):
+    monkeypatch.setitem(sys.modules, "ai_edge_litert.interpreter", None)
+    model = LiteStylizer(TFLITE_DIR)
+    assert isinstance(model.predictor, tf.lite.Interpreter)
+    assert model(pictures["content"], pictures["starry"]).shape == (1, 48, 72, 3)
 
 
 @needs_tflite

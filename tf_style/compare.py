@@ -34,6 +34,7 @@ from tf_style.hub import (
     TUTORIAL_HUB_HANDLE,
     FastModelError,
     FastStylizer,
+    check_strength,
     is_url,
     load_fast_model,
 )
@@ -155,6 +156,8 @@ def run_comparison(
         >>> result.timings["fast_stylize"], result.scores["fast"].style
     """
     config = config or StyleTransferConfig()
+    if not 0.0 <= strength <= 1.0:
+        raise ValueError(f"strength must be in [0, 1], got {strength}.")
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     content_image = as_image(content, config.max_dim)
@@ -235,22 +238,25 @@ def run_fast(
     timings: dict[str, float | None] = dict.fromkeys(
         ("fast_load", "fast_stylize", "fast_stylize_warm")
     )
-    source = describe_fast_choice(hub_handle, tflite_dir) if model is None else None
+    source = describe_fast_choice(hub_handle, tflite_dir)
     try:
         if model is None:
             model = load_fast_model(hub_handle=hub_handle, tflite_dir=tflite_dir)
-        source = model.source
-        timings["fast_load"] = model.load_seconds
+    except FastModelError as error:
+        return FastRun(None, timings, source, one_line(error))
+    # The user's mistake, not the model's: raise rather than leave the column empty.
+    check_strength(strength, supported=model.supports_strength, source=model.source)
+    timings["fast_load"] = model.load_seconds
+    try:
         for key in ("fast_stylize", "fast_stylize_warm"):
             started = time.perf_counter()
             image = model(content_image, style_image, strength=strength)
             timings[key] = time.perf_counter() - started
-    except FastModelError as error:
-        return FastRun(None, dict.fromkeys(timings), source, one_line(error))
-    except tf.errors.OpError as error:
-        reason = f"the fast model failed while stylising ({one_line(error)})"
-        return FastRun(None, dict.fromkeys(timings), source, reason)
-    return FastRun(image, timings, source)
+    except (tf.errors.OpError, TypeError, ValueError) as error:
+        # A SavedModel with another signature, a TFLite runtime error, ...
+        reason = f"{model.source} failed while stylising ({one_line(error)})"
+        return FastRun(None, dict.fromkeys(timings), model.source, reason)
+    return FastRun(image, timings, model.source)
 
 
 def describe_fast_choice(
@@ -290,18 +296,21 @@ def build_parser() -> argparse.ArgumentParser:
     inputs.add_argument(
         "--content",
         type=Path,
+        metavar="PATH",
         default=DEFAULT_CONTENT,
         help="content image (default: the bundled assets/chelsea.png)",
     )
     inputs.add_argument(
         "--style",
         type=Path,
+        metavar="PATH",
         default=DEFAULT_STYLE,
         help="style image (default: the bundled assets/starry_night.jpg)",
     )
     inputs.add_argument(
         "--output",
         type=Path,
+        metavar="DIR",
         default=Path("outputs/compare"),
         help="output directory (default: outputs/compare)",
     )
@@ -323,10 +332,11 @@ def build_parser() -> argparse.ArgumentParser:
     fast.add_argument(
         "--strength",
         type=float,
+        metavar="X",
         default=1.0,
         help="fast model's style strength in [0, 1] (TFLite only; default: 1)",
     )
-    parser.add_argument(
+    inputs.add_argument(
         "--weights",
         type=Path,
         metavar="PATH",
@@ -344,8 +354,16 @@ def check_inputs(args: argparse.Namespace, config: StyleTransferConfig) -> None:
             unwritable output folder, or an impossible strength.
         ImageError: an image file that cannot be decoded.
     """
-    load_image(args.content, config.max_dim)
-    load_image(args.style, config.max_dim)
+    for flag, path, default in (
+        ("--content", args.content, DEFAULT_CONTENT),
+        ("--style", args.style, DEFAULT_STYLE),
+    ):
+        if path == default and not path.is_file():
+            raise UsageError(
+                f"the bundled {path.name} is not here ({path}: tf_style was installed "
+                f"without the repository's assets); pass {flag} PATH."
+            )
+        load_image(path, config.max_dim)
     if not 0.0 <= args.strength <= 1.0:
         raise UsageError(f"--strength must be in [0, 1], got {args.strength}.")
     if args.strength < 1.0 and args.tflite_dir is None:
@@ -364,9 +382,12 @@ def check_inputs(args: argparse.Namespace, config: StyleTransferConfig) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``tf-style-compare``: exit status 0 when done (with or without the fast
-    model), 2 for bad input, 1 when VGG19 weights are missing or the loss blew up,
-    130 when interrupted."""
+    """Run ``tf-style-compare``; returns the exit status.
+
+    0 when done (with or without the fast model), 2 for bad input (one line, no
+    traceback, before any model is built), 1 when VGG19's weights are missing or the
+    loss became non-finite, 130 when interrupted.
+    """
     args = build_parser().parse_args(argv)
     try:
         config = config_from_args(args)

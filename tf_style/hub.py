@@ -20,17 +20,16 @@ Nothing here knows about VGG19; scoring the result is :mod:`tf_style.metrics`'s 
 
 from __future__ import annotations
 
-import hashlib
+import abc
 import logging
 import os
-import shutil
-import tarfile
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
+
+from tf_style.archive import ArchiveError, extract_saved_model, is_tar_gz
 
 log = logging.getLogger(__name__)
 
@@ -40,11 +39,10 @@ TUTORIAL_HUB_HANDLE = (
 # Both releases were trained with 256x256 style images; the tutorial resizes to this.
 STYLE_SIZE = (256, 256)
 LOCAL_COPY_HELP = (
-    "To run without internet, give a local copy: --hub-handle DIR (an extracted "
-    "SavedModel, the folder holding saved_model.pb), --hub-handle FILE.tar.gz (the "
-    "archive from {handle}?tf-hub-format=compressed, or Kaggle's 'Download'), or "
-    "--tflite-dir DIR (the TensorFlow Lite pair style_predict*.tflite and "
-    "style_transfer*.tflite)."
+    "Offline? Give a local copy: --hub-handle DIR (a SavedModel folder holding "
+    "saved_model.pb), --hub-handle FILE.tar.gz (the download of {handle}"
+    "?tf-hub-format=compressed), or --tflite-dir DIR (the TensorFlow Lite pair "
+    "style_predict*.tflite and style_transfer*.tflite)."
 )
 
 
@@ -52,7 +50,7 @@ class FastModelError(RuntimeError):
     """The fast model cannot be loaded or run; the message says how to fix it."""
 
 
-class FastStylizer:
+class FastStylizer(abc.ABC):
     """A loaded fast model: call it on many pairs, load it once.
 
     Attributes:
@@ -88,10 +86,11 @@ class FastStylizer:
             stylized = tf.image.resize(stylized, content_image.shape[1:3])
         return tf.clip_by_value(tf.cast(stylized, tf.float32), 0.0, 1.0)
 
+    @abc.abstractmethod
     def _stylize(
         self, content_image: tf.Tensor, style_image: tf.Tensor, strength: float
     ) -> tf.Tensor:
-        raise NotImplementedError
+        """The back end's forward pass; the style is already 256x256."""
 
 
 class HubStylizer(FastStylizer):
@@ -246,8 +245,11 @@ def load_fast_model(
             "TensorFlow Lite pair), not both."
         )
     if tflite_dir is not None:
-        return LiteStylizer(tflite_dir)
-    return HubStylizer(hub_handle or TUTORIAL_HUB_HANDLE, cache_dir=cache_dir)
+        model: FastStylizer = LiteStylizer(tflite_dir)
+    else:
+        model = HubStylizer(hub_handle or TUTORIAL_HUB_HANDLE, cache_dir=cache_dir)
+    log.info("Fast model: %s (loaded in %.2f s)", model.source, model.load_seconds)
+    return model
 
 
 def fast_stylize(
@@ -315,7 +317,10 @@ def load_saved_model(handle: str, *, cache_dir: str | os.PathLike | None = None)
             ) from None
     path = Path(handle)
     if path.is_file() and is_tar_gz(path):
-        path = extract_saved_model(path, cache_dir=cache_dir)
+        try:
+            path = extract_saved_model(path, cache_dir=cache_dir)
+        except ArchiveError as error:
+            raise FastModelError(str(error)) from None
     check_saved_model_dir(path)
     try:
         return hub.load(str(path))
@@ -343,100 +348,6 @@ def check_saved_model_dir(path: Path) -> None:
             else ""
         )
         raise FastModelError(f"{path}: no saved_model.pb, not a SavedModel.{hint}")
-
-
-def is_tar_gz(path: Path) -> bool:
-    """A gzip-compressed tar archive, judged by its name."""
-    return path.name.endswith((".tar.gz", ".tgz"))
-
-
-def default_cache_dir() -> Path:
-    """``$TF_STYLE_CACHE_DIR``, else ``$XDG_CACHE_HOME/tf_style`` or ``~/.cache``."""
-    if os.environ.get("TF_STYLE_CACHE_DIR"):
-        return Path(os.environ["TF_STYLE_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "tf_style"
-
-
-def extract_saved_model(
-    archive: Path, *, cache_dir: str | os.PathLike | None = None
-) -> Path:
-    """Extract a SavedModel archive once; return the folder holding saved_model.pb.
-
-    The archive is extracted into a temporary folder beside its final place and
-    renamed, so an interrupted extraction never looks complete. Members that would
-    escape the folder (absolute paths, ``..``, links, devices) are refused.
-
-    Raises:
-        FastModelError: not a readable archive, unsafe, or without saved_model.pb.
-    """
-    root = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-    target = root / "hub" / f"{archive.name.split('.')[0]}-{file_digest(archive)}"
-    if not target.is_dir():
-        root.joinpath("hub").mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".extract-", dir=root / "hub"))
-        try:
-            safe_extract(archive, staging)
-            os.replace(staging, target)
-        except OSError as error:
-            shutil.rmtree(staging, ignore_errors=True)
-            if not target.is_dir():  # a parallel run may have won the rename
-                raise FastModelError(f"{archive}: cannot extract ({error}).") from None
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-    return saved_model_root(target, archive)
-
-
-def file_digest(path: Path) -> str:
-    """First 16 hex digits of the file's SHA-256: a new download, a new folder."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()[:16]
-
-
-def safe_extract(archive: Path, destination: Path) -> None:
-    """Extract regular files and folders only, each inside ``destination``.
-
-    Raises:
-        FastModelError: the archive is unreadable or a member is unsafe.
-    """
-    try:
-        with tarfile.open(archive, "r:gz") as tar:
-            members = tar.getmembers()
-            for member in members:
-                check_member(member, destination, archive)
-            tar.extractall(destination, members=members, filter="data")
-    except (tarfile.TarError, EOFError, OSError) as error:
-        raise FastModelError(
-            f"{archive}: not a readable .tar.gz archive ({error})."
-        ) from None
-
-
-def check_member(member: tarfile.TarInfo, destination: Path, archive: Path) -> None:
-    """Refuse members that are not plain files/folders or that leave the folder."""
-    target = (destination / member.name).resolve()
-    inside = target == destination.resolve() or destination.resolve() in target.parents
-    if not (member.isfile() or member.isdir()) or not inside:
-        raise FastModelError(
-            f"{archive}: refusing unsafe archive member {member.name!r} "
-            "(only plain files and folders inside the archive are extracted)."
-        )
-
-
-def saved_model_root(folder: Path, archive: Path) -> Path:
-    """The folder itself or its single subfolder, whichever holds saved_model.pb."""
-    if (folder / "saved_model.pb").is_file():
-        return folder
-    found = sorted(found.parent for found in folder.rglob("saved_model.pb"))
-    if len(found) != 1:
-        raise FastModelError(
-            f"{archive}: expected one saved_model.pb in the archive, found "
-            f"{len(found)}."
-        )
-    return found[0]
 
 
 # --- TensorFlow Lite ------------------------------------------------------------
@@ -483,8 +394,13 @@ def make_interpreter(path: Path, num_threads: int | None):
     """
     try:
         from ai_edge_litert.interpreter import Interpreter
-    except ImportError:  # LiteRT not installed: TensorFlow still ships the old one
-        Interpreter = tf.lite.Interpreter  # noqa: N806
+    except ImportError:  # LiteRT not installed: TensorFlow 2.21 still ships the old one
+        Interpreter = getattr(getattr(tf, "lite", None), "Interpreter", None)  # noqa: N806
+    if Interpreter is None:
+        raise FastModelError(
+            "No TensorFlow Lite interpreter: install LiteRT with "
+            "`pip install ai-edge-litert` (or `pip install tf_style[lite]`)."
+        )
     try:
         return Interpreter(model_path=str(path), num_threads=num_threads)
     except (RuntimeError, ValueError) as error:

@@ -49,7 +49,7 @@ def side_by_side(panels: list[Panel], *, title: str | None = None) -> Figure:
         raise ValueError("side_by_side needs at least one panel.")
     aspect = panel_aspect(panels)
     caption_lines = max(panel.caption.count("\n") + 1 for panel in panels)
-    height = PANEL_INCHES * aspect + 0.75 + 0.2 * caption_lines
+    height = PANEL_INCHES * aspect + 0.7 + 0.22 * caption_lines
     figure = Figure(figsize=(PANEL_INCHES * len(panels), height), layout="constrained")
     FigureCanvasAgg(figure)
     axes = figure.subplots(1, len(panels), squeeze=False)[0]
@@ -77,8 +77,9 @@ def draw_panel(ax, panel: Panel, aspect: float) -> None:
     if panel.image is None:
         ax.set_facecolor((MISSING_GREY,) * 3)
         ax.set_box_aspect(aspect)
-        reason = "\n".join(textwrap.wrap(panel.caption, width=34)[:14])
-        ax.text(0.5, 0.5, reason, ha="center", va="center", fontsize=8, wrap=True)
+        ax.text(
+            0.5, 0.5, wrap_reason(panel.caption), ha="center", va="center", fontsize=7.5
+        )
         ax.set_xlabel("not available", fontsize=9)
         return
     pixels = np.clip(
@@ -86,6 +87,14 @@ def draw_panel(ax, panel: Panel, aspect: float) -> None:
     )
     ax.imshow(pixels, interpolation="lanczos")
     ax.set_xlabel(panel.caption, fontsize=9, family="monospace", linespacing=1.4)
+
+
+def wrap_reason(text: str, *, width: int = 44, max_lines: int = 16) -> str:
+    """Wrap a long reason to fit an empty panel; say where the rest is if cut."""
+    lines = textwrap.wrap(text, width=width, break_on_hyphens=False)
+    if len(lines) > max_lines:
+        lines = [*lines[: max_lines - 1], "... (full reason in the JSON and Markdown)"]
+    return "\n".join(lines)
 
 
 def save_figure(figure: Figure, path: str | os.PathLike, *, dpi: int = 110) -> Path:

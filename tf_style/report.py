@@ -205,7 +205,7 @@ def comparison_figure(comparison: Comparison) -> Figure:
         ),
     ]
     return side_by_side(
-        panels, title="lower is better: distances from the tutorial's loss"
+        panels, title="numbers: the tutorial's loss terms (VGG19), lower is better"
     )
 
 

@@ -1,0 +1,114 @@
+"""Safe, one-time extraction of a downloaded SavedModel archive into a cache.
+
+TF-Hub's compressed downloads (``?tf-hub-format=compressed``) are ``.tar.gz`` files
+holding ``saved_model.pb`` and ``variables/``. An archive from the internet is
+untrusted input, so only plain files and folders that stay inside the target folder
+are extracted, and the folder appears under its final name only when complete.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tarfile
+import tempfile
+from pathlib import Path
+
+
+class ArchiveError(RuntimeError):
+    """An archive that cannot be used; the message names it and says why."""
+
+
+def is_tar_gz(path: Path) -> bool:
+    """A gzip-compressed tar archive, judged by its name."""
+    return path.name.endswith((".tar.gz", ".tgz"))
+
+
+def default_cache_dir() -> Path:
+    """``$TF_STYLE_CACHE_DIR``, else ``$XDG_CACHE_HOME/tf_style`` or ``~/.cache``."""
+    if os.environ.get("TF_STYLE_CACHE_DIR"):
+        return Path(os.environ["TF_STYLE_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "tf_style"
+
+
+def extract_saved_model(
+    archive: Path, *, cache_dir: str | os.PathLike | None = None
+) -> Path:
+    """Extract a SavedModel archive once; return the folder holding saved_model.pb.
+
+    The archive is extracted into a temporary folder beside its final place and
+    renamed, so an interrupted extraction never looks complete. Members that would
+    escape the folder (absolute paths, ``..``, links, devices) are refused.
+
+    Raises:
+        ArchiveError: not a readable archive, unsafe, or without saved_model.pb.
+    """
+    root = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    target = root / "hub" / f"{archive.name.split('.')[0]}-{file_digest(archive)}"
+    if not target.is_dir():
+        root.joinpath("hub").mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".extract-", dir=root / "hub"))
+        try:
+            safe_extract(archive, staging)
+            os.replace(staging, target)
+        except OSError as error:
+            shutil.rmtree(staging, ignore_errors=True)
+            if not target.is_dir():  # a parallel run may have won the rename
+                raise ArchiveError(f"{archive}: cannot extract ({error}).") from None
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+    return saved_model_root(target, archive)
+
+
+def file_digest(path: Path) -> str:
+    """First 16 hex digits of the file's SHA-256: a new download, a new folder."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:16]
+
+
+def safe_extract(archive: Path, destination: Path) -> None:
+    """Extract regular files and folders only, each inside ``destination``.
+
+    Raises:
+        ArchiveError: the archive is unreadable or a member is unsafe.
+    """
+    try:
+        with tarfile.open(archive, "r:gz") as tar:
+            members = tar.getmembers()
+            for member in members:
+                check_member(member, destination, archive)
+            tar.extractall(destination, members=members, filter="data")
+    except (tarfile.TarError, EOFError, OSError) as error:
+        raise ArchiveError(
+            f"{archive}: not a readable .tar.gz archive ({error})."
+        ) from None
+
+
+def check_member(member: tarfile.TarInfo, destination: Path, archive: Path) -> None:
+    """Refuse members that are not plain files/folders or that leave the folder."""
+    target = (destination / member.name).resolve()
+    inside = target == destination.resolve() or destination.resolve() in target.parents
+    if not (member.isfile() or member.isdir()) or not inside:
+        raise ArchiveError(
+            f"{archive}: refusing unsafe archive member {member.name!r} "
+            "(only plain files and folders inside the archive are extracted)."
+        )
+
+
+def saved_model_root(folder: Path, archive: Path) -> Path:
+    """The folder itself or its single subfolder, whichever holds saved_model.pb."""
+    if (folder / "saved_model.pb").is_file():
+        return folder
+    found = sorted(found.parent for found in folder.rglob("saved_model.pb"))
+    if len(found) != 1:
+        raise ArchiveError(
+            f"{archive}: expected one saved_model.pb in the archive, found "
+            f"{len(found)}."
+        )
+    return found[0]
