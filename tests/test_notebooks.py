@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import os
+import sys
 from pathlib import Path
 
 import nbformat
@@ -76,9 +77,12 @@ def execute(name: str, parameters: dict[str, object]) -> nbformat.NotebookNode:
         parameters_cell_index(notebook) + 1,
         nbformat.v4.new_code_cell(injected, metadata={"tags": ["injected-parameters"]}),
     )
-    # Last, a check that the kernel used this checkout's package.
+    # Last, a check that the kernel ran this Python and this checkout's package.
     notebook.cells.append(
-        nbformat.v4.new_code_cell("import tf_style\nprint(tf_style.__file__)")
+        nbformat.v4.new_code_cell(
+            "import sys\nimport tf_style\n"
+            "print(sys.executable)\nprint(tf_style.__file__)"
+        )
     )
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(
@@ -89,12 +93,18 @@ def execute(name: str, parameters: dict[str, object]) -> nbformat.NotebookNode:
     client = NotebookClient(
         notebook,
         timeout=CELL_TIMEOUT_S,
-        kernel_name="python3",  # jupyter_client runs it with sys.executable
+        kernel_name="python3",  # jupyter_client swaps a bare "python" for ours
         resources={"metadata": {"path": str(NOTEBOOK_DIR)}},
     )
     client.execute(env=env)
-    used = Path(notebook.cells[-1].outputs[0]["text"].strip()).resolve()
-    assert used == (ROOT / "tf_style" / "__init__.py").resolve(), used
+    stdout = "".join(
+        output.get("text", "")
+        for output in notebook.cells[-1].outputs
+        if output.get("name") == "stdout"
+    )
+    python, package = (Path(line).resolve() for line in stdout.split())
+    assert python == Path(sys.executable).resolve(), python
+    assert package == (ROOT / "tf_style" / "__init__.py").resolve(), package
     return notebook
 
 
