@@ -57,3 +57,14 @@ def test_style_content_loss_is_the_tutorials_sum():
 def test_mismatched_layers_are_refused():
     with pytest.raises(ValueError, match="Outputs have layers"):
         mean_squared_distance({"a": tf.zeros([1])}, {"b": tf.zeros([1])})
+
+
+def test_high_pass_deltas_sum_to_total_variation(rng):
+    from tf_style.losses import high_pass_x_y
+
+    image = tf.constant(rng.random((1, 5, 7, 3), dtype=np.float32))
+    x_var, y_var = high_pass_x_y(image)
+    assert x_var.shape == (1, 5, 6, 3) and y_var.shape == (1, 4, 7, 3)
+    np.testing.assert_allclose(x_var[0, 2, 3], image[0, 2, 4] - image[0, 2, 3])
+    by_hand = tf.reduce_sum(tf.abs(x_var)) + tf.reduce_sum(tf.abs(y_var))
+    assert float(by_hand) == pytest.approx(float(tf.image.total_variation(image)[0]))

@@ -51,6 +51,22 @@ def content_loss(
     return content_weight * mean_squared_distance(content_outputs, content_targets)
 
 
+def high_pass_x_y(image: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+    """The tutorial's ``high_pass_x_y``: differences between neighbouring pixels.
+
+    Args:
+        image: float32 ``[batch, H, W, C]``.
+
+    Returns:
+        ``(x_var, y_var)``: ``[batch, H, W-1, C]`` horizontal and ``[batch, H-1, W, C]``
+        vertical deltas. ``tf.image.total_variation`` is the sum of their absolute
+        values.
+    """
+    x_var = image[:, :, 1:, :] - image[:, :, :-1, :]
+    y_var = image[:, 1:, :, :] - image[:, :-1, :, :]
+    return x_var, y_var
+
+
 def total_variation_loss(image: tf.Tensor, total_variation_weight: float) -> tf.Tensor:
     """``weight * tf.image.total_variation(image)``, summed over the batch.
 

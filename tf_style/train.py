@@ -20,8 +20,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from tqdm.auto import tqdm
-
 from tf_style.artifacts import FrameSaver, library_versions, make_gif, write_json
 from tf_style.cli import (
     EXIT_INTERRUPTED,
@@ -37,6 +35,7 @@ from tf_style.images import SAVE_FORMATS, ImageError, load_image, save_image
 from tf_style.model import StyleContentModel
 from tf_style.optimize import StepReport, StylizeResult, stylize
 from tf_style.plotting import plot_losses, save_figure
+from tf_style.progress import TqdmProgress
 from tf_style.weights import WeightsNotFoundError, load_vgg19
 
 PROGRAM = "tf-style-train"
@@ -241,27 +240,16 @@ def _raise_keyboard_interrupt(signum, frame) -> None:
 
 
 class Progress:
-    """A tqdm bar over all steps with the live loss; also drives frame saving."""
+    """The tqdm bar plus frame saving: the one callback the command gives stylize."""
 
     def __init__(
         self, total_steps: int, *, quiet: bool, frames: FrameSaver | None = None
     ):
         self.frames = frames
-        self.bar = tqdm(
-            total=total_steps,
-            unit="step",
-            disable=quiet,
-            file=sys.stderr,
-            dynamic_ncols=True,
-            bar_format="{l_bar}{bar}| {n}/{total} "
-            "[{elapsed}<{remaining}, {rate_inv_fmt}{postfix}]",
-        )
+        self.bar = TqdmProgress(total_steps, disable=quiet)
 
     def update(self, report: StepReport) -> None:
-        if self.bar.total != report.total_steps:
-            self.bar.total = report.total_steps
-        self.bar.update(report.step - self.bar.n)
-        self.bar.set_postfix(loss=f"{report.losses['total']:.4g}", refresh=False)
+        self.bar(report)
         if self.frames is not None:
             self.frames.save(report.step, report.image)
 

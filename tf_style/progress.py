@@ -1,0 +1,75 @@
+"""Progress callbacks for :func:`tf_style.stylize`: a tqdm bar and a notebook display.
+
+``stylize`` reports every step through one callback (a :class:`StepReport`); how that
+is shown is the caller's business, so scripts and notebooks each get their own.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+
+from tqdm.auto import tqdm
+
+from tf_style.images import tensor_to_image
+from tf_style.optimize import StepReport
+
+
+class TqdmProgress:
+    """A tqdm bar over all steps: live loss, seconds per step and time left.
+
+    Example:
+        >>> with TqdmProgress(config.total_steps) as progress:
+        ...     result = stylize(content, style, config, callback=progress)
+    """
+
+    def __init__(self, total_steps: int, *, disable: bool = False):
+        self.bar = tqdm(
+            total=total_steps,
+            unit="step",
+            disable=disable,
+            file=sys.stderr,
+            dynamic_ncols=True,
+            bar_format="{l_bar}{bar}| {n}/{total} "
+            "[{elapsed}<{remaining}, {rate_inv_fmt}{postfix}]",
+        )
+
+    def __call__(self, report: StepReport) -> None:
+        if self.bar.total != report.total_steps:  # L-BFGS and scales may change it
+            self.bar.total = report.total_steps
+        self.bar.update(report.step - self.bar.n)
+        self.bar.set_postfix(loss=f"{report.losses['total']:.4g}", refresh=False)
+
+    def close(self) -> None:
+        self.bar.close()
+
+    def __enter__(self) -> TqdmProgress:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def notebook_progress(every: int = 10) -> Callable[[StepReport], None]:
+    """A callback that redraws the step, the loss terms and the image in a notebook.
+
+    Args:
+        every: redraw every this many steps (and at the last step).
+    """
+    from IPython.display import Markdown, display
+
+    status = display(Markdown("starting..."), display_id=True)
+    picture = display(Markdown(""), display_id=True)
+
+    def callback(report: StepReport) -> None:
+        if report.step % every == 0 or report.step == report.total_steps:
+            losses = ", ".join(f"{k} {v:.4g}" for k, v in report.losses.items())
+            status.update(
+                Markdown(
+                    f"step {report.step}/{report.total_steps} "
+                    f"({report.elapsed:.0f} s): {losses}"
+                )
+            )
+            picture.update(tensor_to_image(report.image))
+
+    return callback
