@@ -21,6 +21,7 @@ import scipy.optimize
 import tensorflow as tf
 
 from tf_style.objective import StyleContentLoss
+from tf_style.precision import loss_and_gradient
 
 
 class NonFiniteLoss(ArithmeticError):
@@ -83,10 +84,7 @@ class LBFGSTransfer:
         self, image: tf.Tensor
     ) -> tuple[dict[str, tf.Tensor], tf.Tensor]:
         """Loss terms of ``image`` and the gradient of their total, in one graph."""
-        with tf.GradientTape() as tape:
-            tape.watch(image)
-            terms = self.loss(image)
-        return terms, tape.gradient(terms["total"], image)
+        return loss_and_gradient(self.loss, image)
 
     def evaluate(self, x: np.ndarray) -> tuple[float, np.ndarray]:
         """scipy's objective: flat float64 pixels to (loss, flat float64 gradient).

@@ -27,7 +27,7 @@ from tf_style.losses import LOSS_TERMS
 from tf_style.model import StyleContentModel
 from tf_style.multiscale import resize_by, resize_to, scale_sizes
 from tf_style.objective import StyleContentLoss
-from tf_style.precision import with_precision
+from tf_style.precision import loss_and_gradient, with_precision
 from tf_style.weights import load_vgg19
 
 ImageLike = tf.Tensor | np.ndarray | str | os.PathLike
@@ -90,9 +90,7 @@ class StyleTransfer:
 
     def _train_step(self) -> dict[str, tf.Tensor]:
         """One Adam step on the image; returns the loss terms *before* the step."""
-        with tf.GradientTape() as tape:
-            terms = self.loss(self.image)
-        grad = tape.gradient(terms["total"], self.image)
+        terms, grad = loss_and_gradient(self.loss, self.image)  # GradientTape inside
         self.optimizer.apply_gradients([(grad, self.image)])
         self.image.assign(clip_0_1(self.image))
         return terms

@@ -15,9 +15,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import keras
+import tensorflow as tf
 
 from tf_style.config import PRECISIONS
 from tf_style.model import StyleContentModel
+from tf_style.objective import StyleContentLoss
 
 # Keras's mixed policies: float32 variables, low-precision computation.
 KERAS_POLICIES: dict[str, str] = {
@@ -66,6 +68,41 @@ def with_precision(
     return StyleContentModel(extractor.style_layers, extractor.content_layers, vgg=vgg)
 
 
+def loss_and_gradient(
+    loss: StyleContentLoss, image: tf.Tensor
+) -> tuple[dict[str, tf.Tensor], tf.Tensor]:
+    """Loss terms of ``image`` and the gradient of their total, in any precision.
+
+    The tutorial's ``GradientTape`` block, shared by Adam and L-BFGS. float16 needs
+    one change: its range ends at 65504 and the tutorial's loss is around 1e9, so
+    back-propagation overflows to inf. Dividing the loss by its own value (held
+    constant) before differentiating, then multiplying the float32 gradient back, is
+    loss scaling with a scale chosen afresh each step: exact in real arithmetic, and
+    the backward pass sees values near 1. float32 and bfloat16 (float32's range) run
+    the tutorial's code unchanged.
+
+    Args:
+        loss: the loss; its extractor's precision decides the scaling.
+        image: float32 ``[1, H, W, 3]``, a variable or a watched tensor.
+
+    Returns:
+        ``(terms, gradient)``: the float32 terms of :class:`StyleContentLoss` and
+        the float32 gradient of ``terms["total"]`` with respect to ``image``.
+    """
+    scaled = extractor_precision(loss.extractor) == "float16"
+    with tf.GradientTape() as tape:
+        tape.watch(image)
+        terms = loss(image)
+        total = terms["total"]
+        if scaled:
+            scale = 1.0 / tf.maximum(tf.stop_gradient(total), 1e-30)
+            total = total * scale
+    gradient = tape.gradient(total, image)
+    if scaled:
+        gradient = gradient / scale
+    return terms, gradient
+
+
 def extractor_precision(extractor: StyleContentModel) -> str:
     """``float32``, ``bfloat16`` or ``float16``: its convolutions' compute dtype."""
     layers = extractor.vgg.layers
@@ -97,5 +134,6 @@ __all__ = [
     "KERAS_POLICIES",
     "cpu_supports_bfloat16",
     "extractor_precision",
+    "loss_and_gradient",
     "with_precision",
 ]
