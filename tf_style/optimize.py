@@ -42,10 +42,12 @@ def clip_0_1(image: tf.Tensor) -> tf.Tensor:
 class StepReport:
     """What a progress callback receives after each step."""
 
-    step: int  # 1-based, over the whole run
+    step: int  # 1-based, over the whole run (all scales)
     total_steps: int
+    # Adam: the loss before the step's update (as Keras reports); L-BFGS: the loss
+    # of the iterate reached. At the current scale's size.
     losses: dict[str, float]
-    image: tf.Tensor  # float32 [1, H, W, 3] in [0, 1] (the current image)
+    image: tf.Tensor  # float32 [1, h, w, 3] in [0, 1]: the current image and scale
     elapsed: float  # seconds since the run started
 
 
