@@ -10,6 +10,13 @@ crowsonkb/style-transfer-pytorch. VGG19's Gram matrices describe texture at a gi
 size in pixels, so a full-size style image against a coarse canvas would ask for
 brush strokes several times too big, which the finer scales must then undo; scaled
 together, each stage aims at the pattern the final image should have, seen smaller.
+
+Measured (``benchmarks/time_to_quality.py``, 256 px): an upsampled coarse result is
+blurred, so its full-size loss, dominated by the fine texture of block1 and block2,
+starts *above* the content image's; the full-size stage then needs about as many
+L-BFGS iterations as from the content image. Coarse stages therefore pay off only
+when short (the benchmark uses 30 and 20 steps at 0.25 and 0.5); their value is the
+large-scale structure they settle, which the loss does not measure.
 """
 
 from __future__ import annotations

@@ -137,6 +137,8 @@ def stylize(
         >>> result = stylize("assets/chelsea.png", "assets/starry_night.jpg",
         ...                  StyleTransferConfig(max_dim=256, epochs=2))
         >>> save_image(result.image, "cat.png")
+        >>> fast = StyleTransferConfig(max_dim=256, optimizer="lbfgs",
+        ...                            epochs=1, steps_per_epoch=60)  # ~5x sooner
     """
     config = config or StyleTransferConfig()
     if config.seed is not None:
