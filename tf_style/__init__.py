@@ -14,6 +14,7 @@ from tf_style.hub import (
     load_fast_model,
 )
 from tf_style.images import ImageError, load_image, save_image, tensor_to_image
+from tf_style.lbfgs import LBFGSTransfer
 from tf_style.metrics import QualityMeasures, QualityScores, score_image
 from tf_style.model import StyleContentModel, gram_matrix, vgg_layers
 from tf_style.objective import StyleContentLoss
@@ -24,6 +25,7 @@ from tf_style.optimize import (
     clip_0_1,
     stylize,
 )
+from tf_style.precision import with_precision
 from tf_style.weights import WeightsNotFoundError, load_vgg19
 
 __version__ = "0.1.0"
@@ -41,6 +43,7 @@ __all__ = [
     "CONTENT_LAYERS",
     "STYLE_LAYERS",
     "ImageError",
+    "LBFGSTransfer",
     "StepReport",
     "StyleContentLoss",
     "StyleContentModel",
@@ -56,4 +59,5 @@ __all__ = [
     "stylize",
     "tensor_to_image",
     "vgg_layers",
+    "with_precision",
 ]

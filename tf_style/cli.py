@@ -38,7 +38,7 @@ def add_config_arguments(parser: argparse.ArgumentParser) -> None:
             flag,
             dest=field.name,
             default=default,
-            help=f"{field.metadata['help']} (default: {_show(default)})",
+            help=_help(field.metadata["help"], default),
             **_argument_kind(field, default),
         )
 
@@ -61,6 +61,11 @@ def _argument_kind(field: dataclasses.Field, default: object) -> dict:
 
 def _metavar(kind: type) -> str:
     return {int: "N", float: "X", str: "NAME"}.get(kind, "VALUE")
+
+
+def _help(text: str, default: object) -> str:
+    """The field's help, with its default unless that is empty (the text says it)."""
+    return text if default == () else f"{text} (default: {_show(default)})"
 
 
 def _show(value: object) -> str:

@@ -51,7 +51,10 @@ class StyleTransferConfig:
     style_weight: float = _option(1e-2, "weight of the style loss")
     content_weight: float = _option(1e4, "weight of the content loss")
     total_variation_weight: float = _option(
-        30.0, "weight of the total-variation regulariser", flag="tv-weight"
+        30.0,
+        "weight of the total-variation regulariser (a sum over pixels, so its "
+        "effect grows with the image size)",
+        flag="tv-weight",
     )
     learning_rate: float = _option(0.02, "Adam learning rate")
     beta_1: float = _option(0.99, "Adam beta_1")
@@ -66,6 +69,11 @@ class StyleTransferConfig:
     scales: tuple[float, ...] = _option(
         (1.0,), "coarse-to-fine sizes as fractions of max-dim, ending at 1"
     )
+    scale_steps: tuple[int, ...] = _option(
+        (),
+        "steps at each scale, coarse to fine (default: epochs x steps-per-epoch "
+        "split evenly over the scales)",
+    )
     mixed_precision: str = _option(
         "float32", "compute precision of VGG19: float32, bfloat16 or float16"
     )
@@ -77,8 +85,28 @@ class StyleTransferConfig:
 
     @property
     def total_steps(self) -> int:
-        """Steps of the whole schedule: ``epochs * steps_per_epoch``."""
+        """Steps of the whole schedule, over all scales.
+
+        ``sum(scale_steps)`` where given, else ``epochs * steps_per_epoch``.
+        """
+        if self.scale_steps:
+            return sum(self.scale_steps)
         return self.epochs * self.steps_per_epoch
+
+    @property
+    def steps_per_scale(self) -> tuple[int, ...]:
+        """Steps at each of ``scales``, coarse to fine.
+
+        ``scale_steps`` where given; otherwise ``epochs * steps_per_epoch`` split
+        evenly, the remainder going to the finest scale. An even split is a plain
+        default, not a tuned one: coarse steps cost a fraction of fine ones (a quarter
+        at half the size), so a schedule such as ``scale_steps=(100, 50, 50)`` with
+        ``scales=(0.25, 0.5, 1)`` puts the work where it is cheap.
+        """
+        if self.scale_steps:
+            return tuple(self.scale_steps)
+        share, remainder = divmod(self.total_steps, len(self.scales))
+        return (share,) * (len(self.scales) - 1) + (share + remainder,)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready values (tuples become lists)."""
@@ -126,11 +154,35 @@ def validate_config(config: StyleTransferConfig) -> None:
         f"scales must rise from a fraction above 0 to 1, e.g. 0.25 0.5 1; "
         f"got {' '.join(str(s) for s in config.scales)}.",
     )
+    validate_scale_steps(config)
     _require(
         config.mixed_precision in PRECISIONS,
         f"Unknown precision {config.mixed_precision!r}; "
         f"choose one of {', '.join(PRECISIONS)}.",
     )
+
+
+def validate_scale_steps(config: StyleTransferConfig) -> None:
+    """Steps per scale: one positive count per scale, or enough steps to split.
+
+    Raises:
+        ValueError: a count per scale is missing, extra or below 1.
+    """
+    if config.scale_steps:
+        _require(
+            len(config.scale_steps) == len(config.scales)
+            and all(steps >= 1 for steps in config.scale_steps),
+            f"scale_steps needs one count of at least 1 per scale "
+            f"({len(config.scales)} scales: "
+            f"{' '.join(str(s) for s in config.scales)}); "
+            f"got {' '.join(str(s) for s in config.scale_steps)}.",
+        )
+    else:
+        _require(
+            config.epochs * config.steps_per_epoch >= len(config.scales),
+            f"{config.epochs * config.steps_per_epoch} steps cannot be split over "
+            f"{len(config.scales)} scales; raise the steps or give scale_steps.",
+        )
 
 
 def validate_layers(layers: tuple[str, ...], *, kind: str) -> None:

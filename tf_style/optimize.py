@@ -2,7 +2,10 @@
 
 ``StyleTransfer`` owns everything that has state during one run, so a second run is a
 new object and nobody has to "re-initialise the optimizer" as the tutorial must.
-``stylize()`` is the entry point: load, build, loop, report.
+``stylize()`` is the entry point: load, build, loop over the scales, report. Adam
+lives here; L-BFGS in :mod:`tf_style.lbfgs`; both report through one
+:class:`RunRecorder`, so history, callbacks, Ctrl-C and non-finite losses behave the
+same whichever optimiser runs.
 """
 
 from __future__ import annotations
@@ -19,9 +22,12 @@ import tensorflow as tf
 
 from tf_style.config import StyleTransferConfig
 from tf_style.images import as_batch, load_image
+from tf_style.lbfgs import LBFGSTransfer, NonFiniteLoss
 from tf_style.losses import LOSS_TERMS
 from tf_style.model import StyleContentModel
+from tf_style.multiscale import resize_by, resize_to, scale_sizes
 from tf_style.objective import StyleContentLoss
+from tf_style.precision import loss_and_gradient, with_precision
 from tf_style.weights import load_vgg19
 
 ImageLike = tf.Tensor | np.ndarray | str | os.PathLike
@@ -36,10 +42,12 @@ def clip_0_1(image: tf.Tensor) -> tf.Tensor:
 class StepReport:
     """What a progress callback receives after each step."""
 
-    step: int  # 1-based, over the whole run
+    step: int  # 1-based, over the whole run (all scales)
     total_steps: int
+    # Adam: the loss before the step's update (as Keras reports); L-BFGS: the loss
+    # of the iterate reached. At the current scale's size.
     losses: dict[str, float]
-    image: tf.Tensor  # float32 [1, H, W, 3] in [0, 1] (the current image)
+    image: tf.Tensor  # float32 [1, h, w, 3] in [0, 1]: the current image and scale
     elapsed: float  # seconds since the run started
 
 
@@ -84,9 +92,7 @@ class StyleTransfer:
 
     def _train_step(self) -> dict[str, tf.Tensor]:
         """One Adam step on the image; returns the loss terms *before* the step."""
-        with tf.GradientTape() as tape:
-            terms = self.loss(self.image)
-        grad = tape.gradient(terms["total"], self.image)
+        terms, grad = loss_and_gradient(self.loss, self.image)  # GradientTape inside
         self.optimizer.apply_gradients([(grad, self.image)])
         self.image.assign(clip_0_1(self.image))
         return terms
@@ -104,25 +110,35 @@ def stylize(
 ) -> StylizeResult:
     """Gatys et al.'s style transfer with the tutorial's schedule (epochs x steps).
 
+    ``config`` also chooses the optimiser (Adam as in the tutorial, or L-BFGS as in the
+    paper), a coarse-to-fine schedule (``scales``, ``scale_steps``), VGG19's compute
+    precision and XLA; every combination minimises the same :class:`StyleContentLoss`.
+
     Args:
         content_image: a path (loaded at ``config.max_dim``) or a float32
             ``[1, H, W, 3]`` tensor in [0, 1] (used at its size).
         style_image: likewise.
         config: settings; the tutorial's defaults when None.
-        extractor: a ready :class:`StyleContentModel` (saves rebuilding VGG19).
+        extractor: a ready :class:`StyleContentModel` (saves rebuilding VGG19); a
+            copy in ``config.mixed_precision`` is made where it differs.
         init_image: where to start (a previous output, say); the content image by
-            default. Resized to the content's size.
-        callback: called after every step with a :class:`StepReport`.
+            default. Resized to the content's size (then to each scale's).
+        callback: called after every step (an L-BFGS iteration counts as a step)
+            with a :class:`StepReport`; steps count 1 to ``config.total_steps``
+            across the scales, and ``report.image`` has the current scale's size.
         weights: VGG19 weights file (see :func:`tf_style.weights.load_vgg19`).
 
     Returns:
-        A :class:`StylizeResult`. Ctrl-C does not lose the work: the result so far is
-        returned with status ``interrupted``.
+        A :class:`StylizeResult` whose image has the content's size. Its history
+        holds each step's loss at that step's scale. Ctrl-C does not lose the work:
+        the result so far is returned with status ``interrupted``.
 
     Example:
         >>> result = stylize("assets/chelsea.png", "assets/starry_night.jpg",
         ...                  StyleTransferConfig(max_dim=256, epochs=2))
         >>> save_image(result.image, "cat.png")
+        >>> fast = StyleTransferConfig(max_dim=256, optimizer="lbfgs",
+        ...                            epochs=1, steps_per_epoch=60)  # ~5x sooner
     """
     config = config or StyleTransferConfig()
     if config.seed is not None:
@@ -138,8 +154,122 @@ def stylize(
         extractor = StyleContentModel(
             config.style_layers, config.content_layers, vgg=load_vgg19(weights)
         )
-    loss = StyleContentLoss.from_config(extractor, content, style, config)
-    return run_adam(StyleTransfer(loss, start, config), config.total_steps, callback)
+    extractor = with_precision(extractor, config.mixed_precision)
+    return run_scales(extractor, content, style, start, config, callback)
+
+
+def run_scales(
+    extractor: StyleContentModel,
+    content: tf.Tensor,
+    style: tf.Tensor,
+    start: tf.Tensor,
+    config: StyleTransferConfig,
+    callback: Callable[[StepReport], None] | None = None,
+) -> StylizeResult:
+    """Optimise at each of ``config.scales`` in turn, upsampling between them.
+
+    At each scale the loss is rebuilt from the content and the style image resized
+    by that scale (see :mod:`tf_style.multiscale` for why the style image shrinks
+    too), and the optimiser starts afresh (Adam's moments have the old size). A
+    single scale of 1 is exactly the tutorial's loop.
+
+    Args:
+        extractor: the feature extractor, already in the wanted precision.
+        content, style, start: float32 ``[1, H, W, 3]`` in [0, 1]; ``start`` has the
+            content's size.
+        config: schedule, optimiser and loss weights.
+        callback: see :func:`stylize`.
+
+    Returns:
+        A :class:`StylizeResult` at the content's size, over all scales.
+    """
+    recorder = RunRecorder(config.total_steps, callback)
+    sizes = scale_sizes(content.shape[1:3], config.scales)
+    image, transfer = start, None
+    try:
+        for scale, size, steps in zip(
+            config.scales, sizes, config.steps_per_scale, strict=True
+        ):
+            loss = StyleContentLoss.from_config(
+                extractor, resize_to(content, size), resize_by(style, scale), config
+            )
+            transfer = make_transfer(loss, resize_to(image, size), config)
+            run_steps(transfer, steps, recorder)
+            image = tf.convert_to_tensor(transfer.image)
+            if recorder.status != "completed":
+                break
+    except KeyboardInterrupt:
+        recorder.interrupted()
+        if transfer is not None:
+            image = tf.convert_to_tensor(transfer.image)
+    return recorder.result(resize_to(image, content.shape[1:3]))
+
+
+def make_transfer(
+    loss: StyleContentLoss, init_image: tf.Tensor, config: StyleTransferConfig
+) -> StyleTransfer | LBFGSTransfer:
+    """The state of the optimiser ``config.optimizer`` names, at ``init_image``."""
+    if config.optimizer == "lbfgs":
+        return LBFGSTransfer(loss, init_image, jit=config.jit)
+    return StyleTransfer(loss, init_image, config)
+
+
+def run_steps(
+    transfer: StyleTransfer | LBFGSTransfer, steps: int, recorder: RunRecorder
+) -> None:
+    """Run ``steps`` steps of either optimiser into ``recorder``."""
+    if isinstance(transfer, LBFGSTransfer):
+        lbfgs_steps(transfer, steps, recorder)
+    else:
+        adam_steps(transfer, steps, recorder)
+
+
+class RunRecorder:
+    """History, progress reports and stop status of one run, across its scales.
+
+    Args:
+        total_steps: the steps the whole run plans (``StepReport.total_steps``).
+        callback: called with a :class:`StepReport` after every recorded step.
+    """
+
+    def __init__(
+        self, total_steps: int, callback: Callable[[StepReport], None] | None = None
+    ):
+        self.total_steps = total_steps
+        self.callback = callback
+        self.history: dict[str, list[float]] = {term: [] for term in LOSS_TERMS}
+        self.started = time.perf_counter()
+        self.status, self.message = "completed", ""
+
+    @property
+    def steps(self) -> int:
+        """Steps recorded so far."""
+        return len(self.history["total"])
+
+    def record(self, losses: dict[str, float], image: tf.Tensor) -> None:
+        """Append one step's losses, then report it (the callback may raise)."""
+        for term in LOSS_TERMS:
+            self.history[term].append(losses[term])
+        if self.callback is not None:
+            elapsed = time.perf_counter() - self.started
+            self.callback(
+                StepReport(self.steps, self.total_steps, losses, image, elapsed)
+            )
+
+    def stop(self, status: str, message: str) -> None:
+        self.status, self.message = status, message
+
+    def interrupted(self) -> None:
+        self.stop("interrupted", f"interrupted after {self.steps} steps")
+
+    def result(self, image: tf.Tensor) -> StylizeResult:
+        return StylizeResult(
+            image=tf.convert_to_tensor(image),
+            history=self.history,
+            status=self.status,
+            message=self.message,
+            seconds=time.perf_counter() - self.started,
+        )
 
 
 def run_adam(
@@ -152,34 +282,63 @@ def run_adam(
     Ctrl-C ends the loop with status ``interrupted``; a non-finite loss ends it with
     status ``non_finite`` and the last image whose loss was finite.
     """
-    history: dict[str, list[float]] = {term: [] for term in LOSS_TERMS}
-    started = time.perf_counter()
-    status, message = "completed", ""
+    recorder = RunRecorder(total_steps, callback)
     try:
-        for step in range(1, total_steps + 1):
-            last_image = tf.identity(transfer.image)
-            losses = {k: float(v) for k, v in transfer.train_step().items()}
-            if not all(math.isfinite(v) for v in losses.values()):
-                transfer.image.assign(last_image)
-                status, message = "non_finite", non_finite_message(step, losses)
-                break
-            for term in LOSS_TERMS:
-                history[term].append(losses[term])
-            if callback is not None:
-                elapsed = time.perf_counter() - started
-                callback(StepReport(step, total_steps, losses, transfer.image, elapsed))
+        adam_steps(transfer, total_steps, recorder)
     except KeyboardInterrupt:
-        status, message = (
-            "interrupted",
-            f"interrupted after {len(history['total'])} steps",
+        recorder.interrupted()
+    return recorder.result(transfer.image)
+
+
+def adam_steps(transfer: StyleTransfer, steps: int, recorder: RunRecorder) -> None:
+    """``steps`` Adam steps; each records the loss *before* its update, as Keras does.
+
+    A non-finite loss restores the image from before the step and stops the run.
+    """
+    for _ in range(steps):
+        last_image = tf.identity(transfer.image)
+        losses = {k: float(v) for k, v in transfer.train_step().items()}
+        if not all(math.isfinite(v) for v in losses.values()):
+            transfer.image.assign(last_image)
+            recorder.stop("non_finite", non_finite_message(recorder.steps + 1, losses))
+            return
+        recorder.record(losses, transfer.image)
+
+
+def run_lbfgs(
+    transfer: LBFGSTransfer,
+    total_steps: int,
+    callback: Callable[[StepReport], None] | None = None,
+) -> StylizeResult:
+    """Run up to ``total_steps`` L-BFGS iterations; stops safely like :func:`run_adam`.
+
+    Each iteration records the loss of the image it reached. Ctrl-C, even inside
+    scipy, returns the last iterate with status ``interrupted``; a non-finite loss at
+    any point the line search tries returns the last iterate with ``non_finite``.
+    """
+    recorder = RunRecorder(total_steps, callback)
+    try:
+        lbfgs_steps(transfer, total_steps, recorder)
+    except KeyboardInterrupt:
+        recorder.interrupted()
+    return recorder.result(transfer.image)
+
+
+def lbfgs_steps(transfer: LBFGSTransfer, steps: int, recorder: RunRecorder) -> None:
+    """Up to ``steps`` L-BFGS-B iterations; says why when scipy stops early."""
+    first = recorder.steps
+    try:
+        reason = transfer.minimize(
+            steps, lambda losses: recorder.record(losses, transfer.image)
         )
-    return StylizeResult(
-        image=tf.convert_to_tensor(transfer.image),
-        history=history,
-        status=status,
-        message=message,
-        seconds=time.perf_counter() - started,
-    )
+    except NonFiniteLoss as error:
+        recorder.stop(
+            "non_finite", non_finite_message(recorder.steps + 1, error.losses)
+        )
+        return
+    done = recorder.steps - first
+    if done < steps:  # e.g. the line search found no decrease (float32 noise)
+        recorder.message = f"L-BFGS-B stopped after {done} of {steps} steps: {reason}"
 
 
 def non_finite_message(step: int, losses: dict[str, float]) -> str:
@@ -212,10 +371,13 @@ def match_size(image: tf.Tensor, reference: tf.Tensor) -> tf.Tensor:
 
 
 __all__ = [
+    "RunRecorder",
     "StepReport",
     "StyleTransfer",
     "StylizeResult",
     "clip_0_1",
     "run_adam",
+    "run_lbfgs",
+    "run_scales",
     "stylize",
 ]

@@ -1,0 +1,109 @@
+"""Compute precision and XLA on CPU: same loss, same step, within rounding."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tests.conftest import ASSETS, replace
+from tf_style.images import load_image
+from tf_style.objective import StyleContentLoss
+from tf_style.optimize import StyleTransfer
+from tf_style.precision import (
+    cpu_supports_bfloat16,
+    extractor_precision,
+    loss_and_gradient,
+    with_precision,
+)
+
+
+@pytest.fixture(scope="module")
+def images():
+    content = load_image(ASSETS / "chelsea.png", 48)
+    style = load_image(ASSETS / "starry_night.jpg", 48)
+    return content, style
+
+
+def cosine(a: tf.Tensor, b: tf.Tensor) -> float:
+    a, b = np.ravel(a), np.ravel(b)
+    return float(a @ b / np.linalg.norm(a) / np.linalg.norm(b))
+
+
+@pytest.mark.parametrize(
+    "flags, expected",
+    [
+        ("fpu sse avx2 avx512f avx512_bf16", True),
+        ("fpu sse avx2 amx_bf16 amx_tile", True),
+        ("fpu sse avx2 fma", False),
+    ],
+)
+def test_cpu_supports_bfloat16_reads_the_flags(tmp_path, flags, expected):
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text(f"processor\t: 0\nflags\t\t: {flags}\n")
+    assert cpu_supports_bfloat16(cpuinfo) is expected
+
+
+def test_no_cpuinfo_means_no_bfloat16(tmp_path):
+    assert cpu_supports_bfloat16(tmp_path / "missing") is False
+
+
+def test_unknown_precision_is_refused(random_vgg):
+    from tf_style.model import StyleContentModel
+
+    with pytest.raises(ValueError, match="Unknown precision 'int8'"):
+        with_precision(StyleContentModel(vgg=random_vgg), "int8")
+
+
+@pytest.mark.slow
+def test_float32_keeps_the_extractor(real_extractor):
+    assert with_precision(real_extractor, "float32") is real_extractor
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("precision", ["bfloat16", "float16"])
+def test_low_precision_extractor_gives_float32_outputs_close_to_float32(
+    real_extractor, images, precision
+):
+    content, _ = images
+    low = with_precision(real_extractor, precision)
+    assert extractor_precision(low) == precision
+    assert extractor_precision(real_extractor) == "float32"
+    expected, outputs = real_extractor(content), low(content)
+    for name, gram in outputs["style"].items():
+        assert gram.dtype == tf.float32
+        reference = expected["style"][name]
+        assert float(tf.norm(gram - reference) / tf.norm(reference)) < 0.03, name
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("precision", ["bfloat16", "float16"])
+def test_low_precision_step_has_a_finite_loss_and_gradient_close_to_float32(
+    real_extractor, images, precision
+):
+    content, style = images
+    image = tf.clip_by_value(content + 0.05 * tf.random.normal(content.shape), 0, 1)
+    terms32, gradient32 = loss_and_gradient(
+        StyleContentLoss(real_extractor, content, style), image
+    )
+    low = StyleContentLoss(with_precision(real_extractor, precision), content, style)
+    terms, gradient = loss_and_gradient(low, image)
+    assert gradient.dtype == tf.float32
+    # float16 overflowed to inf here before the loss was scaled.
+    assert np.isfinite(gradient.numpy()).all()
+    assert float(terms["total"]) == pytest.approx(float(terms32["total"]), rel=0.03)
+    assert cosine(gradient, gradient32) > 0.98
+
+
+@pytest.mark.slow
+def test_xla_step_equals_the_plain_step(real_extractor, images, tiny_config):
+    content, style = images
+    loss = StyleContentLoss.from_config(real_extractor, content, style, tiny_config)
+    plain = StyleTransfer(loss, content, tiny_config)
+    compiled = StyleTransfer(loss, content, replace(tiny_config, jit=True))
+    for _ in range(2):
+        expected, terms = plain.train_step(), compiled.train_step()
+        assert float(terms["total"]) == pytest.approx(
+            float(expected["total"]), rel=1e-4
+        )
+    np.testing.assert_allclose(compiled.image, plain.image, atol=1e-4)

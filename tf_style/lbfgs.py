@@ -1,0 +1,153 @@
+"""L-BFGS, the optimiser of Gatys et al., through scipy's L-BFGS-B.
+
+Gatys et al. (2016, "Image Style Transfer Using Convolutional Neural Networks")
+optimise the image with L-BFGS; the TensorFlow tutorial uses Adam because it fits a
+Keras training loop. L-BFGS builds a curvature model from recent gradients and needs
+far fewer evaluations of the network to reach a given loss. scipy's L-BFGS-B also takes
+box constraints, so the pixels stay in [0, 1] by construction instead of being clipped
+after each step as the tutorial must.
+
+Nothing here knows about progress reporting: :func:`tf_style.optimize.run_lbfgs`
+records the history and calls the user's callback, as it does for Adam.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+import scipy.optimize
+import tensorflow as tf
+
+from tf_style.objective import StyleContentLoss
+from tf_style.precision import loss_and_gradient
+
+
+class NonFiniteLoss(ArithmeticError):
+    """The loss at a point the line search tried was NaN or infinite.
+
+    L-BFGS-B cannot recover from a non-finite value, so the run stops at once; the
+    transfer's ``image`` is still the last accepted iterate.
+    """
+
+    def __init__(self, losses: dict[str, float]):
+        super().__init__(f"non-finite loss: {losses}")
+        self.losses = losses
+
+
+class LBFGSTransfer:
+    """State of one L-BFGS run: the compiled loss and gradient, the current iterate.
+
+    The loss and its gradient come from ONE compiled ``tf.function`` of float32
+    tensors; scipy works in float64, so :meth:`evaluate` converts at the boundary.
+
+    Args:
+        loss: the same :class:`StyleContentLoss` the Adam path uses.
+        init_image: starting image, float32 ``[1, H, W, 3]``; clipped to [0, 1]
+            because L-BFGS-B needs a feasible start.
+        jit: compile the loss and gradient with XLA.
+        history_size: correction pairs kept (scipy's ``maxcor``, L-BFGS's ``m``).
+
+    Attributes:
+        image: the last accepted iterate, float32 ``[1, H, W, 3]`` in [0, 1].
+        evaluations: loss-and-gradient evaluations so far (line searches need more
+            than one per iteration now and then).
+
+    Example:
+        >>> transfer = LBFGSTransfer(loss, content_image)
+        >>> transfer.minimize(100, on_iteration=print)
+    """
+
+    def __init__(
+        self,
+        loss: StyleContentLoss,
+        init_image: tf.Tensor,
+        *,
+        jit: bool = False,
+        history_size: int = 10,
+    ):
+        if history_size < 1:
+            raise ValueError(f"history_size must be at least 1, got {history_size}.")
+        self.loss = loss
+        self.image = tf.clip_by_value(tf.cast(init_image, tf.float32), 0.0, 1.0)
+        self.shape = tuple(self.image.shape)
+        self.history_size = history_size
+        self.evaluations = 0
+        self._last: tuple[np.ndarray | None, dict[str, float]] = (None, {})
+        spec = tf.TensorSpec(self.shape, tf.float32)
+        self.loss_and_gradient = tf.function(
+            self._loss_and_gradient, input_signature=[spec], jit_compile=jit
+        )
+
+    def _loss_and_gradient(
+        self, image: tf.Tensor
+    ) -> tuple[dict[str, tf.Tensor], tf.Tensor]:
+        """Loss terms of ``image`` and the gradient of their total, in one graph."""
+        return loss_and_gradient(self.loss, image)
+
+    def evaluate(self, x: np.ndarray) -> tuple[float, np.ndarray]:
+        """scipy's objective: flat float64 pixels to (loss, flat float64 gradient).
+
+        Raises:
+            NonFiniteLoss: a loss term is NaN or infinite at ``x``.
+        """
+        image = tf.constant(x.reshape(self.shape), dtype=tf.float32)
+        terms, gradient = self.loss_and_gradient(image)
+        losses = {name: float(value) for name, value in terms.items()}
+        self.evaluations += 1
+        if not all(math.isfinite(value) for value in losses.values()):
+            raise NonFiniteLoss(losses)
+        self._last = (x.copy(), losses)
+        return losses["total"], gradient.numpy().astype(np.float64).ravel()
+
+    def minimize(
+        self, iterations: int, on_iteration: Callable[[dict[str, float]], None]
+    ) -> str:
+        """Run up to ``iterations`` L-BFGS-B iterations within the box [0, 1].
+
+        Args:
+            iterations: the most iterations to run (scipy's ``maxiter``).
+            on_iteration: called after each iteration with the loss terms of the new
+                iterate, once ``image`` holds it. Exceptions it raises (such as
+                ``KeyboardInterrupt``) stop the run and propagate.
+
+        Returns:
+            scipy's reason for stopping, e.g. that the iteration limit was reached.
+
+        Raises:
+            NonFiniteLoss: see :meth:`evaluate`; ``image`` keeps the last iterate.
+        """
+
+        def accept(intermediate_result: scipy.optimize.OptimizeResult) -> None:
+            x = intermediate_result.x
+            last_x, losses = self._last
+            if last_x is None or not np.array_equal(x, last_x):
+                losses = self._losses_at(x)  # rare: the accepted point is not the last
+            self.image = tf.constant(x.reshape(self.shape), dtype=tf.float32)
+            on_iteration(losses)
+
+        result = scipy.optimize.minimize(
+            self.evaluate,
+            self.image.numpy().astype(np.float64).ravel(),
+            jac=True,
+            method="L-BFGS-B",
+            bounds=scipy.optimize.Bounds(0.0, 1.0),
+            callback=accept,
+            # No tolerance stops: run the iterations asked for, as Adam does.
+            options={
+                "maxiter": iterations,
+                "maxfun": 20 * iterations,
+                "maxcor": self.history_size,
+                "ftol": 0.0,
+                "gtol": 0.0,
+            },
+        )
+        return str(result.message)
+
+    def _losses_at(self, x: np.ndarray) -> dict[str, float]:
+        self.evaluate(x)
+        return self._last[1]
+
+
+__all__ = ["LBFGSTransfer", "NonFiniteLoss"]

@@ -1,0 +1,72 @@
+"""Coarse to fine: the image sizes of a multi-scale schedule and the resizing between.
+
+Optimising a small image first settles the large structures cheaply (a step at half
+the size costs about a quarter of a full one); the result, upsampled, starts the next
+scale, and the full size only refines details. :func:`tf_style.optimize.stylize` runs
+the loop; this module holds the geometry, which the tests check by hand.
+
+The style image is resized by the same fraction as the content at every scale, as in
+crowsonkb/style-transfer-pytorch. VGG19's Gram matrices describe texture at a given
+size in pixels, so a full-size style image against a coarse canvas would ask for
+brush strokes several times too big, which the finer scales must then undo; scaled
+together, each stage aims at the pattern the final image should have, seen smaller.
+
+Measured (``benchmarks/time_to_quality.py``, 256 px): an upsampled coarse result is
+blurred, so its full-size loss, dominated by the fine texture of block1 and block2,
+starts *above* the content image's; the full-size stage then needs about as many
+L-BFGS iterations as from the content image. Coarse stages therefore pay off only
+when short (the benchmark uses 30 and 20 steps at 0.25 and 0.5); their value is the
+large-scale structure they settle, which the loss does not measure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import tensorflow as tf
+
+# VGG19's deepest default layers sit after four poolings: 16 px keeps them >= 1 px.
+MIN_SCALED_SIDE = 16
+
+
+def scaled_size(size: Sequence[int], scale: float) -> tuple[int, int]:
+    """Height and width of ``size`` (H, W) times ``scale``, rounded.
+
+    A side is never made smaller than ``MIN_SCALED_SIDE`` (or than itself, where it
+    is already smaller), and ``scale=1`` returns ``size`` exactly.
+
+    Raises:
+        ValueError: ``scale`` outside (0, 1].
+    """
+    if not 0 < scale <= 1:
+        raise ValueError(f"scale must be in (0, 1], got {scale}.")
+    height, width = (int(side) for side in size)
+    return tuple(  # type: ignore[return-value]
+        min(side, max(MIN_SCALED_SIDE, round(side * scale))) for side in (height, width)
+    )
+
+
+def scale_sizes(size: Sequence[int], scales: Sequence[float]) -> list[tuple[int, int]]:
+    """The (H, W) of each scale; the last is ``size`` when the scales end at 1."""
+    return [scaled_size(size, scale) for scale in scales]
+
+
+def resize_to(image: tf.Tensor, size: Sequence[int]) -> tf.Tensor:
+    """``image`` (float32 ``[1, H, W, 3]`` in [0, 1]) at ``size``, untouched if equal.
+
+    Antialiased bilinear, so downsampling averages rather than aliases; the result is
+    clipped to [0, 1] because the antialiasing kernel can overshoot slightly.
+    """
+    size = tuple(int(side) for side in size)
+    if tuple(image.shape[1:3]) == size:
+        return image
+    resized = tf.image.resize(image, size, method="bilinear", antialias=True)
+    return tf.clip_by_value(resized, 0.0, 1.0)
+
+
+def resize_by(image: tf.Tensor, scale: float) -> tf.Tensor:
+    """``image`` with both sides times ``scale`` (the style image at each scale)."""
+    return resize_to(image, scaled_size(image.shape[1:3], scale))
+
+
+__all__ = ["MIN_SCALED_SIDE", "resize_by", "resize_to", "scale_sizes", "scaled_size"]
