@@ -48,8 +48,14 @@ def conv_shapes(
     return shapes
 
 
-def step_flops(height: int, width: int, config: StyleTransferConfig) -> float:
-    """FLOPs of one train step: VGG19 forward + input-gradient backward, plus Grams."""
+def step_flops(
+    height: int, width: int, config: StyleTransferConfig | None = None
+) -> float:
+    """FLOPs of one train step: VGG19 forward + input-gradient backward, plus Grams.
+
+    ``config`` gives the layers (the tutorial's by default).
+    """
+    config = config or StyleTransferConfig()
     used = set(config.style_layers) | set(config.content_layers)
     last = max(used, key=VGG19_CONV_LAYERS.index)
     shapes = conv_shapes(height, width, last)

@@ -39,6 +39,7 @@ from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
+from step_time import step_flops  # this folder: the one FLOP count of a step
 
 from tf_style.config import StyleTransferConfig
 from tf_style.images import load_image
@@ -71,10 +72,6 @@ DEFAULT_METHODS = [name for name, _, _ in METHODS if name != "Adam bfloat16"]
 # dominated by block1/block2 texture, rises until the full size restores the detail.
 COARSE_STEPS = (30, 20)
 
-# VGG19's convolutions (Keras names, output channels), in order; each block pools.
-VGG19_CHANNELS = {1: 64, 2: 128, 3: 256, 4: 512, 5: 512}
-VGG19_CONVS = {1: 2, 2: 2, 3: 4, 4: 4, 5: 4}
-
 
 @dataclass
 class Trace:
@@ -101,29 +98,6 @@ class Trace:
         times = [t for t, full in zip(self.times, self.full_size, strict=True) if full]
         intervals = np.diff(times[3:])
         return float(np.median(intervals)) if len(intervals) else float("nan")
-
-
-def vgg19_forward_flops(height: int, width: int, last: str = "block5_conv2") -> float:
-    """FLOPs of VGG19's convolutions up to ``last`` for one ``height x width`` image.
-
-    ``2 * h * w * 9 * c_in * c_out`` per 3x3 convolution; pooling, biases, ReLUs and
-    Gram matrices are left out (under 1% here).
-    """
-    flops, channels = 0.0, 3
-    for block in range(1, 6):
-        for conv in range(1, VGG19_CONVS[block] + 1):
-            out = VGG19_CHANNELS[block]
-            flops += 2.0 * height * width * 9 * channels * out
-            channels = out
-            if f"block{block}_conv{conv}" == last:
-                return flops
-        height, width = height // 2, width // 2
-    return flops
-
-
-def step_flops(height: int, width: int) -> float:
-    """Forward plus backward to the input: twice the forward (no weight gradients)."""
-    return 2.0 * vgg19_forward_flops(height, width)
 
 
 def conv_gflops(dtype: tf.DType, size: int = 64, channels: int = 256) -> float:

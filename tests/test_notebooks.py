@@ -40,6 +40,7 @@ TINY_PARAMETERS: dict[str, dict[str, object]] = {
         "STEPS": 2,
         "STEP_SNAPSHOTS": (1, 3),
         "SIZES": (40, 48),
+        "LBFGS_STEPS": 2,
     },
 }
 
