@@ -10,7 +10,7 @@ from tests.conftest import ASSETS, replace
 from tf_style.images import load_image
 from tf_style.lbfgs import LBFGSTransfer
 from tf_style.objective import StyleContentLoss
-from tf_style.optimize import run_lbfgs, stylize
+from tf_style.optimize import run_transfer, stylize
 
 pytestmark = pytest.mark.slow
 
@@ -96,7 +96,7 @@ def test_ctrl_c_inside_scipy_keeps_the_last_iterate(real_extractor, images):
         return evaluate(x)
 
     transfer.evaluate = interrupted_on_fifth_call
-    result = run_lbfgs(transfer, 10)
+    result = run_transfer(transfer, 10)
     assert result.status == "interrupted"
     steps = len(result.history["total"])
     assert 1 <= steps < 5

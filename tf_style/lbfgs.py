@@ -7,7 +7,7 @@ far fewer evaluations of the network to reach a given loss. scipy's L-BFGS-B als
 box constraints, so the pixels stay in [0, 1] by construction instead of being clipped
 after each step as the tutorial must.
 
-Nothing here knows about progress reporting: :func:`tf_style.optimize.run_lbfgs`
+Nothing here knows about progress reporting: :func:`tf_style.optimize.run_transfer`
 records the history and calls the user's callback, as it does for Adam.
 """
 

@@ -272,19 +272,20 @@ class RunRecorder:
         )
 
 
-def run_adam(
-    transfer: StyleTransfer,
+def run_transfer(
+    transfer: StyleTransfer | LBFGSTransfer,
     total_steps: int,
     callback: Callable[[StepReport], None] | None = None,
 ) -> StylizeResult:
-    """Run ``total_steps`` train steps, recording the loss, stopping safely.
+    """Run ``total_steps`` steps of either optimiser at one scale, stopping safely.
 
-    Ctrl-C ends the loop with status ``interrupted``; a non-finite loss ends it with
-    status ``non_finite`` and the last image whose loss was finite.
+    Ctrl-C (even inside scipy) ends the run with status ``interrupted``; a
+    non-finite loss ends it with status ``non_finite`` and the last image whose loss
+    was finite.
     """
     recorder = RunRecorder(total_steps, callback)
     try:
-        adam_steps(transfer, total_steps, recorder)
+        run_steps(transfer, total_steps, recorder)
     except KeyboardInterrupt:
         recorder.interrupted()
     return recorder.result(transfer.image)
@@ -303,25 +304,6 @@ def adam_steps(transfer: StyleTransfer, steps: int, recorder: RunRecorder) -> No
             recorder.stop("non_finite", non_finite_message(recorder.steps + 1, losses))
             return
         recorder.record(losses, transfer.image)
-
-
-def run_lbfgs(
-    transfer: LBFGSTransfer,
-    total_steps: int,
-    callback: Callable[[StepReport], None] | None = None,
-) -> StylizeResult:
-    """Run up to ``total_steps`` L-BFGS iterations; stops safely like :func:`run_adam`.
-
-    Each iteration records the loss of the image it reached. Ctrl-C, even inside
-    scipy, returns the last iterate with status ``interrupted``; a non-finite loss at
-    any point the line search tries returns the last iterate with ``non_finite``.
-    """
-    recorder = RunRecorder(total_steps, callback)
-    try:
-        lbfgs_steps(transfer, total_steps, recorder)
-    except KeyboardInterrupt:
-        recorder.interrupted()
-    return recorder.result(transfer.image)
 
 
 def lbfgs_steps(transfer: LBFGSTransfer, steps: int, recorder: RunRecorder) -> None:
@@ -376,8 +358,7 @@ __all__ = [
     "StyleTransfer",
     "StylizeResult",
     "clip_0_1",
-    "run_adam",
-    "run_lbfgs",
+    "run_transfer",
     "run_scales",
     "stylize",
 ]
