@@ -300,3 +300,9 @@ def test_init_continues_from_an_earlier_output(tmp_path):
     assert (
         second_record["final_losses"]["total"] < first_record["final_losses"]["total"]
     )
+
+
+def test_missing_bundled_images_say_which_flag_to_pass(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr("tf_style.cli.ASSETS", tmp_path)  # installed without assets/
+    assert train.main(TINY) == 2
+    assert "pass --content PATH" in capsys.readouterr().err

@@ -18,6 +18,8 @@ from pathlib import Path
 
 from tf_style.config import OPTIMIZERS, PRECISIONS, StyleTransferConfig
 
+ASSETS = Path(__file__).resolve().parents[1] / "assets"  # present in a clone
+BUNDLED = {"content": "chelsea.png", "style": "starry_night.jpg"}
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 CHOICES = {"optimizer": OPTIMIZERS, "mixed_precision": PRECISIONS}
@@ -88,6 +90,24 @@ def config_from_args(args: argparse.Namespace) -> StyleTransferConfig:
         return StyleTransferConfig(**values)
     except (ValueError, TypeError) as error:
         raise UsageError(str(error)) from None
+
+
+def input_image(path: Path | None, role: str) -> Path:
+    """The image path given for ``role`` ("content" or "style"), or the bundled one.
+
+    Raises:
+        UsageError: no path was given and the bundled image is missing (tf_style
+            installed without the repository's ``assets/``).
+    """
+    if path is not None:
+        return path
+    bundled = ASSETS / BUNDLED[role]
+    if not bundled.is_file():
+        raise UsageError(
+            f"the bundled {bundled.name} is not here ({bundled}: tf_style was "
+            f"installed without the repository's assets); pass --{role} PATH."
+        )
+    return bundled
 
 
 def check_output_dir(directory: Path) -> None:

@@ -28,6 +28,7 @@ from tf_style.cli import (
     add_config_arguments,
     check_output_dir,
     config_from_args,
+    input_image,
 )
 from tf_style.config import StyleTransferConfig
 from tf_style.hub import (
@@ -42,13 +43,11 @@ from tf_style.images import ImageError, load_image
 from tf_style.metrics import QualityMeasures, QualityScores
 from tf_style.model import StyleContentModel
 from tf_style.optimize import StepReport, as_image, stylize
+from tf_style.progress import TqdmProgress
 from tf_style.report import markdown_table, write_outputs
 from tf_style.weights import WeightsNotFoundError, load_vgg19
 
 ImageLike = tf.Tensor | str | os.PathLike
-ASSETS = Path(__file__).resolve().parents[1] / "assets"
-DEFAULT_CONTENT = ASSETS / "chelsea.png"
-DEFAULT_STYLE = ASSETS / "starry_night.jpg"
 
 
 @dataclass
@@ -297,14 +296,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--content",
         type=Path,
         metavar="PATH",
-        default=DEFAULT_CONTENT,
         help="content image (default: the bundled assets/chelsea.png)",
     )
     inputs.add_argument(
         "--style",
         type=Path,
         metavar="PATH",
-        default=DEFAULT_STYLE,
         help="style image (default: the bundled assets/starry_night.jpg)",
     )
     inputs.add_argument(
@@ -354,15 +351,9 @@ def check_inputs(args: argparse.Namespace, config: StyleTransferConfig) -> None:
             unwritable output folder, or an impossible strength.
         ImageError: an image file that cannot be decoded.
     """
-    for flag, path, default in (
-        ("--content", args.content, DEFAULT_CONTENT),
-        ("--style", args.style, DEFAULT_STYLE),
-    ):
-        if path == default and not path.is_file():
-            raise UsageError(
-                f"the bundled {path.name} is not here ({path}: tf_style was installed "
-                f"without the repository's assets); pass {flag} PATH."
-            )
+    args.content = input_image(args.content, "content")
+    args.style = input_image(args.style, "style")
+    for path in (args.content, args.style):
         load_image(path, config.max_dim)
     if not 0.0 <= args.strength <= 1.0:
         raise UsageError(f"--strength must be in [0, 1], got {args.strength}.")
@@ -396,17 +387,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"tf-style-compare: error: {error}", file=sys.stderr)
         return EXIT_USAGE
     try:
-        comparison = run_comparison(
-            args.content,
-            args.style,
-            args.output,
-            config,
-            hub_handle=args.hub_handle,
-            tflite_dir=args.tflite_dir,
-            weights=args.weights,
-            strength=args.strength,
-            callback=progress_bar(config.total_steps),
-        )
+        with TqdmProgress(config.total_steps) as progress:
+            comparison = run_comparison(
+                args.content,
+                args.style,
+                args.output,
+                config,
+                hub_handle=args.hub_handle,
+                tflite_dir=args.tflite_dir,
+                weights=args.weights,
+                strength=args.strength,
+                callback=progress,
+            )
     except WeightsNotFoundError as error:
         print(f"tf-style-compare: error: {error}", file=sys.stderr)
         return 1
@@ -415,21 +407,6 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     print_summary(comparison)
     return exit_status(comparison.optimization_status)
-
-
-def progress_bar(total_steps: int) -> Callable[[StepReport], None]:
-    """A tqdm bar on stderr, closed after the last step."""
-    from tqdm.auto import tqdm
-
-    bar = tqdm(total=total_steps, desc="optimisation", unit="step", leave=False)
-
-    def update(report: StepReport) -> None:
-        bar.update(1)
-        bar.set_postfix(loss=f"{report.losses['total']:.4g}", refresh=False)
-        if report.step == report.total_steps:
-            bar.close()
-
-    return update
 
 
 def print_summary(comparison: Comparison) -> None:

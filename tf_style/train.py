@@ -29,6 +29,7 @@ from tf_style.cli import (
     check_output_dir,
     config_from_args,
     describe_device,
+    input_image,
 )
 from tf_style.config import StyleTransferConfig
 from tf_style.images import SAVE_FORMATS, ImageError, load_image, save_image
@@ -39,9 +40,6 @@ from tf_style.progress import TqdmProgress
 from tf_style.weights import WeightsNotFoundError, load_vgg19
 
 PROGRAM = "tf-style-train"
-ASSETS = Path(__file__).resolve().parents[1] / "assets"
-DEFAULT_CONTENT = ASSETS / "chelsea.png"
-DEFAULT_STYLE = ASSETS / "starry_night.jpg"
 EXIT_NON_FINITE = 3
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -57,14 +55,12 @@ def build_parser() -> argparse.ArgumentParser:
     files.add_argument(
         "--content",
         type=Path,
-        default=DEFAULT_CONTENT,
         metavar="PATH",
         help="content image (default: bundled assets/chelsea.png)",
     )
     files.add_argument(
         "--style",
         type=Path,
-        default=DEFAULT_STYLE,
         metavar="PATH",
         help="style image (default: bundled assets/starry_night.jpg)",
     )
@@ -130,6 +126,8 @@ def make_plan(args: argparse.Namespace) -> Plan:
         UsageError: a setting, file or directory that cannot work.
     """
     config = config_from_args(args)
+    args.content = input_image(args.content, "content")
+    args.style = input_image(args.style, "style")
     output = (
         args.output or Path("outputs") / f"{args.content.stem}_{args.style.stem}.png"
     )
