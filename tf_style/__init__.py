@@ -5,7 +5,6 @@ tensorflow.org's "Neural style transfer" tutorial, with VGG19 weights that also 
 offline. Start with :func:`stylize`.
 """
 
-from tf_style.compare import Comparison, run_comparison
 from tf_style.config import CONTENT_LAYERS, STYLE_LAYERS, StyleTransferConfig
 from tf_style.hub import (
     TUTORIAL_HUB_HANDLE,
@@ -29,6 +28,19 @@ from tf_style.precision import with_precision
 from tf_style.weights import WeightsNotFoundError, load_vgg19
 
 __version__ = "0.1.0"
+
+# tf_style.compare is imported on first use: importing it here would make
+# ``python -m tf_style.compare`` find the module loaded twice (runpy warns).
+_LAZY = {"Comparison": "tf_style.compare", "run_comparison": "tf_style.compare"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'tf_style' has no attribute {name!r}")
+
 
 __all__ = [
     "TUTORIAL_HUB_HANDLE",
