@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import tensorflow as tf
+from hypothesis import HealthCheck, settings
 
 from tf_style.config import StyleTransferConfig
 
@@ -80,3 +81,19 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.get_closest_marker("gpu"):
             item.add_marker(skip)
+
+
+# Property-based tests: bounded and quick by default (CI), long under -m fuzz.
+# TF_STYLE_FUZZ_EXAMPLES sets how many examples each fuzz-marked test tries.
+settings.register_profile(
+    "ci",
+    max_examples=60,
+    deadline=5000,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile("ci")
+FUZZ_SETTINGS = settings(
+    max_examples=int(os.environ.get("TF_STYLE_FUZZ_EXAMPLES", "20000")),
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
