@@ -20,7 +20,7 @@ from tf_style.cli import describe_device
 from tf_style.hub import FastStylizer, load_fast_model
 from tf_style.images import load_image
 
-ASSETS = Path(__file__).resolve().parents[1] / "assets"
+ASSETS = Path(__file__).resolve().parents[1] / "tf_style" / "data"
 
 
 def time_size(

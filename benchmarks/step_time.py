@@ -74,8 +74,8 @@ def time_steps(
 ) -> tuple[float, tuple[int, int]]:
     """Mean seconds per step after a compile-and-warm-up step, and the image size."""
     config = StyleTransferConfig(max_dim=size)
-    content = load_image(ROOT / "assets" / "chelsea.png", size)
-    style = load_image(ROOT / "assets" / "starry_night.jpg", size)
+    content = load_image(ROOT / "tf_style" / "data" / "chelsea.png", size)
+    style = load_image(ROOT / "tf_style" / "data" / "starry_night.jpg", size)
     loss = StyleContentLoss.from_config(extractor, content, style, config)
     transfer = StyleTransfer(loss, content, config)
     float(transfer.train_step()["total"])  # trace, compile, warm up

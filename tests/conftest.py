@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, settings
 from tf_style.config import StyleTransferConfig
 
 ROOT = Path(__file__).resolve().parents[1]
-ASSETS = ROOT / "assets"
+ASSETS = ROOT / "tf_style" / "data"
 SHARED = ROOT.parent / "shared"
 
 TINY = StyleTransferConfig(max_dim=64, epochs=1, steps_per_epoch=5)

@@ -14,7 +14,8 @@ import tensorflow as tf
 
 from tests.conftest import ASSETS, ROOT, TINY, replace
 from tests.test_hub import TFLITE_DIR, StandInStylizer, needs_tflite
-from tf_style.compare import main, run_comparison
+from tf_style.compare import main
+from tf_style.comparison import run_comparison
 from tf_style.hub import LOCAL_COPY_HELP
 from tf_style.metrics import QualityScores
 
@@ -141,7 +142,7 @@ def no_models(monkeypatch):
     def forbidden(*args, **kwargs):
         raise AssertionError("a model was built before the input was checked")
 
-    monkeypatch.setattr("tf_style.compare.run_comparison", forbidden)
+    monkeypatch.setattr("tf_style.comparison.run_comparison", forbidden)
 
 
 def corrupt_image(tmp_path):
@@ -209,7 +210,7 @@ def test_bad_input_is_one_line_and_exit_2(
 def test_missing_bundled_assets_say_which_flag_to_pass(
     tmp_path, capsys, monkeypatch, no_models
 ):
-    monkeypatch.setattr("tf_style.cli.ASSETS", tmp_path)  # no bundled images
+    monkeypatch.setattr("tf_style.cli.bundled_images", lambda: tmp_path)  # none
     assert main(["--output", str(tmp_path / "out")]) == 2
     assert "pass --content PATH" in capsys.readouterr().err
 
@@ -223,7 +224,7 @@ class OneInputModel(tf.Module):
 
 
 def test_a_model_that_fails_while_stylising_leaves_the_column_empty(tmp_path):
-    from tf_style.compare import run_fast
+    from tf_style.comparison import run_fast
     from tf_style.hub import HubStylizer
 
     tf.saved_model.save(OneInputModel(), str(tmp_path / "other"))
@@ -237,3 +238,21 @@ def test_a_model_that_fails_while_stylising_leaves_the_column_empty(tmp_path):
     )
     assert fast.image is None and "failed while stylising" in fast.error
     assert "\n" not in fast.error and fast.timings["fast_load"] is None
+
+
+@pytest.mark.parametrize("name", ["fast.png", "optimization.png", "comparison.md"])
+def test_outputs_never_overwrite_an_input(tmp_path, capsys, no_models, name):
+    out = tmp_path / "out"
+    out.mkdir()
+    source = out / name
+    source.write_bytes((ASSETS / "chelsea.png").read_bytes())
+    before = source.read_bytes()
+    assert main(["--output", str(out), "--content", str(source), *QUICK]) == 2
+    assert "refusing to overwrite the input" in capsys.readouterr().err
+    assert source.read_bytes() == before
+
+
+def test_help_says_a_saved_model_is_a_program(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert "Only load models you trust" in " ".join(capsys.readouterr().out.split())

@@ -44,6 +44,15 @@ def test_layers_given_as_a_string_are_refused():
         ({"scales": (0.5,)}, "scales must rise"),
         ({"scales": (1.0, 0.5)}, "scales must rise"),
         ({"mixed_precision": "int8"}, "Unknown precision"),
+        ({"learning_rate": float("inf")}, "learning_rate must be finite"),
+        ({"epsilon": float("inf")}, "epsilon must be finite"),
+        ({"style_weight": float("nan")}, "style_weight must be finite"),
+        ({"total_variation_weight": float("inf")}, "must be finite"),
+        ({"content_weight": -float("inf")}, "content_weight must be finite"),
+        ({"seed": -1}, "seed must be between 0 and 4294967295"),
+        ({"seed": 2**32}, "seed must be between 0 and 4294967295"),
+        ({"style_layers": ("block1_conv1", "block1_conv1")}, "more than once"),
+        ({"content_layers": ("block5_conv2",) * 2}, "block5_conv2 is given more"),
     ],
 )
 def test_bad_settings_raise_value_error(changes, message):
@@ -55,3 +64,15 @@ def test_to_dict_is_json_ready():
     record = StyleTransferConfig().to_dict()
     assert record["style_layers"] == list(STYLE_LAYERS)
     assert record["seed"] is None
+
+
+def test_largest_seed_is_accepted():
+    assert StyleTransferConfig(seed=2**32 - 1).seed == 2**32 - 1
+
+
+@pytest.mark.parametrize(
+    "changes", [{"seed": 1.5}, {"seed": True}, {"epochs": 2.0}, {"max_dim": "64"}]
+)
+def test_counts_and_seed_must_be_whole_numbers(changes):
+    with pytest.raises(TypeError, match="must be a whole number"):
+        StyleTransferConfig(**changes)

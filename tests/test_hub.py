@@ -253,3 +253,16 @@ def test_tflite_through_load_fast_model(pictures):
     model = load_fast_model(tflite_dir=TFLITE_DIR)
     assert model.load_seconds > 0
     assert model(pictures["content"], pictures["starry"]).shape == (1, 48, 72, 3)
+
+
+def test_loading_a_saved_model_logs_its_handle_hash_and_the_trust_warning(
+    saved_model_archive, caplog, tmp_path
+):
+    import hashlib
+
+    digest = hashlib.sha256(saved_model_archive.read_bytes()).hexdigest()
+    with caplog.at_level("WARNING", logger="tf_style.hub"):
+        model = HubStylizer(saved_model_archive, cache_dir=tmp_path)
+    assert f"sha256 {digest}" in model.source
+    assert str(saved_model_archive) in caplog.text and digest in caplog.text
+    assert "Only load models you trust" in caplog.text

@@ -115,5 +115,5 @@ def test_non_finite_loss_stops_with_the_last_finite_image(
         extractor=real_extractor,
     )
     assert result.status == "non_finite"
-    assert "--style-weight" in result.message
+    assert "style_weight" in result.message
     np.testing.assert_allclose(result.image, content)

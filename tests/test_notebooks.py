@@ -2,8 +2,8 @@
 
 Each notebook is executed by a real Jupyter kernel (nbclient), papermill style: a cell
 overriding the ``parameters`` cell's values is inserted right after it, the kernel runs
-in the notebook's directory (so ``../assets`` resolves) and imports ``tf_style`` from
-this checkout (``PYTHONPATH``). Any cell error fails the test.
+in the notebook's directory (so ``../tf_style/data`` resolves) and imports ``tf_style``
+from this checkout (``PYTHONPATH``). Any cell error fails the test.
 """
 
 from __future__ import annotations

@@ -93,7 +93,7 @@ def test_non_finite_loss_stops_and_keeps_the_last_finite_image(
         extractor=real_extractor,
     )
     assert result.status == "non_finite"
-    assert "--style-weight" in result.message
+    assert "style_weight" in result.message
     assert np.isfinite(result.image.numpy()).all()
     np.testing.assert_allclose(result.image, content)  # failed at the first step
 
@@ -107,3 +107,19 @@ def test_init_image_is_resized_to_the_content(real_extractor, tiny_config):
         init_image=tf.fill([1, 10, 10, 3], 0.5),
     )
     assert result.image.shape == (1, 32, 48, 3)
+
+
+def test_an_image_too_narrow_once_resized_is_refused_before_the_model(
+    tmp_path, tiny_config, monkeypatch
+):
+    import PIL.Image
+
+    strip = tmp_path / "strip.png"
+    PIL.Image.new("RGB", (400, 40), (90, 120, 200)).save(strip)
+
+    def no_model(*args, **kwargs):
+        raise AssertionError("VGG19 was loaded before the size was checked")
+
+    monkeypatch.setattr("tf_style.optimize.load_vgg19", no_model)
+    with pytest.raises(ValueError, match="content image is 48x5 px"):
+        stylize(strip, ASSETS / "starry_night.jpg", replace(tiny_config, max_dim=48))

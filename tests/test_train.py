@@ -253,6 +253,10 @@ def test_sigint_mid_run_saves_image_and_record(tmp_path):
     assert image_size(output) == (48, 32)
     assert output.with_name("cat_losses.png").exists()
     assert output.with_name("cat.gif").exists()
+    # The last frame is the image kept, even if Ctrl-C came between update and report.
+    last_frame = sorted((tmp_path / "cat_frames").iterdir())[-1]
+    with PIL.Image.open(last_frame) as frame, PIL.Image.open(output) as image:
+        np.testing.assert_array_equal(np.asarray(frame), np.asarray(image))
 
 
 def test_sigterm_is_treated_like_ctrl_c(tmp_path):
@@ -303,6 +307,101 @@ def test_init_continues_from_an_earlier_output(tmp_path):
 
 
 def test_missing_bundled_images_say_which_flag_to_pass(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr("tf_style.cli.ASSETS", tmp_path)  # installed without assets/
+    monkeypatch.setattr("tf_style.cli.bundled_images", lambda: tmp_path)  # none
     assert train.main(TINY) == 2
     assert "pass --content PATH" in capsys.readouterr().err
+
+
+# --- hardening: refused before any model is built, nothing lost, one line ----------
+
+
+def assert_refused_before_the_model(result: subprocess.CompletedProcess, *fragments):
+    """Exit 2, exactly one line on stderr (TensorFlow's start-up lines quieted)."""
+    assert_usage_error(result, *fragments)
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "Device:" not in result.stdout  # printed when the model is being built
+
+
+@pytest.mark.parametrize(
+    "role, name",
+    [
+        ("content", "a_losses.png"),
+        ("style", "a.json"),
+        ("style", "a.gif"),
+        ("content", "a_frames/step_000000.png"),
+    ],
+)
+def test_side_files_never_overwrite_an_input(tmp_path, role, name):
+    source = tmp_path / "sf" / name
+    source.parent.mkdir(parents=True, exist_ok=True)
+    source.write_bytes((ASSETS / "chelsea.png").read_bytes())
+    before = source.read_bytes()
+    result = run_command(
+        f"--{role}", str(source), "--output", "sf/a.png", "--save-every", "1",
+        *TINY, cwd=tmp_path,
+    )  # fmt: skip
+    assert_refused_before_the_model(result, "refusing to")
+    assert source.read_bytes() == before
+    assert not (tmp_path / "sf" / "a.png").exists()
+
+
+@pytest.mark.parametrize(
+    "setup, args, message",
+    [
+        (lambda d: (d / "out.png").mkdir(), ["--output", "out.png"], "is a directory"),
+        (lambda d: None, ["--output", "o" * 250 + ".png"], "file name too long"),
+        (
+            lambda d: (d / "cat_frames").write_text("in the way"),
+            ["--output", "cat.png", "--save-every", "1"],
+            "is not a directory",
+        ),
+    ],
+    ids=["output-is-a-directory", "long-name", "frames-is-a-file"],
+)
+def test_output_problems_are_found_before_the_run(tmp_path, setup, args, message):
+    setup(tmp_path)
+    result = run_command(*args, *TINY, cwd=tmp_path)
+    assert_refused_before_the_model(result, message)
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--seed", "-1"], "seed must be between 0 and 4294967295"),
+        (["--seed", str(2**32)], "seed must be between 0 and 4294967295"),
+        (["--learning-rate", "inf"], "learning_rate must be finite"),
+        (["--tv-weight", "nan"], "total_variation_weight must be finite"),
+        (["--style-layers", "block1_conv1", "block1_conv1"], "more than once"),
+        (["--max-dim", "100000"], "use --max-dim"),
+    ],
+)
+def test_impossible_options_are_refused_before_the_model(tmp_path, args, message):
+    result = run_command("--output", "new/cat.png", *TINY, *args, cwd=tmp_path)
+    assert_refused_before_the_model(result, message)
+    assert not (tmp_path / "new").exists()  # no empty folder left behind
+
+
+def test_an_image_too_narrow_after_resizing_is_refused(tmp_path):
+    strip = tmp_path / "strip.png"
+    PIL.Image.new("RGB", (400, 40), (200, 100, 50)).save(strip)
+    result = run_command("--content", str(strip), *TINY, cwd=tmp_path)  # 48x5
+    assert_refused_before_the_model(result, "48x5 px", "at least 16 px")
+
+
+def test_a_side_file_that_cannot_be_written_keeps_the_image(
+    tmp_path, monkeypatch, capsys
+):
+    """A full disk cannot be checked in advance: the image comes first, one line."""
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device", str(tmp_path / "cat.json"))
+
+    monkeypatch.setattr("tf_style.training.write_json", disk_full)
+    status = train.main(["--output", str(tmp_path / "cat.png"), *TINY])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert status == 1
+    assert len(err) == 1 and "No space left on device" in err[0], err
+    assert "cat.json" in err[0] and "the image was kept" in err[0]
+    assert image_size(tmp_path / "cat.png") == (48, 32)
+    assert (tmp_path / "cat_losses.png").exists()

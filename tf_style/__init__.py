@@ -3,73 +3,89 @@
 Gatys et al., "A Neural Algorithm of Artistic Style" (2015), as taught by
 tensorflow.org's "Neural style transfer" tutorial, with VGG19 weights that also load
 offline. Start with :func:`stylize`.
+
+The public names below are imported on first use (PEP 562), not with the package:
+the commands (``python -m tf_style.train``) must parse their options and quiet
+TensorFlow's start-up logging *before* TensorFlow loads, so that a bad input is one
+line on stderr. ``from tf_style import stylize`` works as usual.
 """
 
-from tf_style.config import CONTENT_LAYERS, STYLE_LAYERS, StyleTransferConfig
-from tf_style.hub import (
-    TUTORIAL_HUB_HANDLE,
-    FastModelError,
-    fast_stylize,
-    load_fast_model,
-)
-from tf_style.images import ImageError, load_image, save_image, tensor_to_image
-from tf_style.lbfgs import LBFGSTransfer
-from tf_style.metrics import QualityMeasures, QualityScores, score_image
-from tf_style.model import StyleContentModel, gram_matrix, vgg_layers
-from tf_style.objective import StyleContentLoss
-from tf_style.optimize import (
-    StepReport,
-    StyleTransfer,
-    StylizeResult,
-    clip_0_1,
-    stylize,
-)
-from tf_style.precision import with_precision
-from tf_style.weights import WeightsNotFoundError, load_vgg19
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-# tf_style.compare is imported on first use: importing it here would make
-# ``python -m tf_style.compare`` find the module loaded twice (runpy warns).
-_LAZY = {"Comparison": "tf_style.compare", "run_comparison": "tf_style.compare"}
+# public name -> the module that defines it
+_EXPORTS = {
+    "CONTENT_LAYERS": "tf_style.config",
+    "STYLE_LAYERS": "tf_style.config",
+    "StyleTransferConfig": "tf_style.config",
+    "TUTORIAL_HUB_HANDLE": "tf_style.hub",
+    "FastModelError": "tf_style.hub",
+    "fast_stylize": "tf_style.hub",
+    "load_fast_model": "tf_style.hub",
+    "ImageError": "tf_style.images",
+    "load_image": "tf_style.images",
+    "save_image": "tf_style.images",
+    "tensor_to_image": "tf_style.images",
+    "LBFGSTransfer": "tf_style.lbfgs",
+    "QualityMeasures": "tf_style.metrics",
+    "QualityScores": "tf_style.metrics",
+    "score_image": "tf_style.metrics",
+    "StyleContentModel": "tf_style.model",
+    "gram_matrix": "tf_style.model",
+    "vgg_layers": "tf_style.model",
+    "StyleContentLoss": "tf_style.objective",
+    "StepReport": "tf_style.optimize",
+    "StyleTransfer": "tf_style.optimize",
+    "StylizeResult": "tf_style.optimize",
+    "clip_0_1": "tf_style.optimize",
+    "stylize": "tf_style.optimize",
+    "with_precision": "tf_style.precision",
+    "WeightsNotFoundError": "tf_style.weights",
+    "load_vgg19": "tf_style.weights",
+    "Comparison": "tf_style.comparison",
+    "run_comparison": "tf_style.comparison",
+}
+
+__all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str):
-    if name in _LAZY:
-        import importlib
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'tf_style' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
 
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'tf_style' has no attribute {name!r}")
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])
 
 
-__all__ = [
-    "TUTORIAL_HUB_HANDLE",
-    "Comparison",
-    "FastModelError",
-    "QualityMeasures",
-    "QualityScores",
-    "fast_stylize",
-    "load_fast_model",
-    "run_comparison",
-    "score_image",
-    "CONTENT_LAYERS",
-    "STYLE_LAYERS",
-    "ImageError",
-    "LBFGSTransfer",
-    "StepReport",
-    "StyleContentLoss",
-    "StyleContentModel",
-    "StyleTransfer",
-    "StyleTransferConfig",
-    "StylizeResult",
-    "WeightsNotFoundError",
-    "clip_0_1",
-    "gram_matrix",
-    "load_image",
-    "load_vgg19",
-    "save_image",
-    "stylize",
-    "tensor_to_image",
-    "vgg_layers",
-    "with_precision",
-]
+if TYPE_CHECKING:  # what type checkers and IDEs see
+    from tf_style.comparison import Comparison, run_comparison
+    from tf_style.config import CONTENT_LAYERS, STYLE_LAYERS, StyleTransferConfig
+    from tf_style.hub import (
+        TUTORIAL_HUB_HANDLE,
+        FastModelError,
+        fast_stylize,
+        load_fast_model,
+    )
+    from tf_style.images import ImageError, load_image, save_image, tensor_to_image
+    from tf_style.lbfgs import LBFGSTransfer
+    from tf_style.metrics import QualityMeasures, QualityScores, score_image
+    from tf_style.model import StyleContentModel, gram_matrix, vgg_layers
+    from tf_style.objective import StyleContentLoss
+    from tf_style.optimize import (
+        StepReport,
+        StyleTransfer,
+        StylizeResult,
+        clip_0_1,
+        stylize,
+    )
+    from tf_style.precision import with_precision
+    from tf_style.weights import WeightsNotFoundError, load_vgg19

@@ -63,13 +63,17 @@ def extract_saved_model(
     return saved_model_root(target, archive)
 
 
-def file_digest(path: Path) -> str:
-    """First 16 hex digits of the file's SHA-256: a new download, a new folder."""
+def file_digest(path: Path, *, length: int = 16) -> str:
+    """The first ``length`` hex digits of the file's SHA-256.
+
+    16 name the cache folder (a new download, a new folder); the full 64 go in the
+    log and the reports, to say exactly which program was loaded.
+    """
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
-    return digest.hexdigest()[:16]
+    return digest.hexdigest()[:length]
 
 
 def safe_extract(archive: Path, destination: Path) -> None:

@@ -63,6 +63,7 @@ class FrameSaver:
         self.directory = Path(directory)
         self.every = every
         self.paths: list[Path] = []
+        self._last: np.ndarray | None = None  # pixels of the last frame written
 
     def save(self, step: int, image: tf.Tensor) -> None:
         """Save ``image`` if ``step`` is a multiple of ``every`` (step 0 always)."""
@@ -70,15 +71,24 @@ class FrameSaver:
             self._write(step, image)
 
     def save_final(self, step: int, image: tf.Tensor) -> None:
-        """Save the final image unless this step was just saved."""
-        if not self.paths or self.paths[-1] != self._path(step):
-            self._write(step, image)
+        """Save the final image as the last frame unless that frame shows it already.
 
-    def _path(self, step: int) -> Path:
-        return self.directory / f"step_{step:06d}.png"
+        After Ctrl-C the final image can be one update past the last frame of the
+        same step (the update ran, its report did not); it is then saved as
+        ``step_<step>_final.png``, so the animation ends on the image kept.
+        """
+        pixels = np.asarray(image)
+        if self._last is not None and np.array_equal(self._last, pixels):
+            return
+        name = "_final" if self.paths and self.paths[-1] == self._path(step) else ""
+        self._write(step, image, suffix=name)
 
-    def _write(self, step: int, image: tf.Tensor) -> None:
-        self.paths.append(save_image(image, self._path(step)))
+    def _path(self, step: int, suffix: str = "") -> Path:
+        return self.directory / f"step_{step:06d}{suffix}.png"
+
+    def _write(self, step: int, image: tf.Tensor, suffix: str = "") -> None:
+        self.paths.append(save_image(image, self._path(step, suffix)))
+        self._last = np.asarray(image)
 
 
 def make_gif(

@@ -4,24 +4,43 @@
 :class:`tf_style.config.StyleTransferConfig` through :func:`add_config_arguments`, so
 no default or help text exists twice. Expected failures are :class:`UsageError`: the
 programs print them as one line and exit with status 2, without a traceback.
+
+Nothing here imports TensorFlow at module level: the commands parse their options and
+call :func:`quiet_tensorflow` first.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
+import importlib.resources
+import logging
 import os
 import platform
+import sys
 import types
 import typing
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 from tf_style.config import OPTIMIZERS, PRECISIONS, StyleTransferConfig
 
-ASSETS = Path(__file__).resolve().parents[1] / "assets"  # present in a clone
 BUNDLED = {"content": "chelsea.png", "style": "starry_night.jpg"}
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
+# Exit statuses, the same for every command (the README has this table).
+EXIT_OK = 0
+EXIT_FAILED = 1  # an output could not be written, or memory ran out mid-run
+EXIT_USAGE = 2  # bad input: an option, image, weights file or output location
+EXIT_NON_FINITE = 3  # the loss became non-finite; the last finite image was kept
+EXIT_INTERRUPTED = 130  # Ctrl-C or SIGTERM; the work so far was saved
+EXIT_CODES = {
+    EXIT_OK: "done",
+    EXIT_FAILED: "an output could not be written, or memory ran out during the run",
+    EXIT_USAGE: "bad input, refused before any model was built",
+    EXIT_NON_FINITE: "the loss became non-finite; the last finite image was kept",
+    EXIT_INTERRUPTED: "interrupted (Ctrl-C or SIGTERM); the work so far was saved",
+}
 CHOICES = {"optimizer": OPTIMIZERS, "mixed_precision": PRECISIONS}
 
 
@@ -92,44 +111,61 @@ def config_from_args(args: argparse.Namespace) -> StyleTransferConfig:
         raise UsageError(str(error)) from None
 
 
+def bundled_images() -> Path:
+    """The folder of the default images, shipped inside the package (package data)."""
+    return Path(str(importlib.resources.files("tf_style") / "data"))
+
+
 def input_image(path: Path | None, role: str) -> Path:
     """The image path given for ``role`` ("content" or "style"), or the bundled one.
 
     Raises:
-        UsageError: no path was given and the bundled image is missing (tf_style
-            installed without the repository's ``assets/``).
+        UsageError: no path was given and the bundled image is missing (a broken
+            install).
     """
     if path is not None:
         return path
-    bundled = ASSETS / BUNDLED[role]
+    bundled = bundled_images() / BUNDLED[role]
     if not bundled.is_file():
         raise UsageError(
-            f"the bundled {bundled.name} is not here ({bundled}: tf_style was "
-            f"installed without the repository's assets); pass --{role} PATH."
+            f"the bundled {bundled.name} is not here ({bundled}: tf_style's package "
+            f"data is missing); pass --{role} PATH."
         )
     return bundled
 
 
-def check_output_dir(directory: Path) -> None:
-    """Create ``directory`` (and parents) and prove it is writable, before any work.
+def quiet_tensorflow() -> None:
+    """Import TensorFlow without its start-up chatter on stderr.
 
-    Raises:
-        UsageError: it cannot be created or written.
+    Before absl's logging starts, TensorFlow's C++ code writes lines (absl,
+    oneDNN, cudart) straight to file descriptor 2, whatever ``TF_CPP_MIN_LOG_LEVEL``
+    says; they would surround a command's one-line error. So the import runs with
+    descriptor 2 pointed at /dev/null, and the C++ and Python log levels are raised
+    to errors. A user's own ``TF_CPP_MIN_LOG_LEVEL`` is kept; ``--debug`` skips all
+    this.
     """
+    if "tensorflow" in sys.modules:
+        return
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    with _stderr_silenced(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import keras  # noqa: F401 - imports tensorflow; both print at import
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
+
+
+@contextlib.contextmanager
+def _stderr_silenced() -> Iterator[None]:
+    """Point file descriptor 2 at /dev/null; Python's own errors come after."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    null = os.open(os.devnull, os.O_WRONLY)
     try:
-        directory.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise UsageError(
-            f"{directory}: cannot create output directory ({error.strerror})."
-        ) from None
-    probe = directory / f".tf_style_write_test_{os.getpid()}"
-    try:
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as error:
-        raise UsageError(
-            f"{directory}: output directory is not writable ({error.strerror})."
-        ) from None
+        os.dup2(null, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(null)
 
 
 def describe_device() -> str:

@@ -1,292 +1,41 @@
-"""Fast model against optimisation: run both on one pair, time, score, and show them.
+"""The comparison command: ``python -m tf_style.compare`` (also ``tf-style-compare``).
 
-The tutorial opens with Magenta's arbitrary-image-stylization network (one forward
-pass, :mod:`tf_style.hub`) and then teaches Gatys et al.'s optimisation
-(:func:`tf_style.optimize.stylize`). This module puts the two side by side on the same
-content and style images: each is timed (model loading apart from stylising), both
-outputs are scored with the same measures (:mod:`tf_style.metrics`), and a figure, a
-JSON file and a Markdown table are written. ``python -m tf_style.compare`` is the
-command; :func:`run_comparison` is the API the command and the notebooks call.
+Kept thin, like :mod:`tf_style.train`: parse the options, quiet TensorFlow's start-up
+logging, check every input and every file the command will write before any model is
+built, then call :func:`tf_style.comparison.run_comparison` and print its table.
+Exit statuses are those of :data:`tf_style.cli.EXIT_CODES`.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
+import logging
 import sys
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import tensorflow as tf
-
 from tf_style.cli import (
+    EXIT_FAILED,
     EXIT_INTERRUPTED,
+    EXIT_NON_FINITE,
     EXIT_USAGE,
     UsageError,
     add_config_arguments,
-    check_output_dir,
     config_from_args,
     input_image,
+    quiet_tensorflow,
 )
 from tf_style.config import StyleTransferConfig
-from tf_style.hub import (
-    TUTORIAL_HUB_HANDLE,
-    FastModelError,
-    FastStylizer,
-    check_strength,
-    is_url,
-    load_fast_model,
-)
-from tf_style.images import ImageError, load_image
-from tf_style.metrics import QualityMeasures, QualityScores
-from tf_style.model import StyleContentModel
-from tf_style.optimize import StepReport, as_image, stylize
-from tf_style.progress import TqdmProgress
-from tf_style.report import markdown_table, write_outputs
-from tf_style.weights import WeightsNotFoundError, load_vgg19
+from tf_style.preflight import check_outputs
 
-ImageLike = tf.Tensor | str | os.PathLike
-
-
-@dataclass
-class Comparison:
-    """The outcome of :func:`run_comparison`.
-
-    Images are float32 ``[1, H, W, 3]`` in [0, 1], all at the content image's size
-    except ``style_image`` (loaded at ``config.max_dim``).
-
-    Attributes:
-        content_image: the content image both methods received.
-        style_image: the style image both methods received (the fast model resizes
-            its copy to 256x256, as the tutorial does).
-        fast_image: the fast model's output, or None when it could not run.
-        optimized_image: the optimisation's output.
-        timings: seconds, ``{"fast_load", "fast_stylize", "fast_stylize_warm",
-            "optimization_load", "optimization_stylize"}``; the fast ones are None
-            when it could not run. Loading (model files, VGG19) is kept apart from
-            stylising; ``fast_stylize`` is the first call (with one-off set-up such
-            as graph tracing), ``fast_stylize_warm`` a second, identical call.
-        scores: ``{"content": ..., "fast": ..., "optimization": ...}``, each a
-            :class:`tf_style.metrics.QualityScores` (lower is better) or None for a
-            missing fast model; ``"content"`` scores the unchanged photo, a reference.
-        paths: files written, ``{"figure", "json", "markdown", "fast_image",
-            "optimized_image"}`` (no ``"fast_image"`` when the fast model is missing).
-        fast_error: why the fast column is missing (one line), else None.
-        fast_model: which fast model ran, e.g. ``"TF-Hub SavedModel <handle>"``.
-        optimization_status: :attr:`tf_style.optimize.StylizeResult.status`
-            (``completed``, ``interrupted`` or ``non_finite``), with its message.
-        config: the optimisation settings used.
-        strength: the fast model's style strength.
-        inputs: ``{"content", "style"}``: the paths given (or a tensor's shape).
-        vgg19_weights: where VGG19's weights came from (``weights_source``).
-    """
-
-    content_image: tf.Tensor
-    style_image: tf.Tensor
-    fast_image: tf.Tensor | None
-    optimized_image: tf.Tensor
-    timings: dict[str, float | None] = field(default_factory=dict)
-    scores: dict[str, QualityScores | None] = field(default_factory=dict)
-    paths: dict[str, Path] = field(default_factory=dict)
-    fast_error: str | None = None
-    fast_model: str | None = None
-    optimization_status: str = "completed"
-    optimization_message: str = ""
-    config: StyleTransferConfig | None = None
-    strength: float = 1.0
-    inputs: dict[str, str] = field(default_factory=dict)
-    vgg19_weights: str = ""
-
-
-def run_comparison(
-    content: ImageLike,
-    style: ImageLike,
-    output_dir: str | os.PathLike,
-    config: StyleTransferConfig | None = None,
-    *,
-    hub_handle: str | os.PathLike | None = None,
-    tflite_dir: str | os.PathLike | None = None,
-    weights: str | os.PathLike | None = None,
-    strength: float = 1.0,
-    fast_model: FastStylizer | None = None,
-    extractor: StyleContentModel | None = None,
-    callback: Callable[[StepReport], None] | None = None,
-) -> Comparison:
-    """Stylise one pair with the fast model and with the optimisation; compare them.
-
-    Both methods get the same content and style images, loaded at ``config.max_dim``.
-    The fast model is tried first; if it cannot be loaded (offline with a URL handle,
-    a broken file), the comparison goes on with the optimisation alone and
-    ``fast_error`` says why, in one line that the figure and tables repeat.
-
-    Args:
-        content: content image, a path or float32 ``[1, H, W, 3]`` in [0, 1].
-        style: style image, likewise.
-        output_dir: where the figure, tables and images go (created if needed).
-        config: optimisation settings; the tutorial's defaults when None.
-        hub_handle: TF-Hub SavedModel: a URL handle, a local SavedModel directory or
-            a downloaded ``.tar.gz`` of one. Default (with ``tflite_dir`` also None):
-            the tutorial's handle, :data:`tf_style.hub.TUTORIAL_HUB_HANDLE`.
-        tflite_dir: a directory with the TensorFlow Lite pair
-            (``style_predict*.tflite`` and ``style_transfer*.tflite``) instead.
-        weights: VGG19 weights file (see :func:`tf_style.weights.load_vgg19`).
-        strength: style strength of the fast model in [0, 1] (TFLite only: the
-            style bottleneck is blended with the content's own).
-        fast_model: a loaded :class:`tf_style.hub.FastStylizer` to reuse (then
-            ``hub_handle`` and ``tflite_dir`` are ignored).
-        extractor: a ready :class:`tf_style.model.StyleContentModel` to reuse for the
-            optimisation and the scores (saves rebuilding VGG19).
-        callback: progress of the optimisation, as for :func:`tf_style.stylize`.
-
-    Returns:
-        A :class:`Comparison` with images, timings, scores and written paths.
-
-    Raises:
-        ImageError: an image cannot be read.
-        ValueError: both ``hub_handle`` and ``tflite_dir`` given, or a bad strength.
-
-    Example:
-        >>> lite = "../shared/models/magenta_arbitrary_stylization"
-        >>> quick = StyleTransferConfig(max_dim=256, epochs=2)
-        >>> result = run_comparison("assets/chelsea.png", "assets/starry_night.jpg",
-        ...                         "outputs/compare", quick, tflite_dir=lite)
-        >>> result.timings["fast_stylize"], result.scores["fast"].style
-    """
-    config = config or StyleTransferConfig()
-    if not 0.0 <= strength <= 1.0:
-        raise ValueError(f"strength must be in [0, 1], got {strength}.")
-    output_dir = Path(output_dir)
-    output_dir.mkdir(parents=True, exist_ok=True)
-    content_image = as_image(content, config.max_dim)
-    style_image = as_image(style, config.max_dim)
-    fast = run_fast(
-        content_image,
-        style_image,
-        model=fast_model,
-        hub_handle=hub_handle,
-        tflite_dir=tflite_dir,
-        strength=strength,
-    )
-    started = time.perf_counter()
-    if extractor is None:
-        extractor = StyleContentModel(
-            config.style_layers, config.content_layers, vgg=load_vgg19(weights)
-        )
-    optimization_load = time.perf_counter() - started
-    result = stylize(
-        content_image, style_image, config, extractor=extractor, callback=callback
-    )
-    measures = QualityMeasures(content_image, style_image, config, extractor=extractor)
-    comparison = Comparison(
-        content_image=content_image,
-        style_image=style_image,
-        fast_image=fast.image,
-        optimized_image=result.image,
-        timings={
-            **fast.timings,
-            "optimization_load": optimization_load,
-            "optimization_stylize": result.seconds,
-        },
-        scores={
-            "content": measures(content_image),
-            "fast": None if fast.image is None else measures(fast.image),
-            "optimization": measures(result.image),
-        },
-        fast_error=fast.error,
-        fast_model=fast.source,
-        optimization_status=result.status,
-        optimization_message=result.message,
-        config=config,
-        strength=strength,
-        inputs={"content": describe_input(content), "style": describe_input(style)},
-        vgg19_weights=str(getattr(extractor, "weights_source", "unknown")),
-    )
-    comparison.paths = write_outputs(comparison, output_dir)
-    return comparison
-
-
-@dataclass
-class FastRun:
-    """The fast side's outcome: an image and timings, or the reason there are none."""
-
-    image: tf.Tensor | None
-    timings: dict[str, float | None]
-    source: str | None
-    error: str | None = None
-
-
-def run_fast(
-    content_image: tf.Tensor,
-    style_image: tf.Tensor,
-    *,
-    model: FastStylizer | None,
-    hub_handle: str | os.PathLike | None,
-    tflite_dir: str | os.PathLike | None,
-    strength: float,
-) -> FastRun:
-    """Load (unless given) and run the fast model twice, timing each part.
-
-    A model that cannot be loaded or run is not fatal: the returned ``error`` says
-    why, and the comparison goes on with the optimisation alone.
-
-    Raises:
-        ValueError: both handles given, or a strength the model cannot apply.
-    """
-    timings: dict[str, float | None] = dict.fromkeys(
-        ("fast_load", "fast_stylize", "fast_stylize_warm")
-    )
-    source = describe_fast_choice(hub_handle, tflite_dir)
-    try:
-        if model is None:
-            model = load_fast_model(hub_handle=hub_handle, tflite_dir=tflite_dir)
-    except FastModelError as error:
-        return FastRun(None, timings, source, one_line(error))
-    # The user's mistake, not the model's: raise rather than leave the column empty.
-    check_strength(strength, supported=model.supports_strength, source=model.source)
-    timings["fast_load"] = model.load_seconds
-    try:
-        for key in ("fast_stylize", "fast_stylize_warm"):
-            started = time.perf_counter()
-            image = model(content_image, style_image, strength=strength)
-            timings[key] = time.perf_counter() - started
-    except (tf.errors.OpError, TypeError, ValueError) as error:
-        # A SavedModel with another signature, a TFLite runtime error, ...
-        reason = f"{model.source} failed while stylising ({one_line(error)})"
-        return FastRun(None, dict.fromkeys(timings), model.source, reason)
-    return FastRun(image, timings, model.source)
-
-
-def describe_fast_choice(
-    hub_handle: str | os.PathLike | None, tflite_dir: str | os.PathLike | None
-) -> str:
-    """What was asked for, for reports written when loading failed."""
-    if tflite_dir is not None:
-        return f"TensorFlow Lite pair in {tflite_dir}"
-    return f"TF-Hub SavedModel {hub_handle or TUTORIAL_HUB_HANDLE}"
-
-
-def one_line(error: BaseException) -> str:
-    """An error message folded onto one line (TensorFlow's can span many)."""
-    message = getattr(error, "message", None) or str(error)
-    return " ".join(message.split())
-
-
-def describe_input(image: ImageLike) -> str:
-    """A path as given, or the shape of a tensor."""
-    if isinstance(image, (str, os.PathLike)):
-        return str(image)
-    return f"tensor {list(tf.convert_to_tensor(image).shape)}"
-
-
-# --- the command ------------------------------------------------------------------
+PROGRAM = "tf-style-compare"
 
 
 def build_parser() -> argparse.ArgumentParser:
     """Inputs, the fast model's source, then the training command's options."""
+    from tf_style.hub import TRUST_WARNING, TUTORIAL_HUB_HANDLE  # imports TensorFlow
+
     parser = argparse.ArgumentParser(
-        prog="tf-style-compare",
+        prog=PROGRAM,
         description="Stylise one pair with Magenta's fast model and with the "
         "tutorial's optimisation; time both, score both with the same measures "
         "(lower is better) and write a side-by-side figure, JSON and Markdown.",
@@ -317,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--hub-handle",
         metavar="HANDLE",
         help="TF-Hub SavedModel: URL handle, local SavedModel folder or .tar.gz "
-        f"(default: {TUTORIAL_HUB_HANDLE})",
+        f"(default: {TUTORIAL_HUB_HANDLE}). {TRUST_WARNING}",
     )
     choice.add_argument(
         "--tflite-dir",
@@ -343,18 +92,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def check_inputs(args: argparse.Namespace, config: StyleTransferConfig) -> None:
+def check_inputs(args: argparse.Namespace, config: StyleTransferConfig) -> tuple:
     """Everything that can be checked before a model is built, one error at a time.
+
+    Returns:
+        The content and style paths (the bundled images where none was given).
 
     Raises:
         UsageError: a missing or unreadable image, model path or weights file, an
-            unwritable output folder, or an impossible strength.
+            output that cannot be written or would replace an input, or an
+            impossible strength.
         ImageError: an image file that cannot be decoded.
     """
-    args.content = input_image(args.content, "content")
-    args.style = input_image(args.style, "style")
-    for path in (args.content, args.style):
-        load_image(path, config.max_dim)
+    from tf_style.hub import is_url  # these import TensorFlow
+    from tf_style.images import load_image
+    from tf_style.report import FILES
+
+    content = input_image(args.content, "content")
+    style = input_image(args.style, "style")
     if not 0.0 <= args.strength <= 1.0:
         raise UsageError(f"--strength must be in [0, 1], got {args.strength}.")
     if args.strength < 1.0 and args.tflite_dir is None:
@@ -369,28 +124,43 @@ def check_inputs(args: argparse.Namespace, config: StyleTransferConfig) -> None:
         raise UsageError(f"{args.tflite_dir}: no such folder (--tflite-dir).")
     if args.weights is not None and not args.weights.is_file():
         raise UsageError(f"{args.weights}: no such weights file (--weights).")
-    check_output_dir(args.output)
+    if args.output.exists() and not args.output.is_dir():
+        raise UsageError(f"{args.output}: exists and is not a directory (--output).")
+    check_outputs(
+        [args.output / name for name in FILES.values()], [content, style, args.weights]
+    )
+    for path in (content, style):
+        load_image(path, config.max_dim)
+    return content, style
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run ``tf-style-compare``; returns the exit status.
 
-    0 when done (with or without the fast model), 2 for bad input (one line, no
-    traceback, before any model is built), 1 when VGG19's weights are missing or the
-    loss became non-finite, 130 when interrupted.
+    0 when done (with or without the fast model), 2 for bad input or missing VGG19
+    weights (one line, no traceback, before any model is built), 3 when the loss
+    became non-finite, 130 when interrupted.
     """
+    quiet_tensorflow()  # compare has no --debug: its parser needs the hub module
     args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format=f"{PROGRAM}: %(message)s")
+    from tf_style.comparison import run_comparison
+    from tf_style.images import ImageError
+    from tf_style.progress import TqdmProgress
+    from tf_style.report import markdown_table
+    from tf_style.weights import WeightsNotFoundError
+
     try:
         config = config_from_args(args)
-        check_inputs(args, config)
+        content, style = check_inputs(args, config)
     except (UsageError, ImageError) as error:
-        print(f"tf-style-compare: error: {error}", file=sys.stderr)
+        print(f"{PROGRAM}: error: {error}", file=sys.stderr)
         return EXIT_USAGE
     try:
         with TqdmProgress(config.total_steps) as progress:
             comparison = run_comparison(
-                args.content,
-                args.style,
+                content,
+                style,
                 args.output,
                 config,
                 hub_handle=args.hub_handle,
@@ -400,29 +170,35 @@ def main(argv: list[str] | None = None) -> int:
                 callback=progress,
             )
     except WeightsNotFoundError as error:
-        print(f"tf-style-compare: error: {error}", file=sys.stderr)
-        return 1
+        print(f"{PROGRAM}: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as error:
+        print(
+            f"{PROGRAM}: error: could not write the outputs ({error}).", file=sys.stderr
+        )
+        return EXIT_FAILED
     except KeyboardInterrupt:
-        print("tf-style-compare: interrupted.", file=sys.stderr)
+        print(f"{PROGRAM}: interrupted.", file=sys.stderr)
         return EXIT_INTERRUPTED
-    print_summary(comparison)
+    print_summary(comparison, markdown_table(comparison))
     return exit_status(comparison.optimization_status)
 
 
-def print_summary(comparison: Comparison) -> None:
+def print_summary(comparison, table: str) -> None:
     """The Markdown table on stdout; a missing fast model also on stderr."""
     if comparison.fast_error:
         print(
-            f"tf-style-compare: fast model missing: {comparison.fast_error}",
-            file=sys.stderr,
+            f"{PROGRAM}: fast model missing: {comparison.fast_error}", file=sys.stderr
         )
-    print(markdown_table(comparison))
+    print(table)
     for name, path in comparison.paths.items():
         print(f"{name}: {path}")
 
 
 def exit_status(status: str) -> int:
-    return {"completed": 0, "interrupted": EXIT_INTERRUPTED}.get(status, 1)
+    return {"completed": 0, "interrupted": EXIT_INTERRUPTED}.get(
+        status, EXIT_NON_FINITE
+    )
 
 
 if __name__ == "__main__":

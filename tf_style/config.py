@@ -10,6 +10,7 @@ be compared with it.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +29,8 @@ VGG19_CONV_LAYERS: tuple[str, ...] = tuple(
     for conv in range(1, convs + 1)
 )
 OPTIMIZERS: tuple[str, ...] = ("adam", "lbfgs")
+# The seed feeds NumPy's legacy generator, which takes unsigned 32-bit integers.
+MAX_SEED = 2**32 - 1
 PRECISIONS: tuple[str, ...] = ("float32", "bfloat16", "float16")
 
 
@@ -120,25 +123,10 @@ def validate_config(config: StyleTransferConfig) -> None:
     """Reject impossible settings early, saying what was passed and what would work.
 
     Raises:
-        ValueError: a setting is out of range or names something unknown.
+        ValueError: a setting is out of range, not finite or names something unknown.
+        TypeError: a setting of the wrong type (a string of layer names, a float seed).
     """
-    _require(
-        config.max_dim >= 32, f"max_dim must be at least 32, got {config.max_dim}."
-    )
-    _require(config.epochs >= 1, f"epochs must be at least 1, got {config.epochs}.")
-    _require(
-        config.steps_per_epoch >= 1,
-        f"steps_per_epoch must be at least 1, got {config.steps_per_epoch}.",
-    )
-    for name in ("style_weight", "content_weight", "total_variation_weight"):
-        value = getattr(config, name)
-        _require(value >= 0, f"{name} must be zero or positive, got {value}.")
-    _require(
-        config.learning_rate > 0,
-        f"learning_rate must be positive, got {config.learning_rate}.",
-    )
-    _require(0 <= config.beta_1 < 1, f"beta_1 must be in [0, 1), got {config.beta_1}.")
-    _require(config.epsilon > 0, f"epsilon must be positive, got {config.epsilon}.")
+    validate_numbers(config)
     validate_layers(config.style_layers, kind="style")
     validate_layers(config.content_layers, kind="content")
     _require(
@@ -160,6 +148,56 @@ def validate_config(config: StyleTransferConfig) -> None:
         f"Unknown precision {config.mixed_precision!r}; "
         f"choose one of {', '.join(PRECISIONS)}.",
     )
+
+
+def validate_numbers(config: StyleTransferConfig) -> None:
+    """Counts at least 1, weights finite and >= 0, optimiser settings in range.
+
+    ``inf`` and ``nan`` are refused everywhere: an infinite learning rate or weight
+    is accepted by every comparison below and only fails, later, as a NaN image.
+    """
+    for name in ("max_dim", "epochs", "steps_per_epoch"):
+        _require_int(name, getattr(config, name))
+    _require(
+        config.max_dim >= 32, f"max_dim must be at least 32, got {config.max_dim}."
+    )
+    _require(config.epochs >= 1, f"epochs must be at least 1, got {config.epochs}.")
+    _require(
+        config.steps_per_epoch >= 1,
+        f"steps_per_epoch must be at least 1, got {config.steps_per_epoch}.",
+    )
+    for name in FLOAT_SETTINGS:
+        value = getattr(config, name)
+        _require(
+            isinstance(value, (int, float)) and not isinstance(value, bool),
+            f"{name} must be a number, got {value!r}.",
+        )
+        _require(math.isfinite(value), f"{name} must be finite, got {value}.")
+    for name in ("style_weight", "content_weight", "total_variation_weight"):
+        value = getattr(config, name)
+        _require(value >= 0, f"{name} must be zero or positive, got {value}.")
+    _require(
+        config.learning_rate > 0,
+        f"learning_rate must be positive, got {config.learning_rate}.",
+    )
+    _require(0 <= config.beta_1 < 1, f"beta_1 must be in [0, 1), got {config.beta_1}.")
+    _require(config.epsilon > 0, f"epsilon must be positive, got {config.epsilon}.")
+    if config.seed is not None:
+        _require_int("seed", config.seed)
+        _require(
+            0 <= config.seed <= MAX_SEED,
+            f"seed must be between 0 and {MAX_SEED} (2**32 - 1), got {config.seed}.",
+        )
+
+
+FLOAT_SETTINGS = (
+    "style_weight",
+    "content_weight",
+    "total_variation_weight",
+    "learning_rate",
+    "beta_1",
+    "epsilon",
+)
 
 
 def validate_scale_steps(config: StyleTransferConfig) -> None:
@@ -185,11 +223,14 @@ def validate_scale_steps(config: StyleTransferConfig) -> None:
         )
 
 
-def validate_layers(layers: tuple[str, ...], *, kind: str) -> None:
+def validate_layers(
+    layers: tuple[str, ...], *, kind: str, allow_repeats: bool = False
+) -> None:
     """Check layer names against Keras's VGG19 convolutions.
 
     Raises:
-        ValueError: no layer given, or a name VGG19 does not have.
+        ValueError: no layer given, a name VGG19 does not have, or (unless
+            ``allow_repeats``) a name given twice.
     """
     if isinstance(layers, str):
         raise TypeError(
@@ -197,12 +238,25 @@ def validate_layers(layers: tuple[str, ...], *, kind: str) -> None:
             f"{layers!r}; write ({layers!r},)."
         )
     _require(len(layers) >= 1, f"At least one {kind} layer is needed.")
+    repeated = (
+        [] if allow_repeats else sorted({n for n in layers if layers.count(n) > 1})
+    )
+    _require(
+        not repeated,
+        f"{kind} layer {', '.join(repeated)} is given more than once; name each "
+        "layer once (a repeated layer would silently count twice in the loss).",
+    )
     for name in layers:
         _require(
             name in VGG19_CONV_LAYERS,
             f"Unknown {kind} layer {name!r}. tf_style uses Keras VGG19 layer names "
             f"such as 'block4_conv1'; valid names: {', '.join(VGG19_CONV_LAYERS)}.",
         )
+
+
+def _require_int(name: str, value: object) -> None:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"{name} must be a whole number, got {value!r}.")
 
 
 def _require(condition: bool, message: str) -> None:

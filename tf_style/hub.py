@@ -29,7 +29,12 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-from tf_style.archive import ArchiveError, extract_saved_model, is_tar_gz
+from tf_style.archive import (
+    ArchiveError,
+    extract_saved_model,
+    file_digest,
+    is_tar_gz,
+)
 from tf_style.images import as_batch
 
 log = logging.getLogger(__name__)
@@ -39,6 +44,10 @@ TUTORIAL_HUB_HANDLE = (
 )
 # Both releases were trained with 256x256 style images; the tutorial resizes to this.
 STYLE_SIZE = (256, 256)
+TRUST_WARNING = (
+    "A SavedModel is a program, not data: loading one runs its code with your "
+    "rights, and tf_style cannot sandbox it. Only load models you trust."
+)
 LOCAL_COPY_HELP = (
     "Offline? Give a local copy: --hub-handle DIR (a SavedModel folder holding "
     "saved_model.pb), --hub-handle FILE.tar.gz (the download of {handle}"
@@ -121,7 +130,8 @@ class HubStylizer(FastStylizer):
     ):
         started = time.perf_counter()
         handle = str(handle)
-        self.source = f"TF-Hub SavedModel {handle}"
+        self.source = describe_handle(handle)
+        log.warning("Loading %s. %s", self.source, TRUST_WARNING)
         self.model = load_saved_model(handle, cache_dir=cache_dir)
         self.load_seconds = time.perf_counter() - started
 
@@ -280,8 +290,8 @@ def fast_stylize(
         FastModelError: the model cannot be loaded.
 
     Example:
-        >>> content = load_image("assets/chelsea.png", 384)
-        >>> style = load_image("assets/starry_night.jpg", 256)
+        >>> content = load_image("tf_style/data/chelsea.png", 384)
+        >>> style = load_image("tf_style/data/starry_night.jpg", 256)
         >>> image = fast_stylize(content, style, tflite_dir="models/magenta")
     """
     if model is None:
@@ -290,6 +300,14 @@ def fast_stylize(
 
 
 # --- SavedModel loading ---------------------------------------------------------
+
+
+def describe_handle(handle: str) -> str:
+    """The handle as given, with the SHA-256 of an archive: which program ran."""
+    path = Path(handle)
+    if not is_url(handle) and path.is_file() and is_tar_gz(path):
+        return f"TF-Hub SavedModel {handle} (sha256 {file_digest(path, length=64)})"
+    return f"TF-Hub SavedModel {handle}"
 
 
 def is_url(handle: str) -> bool:

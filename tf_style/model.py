@@ -29,7 +29,8 @@ def vgg_layers(
         A ``keras.Model`` whose outputs are a list, one ``[batch, h, w, c]`` tensor per
         name, in the order given. It expects Keras "caffe"-preprocessed input.
     """
-    validate_layers(tuple(layer_names), kind="requested")
+    # A layer may serve both style and content (the Gram matrix and the features).
+    validate_layers(tuple(layer_names), kind="requested", allow_repeats=True)
     vgg = load_vgg19() if vgg is None else vgg
     vgg.trainable = False
     outputs = [vgg.get_layer(name).output for name in layer_names]

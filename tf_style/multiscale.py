@@ -51,6 +51,33 @@ def scale_sizes(size: Sequence[int], scales: Sequence[float]) -> list[tuple[int,
     return [scaled_size(size, scale) for scale in scales]
 
 
+def check_scaled_sizes(
+    sizes: dict[str, Sequence[int]], scales: Sequence[float]
+) -> None:
+    """Every image is large enough for VGG19 at every scale of the run.
+
+    A file can pass the size check and still become too narrow once resized to
+    ``max_dim`` (a 400x40 strip at 48 px is 48x5), and VGG19's poolings then fail
+    deep inside TensorFlow. This checks the sizes the run will really use.
+
+    Args:
+        sizes: ``{"content": (H, W), "style": (H, W)}`` after resizing to max_dim.
+        scales: the run's scales.
+
+    Raises:
+        ValueError: naming the image, the scale and its size.
+    """
+    for role, size in sizes.items():
+        for scale in scales:
+            height, width = scaled_size(size, scale)
+            if min(height, width) < MIN_SCALED_SIDE:
+                at = "" if scale == 1 else f" at scale {scale}"
+                raise ValueError(
+                    f"the {role} image is {width}x{height} px{at} after resizing; "
+                    f"VGG19 needs at least {MIN_SCALED_SIDE} px on each side."
+                )
+
+
 def resize_to(image: tf.Tensor, size: Sequence[int]) -> tf.Tensor:
     """``image`` (float32 ``[1, H, W, 3]`` in [0, 1]) at ``size``, untouched if equal.
 
@@ -69,4 +96,11 @@ def resize_by(image: tf.Tensor, scale: float) -> tf.Tensor:
     return resize_to(image, scaled_size(image.shape[1:3], scale))
 
 
-__all__ = ["MIN_SCALED_SIDE", "resize_by", "resize_to", "scale_sizes", "scaled_size"]
+__all__ = [
+    "MIN_SCALED_SIDE",
+    "check_scaled_sizes",
+    "resize_by",
+    "resize_to",
+    "scale_sizes",
+    "scaled_size",
+]

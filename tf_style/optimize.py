@@ -25,7 +25,12 @@ from tf_style.images import as_batch, load_image
 from tf_style.lbfgs import LBFGSTransfer, NonFiniteLoss
 from tf_style.losses import LOSS_TERMS
 from tf_style.model import StyleContentModel
-from tf_style.multiscale import resize_by, resize_to, scale_sizes
+from tf_style.multiscale import (
+    check_scaled_sizes,
+    resize_by,
+    resize_to,
+    scale_sizes,
+)
 from tf_style.objective import StyleContentLoss
 from tf_style.precision import loss_and_gradient, with_precision
 from tf_style.weights import load_vgg19
@@ -134,7 +139,7 @@ def stylize(
         the result so far is returned with status ``interrupted``.
 
     Example:
-        >>> result = stylize("assets/chelsea.png", "assets/starry_night.jpg",
+        >>> result = stylize("photo.jpg", "painting.jpg",
         ...                  StyleTransferConfig(max_dim=256, epochs=2))
         >>> save_image(result.image, "cat.png")
         >>> fast = StyleTransferConfig(max_dim=256, optimizer="lbfgs",
@@ -143,12 +148,15 @@ def stylize(
     config = config or StyleTransferConfig()
     if config.seed is not None:
         keras.utils.set_random_seed(config.seed)
-    content = as_image(content_image, config.max_dim)
-    style = as_image(style_image, config.max_dim)
+    content = as_image(content_image, config.max_dim, "content_image")
+    style = as_image(style_image, config.max_dim, "style_image")
     start = (
         content
         if init_image is None
-        else match_size(as_image(init_image, None), content)
+        else match_size(as_image(init_image, None, "init_image"), content)
+    )
+    check_scaled_sizes(
+        {"content": content.shape[1:3], "style": style.shape[1:3]}, config.scales
     )
     if extractor is None:
         extractor = StyleContentModel(
@@ -324,25 +332,31 @@ def lbfgs_steps(transfer: LBFGSTransfer, steps: int, recorder: RunRecorder) -> N
 
 
 def non_finite_message(step: int, losses: dict[str, float]) -> str:
-    """Say which term blew up and what to change."""
+    """Say which term blew up and which setting to lower (by its config name)."""
     bad = [term for term in LOSS_TERMS[1:] if not math.isfinite(losses[term])]
     settings = {
-        "style": "--style-weight",
-        "content": "--content-weight",
-        "variation": "--tv-weight",
+        "style": "style_weight",
+        "content": "content_weight",
+        "variation": "total_variation_weight",
     }
-    hint = ", ".join(settings[term] for term in bad) or "--learning-rate"
+    hint = ", ".join(settings[term] for term in bad) or "learning_rate"
     return (
         f"loss became non-finite at step {step} ({', '.join(bad) or 'total'} term); "
-        f"kept the last finite image. Lower {hint} (or the learning rate) and retry."
+        f"kept the last finite image. Lower {hint} (or learning_rate) and retry."
     )
 
 
-def as_image(image: ImageLike, max_dim: int | None) -> tf.Tensor:
-    """A path is loaded at ``max_dim``; a tensor or array is checked and used as is."""
+def as_image(image: ImageLike, max_dim: int | None, name: str = "image") -> tf.Tensor:
+    """A path is loaded at ``max_dim``; a tensor or array is checked and used as is.
+
+    Raises:
+        ImageError: a file that cannot be used.
+        TypeError, ValueError: an array that is not an image (see ``as_batch``),
+            naming the argument ``name``.
+    """
     if isinstance(image, (str, os.PathLike)):
         return load_image(image, max_dim)
-    return as_batch(image)
+    return as_batch(image, name)
 
 
 def match_size(image: tf.Tensor, reference: tf.Tensor) -> tf.Tensor:

@@ -1,7 +1,7 @@
 """Writing a comparison: the two images, a figure, a JSON file and a Markdown table.
 
-Kept apart from :mod:`tf_style.compare` (which runs the two methods) so the notebook
-can redraw a figure or a table from a :class:`~tf_style.compare.Comparison` it holds.
+Kept apart from :mod:`tf_style.comparison` (which runs the two methods) so the notebook
+can redraw a figure or a table from a :class:`~tf_style.comparison.Comparison` it holds.
 Every file is written atomically: an interrupted run never leaves half a file.
 """
 
@@ -21,7 +21,7 @@ from tf_style.metrics import MEASURES, QualityScores
 from tf_style.plotting import Panel, save_figure, side_by_side
 
 if TYPE_CHECKING:  # compare imports this module; the type is only for annotations
-    from tf_style.compare import Comparison
+    from tf_style.comparison import Comparison
 
 FILES = {
     "figure": "comparison.png",

@@ -1,0 +1,116 @@
+"""Checks before any model is built: outputs against inputs, locations, memory."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tf_style.cli import UsageError
+from tf_style.config import CONTENT_LAYERS, STYLE_LAYERS
+from tf_style.preflight import (
+    FIXED_BYTES,
+    check_memory,
+    check_outputs,
+    forward_bytes_per_pixel,
+    largest_max_dim,
+    step_bytes,
+)
+
+LAYERS = STYLE_LAYERS + CONTENT_LAYERS
+
+
+@pytest.fixture
+def inputs(tmp_path):
+    folder = tmp_path / "sf"
+    folder.mkdir()
+    content = folder / "a_losses.png"
+    content.write_bytes(b"content")
+    return folder, content
+
+
+def test_a_side_file_that_is_an_input_is_refused(inputs):
+    folder, content = inputs
+    with pytest.raises(UsageError, match="refusing to overwrite the input"):
+        check_outputs([folder / "a.png", folder / "a_losses.png"], [content])
+
+
+def test_inputs_are_compared_by_inode_not_by_spelling(inputs, tmp_path):
+    folder, content = inputs
+    link = tmp_path / "hard_link.png"
+    os.link(content, link)
+    spelled_otherwise = folder / ".." / "sf" / "a_losses.png"
+    for path in (link, spelled_otherwise):
+        with pytest.raises(UsageError, match="refusing to overwrite"):
+            check_outputs([path], [content])
+
+
+def test_an_input_inside_the_frames_folder_is_refused(inputs):
+    folder, content = inputs
+    with pytest.raises(UsageError, match="refusing to write frames"):
+        check_outputs([], [content], folders=[folder])
+
+
+def test_frames_folder_existing_as_a_file_is_refused(tmp_path):
+    (tmp_path / "a_frames").write_text("a file")
+    with pytest.raises(UsageError, match="exists and is not a directory"):
+        check_outputs([], [], folders=[tmp_path / "a_frames"])
+
+
+def test_an_output_naming_a_directory_is_refused(tmp_path):
+    (tmp_path / "out.png").mkdir()
+    with pytest.raises(UsageError, match="is a directory"):
+        check_outputs([tmp_path / "out.png"], [])
+
+
+def test_a_name_too_long_for_its_temporary_copy_is_refused(tmp_path):
+    name = "a" * (os.pathconf(tmp_path, "PC_NAME_MAX") - 8) + ".png"
+    with pytest.raises(UsageError, match="file name too long"):
+        check_outputs([tmp_path / name], [])
+
+
+def test_a_file_in_the_way_of_the_output_folder_is_refused(tmp_path):
+    (tmp_path / "blocker").write_text("a file")
+    with pytest.raises(UsageError, match="cannot create output directory"):
+        check_outputs([tmp_path / "blocker" / "sub" / "out.png"], [])
+
+
+def test_checks_create_nothing(tmp_path):
+    target = tmp_path / "new" / "deeper"
+    check_outputs([target / "a.png"], [], folders=[target / "a_frames"])
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_forward_activations_per_pixel_by_hand():
+    # block1: 2 x 64, block2: 2 x 128 / 4, block3: 4 x 256 / 16, block4: 4 x 512 / 64,
+    # block5 up to conv2: 2 x 512 / 256; poolings after blocks 1-4: 16 + 8 + 4 + 2.
+    floats = 128 + 64 + 64 + 32 + 4 + 30
+    assert forward_bytes_per_pixel(LAYERS) == floats * 4
+    assert forward_bytes_per_pixel(["block1_conv1"]) == 64 * 4
+    assert forward_bytes_per_pixel(LAYERS, dtype_bytes=2) == floats * 2
+
+
+def test_step_memory_grows_with_pixels_and_shrinks_with_16_bit():
+    small, large = step_bytes((256, 256), LAYERS), step_bytes((512, 512), LAYERS)
+    assert large - FIXED_BYTES == pytest.approx(4 * (small - FIXED_BYTES), rel=1e-6)
+    assert step_bytes((512, 512), LAYERS, precision="bfloat16") < large
+    assert step_bytes((512, 512), LAYERS, optimizer="lbfgs") > large
+
+
+def test_a_size_that_cannot_fit_is_refused_with_the_largest_that_fits():
+    available = 4 * 2**30
+    with pytest.raises(UsageError, match=r"use --max-dim (\d+) or less") as caught:
+        check_memory((8000, 12000), LAYERS, available=available, where="host")
+    fits = int(caught.value.args[0].rsplit("--max-dim ", 1)[1].split()[0])
+    height = round(fits * 8000 / 12000)
+    assert step_bytes((height, fits), LAYERS) <= available
+    assert step_bytes((height * 1.05, fits * 1.05), LAYERS) > available
+
+
+def test_a_size_that_fits_or_unknown_memory_passes():
+    check_memory((341, 512), LAYERS, available=8 * 2**30, where="host")
+    check_memory((80000, 120000), LAYERS, available=None, where="GPU")
+
+
+def test_largest_max_dim_is_zero_when_nothing_fits():
+    assert largest_max_dim((300, 400), LAYERS, FIXED_BYTES // 2) == 0

@@ -1,0 +1,388 @@
+"""One run of the training command on files: plan, optimise, write every output.
+
+:mod:`tf_style.train` parses the command line and calls :func:`make_plan` then
+:func:`run`. The plan checks every input and every file the run will write before a
+model is built (:mod:`tf_style.preflight`), so a run is refused in a second rather
+than failing after an hour. The image is written first; a side file that cannot be
+written (a full disk) is reported in one line and never costs the image.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import PIL.Image
+import tensorflow as tf
+
+from tf_style.artifacts import FrameSaver, library_versions, make_gif, write_json
+from tf_style.cli import (
+    EXIT_INTERRUPTED,
+    EXIT_NON_FINITE,
+    UsageError,
+    config_from_args,
+    describe_device,
+    input_image,
+)
+from tf_style.config import StyleTransferConfig
+from tf_style.images import SAVE_FORMATS, load_image, save_image
+from tf_style.model import StyleContentModel
+from tf_style.multiscale import check_scaled_sizes
+from tf_style.optimize import StepReport, StylizeResult, stylize
+from tf_style.plotting import plot_losses, save_figure
+from tf_style.preflight import (
+    available_gpu_memory,
+    available_host_memory,
+    check_memory,
+    check_outputs,
+)
+from tf_style.progress import TqdmProgress
+from tf_style.weights import WeightsNotFoundError, load_vgg19
+
+PROGRAM = "tf-style-train"
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+# The library names loss terms and settings; the command names its flags.
+FLAGS = {
+    "style_weight": "--style-weight",
+    "content_weight": "--content-weight",
+    "total_variation_weight": "--tv-weight",
+    "learning_rate": "--learning-rate",
+}
+
+
+class OutputError(Exception):
+    """A file of the run could not be written: one line, exit status 1."""
+
+
+@dataclass
+class Plan:
+    """Everything checked before the run: settings, images and where outputs go."""
+
+    config: StyleTransferConfig
+    content_path: Path
+    style_path: Path
+    init_path: Path | None
+    output: Path
+    save_every: int
+    weights: Path | None
+    images: dict = field(default_factory=dict)
+
+    def output_file(self, suffix: str) -> Path:
+        """A file next to the image: ``cat.png`` -> ``cat<suffix>``."""
+        return self.output.with_name(self.output.stem + suffix)
+
+    @property
+    def side_files(self) -> list[Path]:
+        """Every file written beside the image."""
+        suffixes = ["_losses.png", ".json"] + ([".gif"] if self.save_every else [])
+        return [self.output_file(suffix) for suffix in suffixes]
+
+    @property
+    def frames_folder(self) -> Path | None:
+        return self.output_file("_frames") if self.save_every else None
+
+
+def make_plan(args: argparse.Namespace) -> Plan:
+    """Check every input, output and size; load the images. Changes nothing on disk.
+
+    Raises:
+        UsageError: a setting, file, location or size that cannot work.
+        ImageError: an image that cannot be read.
+    """
+    config = config_from_args(args)
+    content = input_image(args.content, "content")
+    style = input_image(args.style, "style")
+    output = args.output or Path("outputs") / f"{content.stem}_{style.stem}.png"
+    if output.suffix.lower() not in SAVE_FORMATS:
+        raise UsageError(f"{output}: output must end in {', '.join(SAVE_FORMATS)}.")
+    if args.save_every < 0:
+        raise UsageError(
+            f"--save-every must be zero or positive, got {args.save_every}."
+        )
+    if args.weights is not None and not args.weights.is_file():
+        raise UsageError(f"{args.weights}: no such weights file.")
+    plan = Plan(
+        config, content, style, args.init, output, args.save_every, args.weights
+    )
+    inputs = [content, style, args.init, args.weights]
+    folders = [plan.frames_folder] if plan.frames_folder else []
+    check_outputs([output, *plan.side_files], inputs, folders=folders)
+    check_memory_for(plan, resized_size(content, config.max_dim))
+    plan.images = load_images(plan)
+    check_sizes(plan)
+    return plan
+
+
+def resized_size(path: Path, max_dim: int) -> tuple[int, int] | None:
+    """(H, W) the image will have at ``max_dim``, from the file's header alone.
+
+    None when the header cannot be read: :func:`load_image` then says why.
+    """
+    try:
+        with PIL.Image.open(path) as image:
+            width, height = image.size
+    except (OSError, ValueError, SyntaxError, PIL.Image.DecompressionBombError):
+        return None
+    scale = max_dim / max(width, height)
+    return max(1, round(height * scale)), max(1, round(width * scale))
+
+
+def load_images(plan: Plan) -> dict[str, tf.Tensor]:
+    images = {
+        "content": load_image(plan.content_path, plan.config.max_dim),
+        "style": load_image(plan.style_path, plan.config.max_dim),
+    }
+    if plan.init_path is not None:
+        images["init"] = load_image(plan.init_path, None)
+    return images
+
+
+def check_sizes(plan: Plan) -> None:
+    """Every scale's size is large enough for VGG19, and a step fits in memory."""
+    sizes = {role: plan.images[role].shape[1:3] for role in ("content", "style")}
+    try:
+        check_scaled_sizes(sizes, plan.config.scales)
+    except ValueError as error:
+        raise UsageError(
+            f"{error} Raise --max-dim or use a less narrow image."
+        ) from None
+    check_memory_for(plan, sizes["content"])
+
+
+def check_memory_for(plan: Plan, size: tuple[int, int] | None) -> None:
+    """Refuse a size whose step cannot fit in the device's free memory.
+
+    Made twice: from the file's header before any pixel is decoded or resized (a
+    ``--max-dim`` of 100000 would exhaust memory in the resize itself), and on the
+    loaded image.
+    """
+    if size is None:
+        return
+    config = plan.config
+    on_gpu = bool(tf.config.list_physical_devices("GPU"))
+    check_memory(
+        size,
+        config.style_layers + config.content_layers,
+        available=available_gpu_memory() if on_gpu else available_host_memory(),
+        where="GPU" if on_gpu else "host",
+        precision=config.mixed_precision,
+        optimizer=config.optimizer,
+    )
+
+
+def run(plan: Plan, *, quiet: bool) -> int:
+    """Build the model, optimise with a progress bar, write every output.
+
+    Returns:
+        The exit status (see the README's table).
+    """
+    print(f"Device: {describe_device()}")
+    started = time.perf_counter()
+    try:
+        vgg = load_vgg19(plan.weights)
+    except WeightsNotFoundError as error:
+        raise UsageError(str(error)) from None
+    print(f"VGG19 weights: {vgg.weights_source}")
+    config = plan.config
+    extractor = StyleContentModel(config.style_layers, config.content_layers, vgg=vgg)
+    build_seconds = time.perf_counter() - started
+
+    progress = Progress(config.total_steps, quiet=quiet, frames=make_frames(plan))
+    progress.save_frame(0, plan.images.get("init", plan.images["content"]))
+    try:
+        result = stylize(
+            plan.images["content"],
+            plan.images["style"],
+            config,
+            extractor=extractor,
+            init_image=plan.images.get("init"),
+            callback=progress.update,
+        )
+    except tf.errors.ResourceExhaustedError:
+        size = "x".join(str(side) for side in plan.images["content"].shape[2:0:-1])
+        raise OutputError(
+            f"out of memory during a step at {size} px; lower --max-dim."
+        ) from None
+    finally:
+        progress.close()
+    # Writing the outputs must not be cut short by a second Ctrl-C or SIGTERM.
+    handlers = {sig: signal.signal(sig, signal.SIG_IGN) for sig in STOP_SIGNALS}
+    try:
+        written = write_outputs(
+            plan, result, progress.frames, vgg.weights_source, build_seconds
+        )
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+    print_summary(result, written)
+    return {"completed": 0, "interrupted": EXIT_INTERRUPTED}.get(
+        result.status, EXIT_NON_FINITE
+    )
+
+
+def make_frames(plan: Plan) -> FrameSaver | None:
+    return FrameSaver(plan.frames_folder, plan.save_every) if plan.save_every else None
+
+
+class Progress:
+    """The tqdm bar plus frame saving: the one callback the command gives stylize.
+
+    A frame that cannot be written (a full disk) stops the frames, with one line on
+    stderr, and never the run.
+    """
+
+    def __init__(
+        self, total_steps: int, *, quiet: bool, frames: FrameSaver | None = None
+    ):
+        self.frames = frames
+        self.bar = TqdmProgress(total_steps, disable=quiet)
+
+    def update(self, report: StepReport) -> None:
+        self.bar(report)
+        self.save_frame(report.step, report.image)
+
+    def save_frame(self, step: int, image: tf.Tensor) -> None:
+        if self.frames is None:
+            return
+        try:
+            self.frames.save(step, image)
+        except OSError as error:
+            print(
+                f"{PROGRAM}: warning: stopped saving frames: could not write a frame "
+                f"in {self.frames.directory} ({error.strerror or error}).",
+                file=sys.stderr,
+            )
+            self.frames = None
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def write_outputs(
+    plan: Plan,
+    result: StylizeResult,
+    frames: FrameSaver | None,
+    weights_source: str,
+    build_seconds: float,
+) -> dict[str, str]:
+    """The image first, then the loss curves, GIF and JSON record; each atomically.
+
+    Raises:
+        OutputError: a file could not be written; the message says which, and
+            whether the image was kept.
+    """
+    try:
+        written = {"image": str(save_image(result.image, plan.output))}
+    except OSError as error:
+        raise OutputError(
+            f"could not write the image {plan.output} ({_reason(error)})."
+        ) from None
+    failed: list[str] = []
+    for name, write in side_file_writers(plan, result, frames):
+        try:
+            written[name] = str(write())
+        except OSError as error:
+            failed.append(f"{name} ({_reason(error)})")
+    record_path = plan.output_file(".json")
+    record = run_record(plan, result, weights_source, build_seconds, written)
+    try:
+        written["record"] = str(write_json(record, record_path))
+    except OSError as error:
+        failed.append(f"record {record_path} ({_reason(error)})")
+    if failed:
+        raise OutputError(
+            f"could not write {'; '.join(failed)}; the image was kept at {plan.output}."
+        )
+    return written
+
+
+def side_file_writers(plan: Plan, result: StylizeResult, frames: FrameSaver | None):
+    """(name, write) for the loss curves, the last frame and the GIF."""
+    writers = []
+    if result.history["total"]:
+        title = f"{plan.output.name} ({result.status})"
+        path = plan.output_file("_losses.png")
+        writers.append(
+            (
+                "losses",
+                lambda: save_figure(plot_losses(result.history, title=title), path),
+            )
+        )
+    if frames is not None:
+
+        def animate() -> Path:
+            frames.save_final(len(result.history["total"]), result.image)
+            return make_gif(frames.paths, plan.output_file(".gif"))
+
+        writers.append(("gif", animate))
+    return writers
+
+
+def _reason(error: OSError) -> str:
+    where = f": {error.filename}" if error.filename else ""
+    return f"{error.strerror or error}{where}"
+
+
+def run_record(
+    plan: Plan,
+    result: StylizeResult,
+    weights_source: str,
+    build_seconds: float,
+    written: dict[str, str],
+) -> dict:
+    """Settings, sources, device, versions, timings, final losses and the outcome."""
+    steps = len(result.history["total"])
+    final = {term: values[-1] for term, values in result.history.items() if values}
+    return {
+        "status": result.status,
+        "message": flag_message(result.message),
+        "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "command": [PROGRAM, *sys.argv[1:]],
+        "settings": plan.config.to_dict(),
+        "content": str(plan.content_path),
+        "style": str(plan.style_path),
+        "init": str(plan.init_path) if plan.init_path else None,
+        "image_size": list(result.image.shape[1:3]),
+        "weights_source": weights_source,
+        "device": describe_device(),
+        "versions": library_versions(),
+        "timings": {
+            "model_build_seconds": round(build_seconds, 3),
+            "optimisation_seconds": round(result.seconds, 3),
+            "seconds_per_step": round(result.seconds / steps, 4) if steps else None,
+        },
+        "steps_completed": steps,
+        "steps_planned": plan.config.total_steps,
+        "final_losses": final,
+        "outputs": {**written, "record": str(plan.output_file(".json"))},
+    }
+
+
+def flag_message(message: str) -> str:
+    """The library's message with each setting named by its command-line flag."""
+    for setting, flag in FLAGS.items():
+        message = message.replace(setting, flag)
+    return message
+
+
+def print_summary(result: StylizeResult, written: dict[str, str]) -> None:
+    steps = len(result.history["total"])
+    if result.status == "completed":
+        print(f"Done: {steps} steps in {result.seconds:.1f} s.")
+    elif result.status == "interrupted":
+        print(f"Interrupted after {steps} steps; saved the work so far.")
+    else:
+        print(f"{PROGRAM}: error: {flag_message(result.message)}", file=sys.stderr)
+    if steps:
+        first, last = result.history["total"][0], result.history["total"][-1]
+        print(f"Total loss: {first:.4g} -> {last:.4g}")
+    for name, path in written.items():
+        print(f"  {name:>7}: {path}")
+
+
+__all__ = ["OutputError", "Plan", "make_plan", "run"]
