@@ -10,7 +10,8 @@ from tests.conftest import ASSETS, replace
 from tf_style.images import load_image
 from tf_style.lbfgs import LBFGSTransfer
 from tf_style.objective import StyleContentLoss
-from tf_style.optimize import run_transfer, stylize
+from tf_style.optimize import stylize
+from tf_style.recorder import RunRecorder
 
 pytestmark = pytest.mark.slow
 
@@ -96,7 +97,11 @@ def test_ctrl_c_inside_scipy_keeps_the_last_iterate(real_extractor, images):
         return evaluate(x)
 
     transfer.evaluate = interrupted_on_fifth_call
-    result = run_transfer(transfer, 10)
+    recorder = RunRecorder(10)
+    with pytest.raises(KeyboardInterrupt):
+        transfer.run(10, recorder)
+    recorder.interrupted()
+    result = recorder.result(transfer.image)
     assert result.status == "interrupted"
     steps = len(result.history["total"])
     assert 1 <= steps < 5

@@ -38,10 +38,10 @@ _EXPORTS = {
     "gram_matrix": "tf_style.model",
     "vgg_layers": "tf_style.model",
     "StyleContentLoss": "tf_style.objective",
-    "StepReport": "tf_style.optimize",
-    "StyleTransfer": "tf_style.optimize",
-    "StylizeResult": "tf_style.optimize",
-    "clip_0_1": "tf_style.optimize",
+    "StepReport": "tf_style.recorder",
+    "StyleTransfer": "tf_style.adam",
+    "StylizeResult": "tf_style.recorder",
+    "clip_0_1": "tf_style.adam",
     "stylize": "tf_style.optimize",
     "with_precision": "tf_style.precision",
     "WeightsNotFoundError": "tf_style.weights",
@@ -67,6 +67,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # what type checkers and IDEs see
+    from tf_style.adam import StyleTransfer, clip_0_1
     from tf_style.comparison import Comparison, run_comparison
     from tf_style.config import CONTENT_LAYERS, STYLE_LAYERS, StyleTransferConfig
     from tf_style.hub import (
@@ -80,12 +81,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
     from tf_style.metrics import QualityMeasures, QualityScores, score_image
     from tf_style.model import StyleContentModel, gram_matrix, vgg_layers
     from tf_style.objective import StyleContentLoss
-    from tf_style.optimize import (
-        StepReport,
-        StyleTransfer,
-        StylizeResult,
-        clip_0_1,
-        stylize,
-    )
+    from tf_style.optimize import stylize
     from tf_style.precision import with_precision
+    from tf_style.recorder import StepReport, StylizeResult
     from tf_style.weights import WeightsNotFoundError, load_vgg19

@@ -7,8 +7,9 @@ far fewer evaluations of the network to reach a given loss. scipy's L-BFGS-B als
 box constraints, so the pixels stay in [0, 1] by construction instead of being clipped
 after each step as the tutorial must.
 
-Nothing here knows about progress reporting: :func:`tf_style.optimize.run_transfer`
-records the history and calls the user's callback, as it does for Adam.
+:meth:`LBFGSTransfer.run` reports each iteration to a
+:class:`tf_style.recorder.RunRecorder`, the interface Adam's
+:class:`tf_style.adam.StyleTransfer` offers too.
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ import scipy.optimize
 import tensorflow as tf
 from threadpoolctl import threadpool_limits
 
+from tf_style.config import StyleTransferConfig
 from tf_style.objective import StyleContentLoss
 from tf_style.precision import loss_and_gradient
+from tf_style.recorder import RunRecorder
 
 
 class NonFiniteLoss(ArithmeticError):
@@ -52,8 +55,6 @@ class LBFGSTransfer:
 
     Attributes:
         image: the last accepted iterate, float32 ``[1, H, W, 3]`` in [0, 1].
-        evaluations: loss-and-gradient evaluations so far (line searches need more
-            than one per iteration now and then).
 
     Example:
         >>> transfer = LBFGSTransfer(loss, content_image)
@@ -74,12 +75,18 @@ class LBFGSTransfer:
         self.image = tf.clip_by_value(tf.cast(init_image, tf.float32), 0.0, 1.0)
         self.shape = tuple(self.image.shape)
         self.history_size = history_size
-        self.evaluations = 0
         self._last: tuple[np.ndarray | None, dict[str, float]] = (None, {})
         spec = tf.TensorSpec(self.shape, tf.float32)
         self.loss_and_gradient = tf.function(
             self._loss_and_gradient, input_signature=[spec], jit_compile=jit
         )
+
+    @classmethod
+    def from_config(
+        cls, loss: StyleContentLoss, init_image: tf.Tensor, config: StyleTransferConfig
+    ) -> LBFGSTransfer:
+        """The optimiser at ``init_image`` with ``config``'s settings."""
+        return cls(loss, init_image, jit=config.jit)
 
     def _loss_and_gradient(
         self, image: tf.Tensor
@@ -96,11 +103,29 @@ class LBFGSTransfer:
         image = tf.constant(x.reshape(self.shape), dtype=tf.float32)
         terms, gradient = self.loss_and_gradient(image)
         losses = {name: float(value) for name, value in terms.items()}
-        self.evaluations += 1
         if not all(math.isfinite(value) for value in losses.values()):
             raise NonFiniteLoss(losses)
         self._last = (x.copy(), losses)
         return losses["total"], gradient.numpy().astype(np.float64).ravel()
+
+    def run(self, steps: int, recorder: RunRecorder) -> None:
+        """Up to ``steps`` iterations into ``recorder``; says why scipy stopped early.
+
+        A non-finite loss stops the run with ``image`` the last accepted iterate.
+        """
+        first = recorder.steps
+        try:
+            reason = self.minimize(
+                steps, lambda losses: recorder.record(losses, self.image)
+            )
+        except NonFiniteLoss as error:
+            recorder.non_finite(error.losses)
+            return
+        done = recorder.steps - first
+        if done < steps:  # e.g. the line search found no decrease (float32 noise)
+            recorder.message = (
+                f"L-BFGS-B stopped after {done} of {steps} steps: {reason}"
+            )
 
     def minimize(
         self, iterations: int, on_iteration: Callable[[dict[str, float]], None]

@@ -1,29 +1,25 @@
-"""Optimisation: StyleTransfer (image variable, optimiser, train_step) and stylize().
+"""stylize(): load, build, loop over the scales, report.
 
-``StyleTransfer`` owns everything that has state during one run, so a second run is a
-new object and nobody has to "re-initialise the optimizer" as the tutorial must.
-``stylize()`` is the entry point: load, build, loop over the scales, report. Adam
-lives here; L-BFGS in :mod:`tf_style.lbfgs`; both report through one
-:class:`RunRecorder`, so history, callbacks, Ctrl-C and non-finite losses behave the
-same whichever optimiser runs.
+The optimisers live in :mod:`tf_style.adam` (the tutorial's ``StyleTransfer`` and
+``train_step``) and :mod:`tf_style.lbfgs`; both offer ``run(steps, recorder)`` into a
+:class:`tf_style.recorder.RunRecorder`, so this module never asks which one it holds.
+The tutorial's names (``StyleTransfer``, ``clip_0_1``, ``StepReport``,
+``StylizeResult``) are importable from here as before.
 """
 
 from __future__ import annotations
 
-import math
 import os
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import keras
 import numpy as np
 import tensorflow as tf
 
+from tf_style.adam import StyleTransfer, clip_0_1
 from tf_style.config import StyleTransferConfig
 from tf_style.images import as_batch, load_image
-from tf_style.lbfgs import LBFGSTransfer, NonFiniteLoss
-from tf_style.losses import LOSS_TERMS
+from tf_style.lbfgs import LBFGSTransfer
 from tf_style.model import StyleContentModel
 from tf_style.multiscale import (
     check_scaled_sizes,
@@ -32,75 +28,11 @@ from tf_style.multiscale import (
     scale_sizes,
 )
 from tf_style.objective import StyleContentLoss
-from tf_style.precision import loss_and_gradient, with_precision
+from tf_style.precision import with_precision
+from tf_style.recorder import RunRecorder, StepReport, StylizeResult
 from tf_style.weights import load_vgg19
 
 ImageLike = tf.Tensor | np.ndarray | str | os.PathLike
-
-
-def clip_0_1(image: tf.Tensor) -> tf.Tensor:
-    """Keep pixels in [0, 1]: the image is a free float variable, nothing else would."""
-    return tf.clip_by_value(image, clip_value_min=0.0, clip_value_max=1.0)
-
-
-@dataclass
-class StepReport:
-    """What a progress callback receives after each step."""
-
-    step: int  # 1-based, over the whole run (all scales)
-    total_steps: int
-    # Adam: the loss before the step's update (as Keras reports); L-BFGS: the loss
-    # of the iterate reached. At the current scale's size.
-    losses: dict[str, float]
-    image: tf.Tensor  # float32 [1, h, w, 3] in [0, 1]: the current image and scale
-    elapsed: float  # seconds since the run started
-
-
-@dataclass
-class StylizeResult:
-    """The outcome of :func:`stylize`.
-
-    ``image`` is float32 ``[1, H, W, 3]`` in [0, 1]; ``history`` maps each loss term
-    (total, style, content, variation) to its value at every step; ``status`` is
-    ``completed``, ``interrupted`` (Ctrl-C) or ``non_finite`` (the loss blew up and
-    ``image`` is the last image whose loss was finite).
-    """
-
-    image: tf.Tensor
-    history: dict[str, list[float]] = field(default_factory=dict)
-    status: str = "completed"
-    message: str = ""
-    seconds: float = 0.0
-
-
-class StyleTransfer:
-    """The tutorial's loop state: image variable, Adam, targets and ``train_step``.
-
-    Args:
-        loss: the loss against fixed targets (built once).
-        init_image: starting image, float32 ``[1, H, W, 3]`` in [0, 1]; the tutorial
-            starts from the content image.
-        config: optimiser settings (``learning_rate``, ``beta_1``, ``epsilon``).
-    """
-
-    def __init__(
-        self, loss: StyleContentLoss, init_image: tf.Tensor, config: StyleTransferConfig
-    ):
-        self.loss = loss
-        self.image = tf.Variable(clip_0_1(tf.cast(init_image, tf.float32)))
-        self.optimizer = keras.optimizers.Adam(
-            learning_rate=config.learning_rate,
-            beta_1=config.beta_1,
-            epsilon=config.epsilon,
-        )
-        self.train_step = tf.function(self._train_step, jit_compile=config.jit)
-
-    def _train_step(self) -> dict[str, tf.Tensor]:
-        """One Adam step on the image; returns the loss terms *before* the step."""
-        terms, grad = loss_and_gradient(self.loss, self.image)  # GradientTape inside
-        self.optimizer.apply_gradients([(grad, self.image)])
-        self.image.assign(clip_0_1(self.image))
-        return terms
 
 
 def stylize(
@@ -202,7 +134,7 @@ def run_scales(
                 extractor, resize_to(content, size), resize_by(style, scale), config
             )
             transfer = make_transfer(loss, resize_to(image, size), config)
-            run_steps(transfer, steps, recorder)
+            transfer.run(steps, recorder)
             image = tf.convert_to_tensor(transfer.image)
             if recorder.status != "completed":
                 break
@@ -213,137 +145,16 @@ def run_scales(
     return recorder.result(resize_to(image, content.shape[1:3]))
 
 
+# config.optimizer -> the class holding that optimiser's state; each has
+# run(steps, recorder) and an ``image`` attribute.
+OPTIMIZER_CLASSES = {"adam": StyleTransfer, "lbfgs": LBFGSTransfer}
+
+
 def make_transfer(
     loss: StyleContentLoss, init_image: tf.Tensor, config: StyleTransferConfig
 ) -> StyleTransfer | LBFGSTransfer:
     """The state of the optimiser ``config.optimizer`` names, at ``init_image``."""
-    if config.optimizer == "lbfgs":
-        return LBFGSTransfer(loss, init_image, jit=config.jit)
-    return StyleTransfer(loss, init_image, config)
-
-
-def run_steps(
-    transfer: StyleTransfer | LBFGSTransfer, steps: int, recorder: RunRecorder
-) -> None:
-    """Run ``steps`` steps of either optimiser into ``recorder``."""
-    if isinstance(transfer, LBFGSTransfer):
-        lbfgs_steps(transfer, steps, recorder)
-    else:
-        adam_steps(transfer, steps, recorder)
-
-
-class RunRecorder:
-    """History, progress reports and stop status of one run, across its scales.
-
-    Args:
-        total_steps: the steps the whole run plans (``StepReport.total_steps``).
-        callback: called with a :class:`StepReport` after every recorded step.
-    """
-
-    def __init__(
-        self, total_steps: int, callback: Callable[[StepReport], None] | None = None
-    ):
-        self.total_steps = total_steps
-        self.callback = callback
-        self.history: dict[str, list[float]] = {term: [] for term in LOSS_TERMS}
-        self.started = time.perf_counter()
-        self.status, self.message = "completed", ""
-
-    @property
-    def steps(self) -> int:
-        """Steps recorded so far."""
-        return len(self.history["total"])
-
-    def record(self, losses: dict[str, float], image: tf.Tensor) -> None:
-        """Append one step's losses, then report it (the callback may raise)."""
-        for term in LOSS_TERMS:
-            self.history[term].append(losses[term])
-        if self.callback is not None:
-            elapsed = time.perf_counter() - self.started
-            self.callback(
-                StepReport(self.steps, self.total_steps, losses, image, elapsed)
-            )
-
-    def stop(self, status: str, message: str) -> None:
-        self.status, self.message = status, message
-
-    def interrupted(self) -> None:
-        self.stop("interrupted", f"interrupted after {self.steps} steps")
-
-    def result(self, image: tf.Tensor) -> StylizeResult:
-        return StylizeResult(
-            image=tf.convert_to_tensor(image),
-            history=self.history,
-            status=self.status,
-            message=self.message,
-            seconds=time.perf_counter() - self.started,
-        )
-
-
-def run_transfer(
-    transfer: StyleTransfer | LBFGSTransfer,
-    total_steps: int,
-    callback: Callable[[StepReport], None] | None = None,
-) -> StylizeResult:
-    """Run ``total_steps`` steps of either optimiser at one scale, stopping safely.
-
-    Ctrl-C (even inside scipy) ends the run with status ``interrupted``; a
-    non-finite loss ends it with status ``non_finite`` and the last image whose loss
-    was finite.
-    """
-    recorder = RunRecorder(total_steps, callback)
-    try:
-        run_steps(transfer, total_steps, recorder)
-    except KeyboardInterrupt:
-        recorder.interrupted()
-    return recorder.result(transfer.image)
-
-
-def adam_steps(transfer: StyleTransfer, steps: int, recorder: RunRecorder) -> None:
-    """``steps`` Adam steps; each records the loss *before* its update, as Keras does.
-
-    A non-finite loss restores the image from before the step and stops the run.
-    """
-    for _ in range(steps):
-        last_image = tf.identity(transfer.image)
-        losses = {k: float(v) for k, v in transfer.train_step().items()}
-        if not all(math.isfinite(v) for v in losses.values()):
-            transfer.image.assign(last_image)
-            recorder.stop("non_finite", non_finite_message(recorder.steps + 1, losses))
-            return
-        recorder.record(losses, transfer.image)
-
-
-def lbfgs_steps(transfer: LBFGSTransfer, steps: int, recorder: RunRecorder) -> None:
-    """Up to ``steps`` L-BFGS-B iterations; says why when scipy stops early."""
-    first = recorder.steps
-    try:
-        reason = transfer.minimize(
-            steps, lambda losses: recorder.record(losses, transfer.image)
-        )
-    except NonFiniteLoss as error:
-        recorder.stop(
-            "non_finite", non_finite_message(recorder.steps + 1, error.losses)
-        )
-        return
-    done = recorder.steps - first
-    if done < steps:  # e.g. the line search found no decrease (float32 noise)
-        recorder.message = f"L-BFGS-B stopped after {done} of {steps} steps: {reason}"
-
-
-def non_finite_message(step: int, losses: dict[str, float]) -> str:
-    """Say which term blew up and which setting to lower (by its config name)."""
-    bad = [term for term in LOSS_TERMS[1:] if not math.isfinite(losses[term])]
-    settings = {
-        "style": "style_weight",
-        "content": "content_weight",
-        "variation": "total_variation_weight",
-    }
-    hint = ", ".join(settings[term] for term in bad) or "learning_rate"
-    return (
-        f"loss became non-finite at step {step} ({', '.join(bad) or 'total'} term); "
-        f"kept the last finite image. Lower {hint} (or learning_rate) and retry."
-    )
+    return OPTIMIZER_CLASSES[config.optimizer].from_config(loss, init_image, config)
 
 
 def as_image(image: ImageLike, max_dim: int | None, name: str = "image") -> tf.Tensor:
@@ -372,7 +183,7 @@ __all__ = [
     "StyleTransfer",
     "StylizeResult",
     "clip_0_1",
-    "run_transfer",
+    "make_transfer",
     "run_scales",
     "stylize",
 ]

@@ -1,0 +1,121 @@
+"""What every optimiser reports: step reports, the run's history, how it ended.
+
+Adam (:mod:`tf_style.adam`) and L-BFGS (:mod:`tf_style.lbfgs`) both run through
+``run(steps, recorder)`` into one :class:`RunRecorder`, so history, progress
+callbacks, Ctrl-C and non-finite losses behave the same whichever optimiser runs,
+and nothing has to ask which optimiser it holds.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import tensorflow as tf
+
+from tf_style.losses import LOSS_TERMS
+
+
+@dataclass
+class StepReport:
+    """What a progress callback receives after each step."""
+
+    step: int  # 1-based, over the whole run (all scales)
+    total_steps: int
+    # Adam: the loss before the step's update (as Keras reports); L-BFGS: the loss
+    # of the iterate reached. At the current scale's size.
+    losses: dict[str, float]
+    image: tf.Tensor  # float32 [1, h, w, 3] in [0, 1]: the current image and scale
+    elapsed: float  # seconds since the run started
+
+
+@dataclass
+class StylizeResult:
+    """The outcome of :func:`stylize`.
+
+    ``image`` is float32 ``[1, H, W, 3]`` in [0, 1]; ``history`` maps each loss term
+    (total, style, content, variation) to its value at every step; ``status`` is
+    ``completed``, ``interrupted`` (Ctrl-C) or ``non_finite`` (the loss blew up and
+    ``image`` is the last image whose loss was finite).
+    """
+
+    image: tf.Tensor
+    history: dict[str, list[float]] = field(default_factory=dict)
+    status: str = "completed"
+    message: str = ""
+    seconds: float = 0.0
+
+
+class RunRecorder:
+    """History, progress reports and stop status of one run, across its scales.
+
+    Args:
+        total_steps: the steps the whole run plans (``StepReport.total_steps``).
+        callback: called with a :class:`StepReport` after every recorded step.
+    """
+
+    def __init__(
+        self, total_steps: int, callback: Callable[[StepReport], None] | None = None
+    ):
+        self.total_steps = total_steps
+        self.callback = callback
+        self.history: dict[str, list[float]] = {term: [] for term in LOSS_TERMS}
+        self.started = time.perf_counter()
+        self.status, self.message = "completed", ""
+
+    @property
+    def steps(self) -> int:
+        """Steps recorded so far."""
+        return len(self.history["total"])
+
+    def record(self, losses: dict[str, float], image: tf.Tensor) -> None:
+        """Append one step's losses, then report it (the callback may raise)."""
+        for term in LOSS_TERMS:
+            self.history[term].append(losses[term])
+        if self.callback is not None:
+            elapsed = time.perf_counter() - self.started
+            self.callback(
+                StepReport(self.steps, self.total_steps, losses, image, elapsed)
+            )
+
+    def stop(self, status: str, message: str) -> None:
+        """End the run early: ``status`` (``non_finite``, ...) and why."""
+        self.status, self.message = status, message
+
+    def non_finite(self, losses: dict[str, float]) -> None:
+        """Stop because a loss term became non-finite at the coming step."""
+        self.stop("non_finite", non_finite_message(self.steps + 1, losses))
+
+    def interrupted(self) -> None:
+        """Stop because of Ctrl-C (or SIGTERM turned into it)."""
+        self.stop("interrupted", f"interrupted after {self.steps} steps")
+
+    def result(self, image: tf.Tensor) -> StylizeResult:
+        """The run's outcome with ``image`` as its final image."""
+        return StylizeResult(
+            image=tf.convert_to_tensor(image),
+            history=self.history,
+            status=self.status,
+            message=self.message,
+            seconds=time.perf_counter() - self.started,
+        )
+
+
+def non_finite_message(step: int, losses: dict[str, float]) -> str:
+    """Say which term blew up and which setting to lower (by its config name)."""
+    bad = [term for term in LOSS_TERMS[1:] if not math.isfinite(losses[term])]
+    settings = {
+        "style": "style_weight",
+        "content": "content_weight",
+        "variation": "total_variation_weight",
+    }
+    hint = ", ".join(settings[term] for term in bad) or "learning_rate"
+    return (
+        f"loss became non-finite at step {step} ({', '.join(bad) or 'total'} term); "
+        f"kept the last finite image. Lower {hint} (or learning_rate) and retry."
+    )
+
+
+__all__ = ["RunRecorder", "StepReport", "StylizeResult", "non_finite_message"]
