@@ -16,7 +16,7 @@ import statistics
 import time
 from pathlib import Path
 
-from tf_style.cli import describe_device
+from tf_style.device import describe_device
 from tf_style.hub import FastStylizer, load_fast_model
 from tf_style.images import load_image
 

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import tensorflow as tf
 
-from tf_style.cli import describe_device
 from tf_style.config import VGG19_CONV_LAYERS, StyleTransferConfig
+from tf_style.device import describe_device
 from tf_style.images import load_image
 from tf_style.model import StyleContentModel
 from tf_style.objective import StyleContentLoss

@@ -30,7 +30,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import platform
+import os
 import statistics
 import sys
 import time
@@ -42,13 +42,14 @@ import tensorflow as tf
 from step_time import step_flops  # this folder: the one FLOP count of a step
 
 from tf_style.config import StyleTransferConfig
+from tf_style.device import cpu_name, cpu_supports_bfloat16
 from tf_style.images import load_image
 from tf_style.lbfgs import LBFGSTransfer
 from tf_style.model import StyleContentModel
 from tf_style.multiscale import resize_to
 from tf_style.objective import StyleContentLoss
 from tf_style.optimize import StepReport, StyleTransfer, stylize
-from tf_style.precision import cpu_supports_bfloat16, with_precision
+from tf_style.precision import with_precision
 from tf_style.weights import load_vgg19
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -318,15 +319,7 @@ def plot(traces: list[Trace], target: float, path: Path) -> None:
 
 def machine() -> str:
     """CPU model, cores and bfloat16 support, for the table's caption."""
-    name = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                name = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    import os
+    name = cpu_name()
 
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
     bf16 = "native bfloat16" if cpu_supports_bfloat16() else "no native bfloat16"

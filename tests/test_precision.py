@@ -11,7 +11,6 @@ from tf_style.images import load_image
 from tf_style.objective import StyleContentLoss
 from tf_style.optimize import StyleTransfer
 from tf_style.precision import (
-    cpu_supports_bfloat16,
     extractor_precision,
     loss_and_gradient,
     with_precision,
@@ -28,24 +27,6 @@ def images():
 def cosine(a: tf.Tensor, b: tf.Tensor) -> float:
     a, b = np.ravel(a), np.ravel(b)
     return float(a @ b / np.linalg.norm(a) / np.linalg.norm(b))
-
-
-@pytest.mark.parametrize(
-    "flags, expected",
-    [
-        ("fpu sse avx2 avx512f avx512_bf16", True),
-        ("fpu sse avx2 amx_bf16 amx_tile", True),
-        ("fpu sse avx2 fma", False),
-    ],
-)
-def test_cpu_supports_bfloat16_reads_the_flags(tmp_path, flags, expected):
-    cpuinfo = tmp_path / "cpuinfo"
-    cpuinfo.write_text(f"processor\t: 0\nflags\t\t: {flags}\n")
-    assert cpu_supports_bfloat16(cpuinfo) is expected
-
-
-def test_no_cpuinfo_means_no_bfloat16(tmp_path):
-    assert cpu_supports_bfloat16(tmp_path / "missing") is False
 
 
 def test_unknown_precision_is_refused(random_vgg):

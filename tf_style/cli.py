@@ -17,7 +17,6 @@ import dataclasses
 import importlib.resources
 import logging
 import os
-import platform
 import sys
 import types
 import typing
@@ -166,24 +165,3 @@ def _stderr_silenced() -> Iterator[None]:
         os.dup2(saved, 2)
         os.close(saved)
         os.close(null)
-
-
-def describe_device() -> str:
-    """The device TensorFlow runs on: "GPU: <name>" or "CPU: <processor>"."""
-    import tensorflow as tf
-
-    gpus = tf.config.list_physical_devices("GPU")
-    if gpus:
-        details = tf.config.experimental.get_device_details(gpus[0])
-        return f"GPU: {details.get('device_name', gpus[0].name)}"
-    return f"CPU: {_cpu_name()} ({os.cpu_count()} cores)"
-
-
-def _cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()

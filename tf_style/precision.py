@@ -12,8 +12,6 @@ AMX on x86 CPUs to run natively (``benchmarks/time_to_quality.py`` measures it).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import keras
 import tensorflow as tf
 
@@ -116,30 +114,9 @@ def extractor_precision(extractor: StyleContentModel) -> str:
     return str(conv.compute_dtype)
 
 
-def cpu_flags(cpuinfo: str | Path = "/proc/cpuinfo") -> set[str]:
-    """The CPU's feature flags from ``/proc/cpuinfo`` (empty where there is none)."""
-    try:
-        text = Path(cpuinfo).read_text()
-    except OSError:
-        return set()
-    for line in text.splitlines():
-        if line.startswith("flags"):
-            return set(line.split(":", 1)[1].split())
-    return set()
-
-
-def cpu_supports_bfloat16(cpuinfo: str | Path = "/proc/cpuinfo") -> bool:
-    """True where the x86 CPU computes bfloat16 natively (AVX512_BF16 or AMX-BF16).
-
-    Without them oneDNN emulates bfloat16 and it is slower than float32.
-    """
-    return bool(cpu_flags(cpuinfo) & {"avx512_bf16", "amx_bf16"})
-
-
 __all__ = [
     "FLOAT16_SCALED_LOSS",
     "KERAS_POLICIES",
-    "cpu_supports_bfloat16",
     "extractor_precision",
     "loss_and_gradient",
     "with_precision",

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 from matplotlib.figure import Figure
 
 from tf_style.artifacts import write_json
-from tf_style.cli import describe_device
 from tf_style.config import StyleTransferConfig
+from tf_style.device import describe_device
 from tf_style.images import atomic_write, save_image
 from tf_style.metrics import MEASURES, QualityScores
 from tf_style.plotting import Panel, save_figure, side_by_side

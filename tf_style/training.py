@@ -26,10 +26,10 @@ from tf_style.cli import (
     EXIT_NON_FINITE,
     UsageError,
     config_from_args,
-    describe_device,
     input_image,
 )
 from tf_style.config import StyleTransferConfig
+from tf_style.device import describe_device
 from tf_style.images import SAVE_FORMATS, load_image, save_image
 from tf_style.model import StyleContentModel
 from tf_style.multiscale import check_scaled_sizes
