@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from tf_style.device import describe_device
-from tf_style.hub import FastStylizer, load_fast_model
+from tf_style.fast import FastStylizer, load_fast_model
 from tf_style.images import load_image
 
 ASSETS = Path(__file__).resolve().parents[1] / "tf_style" / "data"

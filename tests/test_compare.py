@@ -13,10 +13,10 @@ import pytest
 import tensorflow as tf
 
 from tests.conftest import ASSETS, ROOT, TINY, replace
-from tests.test_hub import TFLITE_DIR, StandInStylizer, needs_tflite
+from tests.test_fast import TFLITE_DIR, StandInStylizer, needs_tflite
 from tf_style.compare import main
 from tf_style.comparison import run_comparison
-from tf_style.hub import LOCAL_COPY_HELP
+from tf_style.fast.saved_model import LOCAL_COPY_HELP
 from tf_style.metrics import QualityScores
 
 pytestmark = pytest.mark.slow
@@ -225,7 +225,7 @@ class OneInputModel(tf.Module):
 
 def test_a_model_that_fails_while_stylising_leaves_the_column_empty(tmp_path):
     from tf_style.comparison import run_fast
-    from tf_style.hub import HubStylizer
+    from tf_style.fast import HubStylizer
 
     tf.saved_model.save(OneInputModel(), str(tmp_path / "other"))
     fast = run_fast(

@@ -22,10 +22,10 @@ _EXPORTS = {
     "CONTENT_LAYERS": "tf_style.config",
     "STYLE_LAYERS": "tf_style.config",
     "StyleTransferConfig": "tf_style.config",
-    "TUTORIAL_HUB_HANDLE": "tf_style.hub",
-    "FastModelError": "tf_style.hub",
-    "fast_stylize": "tf_style.hub",
-    "load_fast_model": "tf_style.hub",
+    "TUTORIAL_HUB_HANDLE": "tf_style.fast",
+    "FastModelError": "tf_style.fast",
+    "fast_stylize": "tf_style.fast",
+    "load_fast_model": "tf_style.fast",
     "ImageError": "tf_style.images",
     "load_image": "tf_style.images",
     "save_image": "tf_style.images",
@@ -70,7 +70,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
     from tf_style.adam import StyleTransfer, clip_0_1
     from tf_style.comparison import Comparison, run_comparison
     from tf_style.config import CONTENT_LAYERS, STYLE_LAYERS, StyleTransferConfig
-    from tf_style.hub import (
+    from tf_style.fast import (
         TUTORIAL_HUB_HANDLE,
         FastModelError,
         fast_stylize,

@@ -32,7 +32,7 @@ PROGRAM = "tf-style-compare"
 
 def build_parser() -> argparse.ArgumentParser:
     """Inputs, the fast model's source, then the training command's options."""
-    from tf_style.hub import TRUST_WARNING, TUTORIAL_HUB_HANDLE  # imports TensorFlow
+    from tf_style.fast import TRUST_WARNING, TUTORIAL_HUB_HANDLE  # imports TF
 
     parser = argparse.ArgumentParser(
         prog=PROGRAM,
@@ -104,7 +104,7 @@ def check_inputs(args: argparse.Namespace, config: StyleTransferConfig) -> tuple
             impossible strength.
         ImageError: an image file that cannot be decoded.
     """
-    from tf_style.hub import is_url  # these import TensorFlow
+    from tf_style.fast.saved_model import is_url  # these import TensorFlow
     from tf_style.images import load_image
     from tf_style.report import FILES
 

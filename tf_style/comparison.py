@@ -1,7 +1,7 @@
 """Fast model against optimisation: run both on one pair, time, score, and show them.
 
 The tutorial opens with Magenta's arbitrary-image-stylization network (one forward
-pass, :mod:`tf_style.hub`) and then teaches Gatys et al.'s optimisation
+pass, :mod:`tf_style.fast`) and then teaches Gatys et al.'s optimisation
 (:func:`tf_style.optimize.stylize`). This module puts the two side by side on the same
 content and style images: each is timed (model loading apart from stylising), both
 outputs are scored with the same measures (:mod:`tf_style.metrics`), and a figure, a
@@ -21,7 +21,7 @@ from pathlib import Path
 import tensorflow as tf
 
 from tf_style.config import StyleTransferConfig
-from tf_style.hub import (
+from tf_style.fast import (
     TUTORIAL_HUB_HANDLE,
     FastModelError,
     FastStylizer,
@@ -115,13 +115,13 @@ def run_comparison(
         config: optimisation settings; the tutorial's defaults when None.
         hub_handle: TF-Hub SavedModel: a URL handle, a local SavedModel directory or
             a downloaded ``.tar.gz`` of one. Default (with ``tflite_dir`` also None):
-            the tutorial's handle, :data:`tf_style.hub.TUTORIAL_HUB_HANDLE`.
+            the tutorial's handle, :data:`tf_style.fast.TUTORIAL_HUB_HANDLE`.
         tflite_dir: a directory with the TensorFlow Lite pair
             (``style_predict*.tflite`` and ``style_transfer*.tflite``) instead.
         weights: VGG19 weights file (see :func:`tf_style.weights.load_vgg19`).
         strength: style strength of the fast model in [0, 1] (TFLite only: the
             style bottleneck is blended with the content's own).
-        fast_model: a loaded :class:`tf_style.hub.FastStylizer` to reuse (then
+        fast_model: a loaded :class:`tf_style.fast.FastStylizer` to reuse (then
             ``hub_handle`` and ``tflite_dir`` are ignored).
         extractor: a ready :class:`tf_style.model.StyleContentModel` to reuse for the
             optimisation and the scores (saves rebuilding VGG19).

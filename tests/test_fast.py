@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import sys
 import tarfile
 import urllib.error
@@ -13,9 +14,7 @@ import pytest
 import tensorflow as tf
 
 from tests.conftest import SHARED, random_image
-from tf_style import hub
-from tf_style.archive import extract_saved_model
-from tf_style.hub import (
+from tf_style.fast import (
     TUTORIAL_HUB_HANDLE,
     FastModelError,
     HubStylizer,
@@ -23,6 +22,7 @@ from tf_style.hub import (
     fast_stylize,
     load_fast_model,
 )
+from tf_style.fast.archive import extract_saved_model
 
 TFLITE_DIR = SHARED / "models" / "magenta_arbitrary_stylization"
 needs_tflite = pytest.mark.skipif(
@@ -151,7 +151,7 @@ def test_offline_url_handle_says_how_to_provide_a_local_copy(monkeypatch):
     for way in ("--hub-handle DIR", "FILE.tar.gz", "--tflite-dir DIR"):
         assert way in message
     assert "\n" not in message
-    assert hub.os.environ["TFHUB_MODEL_LOAD_FORMAT"] == "COMPRESSED"
+    assert os.environ["TFHUB_MODEL_LOAD_FORMAT"] == "COMPRESSED"
 
 
 def test_hub_and_tflite_together_is_an_error():
@@ -261,7 +261,7 @@ def test_loading_a_saved_model_logs_its_handle_hash_and_the_trust_warning(
     import hashlib
 
     digest = hashlib.sha256(saved_model_archive.read_bytes()).hexdigest()
-    with caplog.at_level("WARNING", logger="tf_style.hub"):
+    with caplog.at_level("WARNING", logger="tf_style.fast.saved_model"):
         model = HubStylizer(saved_model_archive, cache_dir=tmp_path)
     assert f"sha256 {digest}" in model.source
     assert str(saved_model_archive) in caplog.text and digest in caplog.text

@@ -1,0 +1,157 @@
+"""The tutorial's TF-Hub SavedModel: from its URL handle, a folder or a ``.tar.gz``.
+
+Model contract (the tutorial's cell "Fast Style Transfer using TF-Hub"):
+``outputs = model(tf.constant(content), tf.constant(style))`` with float32 images in
+[0, 1] and a batch dimension, the style at 256x256; ``outputs[0]`` is the stylised
+batch. A SavedModel is a program: loading one runs its code (see
+:data:`TRUST_WARNING`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from pathlib import Path
+
+import tensorflow as tf
+
+from tf_style.fast.archive import (
+    ArchiveError,
+    extract_saved_model,
+    file_digest,
+    is_tar_gz,
+)
+from tf_style.fast.base import FastModelError, FastStylizer
+
+log = logging.getLogger(__name__)
+
+TUTORIAL_HUB_HANDLE = (
+    "https://tfhub.dev/google/magenta/arbitrary-image-stylization-v1-256/2"
+)
+TRUST_WARNING = (
+    "A SavedModel is a program, not data: loading one runs its code with your "
+    "rights, and tf_style cannot sandbox it. Only load models you trust."
+)
+LOCAL_COPY_HELP = (
+    "Offline? Give a local copy: --hub-handle DIR (a SavedModel folder holding "
+    "saved_model.pb), --hub-handle FILE.tar.gz (the download of {handle}"
+    "?tf-hub-format=compressed), or --tflite-dir DIR (the TensorFlow Lite pair "
+    "style_predict*.tflite and style_transfer*.tflite)."
+)
+
+
+class HubStylizer(FastStylizer):
+    """The tutorial's TF-Hub SavedModel, loaded with ``tensorflow_hub.load``.
+
+    Model contract (the tutorial's cell "Fast Style Transfer using TF-Hub"):
+    ``outputs = model(tf.constant(content), tf.constant(style))`` with float32 images
+    in [0, 1] and a batch dimension, the style at 256x256; ``outputs[0]`` is the
+    stylised batch.
+
+    Args:
+        handle: a URL handle (default: the tutorial's), a local SavedModel directory,
+            or a ``.tar.gz`` of one (extracted once into ``cache_dir``).
+        cache_dir: where archives are extracted; default ``$TF_STYLE_CACHE_DIR`` or
+            ``~/.cache/tf_style``, in a folder named after the archive's hash.
+
+    Raises:
+        FastModelError: it cannot be loaded; for a URL handle the message says how to
+            provide a local copy.
+    """
+
+    def __init__(
+        self,
+        handle: str | os.PathLike = TUTORIAL_HUB_HANDLE,
+        *,
+        cache_dir: str | os.PathLike | None = None,
+    ):
+        started = time.perf_counter()
+        handle = str(handle)
+        self.source = describe_handle(handle)
+        log.warning("Loading %s. %s", self.source, TRUST_WARNING)
+        self.model = load_saved_model(handle, cache_dir=cache_dir)
+        self.load_seconds = time.perf_counter() - started
+
+    def _stylize(
+        self, content_image: tf.Tensor, style_image: tf.Tensor, strength: float
+    ) -> tf.Tensor:
+        outputs = self.model(tf.constant(content_image), tf.constant(style_image))
+        return outputs[0]
+
+
+def describe_handle(handle: str) -> str:
+    """The handle as given, with the SHA-256 of an archive: which program ran."""
+    path = Path(handle)
+    if not is_url(handle) and path.is_file() and is_tar_gz(path):
+        return f"TF-Hub SavedModel {handle} (sha256 {file_digest(path, length=64)})"
+    return f"TF-Hub SavedModel {handle}"
+
+
+def is_url(handle: str) -> bool:
+    """True for ``http(s)://`` handles, which tensorflow_hub downloads."""
+    return handle.startswith(("http://", "https://"))
+
+
+def load_saved_model(handle: str, *, cache_dir: str | os.PathLike | None = None):
+    """``hub.load`` of a URL handle, a SavedModel directory or a ``.tar.gz``.
+
+    Raises:
+        FastModelError: one message saying what failed and how to fix it.
+    """
+    import tensorflow_hub as hub
+
+    if is_url(handle):
+        # The tutorial's setting: fetch the compressed archive, not the GCS folder.
+        os.environ.setdefault("TFHUB_MODEL_LOAD_FORMAT", "COMPRESSED")
+        try:
+            return hub.load(handle)
+        except Exception as error:  # network, DNS, proxy, Kaggle redirect: all alike
+            raise FastModelError(
+                f"Could not download the TF-Hub model {handle} "
+                f"({type(error).__name__}: {error}). "
+                + LOCAL_COPY_HELP.format(handle=handle)
+            ) from None
+    path = Path(handle)
+    if path.is_file() and is_tar_gz(path):
+        try:
+            path = extract_saved_model(path, cache_dir=cache_dir)
+        except ArchiveError as error:
+            raise FastModelError(str(error)) from None
+    check_saved_model_dir(path)
+    try:
+        return hub.load(str(path))
+    except Exception as error:  # a broken SavedModel: say which and why
+        raise FastModelError(
+            f"{path}: cannot load the SavedModel ({type(error).__name__}: {error})."
+        ) from None
+
+
+def check_saved_model_dir(path: Path) -> None:
+    """Fail early, naming the path, when it cannot be a SavedModel directory."""
+    if not path.exists():
+        raise FastModelError(
+            f"{path}: no such file or directory. "
+            + LOCAL_COPY_HELP.format(handle=TUTORIAL_HUB_HANDLE)
+        )
+    if path.is_file():
+        raise FastModelError(
+            f"{path}: not a SavedModel directory or a .tar.gz archive of one."
+        )
+    if not (path / "saved_model.pb").is_file():
+        hint = (
+            " It holds .tflite files: use --tflite-dir instead."
+            if any(path.glob("*.tflite"))
+            else ""
+        )
+        raise FastModelError(f"{path}: no saved_model.pb, not a SavedModel.{hint}")
+
+
+__all__ = [
+    "TRUST_WARNING",
+    "TUTORIAL_HUB_HANDLE",
+    "HubStylizer",
+    "describe_handle",
+    "is_url",
+    "load_saved_model",
+]
