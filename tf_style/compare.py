@@ -92,11 +92,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def check_inputs(args: argparse.Namespace, config: StyleTransferConfig) -> tuple:
+def check_inputs(args: argparse.Namespace, config: StyleTransferConfig) -> dict:
     """Everything that can be checked before a model is built, one error at a time.
 
     Returns:
-        The content and style paths (the bundled images where none was given).
+        ``{"content", "style"}``: each image's path (the bundled image where none
+        was given) and its pixels, decoded once here, at ``config.max_dim``.
 
     Raises:
         UsageError: a missing or unreadable image, model path or weights file, an
@@ -104,19 +105,21 @@ def check_inputs(args: argparse.Namespace, config: StyleTransferConfig) -> tuple
             impossible strength.
         ImageError: an image file that cannot be decoded.
     """
-    from tf_style.fast.saved_model import is_url  # these import TensorFlow
+    from tf_style.fast import check_strength  # these import TensorFlow
+    from tf_style.fast.saved_model import is_url
     from tf_style.images import load_image
     from tf_style.report import FILES
 
     content = input_image(args.content, "content")
     style = input_image(args.style, "style")
-    if not 0.0 <= args.strength <= 1.0:
-        raise UsageError(f"--strength must be in [0, 1], got {args.strength}.")
-    if args.strength < 1.0 and args.tflite_dir is None:
-        raise UsageError(
-            "--strength below 1 needs the TensorFlow Lite pair (--tflite-dir): "
-            "the SavedModel does not expose the style bottleneck to blend."
+    try:
+        check_strength(
+            args.strength,
+            supported=args.tflite_dir is not None,
+            source="the SavedModel",
         )
+    except ValueError as error:
+        raise UsageError(f"--{error}") from None
     if args.hub_handle and not is_url(args.hub_handle):
         if not Path(args.hub_handle).exists():
             raise UsageError(f"{args.hub_handle}: no such SavedModel folder or file.")
@@ -129,9 +132,10 @@ def check_inputs(args: argparse.Namespace, config: StyleTransferConfig) -> tuple
     check_outputs(
         [args.output / name for name in FILES.values()], [content, style, args.weights]
     )
-    for path in (content, style):
-        load_image(path, config.max_dim)
-    return content, style
+    return {
+        role: (path, load_image(path, config.max_dim))
+        for role, path in (("content", content), ("style", style))
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -152,15 +156,15 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         config = config_from_args(args)
-        content, style = check_inputs(args, config)
+        images = check_inputs(args, config)
     except (UsageError, ImageError) as error:
         print(f"{PROGRAM}: error: {error}", file=sys.stderr)
         return EXIT_USAGE
     try:
         with TqdmProgress(config.total_steps) as progress:
             comparison = run_comparison(
-                content,
-                style,
+                images["content"][1],
+                images["style"][1],
                 args.output,
                 config,
                 hub_handle=args.hub_handle,
@@ -168,6 +172,7 @@ def main(argv: list[str] | None = None) -> int:
                 weights=args.weights,
                 strength=args.strength,
                 callback=progress,
+                input_names={role: str(path) for role, (path, _) in images.items()},
             )
     except WeightsNotFoundError as error:
         print(f"{PROGRAM}: error: {error}", file=sys.stderr)

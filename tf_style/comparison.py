@@ -100,6 +100,7 @@ def run_comparison(
     fast_model: FastStylizer | None = None,
     extractor: StyleContentModel | None = None,
     callback: Callable[[StepReport], None] | None = None,
+    input_names: dict[str, str] | None = None,
 ) -> Comparison:
     """Stylise one pair with the fast model and with the optimisation; compare them.
 
@@ -126,6 +127,8 @@ def run_comparison(
         extractor: a ready :class:`tf_style.model.StyleContentModel` to reuse for the
             optimisation and the scores (saves rebuilding VGG19).
         callback: progress of the optimisation, as for :func:`tf_style.stylize`.
+        input_names: ``{"content", "style"}`` to record for tensors loaded by the
+            caller from files (the command decodes each file once, to check it).
 
     Returns:
         A :class:`Comparison` with images, timings, scores and written paths.
@@ -142,8 +145,13 @@ def run_comparison(
         >>> result.timings["fast_stylize"], result.scores["fast"].style
     """
     config = config or StyleTransferConfig()
-    if not 0.0 <= strength <= 1.0:
-        raise ValueError(f"strength must be in [0, 1], got {strength}.")
+    # Checked here, before minutes of optimisation; the loaded model checks again.
+    check_strength(
+        strength,
+        supported=tflite_dir is not None
+        or (fast_model is not None and fast_model.supports_strength),
+        source="the SavedModel" if fast_model is None else fast_model.source,
+    )
     output_dir = Path(output_dir)  # created when the first file is written
     content_image = as_image(content, config.max_dim, "content")
     style_image = as_image(style, config.max_dim, "style")
@@ -186,7 +194,8 @@ def run_comparison(
         optimization_message=result.message,
         config=config,
         strength=strength,
-        inputs={"content": describe_input(content), "style": describe_input(style)},
+        inputs=input_names
+        or {"content": describe_input(content), "style": describe_input(style)},
         vgg19_weights=str(getattr(extractor, "weights_source", "unknown")),
     )
     comparison.paths = write_outputs(comparison, output_dir)

@@ -74,8 +74,8 @@ def check_strength(strength: float, *, supported: bool, source: str) -> None:
         raise ValueError(f"strength must be in [0, 1], got {strength}.")
     if strength < 1.0 and not supported:
         raise ValueError(
-            f"strength {strength} needs the style bottleneck, which {source} does "
-            "not expose; use the TensorFlow Lite pair (tflite_dir) to blend."
+            f"strength {strength} needs the TensorFlow Lite pair (tflite_dir): "
+            f"{source} does not expose the style bottleneck to blend."
         )
 
 
