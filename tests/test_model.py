@@ -66,3 +66,17 @@ def test_style_content_model_applies_vgg_preprocessing(random_vgg):
     np.testing.assert_allclose(
         extractor(image)["content"]["block1_conv1"], direct, rtol=1e-4, atol=1e-3
     )
+
+
+def test_an_extractor_with_other_layers_than_the_config_is_refused(random_vgg):
+    from tf_style.config import StyleTransferConfig
+    from tf_style.model import extractor_for
+
+    extractor = StyleContentModel(["block1_conv1"], ["block5_conv2"], vgg=random_vgg)
+    config = StyleTransferConfig()
+    with pytest.raises(ValueError, match="Pass vgg= instead of extractor="):
+        extractor_for(config, extractor=extractor)
+    built = extractor_for(config, vgg=random_vgg)
+    assert built.style_layers == list(config.style_layers)
+    same = StyleContentModel(config.style_layers, config.content_layers, vgg=random_vgg)
+    assert extractor_for(config, extractor=same) is same

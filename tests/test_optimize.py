@@ -120,6 +120,6 @@ def test_an_image_too_narrow_once_resized_is_refused_before_the_model(
     def no_model(*args, **kwargs):
         raise AssertionError("VGG19 was loaded before the size was checked")
 
-    monkeypatch.setattr("tf_style.optimize.load_vgg19", no_model)
+    monkeypatch.setattr("tf_style.model.load_vgg19", no_model)
     with pytest.raises(ValueError, match="content image is 48x5 px"):
         stylize(strip, ASSETS / "starry_night.jpg", replace(tiny_config, max_dim=48))

@@ -29,10 +29,9 @@ from tf_style.fast import (
     load_fast_model,
 )
 from tf_style.metrics import QualityMeasures, QualityScores
-from tf_style.model import StyleContentModel
+from tf_style.model import StyleContentModel, extractor_for
 from tf_style.optimize import StepReport, as_image, stylize
 from tf_style.report import write_outputs
-from tf_style.weights import load_vgg19
 
 ImageLike = tf.Tensor | str | os.PathLike
 
@@ -164,10 +163,7 @@ def run_comparison(
         strength=strength,
     )
     started = time.perf_counter()
-    if extractor is None:
-        extractor = StyleContentModel(
-            config.style_layers, config.content_layers, vgg=load_vgg19(weights)
-        )
+    extractor = extractor_for(config, extractor=extractor, weights=weights)
     optimization_load = time.perf_counter() - started
     result = stylize(
         content_image, style_image, config, extractor=extractor, callback=callback

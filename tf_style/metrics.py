@@ -31,9 +31,8 @@ import tensorflow as tf
 
 from tf_style.config import StyleTransferConfig
 from tf_style.images import as_batch
-from tf_style.model import StyleContentModel
+from tf_style.model import StyleContentModel, extractor_for
 from tf_style.objective import StyleContentLoss
-from tf_style.weights import load_vgg19
 
 MEASURES: tuple[str, ...] = ("style", "content", "variation", "total")
 
@@ -79,10 +78,7 @@ class QualityMeasures:
         weights: str | os.PathLike | None = None,
     ):
         config = config or StyleTransferConfig()
-        if extractor is None:
-            extractor = StyleContentModel(
-                config.style_layers, config.content_layers, vgg=load_vgg19(weights)
-            )
+        extractor = extractor_for(config, extractor=extractor, weights=weights)
         content_image = as_batch(content_image, "content_image")
         style_image = as_batch(style_image, "style_image")
         self.loss = StyleContentLoss.from_config(

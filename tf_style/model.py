@@ -7,12 +7,18 @@ the content layers (Gatys et al., 2015, section 2).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 
 import keras
 import tensorflow as tf
 
-from tf_style.config import CONTENT_LAYERS, STYLE_LAYERS, validate_layers
+from tf_style.config import (
+    CONTENT_LAYERS,
+    STYLE_LAYERS,
+    StyleTransferConfig,
+    validate_layers,
+)
 from tf_style.weights import load_vgg19
 
 
@@ -115,3 +121,43 @@ class StyleContentModel(keras.Model):
             },
             "style": dict(zip(self.style_layers, style_outputs, strict=True)),
         }
+
+
+def extractor_for(
+    config: StyleTransferConfig,
+    *,
+    extractor: StyleContentModel | None = None,
+    vgg: keras.Model | None = None,
+    weights: str | os.PathLike | None = None,
+) -> StyleContentModel:
+    """The feature extractor a run with ``config`` needs: given, or built once.
+
+    A given ``extractor`` must have ``config``'s layers: otherwise the run record
+    would name layers the run did not use. To reuse one VGG19 across configs with
+    different layers, pass ``vgg`` instead; the extractor is then cut from it.
+
+    Args:
+        config: the run's layers.
+        extractor: a ready :class:`StyleContentModel` to reuse.
+        vgg: a loaded VGG19 to cut the extractor from (saves reloading it).
+        weights: VGG19 weights file when neither is given (see ``load_vgg19``).
+
+    Raises:
+        ValueError: ``extractor``'s layers differ from ``config``'s.
+    """
+    if extractor is not None:
+        wanted = (tuple(config.style_layers), tuple(config.content_layers))
+        has = (tuple(extractor.style_layers), tuple(extractor.content_layers))
+        if has != wanted:
+            raise ValueError(
+                f"The extractor has style layers {list(has[0])} and content layers "
+                f"{list(has[1])}, but the config asks for {list(wanted[0])} and "
+                f"{list(wanted[1])}. Pass vgg= instead of extractor= to build the "
+                "config's extractor from the same VGG19."
+            )
+        return extractor
+    return StyleContentModel(
+        config.style_layers,
+        config.content_layers,
+        vgg=load_vgg19(weights) if vgg is None else vgg,
+    )

@@ -20,7 +20,7 @@ from tf_style.adam import StyleTransfer, clip_0_1
 from tf_style.config import StyleTransferConfig
 from tf_style.images import as_batch, load_image
 from tf_style.lbfgs import LBFGSTransfer
-from tf_style.model import StyleContentModel
+from tf_style.model import StyleContentModel, extractor_for
 from tf_style.multiscale import (
     check_scaled_sizes,
     resize_by,
@@ -30,7 +30,6 @@ from tf_style.multiscale import (
 from tf_style.objective import StyleContentLoss
 from tf_style.precision import with_precision
 from tf_style.recorder import RunRecorder, StepReport, StylizeResult
-from tf_style.weights import load_vgg19
 
 ImageLike = tf.Tensor | np.ndarray | str | os.PathLike
 
@@ -41,6 +40,7 @@ def stylize(
     config: StyleTransferConfig | None = None,
     *,
     extractor: StyleContentModel | None = None,
+    vgg: keras.Model | None = None,
     init_image: ImageLike | None = None,
     callback: Callable[[StepReport], None] | None = None,
     weights: str | os.PathLike | None = None,
@@ -56,8 +56,11 @@ def stylize(
             ``[1, H, W, 3]`` tensor in [0, 1] (used at its size).
         style_image: likewise.
         config: settings; the tutorial's defaults when None.
-        extractor: a ready :class:`StyleContentModel` (saves rebuilding VGG19); a
-            copy in ``config.mixed_precision`` is made where it differs.
+        extractor: a ready :class:`StyleContentModel` with ``config``'s layers
+            (saves rebuilding VGG19; other layers are a ``ValueError``); a copy in
+            ``config.mixed_precision`` is made where it differs.
+        vgg: a loaded VGG19 to build the config's extractor from (saves reloading
+            it when the layers change between runs).
         init_image: where to start (a previous output, say); the content image by
             default. Resized to the content's size (then to each scale's).
         callback: called after every step (an L-BFGS iteration counts as a step)
@@ -90,10 +93,7 @@ def stylize(
     check_scaled_sizes(
         {"content": content.shape[1:3], "style": style.shape[1:3]}, config.scales
     )
-    if extractor is None:
-        extractor = StyleContentModel(
-            config.style_layers, config.content_layers, vgg=load_vgg19(weights)
-        )
+    extractor = extractor_for(config, extractor=extractor, vgg=vgg, weights=weights)
     extractor = with_precision(extractor, config.mixed_precision)
     return run_scales(extractor, content, style, start, config, callback)
 
