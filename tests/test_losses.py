@@ -68,3 +68,15 @@ def test_high_pass_deltas_sum_to_total_variation(rng):
     np.testing.assert_allclose(x_var[0, 2, 3], image[0, 2, 4] - image[0, 2, 3])
     by_hand = tf.reduce_sum(tf.abs(x_var)) + tf.reduce_sum(tf.abs(y_var))
     assert float(by_hand) == pytest.approx(float(tf.image.total_variation(image)[0]))
+
+
+def test_every_term_table_follows_the_one_list_of_terms():
+    from tf_style.losses import LOSS_TERMS, TERMS
+    from tf_style.metrics import MEASURES
+    from tf_style.plotting import TERM_STYLES
+    from tf_style.report import MEASURE_NAMES
+
+    assert LOSS_TERMS == ("total", "style", "content", "variation")
+    assert [term.name for term in TERMS] == list(LOSS_TERMS)
+    assert list(TERM_STYLES) == list(LOSS_TERMS)
+    assert set(MEASURES) == set(MEASURE_NAMES) == set(LOSS_TERMS)

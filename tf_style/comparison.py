@@ -21,6 +21,7 @@ from pathlib import Path
 import tensorflow as tf
 
 from tf_style.config import StyleTransferConfig
+from tf_style.errors import one_line
 from tf_style.fast import (
     TUTORIAL_HUB_HANDLE,
     FastModelError,
@@ -256,12 +257,6 @@ def describe_fast_choice(
     if tflite_dir is not None:
         return f"TensorFlow Lite pair in {tflite_dir}"
     return f"TF-Hub SavedModel {hub_handle or TUTORIAL_HUB_HANDLE}"
-
-
-def one_line(error: BaseException) -> str:
-    """An error message folded onto one line (TensorFlow's can span many)."""
-    message = getattr(error, "message", None) or str(error)
-    return " ".join(message.split())
 
 
 def describe_input(image: ImageLike) -> str:

@@ -9,10 +9,28 @@ takes the extractor's output dictionaries (see
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import tensorflow as tf
 
-LOSS_TERMS: tuple[str, ...] = ("total", "style", "content", "variation")
+
+@dataclass(frozen=True)
+class LossTerm:
+    """One term of the loss: its key, how reports name it, the setting weighting it."""
+
+    name: str
+    label: str
+    setting: str | None
+
+
+# The one table of loss terms; every history, report and plot follows its order.
+TERMS: tuple[LossTerm, ...] = (
+    LossTerm("total", "total (the loss)", None),
+    LossTerm("style", "style distance", "style_weight"),
+    LossTerm("content", "content distance", "content_weight"),
+    LossTerm("variation", "total variation", "total_variation_weight"),
+)
+LOSS_TERMS: tuple[str, ...] = tuple(term.name for term in TERMS)
 
 
 def mean_squared_distance(

@@ -31,10 +31,12 @@ import tensorflow as tf
 
 from tf_style.config import StyleTransferConfig
 from tf_style.images import as_batch
+from tf_style.losses import LOSS_TERMS
 from tf_style.model import StyleContentModel, extractor_for
 from tf_style.objective import StyleContentLoss
 
-MEASURES: tuple[str, ...] = ("style", "content", "variation", "total")
+# The loss terms, the total last: reports read the parts, then their sum.
+MEASURES: tuple[str, ...] = (*LOSS_TERMS[1:], LOSS_TERMS[0])
 
 
 @dataclass(frozen=True)

@@ -19,16 +19,24 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from tf_style.images import atomic_write
+from tf_style.losses import LOSS_TERMS
 
 PANEL_INCHES = 3.6
 MISSING_GREY = 0.92
 
-TERM_STYLES = {
-    "total": {"color": "black", "linewidth": 2.0},
-    "style": {"color": "tab:blue"},
-    "content": {"color": "tab:orange"},
-    "variation": {"color": "tab:green"},
-}
+# Line styles in the order of losses.LOSS_TERMS: the total bold, each term coloured.
+TERM_STYLES = dict(
+    zip(
+        LOSS_TERMS,
+        (
+            {"color": "black", "linewidth": 2.0},
+            {"color": "tab:blue"},
+            {"color": "tab:orange"},
+            {"color": "tab:green"},
+        ),
+        strict=True,
+    )
+)
 
 
 def plot_losses(history: Mapping[str, Sequence[float]], *, title: str = "") -> Figure:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import tensorflow as tf
 
-from tf_style.losses import LOSS_TERMS
+from tf_style.losses import LOSS_TERMS, TERMS
 
 
 @dataclass
@@ -106,11 +106,7 @@ class RunRecorder:
 def non_finite_message(step: int, losses: dict[str, float]) -> str:
     """Say which term blew up and which setting to lower (by its config name)."""
     bad = [term for term in LOSS_TERMS[1:] if not math.isfinite(losses[term])]
-    settings = {
-        "style": "style_weight",
-        "content": "content_weight",
-        "variation": "total_variation_weight",
-    }
+    settings = {term.name: term.setting for term in TERMS}
     hint = ", ".join(settings[term] for term in bad) or "learning_rate"
     return (
         f"loss became non-finite at step {step} ({', '.join(bad) or 'total'} term); "

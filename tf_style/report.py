@@ -17,6 +17,7 @@ from tf_style.artifacts import write_json
 from tf_style.config import StyleTransferConfig
 from tf_style.device import describe_device
 from tf_style.images import atomic_write, save_image
+from tf_style.losses import TERMS
 from tf_style.metrics import MEASURES, QualityScores
 from tf_style.plotting import Panel, save_figure, side_by_side
 
@@ -30,12 +31,7 @@ FILES = {
     "fast_image": "fast.png",
     "optimized_image": "optimization.png",
 }
-MEASURE_NAMES = {
-    "style": "style distance",
-    "content": "content distance",
-    "variation": "total variation",
-    "total": "total (the loss)",
-}
+MEASURE_NAMES = {term.name: term.label for term in TERMS}
 
 
 def write_outputs(comparison: Comparison, output_dir: Path) -> dict[str, Path]:

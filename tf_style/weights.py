@@ -30,6 +30,7 @@ import numpy as np
 
 from tf_style._torch_pickle import TorchFileError, load_legacy_torch_file
 from tf_style.config import VGG19_CONV_LAYERS
+from tf_style.errors import one_line
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +95,7 @@ def load_vgg19(
         try:
             model = _load_from(source)
         except Exception as error:  # noqa: BLE001 - each failure is reported below
-            failures.append(f"  - {source.describe()}: {_one_line(error)}")
+            failures.append(f"  - {source.describe()}: {one_line(error)}")
             continue
         log.info("VGG19 weights: %s", source.describe())
         return _tag(model, source)
@@ -223,11 +224,6 @@ def _missing_weights_message(failures: list[str], *, explicit: object) -> str:
         "  - pass a weights file: load_vgg19('path/to/weights.h5') or --weights PATH\n"
         "  - connect to the internet so Keras can download them"
     )
-
-
-def _one_line(error: BaseException) -> str:
-    text = " ".join(str(error).split()) or type(error).__name__
-    return text if len(text) < 300 else text[:297] + "..."
 
 
 def _str_or_none(path: Path | None) -> str | None:
