@@ -78,7 +78,7 @@ def stylize(
         ...                  StyleTransferConfig(max_dim=256, epochs=2))
         >>> save_image(result.image, "cat.png")
         >>> fast = StyleTransferConfig(max_dim=256, optimizer="lbfgs",
-        ...                            epochs=1, steps_per_epoch=60)  # ~5x sooner
+        ...                            epochs=1, steps_per_epoch=60)  # see README
     """
     config = config or StyleTransferConfig()
     if config.seed is not None:

@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 from tf_style.artifacts import write_json
 from tf_style.config import StyleTransferConfig
 from tf_style.device import describe_device
+from tf_style.fast.base import STYLE_SIZE
 from tf_style.images import atomic_write, save_image
 from tf_style.losses import TERMS
 from tf_style.metrics import MEASURES, QualityScores
@@ -184,7 +185,9 @@ def comparison_figure(comparison: Comparison) -> Figure:
     panels = [
         Panel("content", comparison.content_image, caption(scores.get("content"))),
         Panel(
-            "style", comparison.style_image, "(resized to 256x256 for the fast model)"
+            "style",
+            comparison.style_image,
+            "(resized to {}x{} for the fast model)".format(*STYLE_SIZE),
         ),
         Panel(
             short_fast_name(comparison.fast_model), comparison.fast_image, fast_caption
