@@ -6,6 +6,7 @@ import io
 import os
 import sys
 import tarfile
+import time
 import urllib.error
 from pathlib import Path
 
@@ -82,14 +83,16 @@ def test_saved_model_stand_in_loads_from_dir_and_tar_gz(
     image = fast_stylize(content, style, hub_handle=handle)
     assert image.shape == content.shape and image.dtype == tf.float32
     assert 0.0 <= float(tf.reduce_min(image)) <= float(tf.reduce_max(image)) <= 1.0
-    model = load_fast_model(hub_handle=handle)
-    raw = model.model(content, tf.image.resize(style, (256, 256)))
-    expected = raw[0]
-    np.testing.assert_allclose(image, expected, atol=1e-6)
+    # The stand-in's arithmetic by hand: half the content, half the mean colour of
+    # the style as the model receives it (resized to 256x256).
+    tint = np.mean(tf.image.resize(style, (256, 256)), axis=(1, 2), keepdims=True)
+    np.testing.assert_allclose(image, 0.5 * np.asarray(content) + 0.5 * tint, atol=1e-5)
 
 
 def test_style_reaches_the_saved_model_at_256(saved_model_dir, monkeypatch):
+    started = time.perf_counter()
     model = HubStylizer(saved_model_dir)
+    wall = time.perf_counter() - started
     seen = []
     original = model.model
 
@@ -100,7 +103,7 @@ def test_style_reaches_the_saved_model_at_256(saved_model_dir, monkeypatch):
     monkeypatch.setattr(model, "model", spy)
     model(random_image(32, 48), random_image(100, 60))
     assert seen == [(1, 256, 256, 3)]
-    assert model.load_seconds > 0
+    assert 0 < model.load_seconds <= wall  # the load itself, timed inside
     assert "SavedModel" in model.source
 
 
@@ -119,7 +122,8 @@ def test_unsafe_archive_member_is_refused(tmp_path):
         tar.addfile(info, io.BytesIO(b"hi"))
     with pytest.raises(FastModelError, match="unsafe archive member"):
         load_fast_model(hub_handle=archive)
-    assert not (tmp_path / "escaped.txt").exists()
+    # "../" from the staging folder would land in cache/hub: nothing anywhere.
+    assert not list(tmp_path.rglob("escaped.txt"))
     assert not list((tmp_path / "cache" / "hub").iterdir())
 
 
@@ -250,8 +254,9 @@ def test_tflite_falls_back_to_tf_lite_without_litert(monkeypatch, pictures):
 
 @needs_tflite
 def test_tflite_through_load_fast_model(pictures):
+    started = time.perf_counter()
     model = load_fast_model(tflite_dir=TFLITE_DIR)
-    assert model.load_seconds > 0
+    assert 0 < model.load_seconds <= time.perf_counter() - started
     assert model(pictures["content"], pictures["starry"]).shape == (1, 48, 72, 3)
 
 
