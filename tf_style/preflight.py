@@ -7,7 +7,8 @@ in memory) loses all of it. Everything that can be known in advance is checked h
 and fails as a :class:`tf_style.cli.UsageError` (one line, exit status 2).
 
 Nothing here creates a file or a folder: folders appear only when a file is written
-into them, so a refused run leaves nothing behind. Nothing here imports TensorFlow.
+into them, so a refused run leaves nothing behind. TensorFlow is imported only to
+ask which device will run (after the commands have quieted it).
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ import subprocess
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+import PIL.Image
+
 from tf_style.cli import UsageError
-from tf_style.config import VGG19_CONV_LAYERS
+from tf_style.config import VGG19_CONV_LAYERS, StyleTransferConfig
 
 # mkstemp's temporary name beside the target: "." + name + "." + 8 random + ".tmp".
 TEMPORARY_NAME_OVERHEAD = 14
@@ -248,6 +251,42 @@ def check_memory(
         else f"not even a 32 px image fits in the {available / 2**30:.1f} GiB of "
         f"{where} memory available."
     )
+
+
+def check_step_memory(size: Sequence[int] | None, config: StyleTransferConfig) -> None:
+    """Refuse a size whose step cannot fit in the device's free memory (None: skip).
+
+    The commands check twice: from the file's header before any pixel is decoded or
+    resized (a ``--max-dim`` of 100000 would exhaust memory in the resize itself),
+    and on the loaded image.
+    """
+    if size is None:
+        return
+    import tensorflow as tf  # the device decides which memory counts
+
+    on_gpu = bool(tf.config.list_physical_devices("GPU"))
+    check_memory(
+        size,
+        config.style_layers + config.content_layers,
+        available=available_gpu_memory() if on_gpu else available_host_memory(),
+        where="GPU" if on_gpu else "host",
+        precision=config.mixed_precision,
+        optimizer=config.optimizer,
+    )
+
+
+def resized_size(path: Path, max_dim: int) -> tuple[int, int] | None:
+    """(H, W) the image will have at ``max_dim``, from the file's header alone.
+
+    None when the header cannot be read: :func:`load_image` then says why.
+    """
+    try:
+        with PIL.Image.open(path) as image:
+            width, height = image.size
+    except (OSError, ValueError, SyntaxError, PIL.Image.DecompressionBombError):
+        return None
+    scale = max_dim / max(width, height)
+    return max(1, round(height * scale)), max(1, round(width * scale))
 
 
 def available_host_memory() -> int | None:

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-import PIL.Image
 import tensorflow as tf
 
 from tf_style.artifacts import FrameSaver, library_versions, make_gif, write_json
@@ -35,12 +34,7 @@ from tf_style.model import StyleContentModel
 from tf_style.multiscale import check_scaled_sizes
 from tf_style.optimize import StepReport, StylizeResult, stylize
 from tf_style.plotting import plot_losses, save_figure
-from tf_style.preflight import (
-    available_gpu_memory,
-    available_host_memory,
-    check_memory,
-    check_outputs,
-)
+from tf_style.preflight import check_outputs, check_step_memory, resized_size
 from tf_style.progress import TqdmProgress
 from tf_style.weights import WeightsNotFoundError, load_vgg19
 
@@ -112,24 +106,10 @@ def make_plan(args: argparse.Namespace) -> Plan:
     inputs = [content, style, args.init, args.weights]
     folders = [plan.frames_folder] if plan.frames_folder else []
     check_outputs([output, *plan.side_files], inputs, folders=folders)
-    check_memory_for(plan, resized_size(content, config.max_dim))
+    check_step_memory(resized_size(content, config.max_dim), config)
     plan.images = load_images(plan)
     check_sizes(plan)
     return plan
-
-
-def resized_size(path: Path, max_dim: int) -> tuple[int, int] | None:
-    """(H, W) the image will have at ``max_dim``, from the file's header alone.
-
-    None when the header cannot be read: :func:`load_image` then says why.
-    """
-    try:
-        with PIL.Image.open(path) as image:
-            width, height = image.size
-    except (OSError, ValueError, SyntaxError, PIL.Image.DecompressionBombError):
-        return None
-    scale = max_dim / max(width, height)
-    return max(1, round(height * scale)), max(1, round(width * scale))
 
 
 def load_images(plan: Plan) -> dict[str, tf.Tensor]:
@@ -151,28 +131,7 @@ def check_sizes(plan: Plan) -> None:
         raise UsageError(
             f"{error} Raise --max-dim or use a less narrow image."
         ) from None
-    check_memory_for(plan, sizes["content"])
-
-
-def check_memory_for(plan: Plan, size: tuple[int, int] | None) -> None:
-    """Refuse a size whose step cannot fit in the device's free memory.
-
-    Made twice: from the file's header before any pixel is decoded or resized (a
-    ``--max-dim`` of 100000 would exhaust memory in the resize itself), and on the
-    loaded image.
-    """
-    if size is None:
-        return
-    config = plan.config
-    on_gpu = bool(tf.config.list_physical_devices("GPU"))
-    check_memory(
-        size,
-        config.style_layers + config.content_layers,
-        available=available_gpu_memory() if on_gpu else available_host_memory(),
-        where="GPU" if on_gpu else "host",
-        precision=config.mixed_precision,
-        optimizer=config.optimizer,
-    )
+    check_step_memory(sizes["content"], plan.config)
 
 
 def run(plan: Plan, *, quiet: bool) -> int:
