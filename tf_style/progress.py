@@ -12,7 +12,7 @@ from collections.abc import Callable
 from tqdm.auto import tqdm
 
 from tf_style.images import tensor_to_image
-from tf_style.optimize import StepReport
+from tf_style.recorder import StepReport
 
 
 class TqdmProgress:
@@ -35,7 +35,8 @@ class TqdmProgress:
         )
 
     def __call__(self, report: StepReport) -> None:
-        if self.bar.total != report.total_steps:  # L-BFGS and scales may change it
+        # total_steps is fixed for a run (scales included); a reused bar may differ.
+        if self.bar.total != report.total_steps:
             self.bar.total = report.total_steps
         self.bar.update(report.step - self.bar.n)
         self.bar.set_postfix(loss=f"{report.losses['total']:.4g}", refresh=False)
