@@ -8,10 +8,10 @@ import tensorflow as tf
 
 from tests.conftest import ASSETS, replace
 from tf_style.images import load_image
-from tf_style.lbfgs import LBFGSTransfer
 from tf_style.objective import StyleContentLoss
 from tf_style.optimize import stylize
-from tf_style.recorder import RunRecorder
+from tf_style.optimize.lbfgs import LBFGSTransfer
+from tf_style.optimize.recorder import RunRecorder
 
 pytestmark = pytest.mark.slow
 

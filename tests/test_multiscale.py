@@ -8,9 +8,9 @@ import pytest
 from tests.conftest import ASSETS, random_image, replace
 from tf_style.config import StyleTransferConfig
 from tf_style.images import load_image
-from tf_style.multiscale import resize_by, resize_to, scale_sizes, scaled_size
 from tf_style.objective import StyleContentLoss
 from tf_style.optimize import StyleTransfer, stylize
+from tf_style.optimize.multiscale import resize_by, resize_to, scale_sizes, scaled_size
 
 
 def test_scaled_size_rounds_and_keeps_full_size_exact():

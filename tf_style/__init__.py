@@ -30,7 +30,7 @@ _EXPORTS = {
     "load_image": "tf_style.images",
     "save_image": "tf_style.images",
     "tensor_to_image": "tf_style.images",
-    "LBFGSTransfer": "tf_style.lbfgs",
+    "LBFGSTransfer": "tf_style.optimize.lbfgs",
     "QualityMeasures": "tf_style.metrics",
     "QualityScores": "tf_style.metrics",
     "score_image": "tf_style.metrics",
@@ -38,11 +38,11 @@ _EXPORTS = {
     "gram_matrix": "tf_style.model",
     "vgg_layers": "tf_style.model",
     "StyleContentLoss": "tf_style.objective",
-    "StepReport": "tf_style.recorder",
-    "StyleTransfer": "tf_style.adam",
-    "StylizeResult": "tf_style.recorder",
-    "clip_0_1": "tf_style.adam",
-    "stylize": "tf_style.optimize",
+    "StepReport": "tf_style.optimize.recorder",
+    "StyleTransfer": "tf_style.optimize.adam",
+    "StylizeResult": "tf_style.optimize.recorder",
+    "clip_0_1": "tf_style.optimize.adam",
+    "stylize": "tf_style.optimize.stylize",
     "with_precision": "tf_style.precision",
     "WeightsNotFoundError": "tf_style.weights",
     "load_vgg19": "tf_style.weights",
@@ -67,7 +67,6 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # what type checkers and IDEs see
-    from tf_style.adam import StyleTransfer, clip_0_1
     from tf_style.comparison import Comparison, run_comparison
     from tf_style.config import CONTENT_LAYERS, STYLE_LAYERS, StyleTransferConfig
     from tf_style.fast import (
@@ -77,11 +76,12 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
         load_fast_model,
     )
     from tf_style.images import ImageError, load_image, save_image, tensor_to_image
-    from tf_style.lbfgs import LBFGSTransfer
     from tf_style.metrics import QualityMeasures, QualityScores, score_image
     from tf_style.model import StyleContentModel, gram_matrix, vgg_layers
     from tf_style.objective import StyleContentLoss
     from tf_style.optimize import stylize
+    from tf_style.optimize.adam import StyleTransfer, clip_0_1
+    from tf_style.optimize.lbfgs import LBFGSTransfer
+    from tf_style.optimize.recorder import StepReport, StylizeResult
     from tf_style.precision import with_precision
-    from tf_style.recorder import StepReport, StylizeResult
     from tf_style.weights import WeightsNotFoundError, load_vgg19

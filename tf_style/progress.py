@@ -12,7 +12,7 @@ from collections.abc import Callable
 from tqdm.auto import tqdm
 
 from tf_style.images import tensor_to_image
-from tf_style.recorder import StepReport
+from tf_style.optimize.recorder import StepReport
 
 
 class TqdmProgress:

@@ -31,8 +31,8 @@ from tf_style.config import StyleTransferConfig
 from tf_style.device import describe_device
 from tf_style.images import SAVE_FORMATS, load_image, save_image
 from tf_style.model import StyleContentModel
-from tf_style.multiscale import check_scaled_sizes
 from tf_style.optimize import StepReport, StylizeResult, stylize
+from tf_style.optimize.multiscale import check_scaled_sizes
 from tf_style.plotting import plot_losses, save_figure
 from tf_style.preflight import check_outputs, check_step_memory, resized_size
 from tf_style.progress import TqdmProgress

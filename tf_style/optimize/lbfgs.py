@@ -8,8 +8,8 @@ box constraints, so the pixels stay in [0, 1] by construction instead of being c
 after each step as the tutorial must.
 
 :meth:`LBFGSTransfer.run` reports each iteration to a
-:class:`tf_style.recorder.RunRecorder`, the interface Adam's
-:class:`tf_style.adam.StyleTransfer` offers too.
+:class:`tf_style.optimize.recorder.RunRecorder`, the interface Adam's
+:class:`tf_style.optimize.adam.StyleTransfer` offers too.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from threadpoolctl import threadpool_limits
 
 from tf_style.config import StyleTransferConfig
 from tf_style.objective import StyleContentLoss
+from tf_style.optimize.recorder import RunRecorder
 from tf_style.precision import loss_and_gradient
-from tf_style.recorder import RunRecorder
 
 
 class NonFiniteLoss(ArithmeticError):

@@ -3,7 +3,7 @@
 ``StyleTransfer`` owns everything that has state during one run, so a second run is a
 new object and nobody has to "re-initialise the optimizer" as the tutorial must. Its
 ``run(steps, recorder)`` is the interface every optimiser offers
-(:class:`tf_style.lbfgs.LBFGSTransfer` has the same).
+(:class:`tf_style.optimize.lbfgs.LBFGSTransfer` has the same).
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import tensorflow as tf
 
 from tf_style.config import StyleTransferConfig
 from tf_style.objective import StyleContentLoss
+from tf_style.optimize.recorder import RunRecorder
 from tf_style.precision import loss_and_gradient
-from tf_style.recorder import RunRecorder
 
 
 def clip_0_1(image: tf.Tensor) -> tf.Tensor:

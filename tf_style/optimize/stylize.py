@@ -1,10 +1,11 @@
 """stylize(): load, build, loop over the scales, report.
 
-The optimisers live in :mod:`tf_style.adam` (the tutorial's ``StyleTransfer`` and
-``train_step``) and :mod:`tf_style.lbfgs`; both offer ``run(steps, recorder)`` into a
-:class:`tf_style.recorder.RunRecorder`, so this module never asks which one it holds.
+The optimisers live in :mod:`~tf_style.optimize.adam` (the tutorial's
+``StyleTransfer`` and ``train_step``) and :mod:`~tf_style.optimize.lbfgs`; both offer
+``run(steps, recorder)`` into a :class:`~tf_style.optimize.recorder.RunRecorder`, so
+this module never asks which one it holds.
 The tutorial's names (``StyleTransfer``, ``clip_0_1``, ``StepReport``,
-``StylizeResult``) are importable from here as before.
+``StylizeResult``) are importable from :mod:`tf_style.optimize` as before.
 """
 
 from __future__ import annotations
@@ -16,20 +17,20 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tf_style.adam import StyleTransfer, clip_0_1
 from tf_style.config import StyleTransferConfig
 from tf_style.images import as_batch, load_image
-from tf_style.lbfgs import LBFGSTransfer
 from tf_style.model import StyleContentModel, extractor_for
-from tf_style.multiscale import (
+from tf_style.objective import StyleContentLoss
+from tf_style.optimize.adam import StyleTransfer
+from tf_style.optimize.lbfgs import LBFGSTransfer
+from tf_style.optimize.multiscale import (
     check_scaled_sizes,
     resize_by,
     resize_to,
     scale_sizes,
 )
-from tf_style.objective import StyleContentLoss
+from tf_style.optimize.recorder import RunRecorder, StepReport, StylizeResult
 from tf_style.precision import with_precision
-from tf_style.recorder import RunRecorder, StepReport, StylizeResult
 
 ImageLike = tf.Tensor | np.ndarray | str | os.PathLike
 
@@ -109,8 +110,8 @@ def run_scales(
     """Optimise at each of ``config.scales`` in turn, upsampling between them.
 
     At each scale the loss is rebuilt from the content and the style image resized
-    by that scale (see :mod:`tf_style.multiscale` for why the style image shrinks
-    too), and the optimiser starts afresh (Adam's moments have the old size). A
+    by that scale (see :mod:`~tf_style.optimize.multiscale` for why the style image
+    shrinks too), and the optimiser starts afresh (Adam's moments have the old size). A
     single scale of 1 is exactly the tutorial's loop.
 
     Args:
@@ -177,13 +178,4 @@ def match_size(image: tf.Tensor, reference: tf.Tensor) -> tf.Tensor:
     return tf.image.resize(image, reference.shape[1:3])
 
 
-__all__ = [
-    "RunRecorder",
-    "StepReport",
-    "StyleTransfer",
-    "StylizeResult",
-    "clip_0_1",
-    "make_transfer",
-    "run_scales",
-    "stylize",
-]
+__all__ = ["as_image", "make_transfer", "match_size", "run_scales", "stylize"]

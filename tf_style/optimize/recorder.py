@@ -1,9 +1,9 @@
 """What every optimiser reports: step reports, the run's history, how it ended.
 
-Adam (:mod:`tf_style.adam`) and L-BFGS (:mod:`tf_style.lbfgs`) both run through
-``run(steps, recorder)`` into one :class:`RunRecorder`, so history, progress
-callbacks, Ctrl-C and non-finite losses behave the same whichever optimiser runs,
-and nothing has to ask which optimiser it holds.
+Adam (:mod:`~tf_style.optimize.adam`) and L-BFGS (:mod:`~tf_style.optimize.lbfgs`)
+both run through ``run(steps, recorder)`` into one :class:`RunRecorder`, so history,
+progress callbacks, Ctrl-C and non-finite losses behave the same whichever optimiser
+runs, and nothing has to ask which optimiser it holds.
 """
 
 from __future__ import annotations
