@@ -16,9 +16,9 @@ import tensorflow as tf
 from tests.conftest import ASSETS, ROOT, TINY, replace
 from tests.test_fast import TFLITE_DIR, StandInStylizer, needs_tflite
 from tf_style.compare import main
-from tf_style.comparison import run_comparison
+from tf_style.evaluation.comparison import run_comparison
+from tf_style.evaluation.metrics import QualityScores
 from tf_style.fast.saved_model import LOCAL_COPY_HELP
-from tf_style.metrics import QualityScores
 
 pytestmark = pytest.mark.slow
 
@@ -146,7 +146,7 @@ def no_models(monkeypatch):
     def forbidden(*args, **kwargs):
         raise AssertionError("a model was built before the input was checked")
 
-    monkeypatch.setattr("tf_style.comparison.run_comparison", forbidden)
+    monkeypatch.setattr("tf_style.evaluation.comparison.run_comparison", forbidden)
 
 
 def corrupt_image(tmp_path):
@@ -228,7 +228,7 @@ class OneInputModel(tf.Module):
 
 
 def test_a_model_that_fails_while_stylising_leaves_the_column_empty(tmp_path):
-    from tf_style.comparison import run_fast
+    from tf_style.evaluation.comparison import run_fast
     from tf_style.fast import HubStylizer
 
     tf.saved_model.save(OneInputModel(), str(tmp_path / "other"))

@@ -71,10 +71,10 @@ def test_high_pass_deltas_sum_to_total_variation(rng):
 
 
 def test_every_term_table_follows_the_one_list_of_terms():
+    from tf_style.evaluation.metrics import MEASURES
+    from tf_style.evaluation.report import MEASURE_NAMES
     from tf_style.losses import LOSS_TERMS, TERMS
-    from tf_style.metrics import MEASURES
     from tf_style.plotting import TERM_STYLES
-    from tf_style.report import MEASURE_NAMES
 
     assert LOSS_TERMS == ("total", "style", "content", "variation")
     assert [term.name for term in TERMS] == list(LOSS_TERMS)

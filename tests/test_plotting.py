@@ -7,7 +7,8 @@ import PIL.Image
 import pytest
 
 from tests.conftest import random_image
-from tf_style.metrics import QualityScores
+from tf_style.evaluation.metrics import QualityScores
+from tf_style.evaluation.report import caption, number
 from tf_style.plotting import (
     Panel,
     plot_losses,
@@ -15,7 +16,6 @@ from tf_style.plotting import (
     side_by_side,
     wrap_reason,
 )
-from tf_style.report import caption, number
 
 
 def test_figure_with_a_missing_panel_is_written_as_png(tmp_path):

@@ -31,9 +31,9 @@ _EXPORTS = {
     "save_image": "tf_style.images",
     "tensor_to_image": "tf_style.images",
     "LBFGSTransfer": "tf_style.optimize.lbfgs",
-    "QualityMeasures": "tf_style.metrics",
-    "QualityScores": "tf_style.metrics",
-    "score_image": "tf_style.metrics",
+    "QualityMeasures": "tf_style.evaluation.metrics",
+    "QualityScores": "tf_style.evaluation.metrics",
+    "score_image": "tf_style.evaluation.metrics",
     "StyleContentModel": "tf_style.model",
     "gram_matrix": "tf_style.model",
     "vgg_layers": "tf_style.model",
@@ -46,8 +46,8 @@ _EXPORTS = {
     "with_precision": "tf_style.precision",
     "WeightsNotFoundError": "tf_style.weights",
     "load_vgg19": "tf_style.weights",
-    "Comparison": "tf_style.comparison",
-    "run_comparison": "tf_style.comparison",
+    "Comparison": "tf_style.evaluation.comparison",
+    "run_comparison": "tf_style.evaluation.comparison",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -67,8 +67,9 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # what type checkers and IDEs see
-    from tf_style.comparison import Comparison, run_comparison
     from tf_style.config import CONTENT_LAYERS, STYLE_LAYERS, StyleTransferConfig
+    from tf_style.evaluation.comparison import Comparison, run_comparison
+    from tf_style.evaluation.metrics import QualityMeasures, QualityScores, score_image
     from tf_style.fast import (
         TUTORIAL_HUB_HANDLE,
         FastModelError,
@@ -76,7 +77,6 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
         load_fast_model,
     )
     from tf_style.images import ImageError, load_image, save_image, tensor_to_image
-    from tf_style.metrics import QualityMeasures, QualityScores, score_image
     from tf_style.model import StyleContentModel, gram_matrix, vgg_layers
     from tf_style.objective import StyleContentLoss
     from tf_style.optimize import stylize

@@ -2,7 +2,8 @@
 
 Kept thin, like :mod:`tf_style.train`: parse the options, quiet TensorFlow's start-up
 logging, check every input and every file the command will write before any model is
-built, then call :func:`tf_style.comparison.run_comparison` and print its table.
+built, then call :func:`~tf_style.evaluation.comparison.run_comparison` and print its
+table.
 Exit statuses are those of :data:`tf_style.cli.EXIT_CODES`.
 """
 
@@ -105,10 +106,10 @@ def check_inputs(args: argparse.Namespace, config: StyleTransferConfig) -> dict:
             impossible strength.
         ImageError: an image file that cannot be decoded.
     """
+    from tf_style.evaluation.report import FILES
     from tf_style.fast import check_strength  # these import TensorFlow
     from tf_style.fast.saved_model import is_url
     from tf_style.images import load_image
-    from tf_style.report import FILES
 
     content = input_image(args.content, "content")
     style = input_image(args.style, "style")
@@ -148,10 +149,10 @@ def main(argv: list[str] | None = None) -> int:
     quiet_tensorflow()  # compare has no --debug: its parser needs the hub module
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format=f"{PROGRAM}: %(message)s")
-    from tf_style.comparison import run_comparison
+    from tf_style.evaluation.comparison import run_comparison
+    from tf_style.evaluation.report import markdown_table
     from tf_style.images import ImageError
     from tf_style.progress import TqdmProgress
-    from tf_style.report import markdown_table
     from tf_style.weights import WeightsNotFoundError
 
     try:

@@ -17,7 +17,8 @@ Two back ends, one call (:func:`fast_stylize`), one loaded-model type
   LiteRT is not installed. It exposes the bottleneck, so style strength can be
   blended as the TFLite example does.
 
-Nothing here knows about VGG19; scoring the result is :mod:`tf_style.metrics`'s job.
+Nothing here knows about VGG19; scoring the result is the job of
+:mod:`~tf_style.evaluation.metrics`.
 """
 
 from __future__ import annotations

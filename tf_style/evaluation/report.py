@@ -1,7 +1,8 @@
 """Writing a comparison: the two images, a figure, a JSON file and a Markdown table.
 
-Kept apart from :mod:`tf_style.comparison` (which runs the two methods) so the notebook
-can redraw a figure or a table from a :class:`~tf_style.comparison.Comparison` it holds.
+Kept apart from :mod:`~tf_style.evaluation.comparison` (which runs the two methods)
+so the notebook can redraw a figure or a table from a
+:class:`~tf_style.evaluation.comparison.Comparison` it holds.
 Every file is written atomically: an interrupted run never leaves half a file.
 """
 
@@ -16,14 +17,14 @@ from matplotlib.figure import Figure
 from tf_style.artifacts import write_json
 from tf_style.config import StyleTransferConfig
 from tf_style.device import describe_device
+from tf_style.evaluation.metrics import MEASURES, QualityScores
 from tf_style.fast.base import STYLE_SIZE
 from tf_style.images import atomic_write, save_image
 from tf_style.losses import TERMS
-from tf_style.metrics import MEASURES, QualityScores
 from tf_style.plotting import Panel, save_figure, side_by_side
 
 if TYPE_CHECKING:  # compare imports this module; the type is only for annotations
-    from tf_style.comparison import Comparison
+    from tf_style.evaluation.comparison import Comparison
 
 FILES = {
     "figure": "comparison.png",
@@ -138,7 +139,8 @@ def markdown_table(comparison: Comparison) -> str:
     header = "| | content | fast model | optimisation |\n|---|---|---|---|\n"
     lines = [header + "\n".join("| " + " | ".join(row) + " |" for row in rows)]
     lines.append(
-        "\nMeasures are the tutorial's loss terms (VGG19; see tf_style.metrics): "
+        "\nMeasures are the tutorial's loss terms (VGG19; see "
+        "tf_style.evaluation.metrics): "
         "lower is better. The optimisation minimises exactly these, so it is "
         "expected to score lower; judge the pictures too."
     )

@@ -4,8 +4,9 @@ The tutorial opens with Magenta's arbitrary-image-stylization network (one forwa
 pass, :mod:`tf_style.fast`) and then teaches Gatys et al.'s optimisation
 (:func:`tf_style.optimize.stylize`). This module puts the two side by side on the same
 content and style images: each is timed (model loading apart from stylising), both
-outputs are scored with the same measures (:mod:`tf_style.metrics`), and a figure, a
-JSON file and a Markdown table are written (:mod:`tf_style.report`).
+outputs are scored with the same measures (:mod:`~tf_style.evaluation.metrics`), and
+a figure, a JSON file and a Markdown table are written
+(:mod:`~tf_style.evaluation.report`).
 :func:`run_comparison` is the API that the command ``python -m tf_style.compare``
 (:mod:`tf_style.compare`) and the notebooks call.
 """
@@ -22,6 +23,8 @@ import tensorflow as tf
 
 from tf_style.config import StyleTransferConfig
 from tf_style.errors import one_line
+from tf_style.evaluation.metrics import QualityMeasures, QualityScores
+from tf_style.evaluation.report import write_outputs
 from tf_style.fast import (
     TUTORIAL_HUB_HANDLE,
     FastModelError,
@@ -29,10 +32,8 @@ from tf_style.fast import (
     check_strength,
     load_fast_model,
 )
-from tf_style.metrics import QualityMeasures, QualityScores
 from tf_style.model import StyleContentModel, extractor_for
 from tf_style.optimize import StepReport, as_image, stylize
-from tf_style.report import write_outputs
 
 ImageLike = tf.Tensor | str | os.PathLike
 
@@ -56,8 +57,9 @@ class Comparison:
             stylising; ``fast_stylize`` is the first call (with one-off set-up such
             as graph tracing), ``fast_stylize_warm`` a second, identical call.
         scores: ``{"content": ..., "fast": ..., "optimization": ...}``, each a
-            :class:`tf_style.metrics.QualityScores` (lower is better) or None for a
-            missing fast model; ``"content"`` scores the unchanged photo, a reference.
+            :class:`~tf_style.evaluation.metrics.QualityScores` (lower is better) or
+            None for a missing fast model; ``"content"`` scores the unchanged
+            photo, a reference.
         paths: files written, ``{"figure", "json", "markdown", "fast_image",
             "optimized_image"}`` (no ``"fast_image"`` when the fast model is missing).
         fast_error: why the fast column is missing (one line), else None.
