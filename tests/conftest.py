@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 from pathlib import Path
 
@@ -59,6 +60,17 @@ def random_vgg():
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(0)
+
+
+@functools.lru_cache(maxsize=8)
+def bundled_pair(max_dim: int) -> tuple[tf.Tensor, tf.Tensor]:
+    """The bundled content and style images at ``max_dim`` (decoded once per size)."""
+    from tf_style.images import load_image
+
+    return (
+        load_image(ASSETS / "chelsea.png", max_dim),
+        load_image(ASSETS / "starry_night.jpg", max_dim),
+    )
 
 
 def random_image(height: int, width: int, seed: int = 0) -> tf.Tensor:

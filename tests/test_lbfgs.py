@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tests.conftest import ASSETS, replace
-from tf_style.images import load_image
+from tests.conftest import bundled_pair, replace
 from tf_style.objective import StyleContentLoss
 from tf_style.optimize import stylize
 from tf_style.optimize.lbfgs import LBFGSTransfer
@@ -18,9 +17,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def images():
-    content = load_image(ASSETS / "chelsea.png", 40)
-    style = load_image(ASSETS / "starry_night.jpg", 40)
-    return content, style
+    return bundled_pair(40)
 
 
 def test_loss_and_gradient_are_the_shared_loss(real_extractor, images):

@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tests.conftest import ASSETS, replace
-from tf_style.images import load_image
+from tests.conftest import bundled_pair, replace
 from tf_style.objective import StyleContentLoss
 from tf_style.optimize import StyleTransfer
 from tf_style.precision import (
@@ -19,9 +18,7 @@ from tf_style.precision import (
 
 @pytest.fixture(scope="module")
 def images():
-    content = load_image(ASSETS / "chelsea.png", 48)
-    style = load_image(ASSETS / "starry_night.jpg", 48)
-    return content, style
+    return bundled_pair(48)
 
 
 def cosine(a: tf.Tensor, b: tf.Tensor) -> float:
