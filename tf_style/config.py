@@ -262,3 +262,7 @@ def _require_int(name: str, value: object) -> None:
 def _require(condition: bool, message: str) -> None:
     if not condition:
         raise ValueError(message)
+
+
+# The tutorial's settings, for building blocks whose keyword defaults must agree.
+TUTORIAL = StyleTransferConfig()

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import tensorflow as tf
 
+from tf_style.config import TUTORIAL
+
 
 @dataclass(frozen=True)
 class LossTerm:
@@ -99,8 +101,8 @@ def style_content_loss(
     style_targets: Mapping[str, tf.Tensor],
     content_targets: Mapping[str, tf.Tensor],
     *,
-    style_weight: float = 1e-2,
-    content_weight: float = 1e4,
+    style_weight: float = TUTORIAL.style_weight,
+    content_weight: float = TUTORIAL.content_weight,
 ) -> tf.Tensor:
     """The tutorial's ``style_content_loss``: weighted style plus content loss."""
     return style_loss(outputs["style"], style_targets, style_weight) + content_loss(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from tf_style.config import StyleTransferConfig
+from tf_style.config import TUTORIAL, StyleTransferConfig
 from tf_style.losses import content_loss, style_loss, total_variation_loss
 from tf_style.model import StyleContentModel
 
@@ -35,9 +35,9 @@ class StyleContentLoss:
         content_image: tf.Tensor,
         style_image: tf.Tensor,
         *,
-        style_weight: float = 1e-2,
-        content_weight: float = 1e4,
-        total_variation_weight: float = 30.0,
+        style_weight: float = TUTORIAL.style_weight,
+        content_weight: float = TUTORIAL.content_weight,
+        total_variation_weight: float = TUTORIAL.total_variation_weight,
     ):
         self.extractor = extractor
         self.content_shape = tuple(content_image.shape)
