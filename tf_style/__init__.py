@@ -46,6 +46,7 @@ _EXPORTS = {
     "with_precision": "tf_style.precision",
     "WeightsNotFoundError": "tf_style.weights",
     "load_vgg19": "tf_style.weights",
+    "weights_source": "tf_style.weights",
     "Comparison": "tf_style.evaluation.comparison",
     "run_comparison": "tf_style.evaluation.comparison",
 }
@@ -84,4 +85,4 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
     from tf_style.optimize.lbfgs import LBFGSTransfer
     from tf_style.optimize.recorder import StepReport, StylizeResult
     from tf_style.precision import with_precision
-    from tf_style.weights import WeightsNotFoundError, load_vgg19
+    from tf_style.weights import WeightsNotFoundError, load_vgg19, weights_source

@@ -19,7 +19,7 @@ from tf_style.config import (
     StyleTransferConfig,
     validate_layers,
 )
-from tf_style.weights import load_vgg19
+from tf_style.weights import load_vgg19, weights_source
 
 
 def vgg_layers(
@@ -42,7 +42,6 @@ def vgg_layers(
     outputs = [vgg.get_layer(name).output for name in layer_names]
     model = keras.Model(inputs=vgg.input, outputs=outputs, name="vgg_layers")
     model.trainable = False
-    model.weights_source = getattr(vgg, "weights_source", "unknown")
     return model
 
 
@@ -99,7 +98,11 @@ class StyleContentModel(keras.Model):
         self.num_style_layers = len(style_layers)
         self.vgg = vgg_layers(self.style_layers + self.content_layers, vgg=vgg)
         self.vgg.trainable = False
-        self.weights_source = self.vgg.weights_source
+
+    @property
+    def weights_source(self) -> str:
+        """Where VGG19's weights came from (see :func:`tf_style.weights.load_vgg19`)."""
+        return weights_source(self.vgg)
 
     def call(self, inputs: tf.Tensor) -> dict[str, dict[str, tf.Tensor]]:
         """Expects float input in [0, 1]: ``[batch, H, W, 3]``."""

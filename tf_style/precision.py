@@ -18,6 +18,7 @@ import tensorflow as tf
 from tf_style.config import PRECISIONS
 from tf_style.model import StyleContentModel
 from tf_style.objective import StyleContentLoss
+from tf_style.weights import remember_source
 
 # Keras's mixed policies: float32 variables, low-precision computation.
 KERAS_POLICIES: dict[str, str] = {
@@ -68,7 +69,7 @@ def with_precision(
 
     vgg = keras.models.clone_model(extractor.vgg, clone_function=clone_layer)
     vgg.set_weights(extractor.vgg.get_weights())
-    vgg.weights_source = extractor.weights_source
+    remember_source(vgg, extractor.vgg)
     return StyleContentModel(extractor.style_layers, extractor.content_layers, vgg=vgg)
 
 

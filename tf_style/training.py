@@ -36,7 +36,7 @@ from tf_style.optimize.multiscale import check_scaled_sizes
 from tf_style.plotting import plot_losses, save_figure
 from tf_style.preflight import check_outputs, check_step_memory, resized_size
 from tf_style.progress import TqdmProgress
-from tf_style.weights import WeightsNotFoundError, load_vgg19
+from tf_style.weights import WeightsNotFoundError, load_vgg19, weights_source
 
 PROGRAM = "tf-style-train"
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -146,7 +146,7 @@ def run(plan: Plan, *, quiet: bool) -> int:
         vgg = load_vgg19(plan.weights)
     except WeightsNotFoundError as error:
         raise UsageError(str(error)) from None
-    print(f"VGG19 weights: {vgg.weights_source}")
+    print(f"VGG19 weights: {weights_source(vgg)}")
     config = plan.config
     extractor = StyleContentModel(config.style_layers, config.content_layers, vgg=vgg)
     build_seconds = time.perf_counter() - started
@@ -173,7 +173,7 @@ def run(plan: Plan, *, quiet: bool) -> int:
     handlers = {sig: signal.signal(sig, signal.SIG_IGN) for sig in STOP_SIGNALS}
     try:
         written = write_outputs(
-            plan, result, progress.frames, vgg.weights_source, build_seconds
+            plan, result, progress.frames, weights_source(vgg), build_seconds
         )
     finally:
         for sig, handler in handlers.items():

@@ -12,8 +12,7 @@ any machine that has them somewhere, trying in order:
 4. Keras's own download.
 
 If all fail, one error lists every source tried, why each failed and how to fix it.
-The source used is reported through ``logging`` and kept on the model as
-``model.weights_source``.
+The source used is reported through ``logging`` and by ``weights_source(model)``.
 """
 
 from __future__ import annotations
@@ -22,6 +21,7 @@ import functools
 import importlib.metadata
 import logging
 import os
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,14 +79,14 @@ def load_vgg19(
 
     Returns:
         The model, input ``[batch, H, W, 3]`` (any H, W) in Keras's "caffe"
-        preprocessing, with ``weights_source`` (a description string) set on it.
+        preprocessing; ``weights_source(model)`` says where its weights came from.
 
     Raises:
         WeightsNotFoundError: every source failed; the message lists them.
 
     Example:
         >>> vgg = load_vgg19()
-        >>> print(vgg.weights_source)
+        >>> print(weights_source(vgg))
     """
     if random_weights:
         return _tag(_bare_vgg19(), WeightsSource("random", None))
@@ -205,8 +205,36 @@ def set_conv_weights(
         layer.set_weights([kernel, bias])
 
 
+# First convolution of each VGG19 load_vgg19 returned -> where its weights came from.
+# Models cut from a VGG19 (vgg_layers, StyleContentModel) share its layer objects,
+# so one entry answers for all of them; a copy with new layers is remembered apart.
+_SOURCES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def weights_source(model: keras.Model) -> str:
+    """Where the weights of a VGG19 from :func:`load_vgg19` came from, in words.
+
+    Works for that VGG19, for models cut from it (``vgg_layers``) and for a
+    ``StyleContentModel`` built on it; "unknown" for any other model.
+    """
+    try:
+        return _SOURCES.get(_first_convolution(model), "unknown")
+    except (ValueError, AttributeError, TypeError):
+        return "unknown"
+
+
+def remember_source(copy: keras.Model, original: keras.Model) -> None:
+    """Record that ``copy`` (new layers, same weights) has ``original``'s source."""
+    _SOURCES[_first_convolution(copy)] = weights_source(original)
+
+
+def _first_convolution(model: keras.Model) -> keras.layers.Layer:
+    network = getattr(model, "vgg", model)  # a StyleContentModel holds its VGG19
+    return network.get_layer(VGG19_CONV_LAYERS[0])
+
+
 def _tag(model: keras.Model, source: WeightsSource) -> keras.Model:
-    model.weights_source = source.describe()
+    _SOURCES[_first_convolution(model)] = source.describe()
     return model
 
 

@@ -195,7 +195,7 @@ def run_comparison(
         strength=strength,
         inputs=input_names
         or {"content": describe_input(content), "style": describe_input(style)},
-        vgg19_weights=str(getattr(extractor, "weights_source", "unknown")),
+        vgg19_weights=extractor.weights_source,
     )
     comparison.paths = write_outputs(comparison, output_dir)
     return comparison
