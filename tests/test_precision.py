@@ -7,13 +7,9 @@ import pytest
 import tensorflow as tf
 
 from tests.conftest import bundled_pair, replace
-from tf_style.objective import StyleContentLoss
+from tf_style.objective import StyleContentLoss, loss_and_gradient
 from tf_style.optimize import StyleTransfer
-from tf_style.precision import (
-    extractor_precision,
-    loss_and_gradient,
-    with_precision,
-)
+from tf_style.precision import extractor_precision, with_precision
 
 
 @pytest.fixture(scope="module")

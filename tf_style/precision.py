@@ -3,8 +3,9 @@
 Only the network runs in low precision. The image being optimised, the Gram matrices
 and every loss term stay float32 (:class:`tf_style.model.StyleContentModel` casts each
 layer's output back before the Gram matrix), so the optimisers see the same float32
-loss whatever the precision; Keras's "mixed" policies keep the weights in float32 and
-cast them for each convolution.
+loss whatever the precision (float16's loss scaling is in
+:func:`tf_style.objective.loss_and_gradient`); Keras's "mixed" policies keep the
+weights in float32 and cast them for each convolution.
 
 Whether low precision is faster depends on the hardware: bfloat16 needs AVX512_BF16 or
 AMX on x86 CPUs to run natively (``benchmarks/time_to_quality.py`` measures it).
@@ -13,11 +14,9 @@ AMX on x86 CPUs to run natively (``benchmarks/time_to_quality.py`` measures it).
 from __future__ import annotations
 
 import keras
-import tensorflow as tf
 
 from tf_style.config import PRECISIONS
 from tf_style.model import StyleContentModel
-from tf_style.objective import StyleContentLoss
 from tf_style.weights import remember_source
 
 # Keras's mixed policies: float32 variables, low-precision computation.
@@ -26,12 +25,6 @@ KERAS_POLICIES: dict[str, str] = {
     "bfloat16": "mixed_bfloat16",
     "float16": "mixed_float16",
 }
-
-# The float16 loss is scaled to this before differentiating. Measured on the
-# tutorial's loss: a scaled loss of 1 underflows at 256 px (gradient cosine to
-# float32 -0.14), the unscaled ~5e9 overflows at 64 px; 1e2 to 1e6 give a cosine
-# above 0.999 at 256 px.
-FLOAT16_SCALED_LOSS = 2.0**14
 
 
 def with_precision(
@@ -73,41 +66,6 @@ def with_precision(
     return StyleContentModel(extractor.style_layers, extractor.content_layers, vgg=vgg)
 
 
-def loss_and_gradient(
-    loss: StyleContentLoss, image: tf.Tensor
-) -> tuple[dict[str, tf.Tensor], tf.Tensor]:
-    """Loss terms of ``image`` and the gradient of their total, in any precision.
-
-    The tutorial's ``GradientTape`` block, shared by Adam and L-BFGS. float16 needs
-    one change: its range ends at 65504 and the tutorial's loss is around 1e9, so
-    back-propagation overflows to inf. Scaling the loss to ``FLOAT16_SCALED_LOSS``
-    (the scale held constant) before differentiating, then dividing the float32
-    gradient by the scale, is loss scaling with a scale chosen afresh each step:
-    exact in real arithmetic, and the backward pass stays inside float16's range.
-    float32 and bfloat16 (float32's range) run the tutorial's code unchanged.
-
-    Args:
-        loss: the loss; its extractor's precision decides the scaling.
-        image: float32 ``[1, H, W, 3]``, a variable or a watched tensor.
-
-    Returns:
-        ``(terms, gradient)``: the float32 terms of :class:`StyleContentLoss` and
-        the float32 gradient of ``terms["total"]`` with respect to ``image``.
-    """
-    scaled = extractor_precision(loss.extractor) == "float16"
-    with tf.GradientTape() as tape:
-        tape.watch(image)
-        terms = loss(image)
-        total = terms["total"]
-        if scaled:
-            scale = FLOAT16_SCALED_LOSS / tf.maximum(tf.stop_gradient(total), 1e-30)
-            total = total * scale
-    gradient = tape.gradient(total, image)
-    if scaled:
-        gradient = gradient / scale
-    return terms, gradient
-
-
 def extractor_precision(extractor: StyleContentModel) -> str:
     """``float32``, ``bfloat16`` or ``float16``: its convolutions' compute dtype."""
     layers = extractor.vgg.layers
@@ -116,9 +74,7 @@ def extractor_precision(extractor: StyleContentModel) -> str:
 
 
 __all__ = [
-    "FLOAT16_SCALED_LOSS",
     "KERAS_POLICIES",
     "extractor_precision",
-    "loss_and_gradient",
     "with_precision",
 ]

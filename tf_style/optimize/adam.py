@@ -14,9 +14,8 @@ import keras
 import tensorflow as tf
 
 from tf_style.config import StyleTransferConfig
-from tf_style.objective import StyleContentLoss
+from tf_style.objective import StyleContentLoss, loss_and_gradient
 from tf_style.optimize.recorder import RunRecorder
-from tf_style.precision import loss_and_gradient
 
 
 def clip_0_1(image: tf.Tensor) -> tf.Tensor:

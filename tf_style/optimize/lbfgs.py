@@ -23,9 +23,8 @@ import tensorflow as tf
 from threadpoolctl import threadpool_limits
 
 from tf_style.config import StyleTransferConfig
-from tf_style.objective import StyleContentLoss
+from tf_style.objective import StyleContentLoss, loss_and_gradient
 from tf_style.optimize.recorder import RunRecorder
-from tf_style.precision import loss_and_gradient
 
 
 class NonFiniteLoss(ArithmeticError):
