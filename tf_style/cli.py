@@ -24,7 +24,14 @@ import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
-from tf_style.config import OPTIMIZERS, PRECISIONS, StyleTransferConfig
+from tf_style.config import (
+    LOSS_NORMALIZATION,
+    OPTIMIZERS,
+    POOLING,
+    PRECISIONS,
+    PRESERVE_COLOR,
+    StyleTransferConfig,
+)
 
 BUNDLED = {"content": "chelsea.png", "style": "starry_night.jpg"}
 # Exit statuses, the same for every command (the README has this table).
@@ -40,7 +47,13 @@ EXIT_CODES = {
     EXIT_NON_FINITE: "the loss became non-finite; the last finite image was kept",
     EXIT_INTERRUPTED: "interrupted (Ctrl-C or SIGTERM); the work so far was saved",
 }
-CHOICES = {"optimizer": OPTIMIZERS, "mixed_precision": PRECISIONS}
+CHOICES = {
+    "optimizer": OPTIMIZERS,
+    "mixed_precision": PRECISIONS,
+    "preserve_color": PRESERVE_COLOR,
+    "loss_normalization": LOSS_NORMALIZATION,
+    "pooling": POOLING,
+}
 
 
 class UsageError(Exception):
@@ -73,7 +86,10 @@ def _argument_kind(field: dataclasses.Field, default: object) -> dict:
         return {"nargs": "+", "type": item, "metavar": _metavar(item)}
     if typing.get_origin(kind) in (typing.Union, types.UnionType):
         kind = next(arg for arg in typing.get_args(kind) if arg is not type(None))
-    options: dict = {"type": kind, "metavar": _metavar(kind)}
+    options: dict = {
+        "type": kind,
+        "metavar": field.metadata.get("metavar", _metavar(kind)),
+    }
     if field.name in CHOICES:
         options = {"choices": CHOICES[field.name]}
     return options
@@ -108,6 +124,19 @@ def config_from_args(args: argparse.Namespace) -> StyleTransferConfig:
         return StyleTransferConfig(**values)
     except (ValueError, TypeError) as error:
         raise UsageError(str(error)) from None
+
+
+def check_style_count(config: StyleTransferConfig, count: int) -> None:
+    """``--style-blend`` gives one weight per style image, or none.
+
+    Raises:
+        UsageError: the counts differ.
+    """
+    if config.style_blend and len(config.style_blend) != count:
+        raise UsageError(
+            f"--style-blend gives {len(config.style_blend)} weights for {count} style "
+            f"image{'s' if count != 1 else ''}; give one weight per --style image."
+        )
 
 
 def bundled_images() -> Path:

@@ -21,6 +21,7 @@ from tf_style.cli import (
     EXIT_USAGE,
     UsageError,
     add_config_arguments,
+    check_style_count,
     config_from_args,
     input_image,
     quiet_tensorflow,
@@ -113,6 +114,7 @@ def check_inputs(args: argparse.Namespace, config: StyleTransferConfig) -> dict:
 
     content = input_image(args.content, "content")
     style = input_image(args.style, "style")
+    check_style_count(config, 1)
     try:
         check_strength(
             args.strength,

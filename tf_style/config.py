@@ -29,6 +29,11 @@ VGG19_CONV_LAYERS: tuple[str, ...] = tuple(
     for conv in range(1, convs + 1)
 )
 OPTIMIZERS: tuple[str, ...] = ("adam", "lbfgs")
+PRESERVE_COLOR: tuple[str, ...] = ("none", "luminance", "histogram")
+INITS: tuple[str, ...] = ("content", "noise", "style")  # or an image file's path
+LOSS_NORMALIZATION: tuple[str, ...] = ("tutorial", "paper")
+POOLING: tuple[str, ...] = ("max", "avg")
+MAX_STYLE_SCALE = 4.0
 # The seed feeds NumPy's legacy generator, which takes unsigned 32-bit integers.
 MAX_SEED = 2**32 - 1
 PRECISIONS: tuple[str, ...] = ("float32", "bfloat16", "float16")
@@ -82,6 +87,44 @@ class StyleTransferConfig:
     )
     jit: bool = _option(False, "compile the step with XLA")
     seed: int | None = _option(None, "random seed (for reproducible runs)")
+    # --- artistic controls (defaults leave the tutorial's result unchanged) ---
+    preserve_color: str = _option(
+        "none",
+        "keep the content's colours: none, luminance (stylise the luminance only) "
+        "or histogram (give the style the content's colour statistics first)",
+    )
+    style_blend: tuple[float, ...] = _option(
+        (),
+        "weight of each style image when several are given (normalised; default: "
+        "equal)",
+    )
+    init: str = _option(
+        "content",
+        "starting image: content, noise, style, or an image file (an earlier "
+        "output, to continue)",
+        metavar="{content,noise,style,PATH}",
+    )
+    init_noise_ratio: float = _option(
+        0.0, "share of noise blended into the starting image (1: pure noise)"
+    )
+    style_scale: float = _option(
+        1.0,
+        "size of the style image relative to the content's longest side (larger: "
+        "bigger brush strokes)",
+    )
+    style_layer_weights: tuple[float, ...] = _option(
+        (),
+        "weight of each style layer, in --style-layers order (normalised; "
+        "default: equal, the tutorial's mean)",
+    )
+    loss_normalization: str = _option(
+        "tutorial",
+        "style loss per layer: tutorial (mean squared Gram difference) or paper "
+        "(Gatys et al.'s 1/(4 N^2 M^2) sum)",
+    )
+    pooling: str = _option(
+        "max", "VGG19's pooling: max (Keras's weights) or avg (as Gatys et al.)"
+    )
 
     def __post_init__(self) -> None:
         validate_config(self)
@@ -148,6 +191,62 @@ def validate_config(config: StyleTransferConfig) -> None:
         f"Unknown precision {config.mixed_precision!r}; "
         f"choose one of {', '.join(PRECISIONS)}.",
     )
+    validate_controls(config)
+
+
+def validate_controls(config: StyleTransferConfig) -> None:
+    """The artistic controls: known choices, weights that can be normalised.
+
+    Raises:
+        ValueError: an unknown choice, a weight count that does not match, or
+            weights that cannot be normalised.
+    """
+    for name, choices in (
+        ("preserve_color", PRESERVE_COLOR),
+        ("loss_normalization", LOSS_NORMALIZATION),
+        ("pooling", POOLING),
+    ):
+        value = getattr(config, name)
+        _require(
+            value in choices,
+            f"Unknown {name} {value!r}; choose one of {', '.join(choices)}.",
+        )
+    _require(
+        isinstance(config.init, str) and config.init != "",
+        f"init must be one of {', '.join(INITS)} or an image file, "
+        f"got {config.init!r}.",
+    )
+    _require(
+        0.0 <= config.init_noise_ratio <= 1.0,
+        f"init_noise_ratio must be in [0, 1], got {config.init_noise_ratio}.",
+    )
+    _require(
+        0.0 < config.style_scale <= MAX_STYLE_SCALE,
+        f"style_scale must be above 0 and at most {MAX_STYLE_SCALE}, "
+        f"got {config.style_scale}.",
+    )
+    for name in ("style_blend", "style_layer_weights"):
+        _require_weights(name, getattr(config, name))
+    _require(
+        not config.style_layer_weights
+        or len(config.style_layer_weights) == len(config.style_layers),
+        f"style_layer_weights needs one weight per style layer "
+        f"({len(config.style_layers)}: {' '.join(config.style_layers)}); got "
+        f"{len(config.style_layer_weights)}.",
+    )
+
+
+def _require_weights(name: str, weights: tuple[float, ...]) -> None:
+    if not weights:
+        return
+    _require(
+        all(
+            isinstance(w, (int, float)) and math.isfinite(w) and w >= 0 for w in weights
+        )
+        and sum(weights) > 0,
+        f"{name} must be finite weights of at least 0 that sum above 0, "
+        f"got {' '.join(str(w) for w in weights)}.",
+    )
 
 
 def validate_numbers(config: StyleTransferConfig) -> None:
@@ -197,6 +296,8 @@ FLOAT_SETTINGS = (
     "learning_rate",
     "beta_1",
     "epsilon",
+    "init_noise_ratio",
+    "style_scale",
 )
 
 

@@ -53,13 +53,62 @@ def mean_squared_distance(
     return tf.add_n(per_layer) / len(per_layer)
 
 
+# Per-layer style loss: the tutorial's mean of the squared Gram difference, or Gatys
+# et al.'s E_l = sum (G - A)^2 / (4 N^2 M^2) with unnormalised Grams (G = F F^T).
+# gram_matrix already divides by M (the locations), so the paper's E_l is the
+# tutorial's mean over the N^2 entries divided by 4: the same shape, a quarter.
+LOSS_NORMALIZATIONS: dict[str, float] = {"tutorial": 1.0, "paper": 0.25}
+
+
 def style_loss(
     style_outputs: Mapping[str, tf.Tensor],
     style_targets: Mapping[str, tf.Tensor],
     style_weight: float,
+    *,
+    layer_weights: Mapping[str, float] | None = None,
+    normalization: str = "tutorial",
 ) -> tf.Tensor:
-    """``style_weight / num_layers * sum_l mean((G_l - A_l)^2)`` over Gram matrices."""
-    return style_weight * mean_squared_distance(style_outputs, style_targets)
+    """``style_weight * sum_l w_l * mean((G_l - A_l)^2)`` over Gram matrices.
+
+    Args:
+        style_outputs, style_targets: ``{layer: Gram matrix}``.
+        style_weight: the weight of the whole term.
+        layer_weights: ``{layer: w_l}``, normalised to sum to 1; equal weights (the
+            tutorial's mean over layers) when None.
+        normalization: ``tutorial`` or ``paper`` (see :data:`LOSS_NORMALIZATIONS`).
+    """
+    if layer_weights is None:
+        distance = mean_squared_distance(style_outputs, style_targets)
+    else:
+        distance = weighted_squared_distance(
+            style_outputs, style_targets, layer_weights
+        )
+    return style_weight * LOSS_NORMALIZATIONS[normalization] * distance
+
+
+def weighted_squared_distance(
+    outputs: Mapping[str, tf.Tensor],
+    targets: Mapping[str, tf.Tensor],
+    layer_weights: Mapping[str, float],
+) -> tf.Tensor:
+    """``sum_l w_l mean((outputs_l - targets_l)^2)`` with the weights summing to 1.
+
+    Raises:
+        ValueError: the weights name other layers, or none is positive.
+    """
+    if set(layer_weights) != set(outputs) or set(outputs) != set(targets):
+        raise ValueError(
+            f"Layer weights for {sorted(layer_weights)}, outputs for "
+            f"{sorted(outputs)}, targets for {sorted(targets)}: they must agree."
+        )
+    total = sum(layer_weights.values())
+    if not total > 0:
+        raise ValueError(f"Layer weights must sum above 0, got {dict(layer_weights)}.")
+    per_layer = [
+        (weight / total) * tf.reduce_mean((outputs[name] - targets[name]) ** 2)
+        for name, weight in layer_weights.items()
+    ]
+    return tf.add_n(per_layer)
 
 
 def content_loss(

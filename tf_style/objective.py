@@ -8,6 +8,8 @@ is the tutorial's ``GradientTape`` block that both optimisers call.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import tensorflow as tf
 
 from tf_style.config import TUTORIAL, StyleTransferConfig
@@ -23,8 +25,19 @@ class StyleContentLoss:
         extractor: the feature extractor.
         content_image: float32 ``[1, H, W, 3]`` in [0, 1]; images scored later must
             have this size (content features are compared location by location).
-        style_image: float32 ``[1, H', W', 3]`` in [0, 1], any size.
+        style_image: float32 ``[1, H', W', 3]`` in [0, 1], any size; or a sequence
+            of them, whose Gram matrices are blended by ``style_blend``.
         style_weight, content_weight, total_variation_weight: the tutorial's weights.
+        style_blend: one weight per style image, normalised to sum to 1 (equal when
+            empty).
+        style_layer_weights: one weight per style layer (normalised); the
+            tutorial's mean over layers when empty.
+        loss_normalization: ``tutorial`` or ``paper`` (see
+            :data:`tf_style.losses.LOSS_NORMALIZATIONS`).
+        mask: float32 ``[1, H, W, 1]`` in [0, 1], the content's size: where the
+            style applies (1) and where the content is kept (0). Every image is
+            composited with the content through it before it is scored, so the
+            gradient outside the mask is zero and the result keeps the content there.
 
     Example:
         >>> loss = StyleContentLoss(extractor, content, style)
@@ -35,29 +48,43 @@ class StyleContentLoss:
         self,
         extractor: StyleContentModel,
         content_image: tf.Tensor,
-        style_image: tf.Tensor,
+        style_image: tf.Tensor | Sequence[tf.Tensor],
         *,
         style_weight: float = TUTORIAL.style_weight,
         content_weight: float = TUTORIAL.content_weight,
         total_variation_weight: float = TUTORIAL.total_variation_weight,
+        style_blend: Sequence[float] = (),
+        style_layer_weights: Sequence[float] = (),
+        loss_normalization: str = TUTORIAL.loss_normalization,
+        mask: tf.Tensor | None = None,
     ):
         self.extractor = extractor
+        self.content_image = content_image
         self.content_shape = tuple(content_image.shape)
-        self.style_targets = extractor(style_image)["style"]
+        self.style_targets = blended_style_targets(extractor, style_image, style_blend)
         self.content_targets = extractor(content_image)["content"]
         self.style_weight = float(style_weight)
         self.content_weight = float(content_weight)
         self.total_variation_weight = float(total_variation_weight)
+        self.layer_weights = (
+            dict(zip(extractor.style_layers, style_layer_weights, strict=True))
+            if style_layer_weights
+            else None
+        )
+        self.loss_normalization = loss_normalization
+        self.mask = mask
 
     @classmethod
     def from_config(
         cls,
         extractor: StyleContentModel,
         content_image: tf.Tensor,
-        style_image: tf.Tensor,
+        style_image: tf.Tensor | Sequence[tf.Tensor],
         config: StyleTransferConfig,
+        *,
+        mask: tf.Tensor | None = None,
     ) -> StyleContentLoss:
-        """Build with the weights of ``config``."""
+        """Build with the weights, blend and normalisation of ``config``."""
         return cls(
             extractor,
             content_image,
@@ -65,7 +92,17 @@ class StyleContentLoss:
             style_weight=config.style_weight,
             content_weight=config.content_weight,
             total_variation_weight=config.total_variation_weight,
+            style_blend=config.style_blend,
+            style_layer_weights=config.style_layer_weights,
+            loss_normalization=config.loss_normalization,
+            mask=mask,
         )
+
+    def compose(self, image: tf.Tensor) -> tf.Tensor:
+        """``image`` inside the mask, the content outside (``image`` when no mask)."""
+        if self.mask is None:
+            return image
+        return self.mask * image + (1.0 - self.mask) * self.content_image
 
     def __call__(self, image: tf.Tensor) -> dict[str, tf.Tensor]:
         """Loss terms of ``image`` (float32 ``[1, H, W, 3]``, the content's size).
@@ -74,10 +111,15 @@ class StyleContentLoss:
             ``{"total", "style", "content", "variation"}``, weighted float32 scalars;
             ``total`` is their sum.
         """
+        image = self.compose(image)
         outputs = self.extractor(image)
         terms = {
             "style": style_loss(
-                outputs["style"], self.style_targets, self.style_weight
+                outputs["style"],
+                self.style_targets,
+                self.style_weight,
+                layer_weights=self.layer_weights,
+                normalization=self.loss_normalization,
             ),
             "content": content_loss(
                 outputs["content"], self.content_targets, self.content_weight
@@ -86,6 +128,41 @@ class StyleContentLoss:
         }
         terms["total"] = terms["style"] + terms["content"] + terms["variation"]
         return terms
+
+
+def blended_style_targets(
+    extractor: StyleContentModel,
+    style_images: tf.Tensor | Sequence[tf.Tensor],
+    blend: Sequence[float] = (),
+) -> dict[str, tf.Tensor]:
+    """Gram targets of one style image, or the weighted mean of several's.
+
+    Args:
+        extractor: the feature extractor.
+        style_images: one image or a sequence of them (any sizes).
+        blend: one weight per image, normalised to sum to 1; equal when empty.
+
+    Raises:
+        ValueError: a weight count that differs from the image count, or weights
+            that do not sum above 0.
+    """
+    images = [style_images] if isinstance(style_images, tf.Tensor) else style_images
+    weights = list(blend) or [1.0] * len(images)
+    if len(weights) != len(images) or not sum(weights) > 0:
+        raise ValueError(
+            f"style_blend needs one weight of at least 0 per style image, summing "
+            f"above 0; got {list(blend)} for {len(images)} images."
+        )
+    targets = [extractor(image)["style"] for image in images]
+    if len(targets) == 1:
+        return targets[0]
+    total = sum(weights)
+    return {
+        layer: tf.add_n(
+            [w / total * t[layer] for w, t in zip(weights, targets, strict=True)]
+        )
+        for layer in targets[0]
+    }
 
 
 # The float16 loss is scaled to this before differentiating. Measured on the

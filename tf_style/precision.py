@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import keras
 
-from tf_style.config import PRECISIONS
+from tf_style.config import POOLING, PRECISIONS
 from tf_style.model import StyleContentModel
 from tf_style.weights import remember_source
 
@@ -30,40 +30,79 @@ KERAS_POLICIES: dict[str, str] = {
 def with_precision(
     extractor: StyleContentModel, precision: str = "float32"
 ) -> StyleContentModel:
-    """The same extractor, computing VGG19 in ``precision``.
+    """The same extractor, VGG19 computing in ``precision`` (see ``with_network``)."""
+    return with_network(extractor, precision=precision)
 
-    Builds a copy of the extractor's network whose layers use Keras's mixed policy
-    (the input layer stays float32), with the same weights; a global
+
+def with_network(
+    extractor: StyleContentModel,
+    *,
+    precision: str = "float32",
+    pooling: str = "max",
+) -> StyleContentModel:
+    """The same extractor with VGG19 in ``precision`` and with ``pooling``.
+
+    Builds a copy of the extractor's network, with the same weights, whose layers
+    use Keras's mixed policy (the input layer stays float32; a global
     ``keras.mixed_precision.set_global_policy`` would change every model the
-    process builds afterwards.
+    process builds afterwards) and whose max-poolings become average-poolings for
+    ``pooling="avg"`` (Gatys et al.: "replacing the max-pooling operation by average
+    pooling improves the gradient flow and one obtains slightly more appealing
+    results"). Average pooling is not rescaled: the Gram targets are computed by the
+    same network, so the loss compares like with like.
 
     Args:
-        extractor: a float32 or mixed extractor; it is not modified.
+        extractor: the extractor to copy; it is not modified.
         precision: one of ``float32``, ``bfloat16``, ``float16``.
+        pooling: ``max`` (Keras's VGG19) or ``avg``.
 
     Returns:
-        ``extractor`` itself when it already computes in ``precision``, else a new
+        ``extractor`` itself when it already has both, else a new
         :class:`StyleContentModel` with the same layers and weights. Its outputs are
         float32 either way.
 
     Raises:
-        ValueError: an unknown precision.
+        ValueError: an unknown precision or pooling.
     """
     if precision not in PRECISIONS:
         raise ValueError(
             f"Unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}."
         )
-    if extractor_precision(extractor) == precision:
+    if pooling not in POOLING:
+        raise ValueError(
+            f"Unknown pooling {pooling!r}; choose one of {', '.join(POOLING)}."
+        )
+    if (extractor_precision(extractor), extractor_pooling(extractor)) == (
+        precision,
+        pooling,
+    ):
         return extractor
     policy = KERAS_POLICIES[precision]
 
     def clone_layer(layer: keras.layers.Layer) -> keras.layers.Layer:
-        return layer.__class__.from_config({**layer.get_config(), "dtype": policy})
+        config = {**layer.get_config(), "dtype": policy}
+        if isinstance(layer, POOLING_LAYERS):
+            return POOLING_LAYERS[pooling == "avg"].from_config(config)
+        return layer.__class__.from_config(config)
 
     vgg = keras.models.clone_model(extractor.vgg, clone_function=clone_layer)
     vgg.set_weights(extractor.vgg.get_weights())
     remember_source(vgg, extractor.vgg)
     return StyleContentModel(extractor.style_layers, extractor.content_layers, vgg=vgg)
+
+
+# Indexed by "is it average pooling": the two layer types a pooling can become.
+POOLING_LAYERS = (keras.layers.MaxPooling2D, keras.layers.AveragePooling2D)
+
+
+def extractor_pooling(extractor: StyleContentModel) -> str:
+    """``max`` or ``avg``: the kind of pooling in the extractor's network."""
+    pools = [
+        layer for layer in extractor.vgg.layers if isinstance(layer, POOLING_LAYERS)
+    ]
+    if any(isinstance(layer, keras.layers.AveragePooling2D) for layer in pools):
+        return "avg"
+    return "max"
 
 
 def extractor_precision(extractor: StyleContentModel) -> str:
@@ -74,6 +113,8 @@ def extractor_precision(extractor: StyleContentModel) -> str:
 
 
 __all__ = [
+    "extractor_pooling",
+    "with_network",
     "KERAS_POLICIES",
     "extractor_precision",
     "with_precision",

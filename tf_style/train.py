@@ -49,8 +49,18 @@ def build_parser() -> argparse.ArgumentParser:
     files.add_argument(
         "--style",
         type=Path,
+        nargs="+",
         metavar="PATH",
-        help="style image (default: bundled starry_night.jpg)",
+        help="style image, or several blended by --style-blend (default: bundled "
+        "starry_night.jpg)",
+    )
+    files.add_argument(
+        "--mask",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="where the style applies: white styled, black the content kept, grey "
+        "between (resized to the content)",
     )
     files.add_argument(
         "--output",
@@ -58,13 +68,6 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="PATH",
         help="result image, .png or .jpg (default: outputs/<content>_<style>.png)",
-    )
-    files.add_argument(
-        "--init",
-        type=Path,
-        default=None,
-        metavar="PATH",
-        help="start from this image, e.g. an earlier output, to continue",
     )
     files.add_argument(
         "--weights",

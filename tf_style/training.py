@@ -24,10 +24,12 @@ from tf_style.cli import (
     EXIT_INTERRUPTED,
     EXIT_NON_FINITE,
     UsageError,
+    check_style_count,
     config_from_args,
     input_image,
 )
-from tf_style.config import StyleTransferConfig
+from tf_style.config import INITS, StyleTransferConfig
+from tf_style.controls import scaled_style_size
 from tf_style.device import describe_device
 from tf_style.images import SAVE_FORMATS, load_image, save_image
 from tf_style.model import StyleContentModel
@@ -59,12 +61,24 @@ class Plan:
 
     config: StyleTransferConfig
     content_path: Path
-    style_path: Path
-    init_path: Path | None
+    style_paths: list[Path]
     output: Path
     save_every: int
     weights: Path | None
+    mask_path: Path | None = None
     images: dict = field(default_factory=dict)
+
+    @property
+    def init_path(self) -> Path | None:
+        """The starting image's file, where ``--init`` names one."""
+        return None if self.config.init in INITS else Path(self.config.init)
+
+    @property
+    def inputs(self) -> list[Path]:
+        """Every file the run reads."""
+        files = [self.content_path, *self.style_paths]
+        files += [self.init_path, self.weights, self.mask_path]
+        return [path for path in files if path is not None]
 
     def output_file(self, suffix: str) -> Path:
         """A file next to the image: ``cat.png`` -> ``cat<suffix>``."""
@@ -90,8 +104,9 @@ def make_plan(args: argparse.Namespace) -> Plan:
     """
     config = config_from_args(args)
     content = input_image(args.content, "content")
-    style = input_image(args.style, "style")
-    output = args.output or Path("outputs") / f"{content.stem}_{style.stem}.png"
+    styles = args.style or [input_image(None, "style")]
+    check_style_count(config, len(styles))
+    output = args.output or Path("outputs") / f"{content.stem}_{styles[0].stem}.png"
     if output.suffix.lower() not in SAVE_FORMATS:
         raise UsageError(f"{output}: output must end in {', '.join(SAVE_FORMATS)}.")
     if args.save_every < 0:
@@ -101,11 +116,10 @@ def make_plan(args: argparse.Namespace) -> Plan:
     if args.weights is not None and not args.weights.is_file():
         raise UsageError(f"{args.weights}: no such weights file.")
     plan = Plan(
-        config, content, style, args.init, output, args.save_every, args.weights
+        config, content, styles, output, args.save_every, args.weights, args.mask
     )
-    inputs = [content, style, args.init, args.weights]
     folders = [plan.frames_folder] if plan.frames_folder else []
-    check_outputs([output, *plan.side_files], inputs, folders=folders)
+    check_outputs([output, *plan.side_files], plan.inputs, folders=folders)
     check_step_memory(resized_size(content, config.max_dim), config)
     plan.images = load_images(plan)
     check_sizes(plan)
@@ -115,16 +129,24 @@ def make_plan(args: argparse.Namespace) -> Plan:
 def load_images(plan: Plan) -> dict[str, tf.Tensor]:
     images = {
         "content": load_image(plan.content_path, plan.config.max_dim),
-        "style": load_image(plan.style_path, plan.config.max_dim),
+        "styles": [load_image(path, plan.config.max_dim) for path in plan.style_paths],
     }
     if plan.init_path is not None:
         images["init"] = load_image(plan.init_path, None)
+    if plan.mask_path is not None:
+        images["mask"] = load_image(plan.mask_path, None)
     return images
 
 
 def check_sizes(plan: Plan) -> None:
     """Every scale's size is large enough for VGG19, and a step fits in memory."""
-    sizes = {role: plan.images[role].shape[1:3] for role in ("content", "style")}
+    content = plan.images["content"].shape[1:3]
+    sizes = {"content": content} | {
+        f"style {number}": scaled_style_size(
+            style.shape[1:3], content, plan.config.style_scale
+        )
+        for number, style in enumerate(plan.images["styles"], start=1)
+    }
     try:
         check_scaled_sizes(sizes, plan.config.scales)
     except ValueError as error:
@@ -156,10 +178,11 @@ def run(plan: Plan, *, quiet: bool) -> int:
     try:
         result = stylize(
             plan.images["content"],
-            plan.images["style"],
+            plan.images["styles"],
             config,
             extractor=extractor,
             init_image=plan.images.get("init"),
+            mask=plan.images.get("mask"),
             callback=progress.update,
         )
     except tf.errors.ResourceExhaustedError:
@@ -304,7 +327,8 @@ def run_record(
         "command": [PROGRAM, *sys.argv[1:]],
         "settings": plan.config.to_dict(),
         "content": str(plan.content_path),
-        "style": str(plan.style_path),
+        "style": [str(path) for path in plan.style_paths],
+        "mask": str(plan.mask_path) if plan.mask_path else None,
         "init": str(plan.init_path) if plan.init_path else None,
         "image_size": list(result.image.shape[1:3]),
         "weights_source": weights_source,

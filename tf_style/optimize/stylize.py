@@ -11,13 +11,14 @@ The tutorial's names (``StyleTransfer``, ``clip_0_1``, ``StepReport``,
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from tf_style.config import StyleTransferConfig
+from tf_style.config import INITS, StyleTransferConfig
+from tf_style.controls import RunImages, finish, prepare
 from tf_style.images import as_batch, load_image
 from tf_style.model import StyleContentModel, extractor_for
 from tf_style.objective import StyleContentLoss
@@ -30,19 +31,20 @@ from tf_style.optimize.multiscale import (
     scale_sizes,
 )
 from tf_style.optimize.recorder import RunRecorder, StepReport, StylizeResult
-from tf_style.precision import with_precision
+from tf_style.precision import with_network
 
 ImageLike = tf.Tensor | np.ndarray | str | os.PathLike
 
 
 def stylize(
     content_image: ImageLike,
-    style_image: ImageLike,
+    style_image: ImageLike | Sequence[ImageLike],
     config: StyleTransferConfig | None = None,
     *,
     extractor: StyleContentModel | None = None,
     vgg: keras.Model | None = None,
     init_image: ImageLike | None = None,
+    mask: ImageLike | None = None,
     callback: Callable[[StepReport], None] | None = None,
     weights: str | os.PathLike | None = None,
 ) -> StylizeResult:
@@ -50,20 +52,28 @@ def stylize(
 
     ``config`` also chooses the optimiser (Adam as in the tutorial, or L-BFGS as in the
     paper), a coarse-to-fine schedule (``scales``, ``scale_steps``), VGG19's compute
-    precision and XLA; every combination minimises the same :class:`StyleContentLoss`.
+    precision and XLA, and the artistic controls (colour preservation, style blend,
+    initial image, style scale, per-layer weights, loss normalisation, pooling; see
+    :mod:`tf_style.controls`); every combination minimises one
+    :class:`StyleContentLoss`.
 
     Args:
         content_image: a path (loaded at ``config.max_dim``) or a float32
             ``[1, H, W, 3]`` tensor in [0, 1] (used at its size).
-        style_image: likewise.
+        style_image: likewise, or a sequence of them, blended by
+            ``config.style_blend``.
         config: settings; the tutorial's defaults when None.
         extractor: a ready :class:`StyleContentModel` with ``config``'s layers
             (saves rebuilding VGG19; other layers are a ``ValueError``); a copy in
-            ``config.mixed_precision`` is made where it differs.
+            ``config.mixed_precision`` and ``config.pooling`` is made where it
+            differs.
         vgg: a loaded VGG19 to build the config's extractor from (saves reloading
             it when the layers change between runs).
-        init_image: where to start (a previous output, say); the content image by
-            default. Resized to the content's size (then to each scale's).
+        init_image: where to start (a previous output, say); by default what
+            ``config.init`` says (the content image, as the tutorial). Resized to
+            the content's size (then to each scale's).
+        mask: where the style applies: white (1) styled, black (0) the content
+            kept, grey between; a path or an image, resized to the content.
         callback: called after every step (an L-BFGS iteration counts as a step)
             with a :class:`StepReport`; steps count 1 to ``config.total_steps``
             across the scales, and ``report.image`` has the current scale's size.
@@ -85,39 +95,60 @@ def stylize(
     if config.seed is not None:
         keras.utils.set_random_seed(config.seed)
     content = as_image(content_image, config.max_dim, "content_image")
-    style = as_image(style_image, config.max_dim, "style_image")
-    start = (
-        content
+    styles = [
+        as_image(style, config.max_dim, "style_image") for style in as_list(style_image)
+    ]
+    if init_image is None and config.init not in INITS:
+        init_image = config.init  # a file named by the config
+    prepared = prepare(
+        content,
+        styles,
+        config,
+        init_image=None
         if init_image is None
-        else match_size(as_image(init_image, None, "init_image"), content)
+        else as_image(init_image, None, "init_image"),
+        mask=None if mask is None else as_mask_image(mask),
     )
     check_scaled_sizes(
-        {"content": content.shape[1:3], "style": style.shape[1:3]}, config.scales
+        {"content": content.shape[1:3]}
+        | {f"style {i + 1}": s.shape[1:3] for i, s in enumerate(prepared.styles)},
+        config.scales,
     )
     extractor = extractor_for(config, extractor=extractor, vgg=vgg, weights=weights)
-    extractor = with_precision(extractor, config.mixed_precision)
-    return run_scales(extractor, content, style, start, config, callback)
+    extractor = with_network(
+        extractor, precision=config.mixed_precision, pooling=config.pooling
+    )
+    result = run_scales(extractor, prepared, config, callback)
+    result.image = finish(result.image, prepared, config)
+    return result
+
+
+def as_list(images: ImageLike | Sequence[ImageLike]) -> list[ImageLike]:
+    """One image (path, array or tensor) or a list or tuple of them, as a list."""
+    if isinstance(images, (list, tuple)):
+        if not images:
+            raise ValueError("style_image: give at least one style image.")
+        return list(images)
+    return [images]
 
 
 def run_scales(
     extractor: StyleContentModel,
-    content: tf.Tensor,
-    style: tf.Tensor,
-    start: tf.Tensor,
+    images: RunImages,
     config: StyleTransferConfig,
     callback: Callable[[StepReport], None] | None = None,
 ) -> StylizeResult:
     """Optimise at each of ``config.scales`` in turn, upsampling between them.
 
-    At each scale the loss is rebuilt from the content and the style image resized
+    At each scale the loss is rebuilt from the content and the style images resized
     by that scale (see :mod:`~tf_style.optimize.multiscale` for why the style image
-    shrinks too), and the optimiser starts afresh (Adam's moments have the old size). A
-    single scale of 1 is exactly the tutorial's loop.
+    shrinks too), and the optimiser starts afresh (Adam's moments have the old
+    size). A single scale of 1 is exactly the tutorial's loop.
 
     Args:
         extractor: the feature extractor, already in the wanted precision.
-        content, style, start: float32 ``[1, H, W, 3]`` in [0, 1]; ``start`` has the
-            content's size.
+        images: the prepared content, styles, start and mask
+            (:func:`tf_style.controls.prepare`).
         config: schedule, optimiser and loss weights.
         callback: see :func:`stylize`.
 
@@ -125,14 +156,19 @@ def run_scales(
         A :class:`StylizeResult` at the content's size, over all scales.
     """
     recorder = RunRecorder(config.total_steps, callback)
+    content = images.content
     sizes = scale_sizes(content.shape[1:3], config.scales)
-    image, transfer = start, None
+    image, transfer = images.start, None
     try:
         for scale, size, steps in zip(
             config.scales, sizes, config.steps_per_scale, strict=True
         ):
             loss = StyleContentLoss.from_config(
-                extractor, resize_to(content, size), resize_by(style, scale), config
+                extractor,
+                resize_to(content, size),
+                [resize_by(style, scale) for style in images.styles],
+                config,
+                mask=None if images.mask is None else resize_to(images.mask, size),
             )
             transfer = make_transfer(loss, resize_to(image, size), config)
             transfer.run(steps, recorder)
@@ -171,11 +207,20 @@ def as_image(image: ImageLike, max_dim: int | None, name: str = "image") -> tf.T
     return as_batch(image, name)
 
 
-def match_size(image: tf.Tensor, reference: tf.Tensor) -> tf.Tensor:
-    """Resize ``image`` to the height and width of ``reference`` when they differ."""
-    if image.shape[1:3] == reference.shape[1:3]:
-        return image
-    return tf.image.resize(image, reference.shape[1:3])
+def as_mask_image(mask: ImageLike) -> tf.Tensor:
+    """A mask file as an RGB image at its own size; an array or tensor as given.
+
+    :func:`tf_style.controls.as_mask` makes either a grey ``[1, H, W, 1]`` at the
+    content's size.
+    """
+    if isinstance(mask, (str, os.PathLike)):
+        return load_image(mask, None)
+    mask = tf.convert_to_tensor(mask, tf.float32)
+    if mask.shape.rank not in (3, 4) or mask.shape[-1] not in (1, 3):
+        raise ValueError(
+            f"mask: expected [H, W, 1], [H, W, 3] or a batch of one, got {mask.shape}."
+        )
+    return mask
 
 
-__all__ = ["as_image", "make_transfer", "match_size", "run_scales", "stylize"]
+__all__ = ["as_image", "make_transfer", "run_scales", "stylize"]

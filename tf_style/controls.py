@@ -1,0 +1,166 @@
+"""Artistic controls: the images a run starts from, and the touch after it ends.
+
+What users reach for once the tutorial's result is not enough (jcjohnson/neural-style,
+crowsonkb/style-transfer-pytorch, cysmith/neural-style-tf; Gatys et al. 2016,
+"Controlling Perceptual Factors in Neural Style Transfer" and "Preserving Color in
+Neural Artistic Style Transfer"). Controls that change the loss (blended styles,
+per-layer weights, normalisation, the mask) live in
+:class:`tf_style.objective.StyleContentLoss`; pooling in :mod:`tf_style.precision`;
+this module prepares the images before the run (:func:`prepare`) and finishes the
+result (:func:`finish`). With the config's defaults both return their input
+unchanged, so the tutorial's result is untouched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import tensorflow as tf
+
+from tf_style.color import luminance_only, match_color, recombine_luminance
+from tf_style.config import StyleTransferConfig
+
+
+@dataclass
+class RunImages:
+    """The images one run optimises with, all float32 in [0, 1].
+
+    Attributes:
+        content: ``[1, H, W, 3]``, grey under luminance-only transfer.
+        styles: one or more ``[1, h, w, 3]``, scaled and colour-matched.
+        start: ``[1, H, W, 3]``, the initial image.
+        mask: ``[1, H, W, 1]`` or None.
+        original_content: the content as given, for the colours put back.
+    """
+
+    content: tf.Tensor
+    styles: list[tf.Tensor]
+    start: tf.Tensor
+    mask: tf.Tensor | None
+    original_content: tf.Tensor
+
+
+def prepare(
+    content: tf.Tensor,
+    styles: Sequence[tf.Tensor],
+    config: StyleTransferConfig,
+    *,
+    init_image: tf.Tensor | None = None,
+    mask: tf.Tensor | None = None,
+) -> RunImages:
+    """Apply the controls that act before the run, in the order that makes sense.
+
+    Style scale first (it sets the texture's size), then colour (histogram matching
+    or the luminance pair), then the initial image from the prepared images.
+
+    Args:
+        content: ``[1, H, W, 3]``.
+        styles: the style images, any sizes.
+        config: the controls (``style_scale``, ``preserve_color``, ``init``,
+            ``init_noise_ratio``).
+        init_image: the starting image when ``config.init`` names a file, any size.
+        mask: a grey ``[1, h, w, 1]`` or RGB mask, resized to the content.
+    """
+    styles = [scale_style(style, content, config.style_scale) for style in styles]
+    original = content
+    if config.preserve_color == "histogram":
+        styles = [match_color(style, content) for style in styles]
+    elif config.preserve_color == "luminance":
+        pairs = [luminance_only(content, style) for style in styles]
+        content, styles = pairs[0][0], [style for _, style in pairs]
+        if init_image is not None:
+            init_image = luminance_only(init_image, init_image)[0]
+    start = initial_image(content, styles, config, init_image)
+    prepared_mask = None if mask is None else as_mask(mask, content.shape[1:3])
+    return RunImages(content, styles, start, prepared_mask, original)
+
+
+def scale_style(style: tf.Tensor, content: tf.Tensor, style_scale: float) -> tf.Tensor:
+    """The style image with its longest side ``style_scale`` times the content's.
+
+    VGG19's Gram matrices describe texture at a size in pixels: a larger style image
+    gives larger brush strokes (neural-style's ``-style_scale``). At 1 the image is
+    returned as given, as the tutorial uses it.
+    """
+    if style_scale == 1.0:
+        return style
+    size = scaled_style_size(style.shape[1:3], content.shape[1:3], style_scale)
+    resized = tf.image.resize(style, size, method="bilinear", antialias=True)
+    return tf.clip_by_value(resized, 0.0, 1.0)
+
+
+def scaled_style_size(
+    style_size: Sequence[int], content_size: Sequence[int], style_scale: float
+) -> tuple[int, int]:
+    """(H, W) of the style image at ``style_scale`` (its own size at 1)."""
+    if style_scale == 1.0:
+        return int(style_size[0]), int(style_size[1])
+    scale = round(style_scale * max(content_size)) / max(style_size)
+    height, width = (max(1, round(int(side) * scale)) for side in style_size)
+    return height, width
+
+
+def initial_image(
+    content: tf.Tensor,
+    styles: Sequence[tf.Tensor],
+    config: StyleTransferConfig,
+    init_image: tf.Tensor | None = None,
+) -> tf.Tensor:
+    """Where the optimisation starts: content, noise, the (first) style or a file.
+
+    ``init_noise_ratio`` blends uniform noise in, ``(1 - r) * start + r * noise``, as
+    the paper's TensorFlow code (neural-style-tf) does; the noise follows the seed.
+    """
+    size = content.shape[1:3]
+    if config.init == "noise":
+        start = _noise(size)
+    elif config.init == "style":
+        start = tf.image.resize(styles[0], size)
+    elif init_image is not None:
+        start = (
+            tf.image.resize(init_image, size)
+            if init_image.shape[1:3] != size
+            else init_image
+        )
+    else:
+        start = content
+    ratio = config.init_noise_ratio
+    if ratio > 0 and config.init != "noise":
+        start = (1.0 - ratio) * start + ratio * _noise(size)
+    return tf.clip_by_value(start, 0.0, 1.0)
+
+
+def _noise(size: Sequence[int]) -> tf.Tensor:
+    return tf.random.uniform([1, int(size[0]), int(size[1]), 3], 0.0, 1.0)
+
+
+def as_mask(mask: tf.Tensor, size: Sequence[int]) -> tf.Tensor:
+    """A mask ``[1, H, W, 1]`` in [0, 1] at ``size``: grey, or RGB read as its mean.
+
+    Bilinear resizing keeps grey edges grey, so the styled region blends into the
+    kept one instead of ending at a hard seam.
+    """
+    mask = tf.convert_to_tensor(mask, tf.float32)
+    if mask.shape.rank == 3:
+        mask = mask[tf.newaxis]
+    if mask.shape[-1] != 1:
+        mask = tf.reduce_mean(mask, axis=-1, keepdims=True)
+    if tuple(mask.shape[1:3]) != tuple(size):
+        mask = tf.image.resize(mask, size, method="bilinear", antialias=True)
+    return tf.clip_by_value(mask, 0.0, 1.0)
+
+
+def finish(
+    image: tf.Tensor, prepared: RunImages, config: StyleTransferConfig
+) -> tf.Tensor:
+    """The controls that act on the result: the content's colours, then the mask."""
+    if config.preserve_color == "luminance":
+        image = recombine_luminance(image, prepared.original_content)
+    if prepared.mask is not None:
+        mask = prepared.mask
+        image = mask * image + (1.0 - mask) * prepared.original_content
+    return image
+
+
+__all__ = ["RunImages", "as_mask", "finish", "initial_image", "prepare", "scale_style"]
