@@ -405,3 +405,36 @@ def test_a_side_file_that_cannot_be_written_keeps_the_image(
     assert "cat.json" in err[0] and "the image was kept" in err[0]
     assert image_size(tmp_path / "cat.png") == (48, 32)
     assert (tmp_path / "cat_losses.png").exists()
+
+
+def test_every_artistic_control_from_the_command_line(tmp_path):
+    mask = tmp_path / "mask.png"
+    PIL.Image.linear_gradient("L").resize((64, 64)).save(mask)
+    second = tmp_path / "second.png"
+    with PIL.Image.open(ASSETS / "chelsea.png") as image:
+        image.rotate(90, expand=True).save(second)
+    result = run_command(
+        "--style", str(ASSETS / "starry_night.jpg"), str(second),
+        "--style-blend", "0.7", "0.3", "--preserve-color", "luminance",
+        "--init", "noise", "--init-noise-ratio", "0.5", "--style-scale", "1.5",
+        "--style-layer-weights", "1", "1", "1", "1", "2",
+        "--loss-normalization", "paper", "--pooling", "avg", "--mask", str(mask),
+        "--optimizer", "lbfgs", "--scales", "0.5", "1", "--seed", "3",
+        "--output", "cat.png", *TINY, cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    record = json.loads((tmp_path / "cat.json").read_text())
+    settings = record["settings"]
+    assert settings["style_blend"] == [0.7, 0.3]
+    assert settings["preserve_color"] == "luminance" and settings["pooling"] == "avg"
+    assert settings["init"] == "noise" and settings["init_noise_ratio"] == 0.5
+    assert settings["style_scale"] == 1.5
+    assert settings["style_layer_weights"] == [1, 1, 1, 1, 2]
+    assert settings["loss_normalization"] == "paper"
+    assert record["mask"] == str(mask) and len(record["style"]) == 2
+    assert image_size(tmp_path / "cat.png") == (48, 32)
+
+
+def test_a_blend_without_one_weight_per_style_is_refused(tmp_path):
+    result = run_command("--style-blend", "0.5", "0.5", *TINY, cwd=tmp_path)
+    assert_refused_before_the_model(result, "2 weights for 1 style image")
