@@ -41,6 +41,7 @@ TINY_PARAMETERS: dict[str, dict[str, object]] = {
         "STEP_SNAPSHOTS": (1, 3),
         "SIZES": (40, 48),
         "LBFGS_STEPS": 2,
+        "SECOND_STYLE_PATH": str(ROOT / "assets" / "the_scream.jpg"),
     },
 }
 
