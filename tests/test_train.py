@@ -438,3 +438,18 @@ def test_every_artistic_control_from_the_command_line(tmp_path):
 def test_a_blend_without_one_weight_per_style_is_refused(tmp_path):
     result = run_command("--style-blend", "0.5", "0.5", *TINY, cwd=tmp_path)
     assert_refused_before_the_model(result, "2 weights for 1 style image")
+
+
+def test_a_hostile_weights_file_is_one_line_and_exit_2(tmp_path):
+    from tests.torch_writer import Layout, save_legacy_torch_file
+
+    evil = tmp_path / "evil.bin"
+    layout = Layout(numel=1, size=(64, 3, 3, 3), stride=(2**40, 2**30, 2**20, 1))
+    save_legacy_torch_file(
+        {"block1_conv1_W_q": np.ones(1, np.uint8)},
+        evil,
+        layouts={"block1_conv1_W_q": layout},
+    )
+    result = run_command("--weights", str(evil), *TINY, cwd=tmp_path)
+    assert_usage_error(result, "Could not load VGG19 weights", "evil.bin")
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr

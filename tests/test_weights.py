@@ -6,8 +6,8 @@ import keras
 import numpy as np
 import pytest
 
+from tests.torch_writer import save_legacy_torch_file
 from tf_style import weights
-from tf_style._torch_pickle import save_legacy_torch_file
 from tf_style.config import VGG19_CONV_LAYERS
 from tf_style.weights import (
     WeightsNotFoundError,

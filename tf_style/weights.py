@@ -240,8 +240,9 @@ def _tag(model: keras.Model, source: WeightsSource) -> keras.Model:
 
 def _missing_weights_message(failures: list[str], *, explicit: object) -> str:
     tried = "\n".join(failures)
-    if explicit is not None:
-        return f"Could not load VGG19 weights from {explicit}:\n{tried}"
+    if explicit is not None:  # one source: one line, as the commands print errors
+        reason = " ".join(failure.split(": ", 1)[-1] for failure in failures)
+        return f"Could not load VGG19 weights from {explicit}: {reason}"
     return (
         "No VGG19 ImageNet weights could be loaded. Tried:\n"
         f"{tried}\n"
