@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import PIL.Image
 import pytest
 import tensorflow as tf
 
+from tf_style import images
 from tf_style.images import (
     ImageError,
+    as_batch,
     load_image,
     read_rgb,
     save_image,
@@ -157,3 +161,78 @@ def test_failed_save_leaves_no_file(tmp_path, monkeypatch):
     with pytest.raises(OSError, match="disk full"):
         save_image(tf.zeros([1, 40, 40, 3]), tmp_path / "out.png")
     assert list(tmp_path.iterdir()) == []
+
+
+# --- hardening: bombs, big files, deep integer and float images ---------------------
+
+
+def test_a_decompression_bomb_is_refused_from_its_header(tmp_path):
+    """41 KB on disk, 144 megapixels decoded: refused before a pixel is decoded."""
+    bomb = tmp_path / "bomb.png"
+    PIL.Image.new("1", (12000, 12000)).save(bomb, optimize=True)
+    assert bomb.stat().st_size < 100_000
+    with pytest.raises(ImageError, match="megapixels"):
+        load_image(bomb, 64)
+
+
+def test_a_large_jpeg_is_decoded_at_a_reduced_size(tmp_path, monkeypatch):
+    path = tmp_path / "large.jpg"
+    PIL.Image.new("RGB", (5000, 4000), (200, 100, 50)).save(path, quality=70)
+    decoded = []
+    real = images.to_rgb_array
+
+    def spy(image, **kwargs):
+        decoded.append(image.size)
+        return real(image, **kwargs)
+
+    monkeypatch.setattr(images, "to_rgb_array", spy)
+    image = load_image(path, 64)
+    assert image.shape == (1, 51, 64, 3)
+    assert max(decoded[0]) <= 1250  # draft mode: 1/4 or 1/8 of 5000
+    np.testing.assert_allclose(
+        image[0, 10, 10], [200 / 255, 100 / 255, 50 / 255], atol=0.03
+    )
+
+
+def test_a_32_bit_integer_tiff_uses_its_full_range(tmp_path):
+    path = tmp_path / "deep.tif"
+    gradient = np.linspace(0, 2**31 - 1, 64 * 64).reshape(64, 64).astype(np.int32)
+    PIL.Image.fromarray(gradient).save(path)
+    image = load_image(path, None)
+    assert float(image[0, 32, 32, 0]) == pytest.approx(0.5, abs=0.02)
+    assert float(image[0, 0, 0, 0]) == pytest.approx(0.0, abs=1e-6)
+
+
+def test_a_float_tiff_with_nan_is_refused(tmp_path):
+    path = tmp_path / "nan.tif"
+    pixels = np.full((40, 40), 0.5, np.float32)
+    pixels[3, 3] = np.nan
+    PIL.Image.fromarray(pixels, mode="F").save(path)
+    with pytest.raises(ImageError, match="non-finite"):
+        load_image(path, None)
+
+
+@pytest.mark.parametrize(
+    "array, error, message",
+    [
+        (None, TypeError, "got NoneType"),
+        ("cat.png", TypeError, "got str"),
+        (np.zeros((8, 8, 3), np.float32), ValueError, "8x8 px"),
+        (np.zeros((0, 0, 3), np.float32), ValueError, "0x0 px"),
+        (np.full((20, 20, 3), np.nan, np.float32), ValueError, "1200 non-finite"),
+        (np.full((20, 20, 3), 255.0, np.float32), ValueError, "values from 255"),
+        (np.ones((20, 20, 3), np.int64), TypeError, "dtype int64"),
+        (np.ones((20, 20, 3), bool), TypeError, "dtype bool"),
+        (np.ones((2, 20, 20, 3), np.float32), ValueError, "shape [2, 20, 20, 3]"),
+        (np.ones((20, 20, 4), np.float32), ValueError, "shape [1, 20, 20, 4]"),
+    ],
+)
+def test_as_batch_refuses_what_is_not_an_image(array, error, message):
+    with pytest.raises(error, match=re.escape(message)):
+        as_batch(array, "content_image")
+
+
+def test_as_batch_converts_uint8_and_adds_the_batch_axis():
+    batch = as_batch(np.full((20, 24, 3), 255, np.uint8))
+    assert batch.shape == (1, 20, 24, 3) and batch.dtype == tf.float32
+    np.testing.assert_allclose(batch, 1.0)

@@ -123,3 +123,40 @@ def test_an_image_too_narrow_once_resized_is_refused_before_the_model(
     monkeypatch.setattr("tf_style.model.load_vgg19", no_model)
     with pytest.raises(ValueError, match="content image is 48x5 px"):
         stylize(strip, ASSETS / "starry_night.jpg", replace(tiny_config, max_dim=48))
+
+
+@pytest.mark.parametrize(
+    "image, error, message",
+    [
+        (None, TypeError, "content_image"),
+        (np.full((1, 40, 40, 3), np.nan, np.float32), ValueError, "finite"),
+        (np.zeros((8, 8, 3), np.float32), ValueError, "at least 16 px"),
+        (np.zeros((0, 0, 3), np.float32), ValueError, "at least 16 px"),
+        (np.full((1, 40, 40, 3), 255, np.float64), ValueError, "expected"),
+        (np.ones((40, 40, 3), np.int32), TypeError, "dtype int32"),
+    ],
+    ids=["none", "all-nan", "8x8", "0x0", "float-0-255", "int32"],
+)
+def test_bad_arrays_are_refused_with_a_clear_error(
+    image, error, message, tiny_config, monkeypatch
+):
+    monkeypatch.setattr("tf_style.model.load_vgg19", None)  # never reached
+    with pytest.raises(error, match=message):
+        stylize(image, ASSETS / "starry_night.jpg", tiny_config)
+
+
+def test_a_uint8_array_is_divided_by_255_as_documented(tiny_config, real_extractor):
+    content = np.asarray(bundled_content_uint8())
+    as_float = content.astype(np.float32) / 255.0
+    config = replace(tiny_config, max_dim=48, steps_per_epoch=1)
+    from_uint8 = stylize(content, as_float, config, extractor=real_extractor)
+    from_float = stylize(as_float, as_float, config, extractor=real_extractor)
+    np.testing.assert_allclose(from_uint8.image, from_float.image, atol=1e-5)
+    assert float(tf.reduce_mean(from_uint8.image)) < 0.9  # not near-white
+
+
+def bundled_content_uint8() -> np.ndarray:
+    import PIL.Image
+
+    with PIL.Image.open(ASSETS / "chelsea.png") as image:
+        return np.asarray(image.convert("RGB").resize((48, 32)))

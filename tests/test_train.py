@@ -125,7 +125,13 @@ def _strip(path: Path) -> Path:
     return path
 
 
+def _bomb(path: Path) -> Path:
+    PIL.Image.new("1", (12000, 12000)).save(path, optimize=True)  # 41 KB
+    return path
+
+
 BAD_CONTENT = {
+    "decompression-bomb": (lambda d: _bomb(d / "bomb.png"), "megapixels"),
     "missing": (lambda d: d / "nope.jpg", "no such file"),
     "directory": (lambda d: d, "is a directory"),
     "zero-byte": (lambda d: _write(d / "empty.jpg", b""), "file is empty"),

@@ -34,6 +34,12 @@ INITS: tuple[str, ...] = ("content", "noise", "style")  # or an image file's pat
 LOSS_NORMALIZATION: tuple[str, ...] = ("tutorial", "paper")
 POOLING: tuple[str, ...] = ("max", "avg")
 MAX_STYLE_SCALE = 4.0
+# The two smallest sizes, one rule each. A file under MIN_IMAGE_SIDE px is refused:
+# too small a picture to stylise. Once resized (to max_dim, to a coarse scale), an
+# image needs MIN_NETWORK_SIDE px: VGG19's block5 layers sit after four 2x poolings,
+# so 16 px is the least that leaves them one location.
+MIN_IMAGE_SIDE = 32
+MIN_NETWORK_SIDE = 16
 # The seed feeds NumPy's legacy generator, which takes unsigned 32-bit integers.
 MAX_SEED = 2**32 - 1
 PRECISIONS: tuple[str, ...] = ("float32", "bfloat16", "float16")

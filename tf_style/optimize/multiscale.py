@@ -25,8 +25,10 @@ from collections.abc import Sequence
 
 import tensorflow as tf
 
+from tf_style.config import MIN_NETWORK_SIDE
+
 # VGG19's deepest default layers sit after four poolings: 16 px keeps them >= 1 px.
-MIN_SCALED_SIDE = 16
+MIN_SCALED_SIDE = MIN_NETWORK_SIDE  # config.py says why
 
 
 def scaled_size(size: Sequence[int], scale: float) -> tuple[int, int]:

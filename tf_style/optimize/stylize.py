@@ -17,7 +17,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tf_style.config import INITS, StyleTransferConfig
+from tf_style.config import INITS, MIN_NETWORK_SIDE, StyleTransferConfig
 from tf_style.controls import RunImages, finish, prepare
 from tf_style.images import as_batch, load_image
 from tf_style.model import StyleContentModel, extractor_for
@@ -106,7 +106,7 @@ def stylize(
         config,
         init_image=None
         if init_image is None
-        else as_image(init_image, None, "init_image"),
+        else as_image(init_image, None, "init_image", min_side=1),
         mask=None if mask is None else as_mask_image(mask),
     )
     check_scaled_sizes(
@@ -194,7 +194,13 @@ def make_transfer(
     return OPTIMIZER_CLASSES[config.optimizer].from_config(loss, init_image, config)
 
 
-def as_image(image: ImageLike, max_dim: int | None, name: str = "image") -> tf.Tensor:
+def as_image(
+    image: ImageLike,
+    max_dim: int | None,
+    name: str = "image",
+    *,
+    min_side: int = MIN_NETWORK_SIDE,
+) -> tf.Tensor:
     """A path is loaded at ``max_dim``; a tensor or array is checked and used as is.
 
     Raises:
@@ -204,7 +210,7 @@ def as_image(image: ImageLike, max_dim: int | None, name: str = "image") -> tf.T
     """
     if isinstance(image, (str, os.PathLike)):
         return load_image(image, max_dim)
-    return as_batch(image, name)
+    return as_batch(image, name, min_side=min_side)
 
 
 def as_mask_image(mask: ImageLike) -> tf.Tensor:
