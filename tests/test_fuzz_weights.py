@@ -43,8 +43,7 @@ def loads_or_refuses(data: bytes) -> None:
             return
     assert isinstance(state, dict)
     for value in state.values():
-        if isinstance(value, np.ndarray):
-            assert value.size <= MAX_TENSOR_ELEMENTS
+        assert isinstance(value, np.ndarray) and value.size <= MAX_TENSOR_ELEMENTS
 
 
 def mutate(data: bytes, edits: list[tuple[int, int, int]]) -> bytes:
@@ -140,3 +139,39 @@ def test_mutations_of_a_valid_file_long(changes):
 @given(layouts)
 def test_random_tensor_layouts_long(layout):
     loads_or_refuses(structured(layout))
+
+
+def test_found_a_file_that_is_not_a_dict_of_tensors_is_refused():
+    import pickle
+
+    from tf_style._torch_pickle import MAGIC_NUMBER, PROTOCOL_VERSION
+
+    pickles = (MAGIC_NUMBER, PROTOCOL_VERSION, {}, [1, 2], [])
+    data = b"".join(pickle.dumps(value, protocol=2) for value in pickles)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "list.bin"
+        path.write_bytes(data)
+        with pytest.raises(TorchFileError, match="dict of named tensors"):
+            load_legacy_torch_file(path)
+
+
+def test_found_a_huge_pickle_memo_index_allocates_nothing(tmp_path):
+    """LONG_BINPUT 1107978339 made the C unpickler allocate a 17 GB memo table."""
+    import struct
+    import subprocess
+    import sys
+
+    path = tmp_path / "memo.bin"
+    path.write_bytes(b"\x80\x02\x8a\x01\x05r" + struct.pack("<I", 1107978339) + b".")
+    code = (
+        "import resource, sys\n"
+        "from tf_style._torch_pickle import load_legacy_torch_file, TorchFileError\n"
+        "try: load_legacy_torch_file(sys.argv[1])\n"
+        "except TorchFileError: pass\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(path)], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout.split()[-1]) < 1_000_000  # KB: under 1 GB

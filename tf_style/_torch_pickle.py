@@ -23,6 +23,7 @@ and sizes are capped at what a VGG19 file can plausibly hold. Anything else is a
 from __future__ import annotations
 
 import collections
+import io
 import math
 import os
 import pickle
@@ -172,7 +173,13 @@ def _ints(values: Any) -> tuple[int, ...]:
     return tuple(_int(value) for value in values)
 
 
-class _RestrictedUnpickler(pickle.Unpickler):
+# The pure-Python unpickler, not the C one: its memo is a dict, so a memo index in a
+# hostile file (LONG_BINPUT 1107978339, found by fuzzing) cannot make it allocate a
+# table of a billion entries. The pickles here are a few kilobytes; speed is moot.
+_SafeUnpickler = pickle._Unpickler
+
+
+class _RestrictedUnpickler(_SafeUnpickler):
     """Resolves only tensors, storages and OrderedDict; refuses every other global."""
 
     def __init__(self, file: BinaryIO, storages: dict[str, _StorageRef]):
@@ -242,14 +249,18 @@ def load_legacy_torch_file(path: str | os.PathLike) -> dict[str, np.ndarray]:
             f"(at most {MAX_FILE_BYTES})"
         )
     with open(path, "rb") as handle:
-        try:
-            return _read(handle, size)
-        except TorchFileError:
-            raise
-        except _PARSE_ERRORS as error:
-            raise TorchFileError(
-                f"malformed file ({type(error).__name__}: {error!s:.200})"
-            ) from None
+        data = handle.read(MAX_FILE_BYTES + 1)
+    # Parsed from memory: a length field in the file (a pickle frame, a byte
+    # string) asks an in-memory stream for at most what is there, where a file
+    # object may allocate the whole announced length first.
+    try:
+        return _read(io.BytesIO(data), len(data))
+    except TorchFileError:
+        raise
+    except _PARSE_ERRORS as error:
+        raise TorchFileError(
+            f"malformed file ({type(error).__name__}: {error!s:.200})"
+        ) from None
 
 
 def _read(handle: BinaryIO, file_size: int) -> dict[str, np.ndarray]:
@@ -274,7 +285,13 @@ def _read(handle: BinaryIO, file_size: int) -> dict[str, np.ndarray]:
         if storage is None:
             raise TorchFileError(f"storage {key} is written but no tensor uses it")
         _read_storage(handle, storage, file_size)
-    return _materialise(obj)
+    state = _materialise(obj)
+    if not isinstance(state, dict) or not all(
+        isinstance(key, str) and isinstance(value, np.ndarray)
+        for key, value in state.items()
+    ):
+        raise TorchFileError("the file does not hold a dict of named tensors")
+    return state
 
 
 def _read_storage(handle: BinaryIO, storage: _StorageRef, file_size: int) -> None:
@@ -309,6 +326,6 @@ def _materialise(obj: Any, depth: int = 0) -> Any:
     return obj
 
 
-class _HeaderUnpickler(pickle.Unpickler):
+class _HeaderUnpickler(_SafeUnpickler):
     def find_class(self, module: str, name: str) -> Any:
         raise TorchFileError(f"refusing to load global {module}.{name} in the header")
