@@ -24,9 +24,9 @@ import tensorflow as tf
 from tf_style.config import VGG19_CONV_LAYERS, StyleTransferConfig
 from tf_style.device import describe_device
 from tf_style.images import load_image
-from tf_style.model import StyleContentModel
 from tf_style.objective import StyleContentLoss
 from tf_style.optimize import StyleTransfer
+from tf_style.vgg.model import StyleContentModel
 
 ROOT = Path(__file__).resolve().parents[1]
 CHANNELS = {1: 64, 2: 128, 3: 256, 4: 512, 5: 512}

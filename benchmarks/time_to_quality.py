@@ -44,13 +44,13 @@ from step_time import step_flops  # this folder: the one FLOP count of a step
 from tf_style.config import StyleTransferConfig
 from tf_style.device import cpu_name, cpu_supports_bfloat16
 from tf_style.images import load_image
-from tf_style.model import StyleContentModel
 from tf_style.objective import StyleContentLoss
 from tf_style.optimize import StepReport, StyleTransfer, stylize
 from tf_style.optimize.lbfgs import LBFGSTransfer
 from tf_style.optimize.multiscale import resize_to
-from tf_style.precision import with_precision
-from tf_style.weights import load_vgg19
+from tf_style.vgg.model import StyleContentModel
+from tf_style.vgg.network import with_precision
+from tf_style.vgg.weights import load_vgg19
 
 ROOT = Path(__file__).resolve().parents[1]
 IMAGES = ROOT.parent / "shared" / "images"

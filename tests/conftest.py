@@ -33,7 +33,7 @@ def real_vgg():
     Skipped where none is installed, except in CI, where a missing install step must
     fail loudly rather than skip the tests that matter most.
     """
-    from tf_style.weights import WeightsNotFoundError, load_vgg19
+    from tf_style.vgg.weights import WeightsNotFoundError, load_vgg19
 
     try:
         return load_vgg19(download=False)
@@ -45,14 +45,14 @@ def real_vgg():
 
 @pytest.fixture(scope="session")
 def real_extractor(real_vgg):
-    from tf_style.model import StyleContentModel
+    from tf_style.vgg.model import StyleContentModel
 
     return StyleContentModel(vgg=real_vgg)
 
 
 @pytest.fixture(scope="session")
 def random_vgg():
-    from tf_style.weights import load_vgg19
+    from tf_style.vgg.weights import load_vgg19
 
     return load_vgg19(random_weights=True)
 

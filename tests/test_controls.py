@@ -11,10 +11,10 @@ from tf_style.color import chrominance_distance, match_color
 from tf_style.config import STYLE_LAYERS, StyleTransferConfig
 from tf_style.controls import as_mask, initial_image, prepare, scale_style
 from tf_style.losses import style_loss
-from tf_style.model import StyleContentModel
 from tf_style.objective import StyleContentLoss
 from tf_style.optimize import stylize
-from tf_style.precision import extractor_pooling, with_network
+from tf_style.vgg.model import StyleContentModel
+from tf_style.vgg.network import extractor_pooling, with_network
 
 pytestmark = pytest.mark.slow
 
@@ -136,7 +136,7 @@ def test_style_scale_resizes_the_style_and_changes_its_grams(pair, real_extracto
 
 def test_paper_normalisation_matches_a_hand_computation(rng):
     """Gatys et al.: E = sum((G - A)^2) / (4 N^2 M^2) with G = F F^T, unnormalised."""
-    from tf_style.model import gram_matrix
+    from tf_style.vgg.model import gram_matrix
 
     features = rng.normal(size=(1, 6, 5, 4)).astype(np.float32)  # M = 30, N = 4
     target_features = rng.normal(size=(1, 6, 5, 4)).astype(np.float32)

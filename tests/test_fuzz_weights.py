@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import FUZZ_SETTINGS
 from tests.torch_writer import Layout, legacy_torch_bytes
-from tf_style._torch_pickle import (
+from tf_style.vgg._torch_pickle import (
     MAX_TENSOR_ELEMENTS,
     TorchFileError,
     load_legacy_torch_file,
@@ -144,7 +144,7 @@ def test_random_tensor_layouts_long(layout):
 def test_found_a_file_that_is_not_a_dict_of_tensors_is_refused():
     import pickle
 
-    from tf_style._torch_pickle import MAGIC_NUMBER, PROTOCOL_VERSION
+    from tf_style.vgg._torch_pickle import MAGIC_NUMBER, PROTOCOL_VERSION
 
     pickles = (MAGIC_NUMBER, PROTOCOL_VERSION, {}, [1, 2], [])
     data = b"".join(pickle.dumps(value, protocol=2) for value in pickles)
@@ -163,15 +163,19 @@ def test_found_a_huge_pickle_memo_index_allocates_nothing(tmp_path):
 
     path = tmp_path / "memo.bin"
     path.write_bytes(b"\x80\x02\x8a\x01\x05r" + struct.pack("<I", 1107978339) + b".")
+    # ru_maxrss of a forked child starts at its parent's size: compare before/after.
     code = (
         "import resource, sys\n"
-        "from tf_style._torch_pickle import load_legacy_torch_file, TorchFileError\n"
+        "from tf_style.vgg._torch_pickle import TorchFileError, "
+        "load_legacy_torch_file\n"
+        "peak = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "before = peak()\n"
         "try: load_legacy_torch_file(sys.argv[1])\n"
         "except TorchFileError: pass\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+        "print(peak() - before)"
     )
     done = subprocess.run(
         [sys.executable, "-c", code, str(path)], capture_output=True, text=True
     )
     assert done.returncode == 0, done.stderr
-    assert int(done.stdout.split()[-1]) < 1_000_000  # KB: under 1 GB
+    assert int(done.stdout.split()[-1]) < 200_000  # KB: no table of a billion

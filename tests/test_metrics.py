@@ -9,7 +9,7 @@ import tensorflow as tf
 
 from tests.conftest import TINY, random_image, replace
 from tf_style.evaluation.metrics import QualityMeasures, QualityScores, score_image
-from tf_style.model import StyleContentModel
+from tf_style.vgg.model import StyleContentModel
 
 # One shallow layer each, so the hand computation below stays a few lines.
 SMALL = replace(

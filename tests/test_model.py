@@ -6,7 +6,7 @@ import tensorflow as tf
 
 from tests.conftest import random_image
 from tf_style.config import CONTENT_LAYERS, STYLE_LAYERS
-from tf_style.model import StyleContentModel, gram_matrix, vgg_layers
+from tf_style.vgg.model import StyleContentModel, gram_matrix, vgg_layers
 
 
 def test_gram_matrix_matches_numpy(rng):
@@ -70,7 +70,7 @@ def test_style_content_model_applies_vgg_preprocessing(random_vgg):
 
 def test_an_extractor_with_other_layers_than_the_config_is_refused(random_vgg):
     from tf_style.config import StyleTransferConfig
-    from tf_style.model import extractor_for
+    from tf_style.vgg.model import extractor_for
 
     extractor = StyleContentModel(["block1_conv1"], ["block5_conv2"], vgg=random_vgg)
     config = StyleTransferConfig()

@@ -120,7 +120,7 @@ def test_an_image_too_narrow_once_resized_is_refused_before_the_model(
     def no_model(*args, **kwargs):
         raise AssertionError("VGG19 was loaded before the size was checked")
 
-    monkeypatch.setattr("tf_style.model.load_vgg19", no_model)
+    monkeypatch.setattr("tf_style.vgg.model.load_vgg19", no_model)
     with pytest.raises(ValueError, match="content image is 48x5 px"):
         stylize(strip, ASSETS / "starry_night.jpg", replace(tiny_config, max_dim=48))
 
@@ -140,7 +140,7 @@ def test_an_image_too_narrow_once_resized_is_refused_before_the_model(
 def test_bad_arrays_are_refused_with_a_clear_error(
     image, error, message, tiny_config, monkeypatch
 ):
-    monkeypatch.setattr("tf_style.model.load_vgg19", None)  # never reached
+    monkeypatch.setattr("tf_style.vgg.model.load_vgg19", None)  # never reached
     with pytest.raises(error, match=message):
         stylize(image, ASSETS / "starry_night.jpg", tiny_config)
 

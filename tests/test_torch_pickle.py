@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from tests.torch_writer import Layout, legacy_torch_bytes, save_legacy_torch_file
-from tf_style._torch_pickle import (
+from tf_style.vgg._torch_pickle import (
     MAX_TENSOR_ELEMENTS,
     TorchFileError,
     load_legacy_torch_file,
@@ -95,7 +95,7 @@ def test_a_segfaulting_file_of_old_is_an_error_in_a_fresh_process(tmp_path):
     layout = Layout(numel=1, size=(1000, 1000), stride=(2**30, 2**20))
     save_legacy_torch_file({"x": np.ones(1, np.float32)}, path, layouts={"x": layout})
     code = (
-        "import sys; from tf_style._torch_pickle import *\n"
+        "import sys; from tf_style.vgg._torch_pickle import *\n"
         "try: load_legacy_torch_file(sys.argv[1])\n"
         "except TorchFileError as e: print('refused:', e)"
     )

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from tests.torch_writer import save_legacy_torch_file
-from tf_style import weights
 from tf_style.config import VGG19_CONV_LAYERS
-from tf_style.weights import (
+from tf_style.vgg import weights
+from tf_style.vgg.weights import (
     WeightsNotFoundError,
     candidate_sources,
     load_vgg19,

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from tf_style._torch_pickle import MAGIC_NUMBER, PROTOCOL_VERSION, STORAGE_DTYPES
+from tf_style.vgg._torch_pickle import MAGIC_NUMBER, PROTOCOL_VERSION, STORAGE_DTYPES
 
 
 @dataclass(frozen=True)

@@ -34,19 +34,19 @@ _EXPORTS = {
     "QualityMeasures": "tf_style.evaluation.metrics",
     "QualityScores": "tf_style.evaluation.metrics",
     "score_image": "tf_style.evaluation.metrics",
-    "StyleContentModel": "tf_style.model",
-    "gram_matrix": "tf_style.model",
-    "vgg_layers": "tf_style.model",
+    "StyleContentModel": "tf_style.vgg.model",
+    "gram_matrix": "tf_style.vgg.model",
+    "vgg_layers": "tf_style.vgg.model",
     "StyleContentLoss": "tf_style.objective",
     "StepReport": "tf_style.optimize.recorder",
     "StyleTransfer": "tf_style.optimize.adam",
     "StylizeResult": "tf_style.optimize.recorder",
     "clip_0_1": "tf_style.optimize.adam",
     "stylize": "tf_style.optimize.stylize",
-    "with_precision": "tf_style.precision",
-    "WeightsNotFoundError": "tf_style.weights",
-    "load_vgg19": "tf_style.weights",
-    "weights_source": "tf_style.weights",
+    "with_precision": "tf_style.vgg.network",
+    "WeightsNotFoundError": "tf_style.vgg.weights",
+    "load_vgg19": "tf_style.vgg.weights",
+    "weights_source": "tf_style.vgg.weights",
     "Comparison": "tf_style.evaluation.comparison",
     "run_comparison": "tf_style.evaluation.comparison",
 }
@@ -78,11 +78,11 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
         load_fast_model,
     )
     from tf_style.images import ImageError, load_image, save_image, tensor_to_image
-    from tf_style.model import StyleContentModel, gram_matrix, vgg_layers
     from tf_style.objective import StyleContentLoss
     from tf_style.optimize import stylize
     from tf_style.optimize.adam import StyleTransfer, clip_0_1
     from tf_style.optimize.lbfgs import LBFGSTransfer
     from tf_style.optimize.recorder import StepReport, StylizeResult
-    from tf_style.precision import with_precision
-    from tf_style.weights import WeightsNotFoundError, load_vgg19, weights_source
+    from tf_style.vgg.model import StyleContentModel, gram_matrix, vgg_layers
+    from tf_style.vgg.network import with_precision
+    from tf_style.vgg.weights import WeightsNotFoundError, load_vgg19, weights_source

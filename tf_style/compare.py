@@ -155,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     from tf_style.evaluation.report import markdown_table
     from tf_style.images import ImageError
     from tf_style.progress import TqdmProgress
-    from tf_style.weights import WeightsNotFoundError
+    from tf_style.vgg.weights import WeightsNotFoundError
 
     try:
         config = config_from_args(args)

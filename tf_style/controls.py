@@ -5,7 +5,7 @@ crowsonkb/style-transfer-pytorch, cysmith/neural-style-tf; Gatys et al. 2016,
 "Controlling Perceptual Factors in Neural Style Transfer" and "Preserving Color in
 Neural Artistic Style Transfer"). Controls that change the loss (blended styles,
 per-layer weights, normalisation, the mask) live in
-:class:`tf_style.objective.StyleContentLoss`; pooling in :mod:`tf_style.precision`;
+:class:`tf_style.objective.StyleContentLoss`; pooling in :mod:`tf_style.vgg.network`;
 this module prepares the images before the run (:func:`prepare`) and finishes the
 result (:func:`finish`). With the config's defaults both return their input
 unchanged, so the tutorial's result is untouched.

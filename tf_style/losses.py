@@ -3,7 +3,7 @@
 The tutorial's ``style_content_loss`` split into its terms, so the optimisers, the
 progress display and the quality measures all report the same numbers. Every function
 takes the extractor's output dictionaries (see
-:class:`tf_style.model.StyleContentModel`) and returns a float32 scalar.
+:class:`tf_style.vgg.model.StyleContentModel`) and returns a float32 scalar.
 """
 
 from __future__ import annotations

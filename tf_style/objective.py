@@ -14,8 +14,8 @@ import tensorflow as tf
 
 from tf_style.config import TUTORIAL, StyleTransferConfig
 from tf_style.losses import content_loss, style_loss, total_variation_loss
-from tf_style.model import StyleContentModel
-from tf_style.precision import extractor_precision
+from tf_style.vgg.model import StyleContentModel
+from tf_style.vgg.network import extractor_precision
 
 
 class StyleContentLoss:

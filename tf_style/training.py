@@ -32,13 +32,13 @@ from tf_style.config import INITS, StyleTransferConfig
 from tf_style.controls import scaled_style_size
 from tf_style.device import describe_device
 from tf_style.images import SAVE_FORMATS, load_image, save_image
-from tf_style.model import StyleContentModel
 from tf_style.optimize import StepReport, StylizeResult, stylize
 from tf_style.optimize.multiscale import check_scaled_sizes
 from tf_style.plotting import plot_losses, save_figure
 from tf_style.preflight import check_outputs, check_step_memory, resized_size
 from tf_style.progress import TqdmProgress
-from tf_style.weights import WeightsNotFoundError, load_vgg19, weights_source
+from tf_style.vgg.model import StyleContentModel
+from tf_style.vgg.weights import WeightsNotFoundError, load_vgg19, weights_source
 
 PROGRAM = "tf-style-train"
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)

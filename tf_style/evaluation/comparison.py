@@ -32,8 +32,8 @@ from tf_style.fast import (
     check_strength,
     load_fast_model,
 )
-from tf_style.model import StyleContentModel, extractor_for
 from tf_style.optimize import StepReport, as_image, stylize
+from tf_style.vgg.model import StyleContentModel, extractor_for
 
 ImageLike = tf.Tensor | str | os.PathLike
 
@@ -121,13 +121,13 @@ def run_comparison(
             the tutorial's handle, :data:`tf_style.fast.TUTORIAL_HUB_HANDLE`.
         tflite_dir: a directory with the TensorFlow Lite pair
             (``style_predict*.tflite`` and ``style_transfer*.tflite``) instead.
-        weights: VGG19 weights file (see :func:`tf_style.weights.load_vgg19`).
+        weights: VGG19 weights file (see :func:`tf_style.vgg.weights.load_vgg19`).
         strength: style strength of the fast model in [0, 1] (TFLite only: the
             style bottleneck is blended with the content's own).
         fast_model: a loaded :class:`tf_style.fast.FastStylizer` to reuse (then
             ``hub_handle`` and ``tflite_dir`` are ignored).
-        extractor: a ready :class:`tf_style.model.StyleContentModel` to reuse for the
-            optimisation and the scores (saves rebuilding VGG19).
+        extractor: a ready :class:`~tf_style.vgg.model.StyleContentModel` to reuse
+            for the optimisation and the scores (saves rebuilding VGG19).
         callback: progress of the optimisation, as for :func:`tf_style.stylize`.
         input_names: ``{"content", "style"}`` to record for tensors loaded by the
             caller from files (the command decodes each file once, to check it).

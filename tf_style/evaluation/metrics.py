@@ -32,8 +32,8 @@ import tensorflow as tf
 from tf_style.config import StyleTransferConfig
 from tf_style.images import as_batch
 from tf_style.losses import LOSS_TERMS
-from tf_style.model import StyleContentModel, extractor_for
 from tf_style.objective import StyleContentLoss
+from tf_style.vgg.model import StyleContentModel, extractor_for
 
 # The loss terms, the total last: reports read the parts, then their sum.
 MEASURES: tuple[str, ...] = (*LOSS_TERMS[1:], LOSS_TERMS[0])
@@ -63,7 +63,7 @@ class QualityMeasures:
         config: the weights and layers; the tutorial's when None.
         extractor: a ready :class:`StyleContentModel` with ``config``'s layers (saves
             rebuilding VGG19); built from ``weights`` when None.
-        weights: VGG19 weights file (see :func:`tf_style.weights.load_vgg19`).
+        weights: VGG19 weights file (see :func:`tf_style.vgg.weights.load_vgg19`).
 
     Example:
         >>> measures = QualityMeasures(content, style)

@@ -20,7 +20,6 @@ import tensorflow as tf
 from tf_style.config import INITS, MIN_NETWORK_SIDE, StyleTransferConfig
 from tf_style.controls import RunImages, finish, prepare
 from tf_style.images import as_batch, load_image
-from tf_style.model import StyleContentModel, extractor_for
 from tf_style.objective import StyleContentLoss
 from tf_style.optimize.adam import StyleTransfer
 from tf_style.optimize.lbfgs import LBFGSTransfer
@@ -31,7 +30,8 @@ from tf_style.optimize.multiscale import (
     scale_sizes,
 )
 from tf_style.optimize.recorder import RunRecorder, StepReport, StylizeResult
-from tf_style.precision import with_network
+from tf_style.vgg.model import StyleContentModel, extractor_for
+from tf_style.vgg.network import with_network
 
 ImageLike = tf.Tensor | np.ndarray | str | os.PathLike
 
@@ -77,7 +77,7 @@ def stylize(
         callback: called after every step (an L-BFGS iteration counts as a step)
             with a :class:`StepReport`; steps count 1 to ``config.total_steps``
             across the scales, and ``report.image`` has the current scale's size.
-        weights: VGG19 weights file (see :func:`tf_style.weights.load_vgg19`).
+        weights: VGG19 weights file (see :func:`tf_style.vgg.weights.load_vgg19`).
 
     Returns:
         A :class:`StylizeResult` whose image has the content's size. Its history

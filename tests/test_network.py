@@ -9,7 +9,7 @@ import tensorflow as tf
 from tests.conftest import bundled_pair, replace
 from tf_style.objective import StyleContentLoss, loss_and_gradient
 from tf_style.optimize import StyleTransfer
-from tf_style.precision import extractor_precision, with_precision
+from tf_style.vgg.network import extractor_precision, with_precision
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +23,7 @@ def cosine(a: tf.Tensor, b: tf.Tensor) -> float:
 
 
 def test_unknown_precision_is_refused(random_vgg):
-    from tf_style.model import StyleContentModel
+    from tf_style.vgg.model import StyleContentModel
 
     with pytest.raises(ValueError, match="Unknown precision 'int8'"):
         with_precision(StyleContentModel(vgg=random_vgg), "int8")

@@ -1,8 +1,8 @@
 """Compute precision of VGG19: float32, or bfloat16/float16 with float32 image and loss.
 
 Only the network runs in low precision. The image being optimised, the Gram matrices
-and every loss term stay float32 (:class:`tf_style.model.StyleContentModel` casts each
-layer's output back before the Gram matrix), so the optimisers see the same float32
+and every loss term stay float32 (:class:`~tf_style.vgg.model.StyleContentModel` casts
+each layer's output back before the Gram matrix), so the optimisers see the same float32
 loss whatever the precision (float16's loss scaling is in
 :func:`tf_style.objective.loss_and_gradient`); Keras's "mixed" policies keep the
 weights in float32 and cast them for each convolution.
@@ -16,8 +16,8 @@ from __future__ import annotations
 import keras
 
 from tf_style.config import POOLING, PRECISIONS
-from tf_style.model import StyleContentModel
-from tf_style.weights import remember_source
+from tf_style.vgg.model import StyleContentModel
+from tf_style.vgg.weights import remember_source
 
 # Keras's mixed policies: float32 variables, low-precision computation.
 KERAS_POLICIES: dict[str, str] = {

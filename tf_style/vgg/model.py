@@ -19,7 +19,7 @@ from tf_style.config import (
     StyleTransferConfig,
     validate_layers,
 )
-from tf_style.weights import load_vgg19, weights_source
+from tf_style.vgg.weights import load_vgg19, weights_source
 
 
 def vgg_layers(
@@ -29,7 +29,7 @@ def vgg_layers(
 
     Args:
         layer_names: Keras VGG19 layer names, e.g. ``["block1_conv1", "block5_conv2"]``.
-        vgg: a VGG19 to cut; by default :func:`tf_style.weights.load_vgg19` is called.
+        vgg: a VGG19 to cut; by default ``load_vgg19()`` is called.
 
     Returns:
         A ``keras.Model`` whose outputs are a list, one ``[batch, h, w, c]`` tensor per
@@ -101,7 +101,7 @@ class StyleContentModel(keras.Model):
 
     @property
     def weights_source(self) -> str:
-        """Where VGG19's weights came from (see :func:`tf_style.weights.load_vgg19`)."""
+        """Where VGG19's weights came from, in words (see ``load_vgg19``)."""
         return weights_source(self.vgg)
 
     def call(self, inputs: tf.Tensor) -> dict[str, dict[str, tf.Tensor]]:
