@@ -41,7 +41,7 @@ _EXPORTS = {
     "StepReport": "tf_style.optimize.recorder",
     "StyleTransfer": "tf_style.optimize.adam",
     "StylizeResult": "tf_style.optimize.recorder",
-    "clip_0_1": "tf_style.optimize.adam",
+    "clip_0_1": "tf_style.images",
     "stylize": "tf_style.optimize.stylize",
     "with_precision": "tf_style.vgg.network",
     "WeightsNotFoundError": "tf_style.vgg.weights",
@@ -77,10 +77,16 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
         fast_stylize,
         load_fast_model,
     )
-    from tf_style.images import ImageError, load_image, save_image, tensor_to_image
+    from tf_style.images import (
+        ImageError,
+        clip_0_1,
+        load_image,
+        save_image,
+        tensor_to_image,
+    )
     from tf_style.objective import StyleContentLoss
     from tf_style.optimize import stylize
-    from tf_style.optimize.adam import StyleTransfer, clip_0_1
+    from tf_style.optimize.adam import StyleTransfer
     from tf_style.optimize.lbfgs import LBFGSTransfer
     from tf_style.optimize.recorder import StepReport, StylizeResult
     from tf_style.vgg.model import StyleContentModel, gram_matrix, vgg_layers

@@ -17,6 +17,8 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
+from tf_style.images import clip_0_1, resize
+
 # NTSC YIQ, as tf.image.rgb_to_yiq uses it; Y is the luminance.
 PRESERVE_COLOR = ("none", "luminance", "histogram")
 _EPSILON = 1e-5
@@ -29,7 +31,7 @@ def luminance(image: tf.Tensor) -> tf.Tensor:
 
 def gray_rgb(luma: tf.Tensor) -> tf.Tensor:
     """A luminance ``[1, H, W, 1]`` as a grey RGB image VGG19 can read."""
-    return tf.clip_by_value(tf.concat([luma] * 3, axis=-1), 0.0, 1.0)
+    return clip_0_1(tf.concat([luma] * 3, axis=-1))
 
 
 def match_moments(source: tf.Tensor, target: tf.Tensor) -> tf.Tensor:
@@ -54,11 +56,11 @@ def luminance_only(content: tf.Tensor, style: tf.Tensor) -> tuple[tf.Tensor, tf.
 def recombine_luminance(stylized: tf.Tensor, content: tf.Tensor) -> tf.Tensor:
     """The stylised luminance with the content's chrominance (I and Q), clipped."""
     if stylized.shape[1:3] != content.shape[1:3]:
-        content = tf.image.resize(content, stylized.shape[1:3])
+        content = resize(content, stylized.shape[1:3])
     yiq = tf.concat(
         [luminance(stylized), tf.image.rgb_to_yiq(content)[..., 1:]], axis=-1
     )
-    return tf.clip_by_value(tf.image.yiq_to_rgb(yiq), 0.0, 1.0)
+    return clip_0_1(tf.image.yiq_to_rgb(yiq))
 
 
 def match_color(source: tf.Tensor, target: tf.Tensor) -> tf.Tensor:
@@ -77,7 +79,7 @@ def match_color(source: tf.Tensor, target: tf.Tensor) -> tf.Tensor:
     )
     matched = (src - mean_s) @ transform.T + mean_t
     shaped = matched.reshape(tuple(source.shape)).astype(np.float32)
-    return tf.clip_by_value(tf.constant(shaped), 0.0, 1.0)
+    return clip_0_1(tf.constant(shaped))
 
 
 def _sqrt_matrix(covariance: np.ndarray, *, inverse: bool = False) -> np.ndarray:
@@ -89,7 +91,7 @@ def _sqrt_matrix(covariance: np.ndarray, *, inverse: bool = False) -> np.ndarray
 def chrominance_distance(a: tf.Tensor, b: tf.Tensor) -> float:
     """Mean absolute difference of the I and Q channels: how far the colours moved."""
     if a.shape[1:3] != b.shape[1:3]:
-        b = tf.image.resize(b, a.shape[1:3])
+        b = resize(b, a.shape[1:3])
     iq_a = tf.image.rgb_to_yiq(a)[..., 1:]
     iq_b = tf.image.rgb_to_yiq(b)[..., 1:]
     return float(tf.reduce_mean(tf.abs(iq_a - iq_b)))

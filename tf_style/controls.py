@@ -20,6 +20,7 @@ import tensorflow as tf
 
 from tf_style.color import luminance_only, match_color, recombine_luminance
 from tf_style.config import StyleTransferConfig
+from tf_style.images import clip_0_1, resize
 
 
 @dataclass
@@ -86,8 +87,7 @@ def scale_style(style: tf.Tensor, content: tf.Tensor, style_scale: float) -> tf.
     if style_scale == 1.0:
         return style
     size = scaled_style_size(style.shape[1:3], content.shape[1:3], style_scale)
-    resized = tf.image.resize(style, size, method="bilinear", antialias=True)
-    return tf.clip_by_value(resized, 0.0, 1.0)
+    return resize(style, size)
 
 
 def scaled_style_size(
@@ -116,19 +116,15 @@ def initial_image(
     if config.init == "noise":
         start = _noise(size)
     elif config.init == "style":
-        start = tf.image.resize(styles[0], size)
+        start = resize(styles[0], size)
     elif init_image is not None:
-        start = (
-            tf.image.resize(init_image, size)
-            if init_image.shape[1:3] != size
-            else init_image
-        )
+        start = resize(init_image, size)
     else:
         start = content
     ratio = config.init_noise_ratio
     if ratio > 0 and config.init != "noise":
         start = (1.0 - ratio) * start + ratio * _noise(size)
-    return tf.clip_by_value(start, 0.0, 1.0)
+    return clip_0_1(start)
 
 
 def _noise(size: Sequence[int]) -> tf.Tensor:
@@ -147,8 +143,8 @@ def as_mask(mask: tf.Tensor, size: Sequence[int]) -> tf.Tensor:
     if mask.shape[-1] != 1:
         mask = tf.reduce_mean(mask, axis=-1, keepdims=True)
     if tuple(mask.shape[1:3]) != tuple(size):
-        mask = tf.image.resize(mask, size, method="bilinear", antialias=True)
-    return tf.clip_by_value(mask, 0.0, 1.0)
+        mask = resize(mask, size)
+    return clip_0_1(mask)
 
 
 def finish(

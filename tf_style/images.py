@@ -12,6 +12,7 @@ import os
 import struct
 import tempfile
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -209,23 +210,50 @@ def to_rgb_array(
     return np.asarray(image.convert("RGB"), dtype=np.float32) / 255.0
 
 
+ImageLike = tf.Tensor | np.ndarray | str | os.PathLike  # a file, or its pixels
+
+
+def clip_0_1(image: tf.Tensor) -> tf.Tensor:
+    """Keep pixels in [0, 1]: the image is a free float variable, nothing else would."""
+    return tf.clip_by_value(image, clip_value_min=0.0, clip_value_max=1.0)
+
+
+def resize(
+    image: tf.Tensor, size: Sequence[int], *, antialias: bool = True
+) -> tf.Tensor:
+    """The one resize: float32 ``[1, H, W, C]`` in [0, 1] to ``size`` (H', W').
+
+    Bilinear; antialiased by default, so shrinking averages rather than aliases, and
+    clipped to [0, 1] because the antialiasing kernel can overshoot. An image
+    already at ``size`` is returned as it is. ``antialias=False`` is
+    ``tf.image.resize``'s default, which the tutorial uses to load images and to
+    give the fast model its 256x256 style.
+    """
+    size = tuple(int(side) for side in size)
+    if tuple(image.shape[1:3]) == size:
+        return image
+    return clip_0_1(
+        tf.image.resize(image, size, method="bilinear", antialias=antialias)
+    )
+
+
 def resize_to_max_dim(image: tf.Tensor, max_dim: int) -> tf.Tensor:
     """Scale so the longest side is ``max_dim``, keeping the aspect ratio.
 
-    The tutorial's ``load_img`` arithmetic: ``new_shape = shape * max_dim / long_dim``.
+    The tutorial's ``load_img`` arithmetic, ``new_shape = shape * max_dim /
+    long_dim``, and its plain bilinear resize.
 
     Args:
         image: float32 ``[1, H, W, 3]``.
         max_dim: target length of the longest side.
 
     Returns:
-        float32 ``[1, H', W', 3]``; bilinear keeps values in [0, 1].
+        float32 ``[1, H', W', 3]``.
     """
-    shape = tf.cast(tf.shape(image)[1:3], tf.float32)
+    shape = tf.cast(tf.shape(image)[1:3], tf.float32)  # the tutorial's float32 maths
     scale = max_dim / tf.reduce_max(shape)
-    new_shape = tf.cast(tf.round(shape * scale), tf.int32)
-    new_shape = tf.maximum(new_shape, 1)
-    return tf.image.resize(image, new_shape)
+    new_shape = tf.maximum(tf.cast(tf.round(shape * scale), tf.int32), 1)
+    return resize(image, new_shape.numpy(), antialias=False)
 
 
 def as_batch(

@@ -30,7 +30,7 @@ from dataclasses import asdict, dataclass
 import tensorflow as tf
 
 from tf_style.config import StyleTransferConfig
-from tf_style.images import as_batch
+from tf_style.images import as_batch, clip_0_1, resize
 from tf_style.losses import LOSS_TERMS
 from tf_style.objective import StyleContentLoss
 from tf_style.vgg.model import StyleContentModel, extractor_for
@@ -96,8 +96,8 @@ class QualityMeasures:
         """
         image = as_batch(image, "image")
         if tuple(image.shape[1:3]) != self.size:
-            image = tf.image.resize(image, self.size)
-        image = tf.clip_by_value(image, 0.0, 1.0)
+            image = resize(image, self.size, antialias=False)
+        image = clip_0_1(image)
         terms = self.loss(image)
         return QualityScores(**{name: float(terms[name]) for name in MEASURES})
 

@@ -11,7 +11,7 @@ import abc
 
 import tensorflow as tf
 
-from tf_style.images import as_batch
+from tf_style.images import as_batch, clip_0_1, resize
 
 # Both releases were trained with 256x256 style images; the tutorial resizes to this.
 STYLE_SIZE = (256, 256)
@@ -49,13 +49,15 @@ class FastStylizer(abc.ABC):
         content_image = as_batch(content_image, "content_image")
         style_image = as_batch(style_image, "style_image")
         check_strength(strength, supported=self.supports_strength, source=self.source)
-        style_image = tf.image.resize(style_image, STYLE_SIZE)
+        style_image = resize(style_image, STYLE_SIZE, antialias=False)
         stylized = self._stylize(content_image, style_image, strength)
         if stylized.shape[1:3] != content_image.shape[1:3]:
             # The transformer's strided convolutions can round odd sizes; keep the
             # contract (the content's size) so images can be compared pixel by pixel.
-            stylized = tf.image.resize(stylized, content_image.shape[1:3])
-        return tf.clip_by_value(tf.cast(stylized, tf.float32), 0.0, 1.0)
+            stylized = resize(
+                tf.cast(stylized, tf.float32), content_image.shape[1:3], antialias=False
+            )
+        return clip_0_1(tf.cast(stylized, tf.float32))
 
     @abc.abstractmethod
     def _stylize(

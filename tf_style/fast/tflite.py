@@ -15,6 +15,7 @@ import numpy as np
 import tensorflow as tf
 
 from tf_style.fast.base import STYLE_SIZE, FastModelError, FastStylizer
+from tf_style.images import resize
 
 
 class LiteStylizer(FastStylizer):
@@ -55,7 +56,7 @@ class LiteStylizer(FastStylizer):
 
     def predict_style(self, style_image: tf.Tensor) -> np.ndarray:
         """The style bottleneck float32 ``[1, 1, 1, 100]`` of a 256x256 image."""
-        image = tf.image.resize(style_image, STYLE_SIZE)
+        image = resize(style_image, STYLE_SIZE, antialias=False)
         detail = self.predictor.get_input_details()[0]
         self.predictor.set_tensor(detail["index"], np.asarray(image, np.float32))
         self.predictor.invoke()
@@ -76,7 +77,9 @@ class LiteStylizer(FastStylizer):
     def transfer(self, content_image: tf.Tensor, bottleneck: np.ndarray) -> tf.Tensor:
         """Run the transfer model at the content's size (or its fixed size)."""
         size = self._allocate(tuple(content_image.shape[1:3]))
-        content = tf.image.resize(content_image, size) if size else content_image
+        content = (
+            resize(content_image, size, antialias=False) if size else content_image
+        )
         self.transformer.set_tensor(
             self.content_input["index"], np.asarray(content, np.float32)
         )

@@ -3,14 +3,15 @@
 * :mod:`~tf_style.optimize.stylize`: :func:`stylize` (load, build, loop over the
   scales, report) and :func:`run_scales`;
 * :mod:`~tf_style.optimize.adam`: the tutorial's ``StyleTransfer``, ``train_step``
-  and ``clip_0_1``;
+  (``clip_0_1`` lives in :mod:`tf_style.images`, exported here too);
 * :mod:`~tf_style.optimize.lbfgs`: L-BFGS-B, the paper's optimiser;
 * :mod:`~tf_style.optimize.multiscale`: the sizes of a coarse-to-fine run;
 * :mod:`~tf_style.optimize.recorder`: ``StepReport``, ``StylizeResult`` and the
   ``RunRecorder`` both optimisers report to through ``run(steps, recorder)``.
 """
 
-from tf_style.optimize.adam import StyleTransfer, clip_0_1
+from tf_style.images import clip_0_1
+from tf_style.optimize.adam import StyleTransfer
 from tf_style.optimize.lbfgs import LBFGSTransfer
 from tf_style.optimize.recorder import RunRecorder, StepReport, StylizeResult
 from tf_style.optimize.stylize import as_image, make_transfer, run_scales, stylize

@@ -14,13 +14,9 @@ import keras
 import tensorflow as tf
 
 from tf_style.config import StyleTransferConfig
+from tf_style.images import clip_0_1
 from tf_style.objective import StyleContentLoss, loss_and_gradient
 from tf_style.optimize.recorder import RunRecorder
-
-
-def clip_0_1(image: tf.Tensor) -> tf.Tensor:
-    """Keep pixels in [0, 1]: the image is a free float variable, nothing else would."""
-    return tf.clip_by_value(image, clip_value_min=0.0, clip_value_max=1.0)
 
 
 class StyleTransfer:

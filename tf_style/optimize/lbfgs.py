@@ -23,6 +23,7 @@ import tensorflow as tf
 from threadpoolctl import threadpool_limits
 
 from tf_style.config import StyleTransferConfig
+from tf_style.images import clip_0_1
 from tf_style.objective import StyleContentLoss, loss_and_gradient
 from tf_style.optimize.recorder import RunRecorder
 
@@ -71,7 +72,7 @@ class LBFGSTransfer:
         if history_size < 1:
             raise ValueError(f"history_size must be at least 1, got {history_size}.")
         self.loss = loss
-        self.image = tf.clip_by_value(tf.cast(init_image, tf.float32), 0.0, 1.0)
+        self.image = clip_0_1(tf.cast(init_image, tf.float32))
         self.shape = tuple(self.image.shape)
         self.history_size = history_size
         self._last: tuple[np.ndarray | None, dict[str, float]] = (None, {})

@@ -26,6 +26,7 @@ from collections.abc import Sequence
 import tensorflow as tf
 
 from tf_style.config import MIN_NETWORK_SIDE
+from tf_style.images import resize
 
 # VGG19's deepest default layers sit after four poolings: 16 px keeps them >= 1 px.
 MIN_SCALED_SIDE = MIN_NETWORK_SIDE  # config.py says why
@@ -86,11 +87,7 @@ def resize_to(image: tf.Tensor, size: Sequence[int]) -> tf.Tensor:
     Antialiased bilinear, so downsampling averages rather than aliases; the result is
     clipped to [0, 1] because the antialiasing kernel can overshoot slightly.
     """
-    size = tuple(int(side) for side in size)
-    if tuple(image.shape[1:3]) == size:
-        return image
-    resized = tf.image.resize(image, size, method="bilinear", antialias=True)
-    return tf.clip_by_value(resized, 0.0, 1.0)
+    return resize(image, size)
 
 
 def resize_by(image: tf.Tensor, scale: float) -> tf.Tensor:

@@ -14,12 +14,11 @@ import os
 from collections.abc import Callable, Sequence
 
 import keras
-import numpy as np
 import tensorflow as tf
 
 from tf_style.config import INITS, MIN_NETWORK_SIDE, StyleTransferConfig
 from tf_style.controls import RunImages, finish, prepare
-from tf_style.images import as_batch, load_image
+from tf_style.images import ImageLike, as_batch, load_image
 from tf_style.objective import StyleContentLoss
 from tf_style.optimize.adam import StyleTransfer
 from tf_style.optimize.lbfgs import LBFGSTransfer
@@ -32,8 +31,6 @@ from tf_style.optimize.multiscale import (
 from tf_style.optimize.recorder import RunRecorder, StepReport, StylizeResult
 from tf_style.vgg.model import StyleContentModel, extractor_for
 from tf_style.vgg.network import with_network
-
-ImageLike = tf.Tensor | np.ndarray | str | os.PathLike
 
 
 def stylize(
