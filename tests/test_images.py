@@ -9,7 +9,7 @@ import PIL.Image
 import pytest
 import tensorflow as tf
 
-from tf_style import images
+from tf_style import decode
 from tf_style.images import (
     ImageError,
     as_batch,
@@ -179,13 +179,13 @@ def test_a_large_jpeg_is_decoded_at_a_reduced_size(tmp_path, monkeypatch):
     path = tmp_path / "large.jpg"
     PIL.Image.new("RGB", (5000, 4000), (200, 100, 50)).save(path, quality=70)
     decoded = []
-    real = images.to_rgb_array
+    real = decode.to_rgb_array
 
     def spy(image, **kwargs):
         decoded.append(image.size)
         return real(image, **kwargs)
 
-    monkeypatch.setattr(images, "to_rgb_array", spy)
+    monkeypatch.setattr(decode, "to_rgb_array", spy)
     image = load_image(path, 64)
     assert image.shape == (1, 51, 64, 3)
     assert max(decoded[0]) <= 1250  # draft mode: 1/4 or 1/8 of 5000

@@ -7,7 +7,6 @@ import os
 import pytest
 
 from tf_style.cli import UsageError
-from tf_style.config import CONTENT_LAYERS, STYLE_LAYERS
 from tf_style.preflight import (
     FIXED_BYTES,
     check_memory,
@@ -16,6 +15,7 @@ from tf_style.preflight import (
     largest_max_dim,
     step_bytes,
 )
+from tf_style.vgg.layers import CONTENT_LAYERS, STYLE_LAYERS
 
 LAYERS = STYLE_LAYERS + CONTENT_LAYERS
 

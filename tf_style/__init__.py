@@ -19,8 +19,8 @@ __version__ = "0.1.0"
 
 # public name -> the module that defines it
 _EXPORTS = {
-    "CONTENT_LAYERS": "tf_style.config",
-    "STYLE_LAYERS": "tf_style.config",
+    "CONTENT_LAYERS": "tf_style.vgg.layers",
+    "STYLE_LAYERS": "tf_style.vgg.layers",
     "StyleTransferConfig": "tf_style.config",
     "TUTORIAL_HUB_HANDLE": "tf_style.fast",
     "FastModelError": "tf_style.fast",
@@ -68,7 +68,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # what type checkers and IDEs see
-    from tf_style.config import CONTENT_LAYERS, STYLE_LAYERS, StyleTransferConfig
+    from tf_style.config import StyleTransferConfig
     from tf_style.evaluation.comparison import Comparison, run_comparison
     from tf_style.evaluation.metrics import QualityMeasures, QualityScores, score_image
     from tf_style.fast import (

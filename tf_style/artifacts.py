@@ -17,7 +17,8 @@ import numpy as np
 import PIL.Image
 import tensorflow as tf
 
-from tf_style.images import atomic_write, save_image
+from tf_style.files import atomic_write
+from tf_style.images import save_image
 
 
 def write_json(record: dict[str, Any], path: str | os.PathLike) -> Path:

@@ -14,20 +14,12 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-CONTENT_LAYERS: tuple[str, ...] = ("block5_conv2",)
-STYLE_LAYERS: tuple[str, ...] = (
-    "block1_conv1",
-    "block2_conv1",
-    "block3_conv1",
-    "block4_conv1",
-    "block5_conv1",
+from tf_style.vgg.layers import (
+    CONTENT_LAYERS,
+    STYLE_LAYERS,
+    validate_layers,
 )
-# Every convolution of Keras's VGG19; the only names a layer option accepts.
-VGG19_CONV_LAYERS: tuple[str, ...] = tuple(
-    f"block{block}_conv{conv}"
-    for block, convs in ((1, 2), (2, 2), (3, 4), (4, 4), (5, 4))
-    for conv in range(1, convs + 1)
-)
+
 OPTIMIZERS: tuple[str, ...] = ("adam", "lbfgs")
 PRESERVE_COLOR: tuple[str, ...] = ("none", "luminance", "histogram")
 INITS: tuple[str, ...] = ("content", "noise", "style")  # or an image file's path
@@ -120,7 +112,7 @@ class StyleTransferConfig:
     )
     style_layer_weights: tuple[float, ...] = _option(
         (),
-        "weight of each style layer, in --style-layers order (normalised; "
+        "weight of each style layer, in style_layers order (normalised; "
         "default: equal, the tutorial's mean)",
     )
     loss_normalization: str = _option(
@@ -327,37 +319,6 @@ def validate_scale_steps(config: StyleTransferConfig) -> None:
             config.epochs * config.steps_per_epoch >= len(config.scales),
             f"{config.epochs * config.steps_per_epoch} steps cannot be split over "
             f"{len(config.scales)} scales; raise the steps or give scale_steps.",
-        )
-
-
-def validate_layers(
-    layers: tuple[str, ...], *, kind: str, allow_repeats: bool = False
-) -> None:
-    """Check layer names against Keras's VGG19 convolutions.
-
-    Raises:
-        ValueError: no layer given, a name VGG19 does not have, or (unless
-            ``allow_repeats``) a name given twice.
-    """
-    if isinstance(layers, str):
-        raise TypeError(
-            f"{kind}_layers must be a sequence of layer names, not the string "
-            f"{layers!r}; write ({layers!r},)."
-        )
-    _require(len(layers) >= 1, f"At least one {kind} layer is needed.")
-    repeated = (
-        [] if allow_repeats else sorted({n for n in layers if layers.count(n) > 1})
-    )
-    _require(
-        not repeated,
-        f"{kind} layer {', '.join(repeated)} is given more than once; name each "
-        "layer once (a repeated layer would silently count twice in the loss).",
-    )
-    for name in layers:
-        _require(
-            name in VGG19_CONV_LAYERS,
-            f"Unknown {kind} layer {name!r}. tf_style uses Keras VGG19 layer names "
-            f"such as 'block4_conv1'; valid names: {', '.join(VGG19_CONV_LAYERS)}.",
         )
 
 

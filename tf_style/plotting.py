@@ -18,7 +18,7 @@ import tensorflow as tf
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from tf_style.images import atomic_write
+from tf_style.files import atomic_write
 from tf_style.losses import LOSS_TERMS
 
 PANEL_INCHES = 3.6

@@ -24,7 +24,8 @@ from pathlib import Path
 import PIL.Image
 
 from tf_style.cli import UsageError
-from tf_style.config import VGG19_CONV_LAYERS, StyleTransferConfig
+from tf_style.config import StyleTransferConfig
+from tf_style.vgg.layers import VGG19_CONV_LAYERS
 
 # mkstemp's temporary name beside the target: "." + name + "." + 8 random + ".tmp".
 TEMPORARY_NAME_OVERHEAD = 14

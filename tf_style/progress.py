@@ -1,4 +1,4 @@
-"""Progress callbacks for :func:`tf_style.stylize`: a tqdm bar and a notebook display.
+"""Progress callbacks for :func:`tf_style.stylize`: a tqdm bar, frames, a notebook.
 
 ``stylize`` reports every step through one callback (a :class:`StepReport`); how that
 is shown is the caller's business, so scripts and notebooks each get their own.
@@ -9,8 +9,10 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
+import tensorflow as tf
 from tqdm.auto import tqdm
 
+from tf_style.artifacts import FrameSaver
 from tf_style.images import tensor_to_image
 from tf_style.optimize.recorder import StepReport
 
@@ -49,6 +51,46 @@ class TqdmProgress:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+class FrameProgress:
+    """The tqdm bar plus frame saving: the one callback the command gives stylize.
+
+    A frame that cannot be written (a full disk) stops the frames, with one line on
+    stderr, and never the run.
+    """
+
+    def __init__(
+        self,
+        total_steps: int,
+        *,
+        quiet: bool,
+        frames: FrameSaver | None = None,
+        program: str = "tf_style",
+    ):
+        self.frames = frames
+        self.program = program
+        self.bar = TqdmProgress(total_steps, disable=quiet)
+
+    def update(self, report: StepReport) -> None:
+        self.bar(report)
+        self.save_frame(report.step, report.image)
+
+    def save_frame(self, step: int, image: tf.Tensor) -> None:
+        if self.frames is None:
+            return
+        try:
+            self.frames.save(step, image)
+        except OSError as error:
+            print(
+                f"{self.program}: warning: stopped saving frames: could not write "
+                f"a frame in {self.frames.directory} ({error.strerror or error}).",
+                file=sys.stderr,
+            )
+            self.frames = None
+
+    def close(self) -> None:
+        self.bar.close()
 
 
 def notebook_progress(every: int = 10) -> Callable[[StepReport], None]:

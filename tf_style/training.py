@@ -32,11 +32,11 @@ from tf_style.config import INITS, StyleTransferConfig
 from tf_style.controls import scaled_style_size
 from tf_style.device import describe_device
 from tf_style.images import SAVE_FORMATS, load_image, save_image
-from tf_style.optimize import StepReport, StylizeResult, stylize
+from tf_style.optimize import StylizeResult, stylize
 from tf_style.optimize.multiscale import check_scaled_sizes
 from tf_style.plotting import plot_losses, save_figure
 from tf_style.preflight import check_outputs, check_step_memory, resized_size
-from tf_style.progress import TqdmProgress
+from tf_style.progress import FrameProgress
 from tf_style.vgg.model import StyleContentModel
 from tf_style.vgg.weights import WeightsNotFoundError, load_vgg19, weights_source
 
@@ -173,7 +173,9 @@ def run(plan: Plan, *, quiet: bool) -> int:
     extractor = StyleContentModel(config.style_layers, config.content_layers, vgg=vgg)
     build_seconds = time.perf_counter() - started
 
-    progress = Progress(config.total_steps, quiet=quiet, frames=make_frames(plan))
+    progress = FrameProgress(
+        config.total_steps, quiet=quiet, frames=make_frames(plan), program=PROGRAM
+    )
     progress.save_frame(0, plan.images.get("init", plan.images["content"]))
     try:
         result = stylize(
@@ -209,40 +211,6 @@ def run(plan: Plan, *, quiet: bool) -> int:
 
 def make_frames(plan: Plan) -> FrameSaver | None:
     return FrameSaver(plan.frames_folder, plan.save_every) if plan.save_every else None
-
-
-class Progress:
-    """The tqdm bar plus frame saving: the one callback the command gives stylize.
-
-    A frame that cannot be written (a full disk) stops the frames, with one line on
-    stderr, and never the run.
-    """
-
-    def __init__(
-        self, total_steps: int, *, quiet: bool, frames: FrameSaver | None = None
-    ):
-        self.frames = frames
-        self.bar = TqdmProgress(total_steps, disable=quiet)
-
-    def update(self, report: StepReport) -> None:
-        self.bar(report)
-        self.save_frame(report.step, report.image)
-
-    def save_frame(self, step: int, image: tf.Tensor) -> None:
-        if self.frames is None:
-            return
-        try:
-            self.frames.save(step, image)
-        except OSError as error:
-            print(
-                f"{PROGRAM}: warning: stopped saving frames: could not write a frame "
-                f"in {self.frames.directory} ({error.strerror or error}).",
-                file=sys.stderr,
-            )
-            self.frames = None
-
-    def close(self) -> None:
-        self.bar.close()
 
 
 def write_outputs(

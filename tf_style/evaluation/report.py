@@ -19,7 +19,8 @@ from tf_style.config import StyleTransferConfig
 from tf_style.device import describe_device
 from tf_style.evaluation.metrics import MEASURES, QualityScores
 from tf_style.fast.base import STYLE_SIZE
-from tf_style.images import atomic_write, save_image
+from tf_style.files import atomic_write
+from tf_style.images import save_image
 from tf_style.losses import TERMS
 from tf_style.plotting import Panel, save_figure, side_by_side
 

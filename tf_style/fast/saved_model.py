@@ -33,11 +33,12 @@ TRUST_WARNING = (
     "A SavedModel is a program, not data: loading one runs its code with your "
     "rights, and tf_style cannot sandbox it. Only load models you trust."
 )
+# Named for both audiences: the argument in Python, the option on the command line.
 LOCAL_COPY_HELP = (
-    "Offline? Give a local copy: --hub-handle DIR (a SavedModel folder holding "
-    "saved_model.pb), --hub-handle FILE.tar.gz (the download of {handle}"
-    "?tf-hub-format=compressed), or --tflite-dir DIR (the TensorFlow Lite pair "
-    "style_predict*.tflite and style_transfer*.tflite)."
+    "Offline? Give a local copy as hub_handle= (--hub-handle DIR): a SavedModel "
+    "folder holding saved_model.pb, or FILE.tar.gz, the download of {handle}"
+    "?tf-hub-format=compressed; or as tflite_dir= (--tflite-dir DIR): the TensorFlow "
+    "Lite pair style_predict*.tflite and style_transfer*.tflite."
 )
 
 
@@ -140,7 +141,7 @@ def check_saved_model_dir(path: Path) -> None:
         )
     if not (path / "saved_model.pb").is_file():
         hint = (
-            " It holds .tflite files: use --tflite-dir instead."
+            " It holds .tflite files: use tflite_dir= (--tflite-dir) instead."
             if any(path.glob("*.tflite"))
             else ""
         )

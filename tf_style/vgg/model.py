@@ -13,12 +13,8 @@ from collections.abc import Sequence
 import keras
 import tensorflow as tf
 
-from tf_style.config import (
-    CONTENT_LAYERS,
-    STYLE_LAYERS,
-    StyleTransferConfig,
-    validate_layers,
-)
+from tf_style.config import StyleTransferConfig
+from tf_style.vgg.layers import CONTENT_LAYERS, STYLE_LAYERS, validate_layers
 from tf_style.vgg.weights import load_vgg19, weights_source
 
 

@@ -1,0 +1,183 @@
+"""Decoding image files safely: any file Pillow reads, or an ImageError naming it.
+
+Files come from users and from the internet, so decoding is defensive: the size is
+checked from the header before a pixel is decoded (decompression bombs), large files
+are decoded reduced, every decoder failure becomes an :class:`ImageError`, and the
+result is float32 RGB in [0, 1] whatever the mode (grayscale, palette, CMYK,
+transparency, 16- and 32-bit, float, EXIF-rotated). :mod:`tf_style.images` builds
+``load_image`` on it.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import warnings
+from pathlib import Path
+
+import numpy as np
+import PIL.Image
+import PIL.ImageOps
+
+from tf_style.config import MIN_IMAGE_SIDE
+
+MIN_SIDE = MIN_IMAGE_SIDE  # files; arrays need MIN_NETWORK_SIDE (see config.py)
+
+
+class ImageError(ValueError):
+    """An image file that cannot be used, with the file named in the message."""
+
+
+def read_rgb(path: str | os.PathLike, *, max_dim: int | None = None) -> np.ndarray:
+    """Decode a file into float32 ``[H, W, 3]`` in [0, 1].
+
+    Grayscale, palette, CMYK, 16- and 32-bit images are converted to RGB; transparent
+    pixels are composited on white (what a viewer shows); EXIF orientation is applied.
+    With ``max_dim``, a large image is decoded at a reduced size (JPEG's draft mode)
+    or reduced in its own 8-bit mode, to no less than twice ``max_dim``, before the
+    float32 copy (12 bytes a pixel) is made.
+    """
+    path = Path(path)
+    check_readable_file(path)
+    try:
+        with warnings.catch_warnings():
+            # The pixel limit below replaces Pillow's warning (an error under pytest).
+            warnings.simplefilter("ignore", PIL.Image.DecompressionBombWarning)
+            # Corrupt metadata (EXIF, ICC) is skipped and the pixels used, quietly:
+            # a command's stderr is for its own one-line messages.
+            warnings.filterwarnings("ignore", category=UserWarning, module="PIL")
+            with PIL.Image.open(path) as opened:
+                image, scale = _decode(opened, path, max_dim)
+    except PIL.Image.DecompressionBombError as error:
+        raise ImageError(
+            f"{path}: image is too large to load safely ({error})."
+        ) from None
+    except DECODE_ERRORS as error:
+        raise ImageError(f"{path}: not a readable image ({error}).") from None
+    pixels = to_rgb_array(image, integer_scale=scale)
+    if not np.isfinite(pixels).all():
+        raise ImageError(f"{path}: image holds non-finite values (NaN or infinity).")
+    height, width = pixels.shape[:2]
+    if min(height, width) < MIN_SIDE:
+        raise ImageError(
+            f"{path}: image is {width}x{height} px; at least {MIN_SIDE} px on each "
+            "side is needed."
+        )
+    return pixels
+
+
+# What Pillow's decoders raise on corrupt files (found by tests/test_fuzz_images.py).
+DECODE_ERRORS = (
+    PIL.UnidentifiedImageError,
+    OSError,
+    SyntaxError,
+    ValueError,
+    TypeError,
+    IndexError,
+    KeyError,
+    EOFError,
+    struct.error,
+    ZeroDivisionError,
+    MemoryError,
+    OverflowError,
+)
+
+
+def _decode(
+    opened: PIL.Image.Image, path: Path, max_dim: int | None
+) -> tuple[PIL.Image.Image, float | None]:
+    """Check the size from the header, decode (reduced where possible), orient."""
+    width, height = opened.size
+    large = width * height > REDUCE_ABOVE_PIXELS
+    if large and max_dim is not None and opened.format == "JPEG":
+        target = 2 * max_dim
+        opened.draft(None, (target, target))  # decodes at 1/2, 1/4 or 1/8 scale
+        width, height = opened.size
+    if width * height > MAX_PIXELS:
+        raise ImageError(
+            f"{path}: image is {width}x{height} px ({width * height / 1e6:.0f} "
+            f"megapixels), more than the {MAX_PIXELS / 1e6:.0f} megapixels tf_style "
+            "decodes; downscale the file first (style transfer runs at a few "
+            "hundred to a few thousand pixels)."
+        )
+    scale = integer_scale(opened)
+    opened.load()  # decode everything now, so truncation is caught here
+    image = PIL.ImageOps.exif_transpose(opened)
+    if large and max_dim is not None and image.mode in REDUCIBLE_MODES:
+        factor = max(image.size) // (2 * max_dim)
+        if factor > 1:
+            image = image.reduce(factor)  # a box filter in the file's own mode
+    return image, scale
+
+
+# Pixels a file may have: decoding takes 3-4 bytes a pixel and the float32 copy 12
+# (before reduction), so 64 megapixels (8000x8000) costs under 1 GB at worst, and no
+# style transfer here runs on more than a few megapixels (see preflight's memory
+# check). Pillow's own limit (89 megapixels) only warns.
+MAX_PIXELS = 64_000_000
+# Below this (a 12-megapixel photo is 144 MB as float32) images are decoded in full,
+# as the tutorial does; above it they are first reduced to twice max_dim.
+REDUCE_ABOVE_PIXELS = 16_000_000
+REDUCIBLE_MODES = ("1", "L", "LA", "P", "RGB", "RGBA", "CMYK", "I;16", "I", "F")
+
+
+def integer_scale(image: PIL.Image.Image) -> float | None:
+    """The full-scale value of an integer grayscale image, from the file's bit depth.
+
+    16-bit modes (``I;16*``) use 65535. Mode ``I`` (32-bit signed) holds 16-bit PNGs
+    in some Pillow versions and 8-32-bit TIFFs: TIFF's BitsPerSample (tag 258) gives
+    the depth; PNG's is at most 16; otherwise the full signed 32-bit range. None for
+    the other modes.
+    """
+    if image.mode.startswith("I;16"):
+        return 65535.0
+    if image.mode != "I":
+        return None
+    bits = getattr(image, "tag_v2", {}).get(258)
+    if isinstance(bits, tuple):
+        bits = bits[0] if bits else None
+    if isinstance(bits, int) and 1 <= bits <= 32:
+        signed = getattr(image, "tag_v2", {}).get(339) in (2, (2,))
+        return float(2 ** (bits - 1 if signed else bits) - 1)
+    if image.format == "PNG":
+        return 65535.0
+    return float(2**31 - 1)
+
+
+def check_readable_file(path: Path) -> None:
+    """Fail with the file's name when it cannot possibly be an image."""
+    if not path.exists():
+        raise ImageError(f"{path}: no such file.")
+    if path.is_dir():
+        raise ImageError(f"{path}: is a directory, not an image file.")
+    if not os.access(path, os.R_OK):
+        raise ImageError(f"{path}: permission denied (the file cannot be read).")
+    if path.stat().st_size == 0:
+        raise ImageError(f"{path}: file is empty (0 bytes).")
+
+
+def to_rgb_array(
+    image: PIL.Image.Image, *, integer_scale: float | None = None
+) -> np.ndarray:
+    """Convert any Pillow mode to float32 RGB in [0, 1].
+
+    Integer grayscale (``I;16``, ``I``) is divided by ``integer_scale`` (the file's
+    full-scale value, see :func:`integer_scale`; 65535 when None); float grayscale
+    (``F``) is taken as [0, 1]; both are clipped to [0, 1].
+    """
+    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        gray = np.asarray(image, dtype=np.float32)
+        scale = 1.0 if image.mode == "F" else (integer_scale or 65535.0)
+        gray = np.clip(gray / np.float32(scale), 0.0, 1.0)
+        return np.repeat(gray[..., np.newaxis], 3, axis=-1)
+    has_alpha = image.mode in ("RGBA", "LA", "PA") or (
+        image.mode == "P" and "transparency" in image.info
+    )
+    if has_alpha:
+        rgba = image.convert("RGBA")
+        white = PIL.Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        image = PIL.Image.alpha_composite(white, rgba)
+    return np.asarray(image.convert("RGB"), dtype=np.float32) / 255.0
+
+
+__all__ = ["MAX_PIXELS", "ImageError", "read_rgb", "to_rgb_array"]

@@ -1,0 +1,45 @@
+"""Atomic file writes: a file appears complete under its name, or not at all.
+
+Every file tf_style writes (images, records, figures, GIFs, tables) goes through
+:class:`atomic_write`: a temporary file beside the target, then a rename, so an
+interrupted or failed write never leaves half a file where a good one was.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+class atomic_write:  # noqa: N801 - used like open()
+    """A binary file handle whose content appears at ``path`` only on success."""
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+
+    def __enter__(self):
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor, temporary = tempfile.mkstemp(
+            prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent
+        )
+        self.temporary = Path(temporary)
+        os.chmod(descriptor, 0o666 & ~_current_umask())  # mkstemp makes it private
+        self.handle = os.fdopen(descriptor, "wb")
+        return self.handle
+
+    def __exit__(self, exc_type, exc, traceback) -> None:
+        self.handle.close()
+        if exc_type is None:
+            os.replace(self.temporary, self.path)
+        else:
+            self.temporary.unlink(missing_ok=True)
+
+
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+__all__ = ["atomic_write"]
