@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import re
+import struct
+import warnings
 
 import numpy as np
 import PIL.Image
+import PIL.ImageFile
 import pytest
 import tensorflow as tf
 
 from tf_style import decode
 from tf_style.images import (
+    MAX_PIXELS,
+    RANGE_TOLERANCE,
     ImageError,
     as_batch,
     load_image,
@@ -236,3 +241,245 @@ def test_as_batch_converts_uint8_and_adds_the_batch_axis():
     batch = as_batch(np.full((20, 24, 3), 255, np.uint8))
     assert batch.shape == (1, 20, 24, 3) and batch.dtype == tf.float32
     np.testing.assert_allclose(batch, 1.0)
+
+
+# --- decoding large and deep files (tf_style/decode.py) ------------------------------
+
+# Bugs found in decode.py, which is outside this change: each test below marked with
+# DECODE_FIX fails today and passes with the fix proposed alongside it.
+DECODE_FIX = pytest.mark.xfail(
+    strict=True, reason="needs the fix to tf_style/decode.py proposed with this test"
+)
+
+
+def _bomb(path, side: int = 12000):
+    """A 1-bit PNG of side x side that compresses to a few KB (144 MP at 12000)."""
+    PIL.Image.new("1", (side, side)).save(path, optimize=True)
+    return path
+
+
+@pytest.mark.parametrize("max_dim", [64, None])
+def test_a_bomb_is_refused_before_decoding_and_without_warnings(
+    tmp_path, monkeypatch, max_dim
+):
+    bomb = _bomb(tmp_path / "bomb.png")
+    decoded = []
+    real_load = PIL.ImageFile.ImageFile.load
+
+    def spy(image):
+        decoded.append(image.size)
+        return real_load(image)
+
+    monkeypatch.setattr(PIL.ImageFile.ImageFile, "load", spy)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(ImageError, match="12000x12000 px"):
+            load_image(bomb, max_dim)
+    assert decoded == []
+    assert not [w for w in caught if w.category is PIL.Image.DecompressionBombWarning]
+
+
+@DECODE_FIX
+def test_the_bomb_message_says_the_size_the_limit_and_what_to_do(tmp_path):
+    bomb = _bomb(tmp_path / "bomb.png")
+    with pytest.raises(ImageError) as raised:
+        load_image(bomb, 64)
+    assert str(raised.value).startswith(
+        f"{bomb}: image is 12000x12000 px (144 megapixels), more than the "
+        f"{MAX_PIXELS / 1e6:.0f} megapixels tf_style decodes; downscale the file"
+    )
+
+
+def _gif_claiming(width: int, height: int) -> bytes:
+    """A GIF header and one empty frame: Pillow takes the size from the header."""
+    return (
+        b"GIF89a"
+        + struct.pack("<HHBBB", width, height, 0, 0, 0)
+        + b"\x2c"
+        + struct.pack("<HHHHB", 0, 0, width, height, 0)
+        + b"\x02\x02\x4c\x01\x00\x3b"
+    )
+
+
+@DECODE_FIX
+def test_an_image_past_pillows_own_limit_is_refused_saying_what_to_do(tmp_path):
+    path = tmp_path / "huge.gif"
+    path.write_bytes(_gif_claiming(65535, 65535))  # 4295 megapixels, 25 bytes
+    with pytest.raises(
+        ImageError, match=r"4294836225 pixels.*64 megapixels: downscale"
+    ):
+        load_image(path, 64)
+
+
+def test_a_jpeg_past_the_limit_is_drafted_when_max_dim_allows(tmp_path):
+    path = _save(PIL.Image.new("L", (9000, 9000), 100), tmp_path / "81mp.jpg")
+    image = load_image(path, 64)
+    assert image.shape == (1, 64, 64, 3)
+    np.testing.assert_allclose(image[0, 32, 32], [100 / 255] * 3, atol=0.02)
+    with pytest.raises(ImageError, match="9000x9000 px"):
+        load_image(path, None)  # no draft at full size: the limit holds
+
+
+def test_a_large_rotated_jpeg_is_drafted_then_turned_upright(tmp_path):
+    pixels = np.zeros((4000, 5000, 3), np.uint8)
+    pixels[:, :2500] = 255  # white on the left, stored landscape ...
+    image = PIL.Image.fromarray(pixels)
+    exif = image.getexif()
+    exif[0x0112] = 6  # ... shown rotated 90 degrees clockwise
+    path = _save(image, tmp_path / "rotated.jpg", exif=exif, quality=80)
+    shown = load_image(path, 64)
+    assert shown.shape == (1, 64, 51, 3)
+    assert float(shown[0, 5, 25, 0]) > 0.9 and float(shown[0, 58, 25, 0]) < 0.1
+
+
+LARGE_MODES = [
+    ("L", "png", 100, 100 / 255),
+    ("RGB", "png", (100, 100, 100), 100 / 255),
+    ("RGBA", "png", (100, 100, 100, 255), 100 / 255),
+    ("CMYK", "tif", (0, 0, 0, 155), 100 / 255),
+    ("F", "tif", 0.25, 0.25),
+    pytest.param("1", "png", 1, 1.0, marks=DECODE_FIX),
+    pytest.param("P", "png", 0, 0.0, marks=DECODE_FIX),
+    pytest.param("I;16", "png", 40000, 40000 / 65535, marks=DECODE_FIX),
+]
+
+
+@pytest.mark.parametrize("mode, suffix, fill, expected", LARGE_MODES)
+def test_a_large_image_is_reduced_in_its_own_mode_before_the_float_copy(
+    tmp_path, monkeypatch, mode, suffix, fill, expected
+):
+    """20 megapixels at max_dim=64: at most 4x max_dim reaches the float32 copy."""
+    path = _save(PIL.Image.new(mode, (5000, 4000), fill), tmp_path / f"big.{suffix}")
+    converted = []
+    real = decode.to_rgb_array
+
+    def spy(image, **kwargs):
+        converted.append(image.size)
+        return real(image, **kwargs)
+
+    monkeypatch.setattr(decode, "to_rgb_array", spy)
+    image = load_image(path, 64)
+    assert image.shape == (1, 51, 64, 3)
+    assert max(converted[0]) < 4 * 64
+    np.testing.assert_allclose(image[0, 25, 32], [expected] * 3, atol=0.01)
+
+
+def _set_tiff_tag(data: bytes, tag: int, value: int) -> bytes:
+    """Rewrite a one-value SHORT tag of a little-endian TIFF (Pillow's writer)."""
+    data = bytearray(data)
+    directory = struct.unpack_from("<I", data, 4)[0]
+    count = struct.unpack_from("<H", data, directory)[0]
+    for entry in range(directory + 2, directory + 2 + 12 * count, 12):
+        if struct.unpack_from("<H", data, entry)[0] == tag:
+            struct.pack_into("<HHIHH", data, entry, tag, 3, 1, value, 0)
+            return bytes(data)
+    raise ValueError(f"no tag {tag}")
+
+
+@DECODE_FIX
+def test_an_unsigned_32_bit_tiff_uses_its_full_range(tmp_path):
+    """Pillow reads unsigned 32-bit samples into signed mode I: past 2**31 they wrap."""
+    signed = tmp_path / "signed.tif"
+    gradient = np.linspace(0, 2**32 - 1, 64 * 64).reshape(64, 64).astype(np.uint32)
+    PIL.Image.fromarray(gradient.view(np.int32)).save(signed)  # the same bits
+    path = tmp_path / "unsigned.tif"
+    path.write_bytes(_set_tiff_tag(signed.read_bytes(), 339, 1))  # SampleFormat: uint
+    image = load_image(path, None)
+    np.testing.assert_allclose(
+        image[0, :, 0, 0], gradient[:, 0] / (2**32 - 1), atol=1e-3
+    )
+
+
+def test_a_16_bit_tiff_uses_the_full_range(tmp_path):
+    path = _save(
+        PIL.Image.fromarray(np.full((40, 40), 40000, np.uint16)), tmp_path / "a.tif"
+    )
+    np.testing.assert_allclose(read_rgb(path)[0, 0], [40000 / 65535] * 3, atol=1e-4)
+
+
+@DECODE_FIX
+def test_a_16_bit_pgm_uses_its_maxval(tmp_path):
+    """Pillow opens PGMs deeper than 8 bits as mode I, rescaled to 0-65535."""
+    path = tmp_path / "ten_bit.pgm"
+    path.write_bytes(b"P5 40 40 1023\n" + np.full((40, 40), 512, ">u2").tobytes())
+    np.testing.assert_allclose(read_rgb(path)[0, 0], [512 / 1023] * 3, atol=1e-3)
+
+
+def test_a_float_tiff_in_the_unit_range_loads_as_it_is(tmp_path):
+    ramp = np.linspace(0, 1, 40 * 40, dtype=np.float32).reshape(40, 40)
+    path = _save(PIL.Image.fromarray(ramp), tmp_path / "ramp.tif")
+    np.testing.assert_allclose(read_rgb(path)[..., 1], ramp, atol=1e-6)
+
+
+SIGNALLING_NAN = np.array(0x7FA00000, np.uint32).view(np.float32)  # quiet bit clear
+
+
+@pytest.mark.parametrize(
+    "value", [np.inf, -np.inf, SIGNALLING_NAN], ids=["inf", "-inf", "signalling-nan"]
+)
+def test_a_float_tiff_with_infinity_or_a_signalling_nan_is_refused(tmp_path, value):
+    """Found by fuzzing (a spliced TIFF): a signalling NaN made NumPy warn."""
+    pixels = np.full((40, 40), 0.5, np.float32)
+    pixels[3, 3] = value
+    path = _save(PIL.Image.fromarray(pixels), tmp_path / "inf.tif")
+    with pytest.raises(ImageError, match="1 non-finite values"):
+        load_image(path, None)
+
+
+def test_a_long_panorama_is_judged_by_its_own_size_not_the_reduced_one(tmp_path):
+    """20000x1000 reduced for max_dim=64 is 128x6: too small, but the file is not."""
+    path = _save(PIL.Image.new("L", (20000, 1000), 100), tmp_path / "panorama.png")
+    assert load_image(path, 64).shape == (1, 3, 64, 3)  # the tutorial's arithmetic
+
+
+# --- as_batch: what the Python API accepts --------------------------------------------
+
+
+def test_as_batch_accepts_float16_bfloat16_tensors_and_variables():
+    ramp = np.linspace(0, 1, 20 * 20 * 3).reshape(1, 20, 20, 3)
+    for image in (
+        ramp.astype(np.float16),
+        tf.constant(ramp, tf.bfloat16),
+        tf.Variable(ramp.astype(np.float32)),
+    ):
+        batch = as_batch(image)
+        assert batch.dtype == tf.float32 and batch.shape == (1, 20, 20, 3)
+        np.testing.assert_allclose(batch, ramp, atol=4e-3)  # bfloat16's precision
+
+
+def test_as_batch_allows_rounding_just_outside_the_unit_range_and_clips_it():
+    image = np.full((20, 20, 3), 1 + RANGE_TOLERANCE / 2, np.float32)
+    image[0, 0] = -RANGE_TOLERANCE / 2
+    batch = as_batch(image).numpy()
+    assert batch.min() == 0.0 and batch.max() == 1.0
+    with pytest.raises(ValueError, match=r"values from 1\.001 to 1\.001"):
+        as_batch(np.full((20, 20, 3), 1.001, np.float32))
+
+
+@pytest.mark.parametrize(
+    "image, message",
+    [
+        (
+            np.ones((20, 20, 3), np.uint16),
+            "dtype uint16; convert it, e.g. image.astype('float32') / 65535",
+        ),
+        (np.ones((20, 20, 3), bool), "dtype bool; convert it with image.astype"),
+        (np.ones((20, 20, 3), np.complex64), "dtype complex64"),
+        (tf.ragged.constant([[0.5], [0.5, 0.5]]), "got RaggedTensor"),
+        (tf.constant([["a"]]), "got EagerTensor of dtype object"),
+        ([[0.5], [0.5, 0.5]], "got list"),
+    ],
+    ids=["uint16", "bool", "complex", "ragged", "strings", "ragged-list"],
+)
+def test_as_batch_refuses_other_types_saying_how_to_convert(image, message):
+    with pytest.raises(TypeError, match=r"^style_image: .*" + re.escape(message)):
+        as_batch(image, "style_image")
+
+
+def test_as_batch_refuses_a_symbolic_tensor_clearly():
+    @tf.function(input_signature=[tf.TensorSpec([None, None, 3])])
+    def inside(image):
+        return as_batch(image, "content_image")
+
+    with pytest.raises(TypeError, match="content_image: .*symbolic tensor"):
+        inside(tf.zeros([20, 20, 3]))

@@ -47,18 +47,18 @@ def read_rgb(path: str | os.PathLike, *, max_dim: int | None = None) -> np.ndarr
             # a command's stderr is for its own one-line messages.
             warnings.filterwarnings("ignore", category=UserWarning, module="PIL")
             with PIL.Image.open(path) as opened:
-                image, scale = _decode(opened, path, max_dim)
+                image, scale, (width, height) = _decode(opened, path, max_dim)
     except PIL.Image.DecompressionBombError as error:
         raise ImageError(
             f"{path}: image is too large to load safely ({error})."
         ) from None
     except DECODE_ERRORS as error:
         raise ImageError(f"{path}: not a readable image ({error}).") from None
-    pixels = to_rgb_array(image, integer_scale=scale)
-    if not np.isfinite(pixels).all():
-        raise ImageError(f"{path}: image holds non-finite values (NaN or infinity).")
-    height, width = pixels.shape[:2]
-    if min(height, width) < MIN_SIDE:
+    try:
+        pixels = to_rgb_array(image, integer_scale=scale)
+    except ValueError as error:  # non-finite values in a float image
+        raise ImageError(f"{path}: image holds {error}.") from None
+    if min(height, width) < MIN_SIDE:  # the file's own size, not a reduced one
         raise ImageError(
             f"{path}: image is {width}x{height} px; at least {MIN_SIDE} px on each "
             "side is needed."
@@ -85,9 +85,15 @@ DECODE_ERRORS = (
 
 def _decode(
     opened: PIL.Image.Image, path: Path, max_dim: int | None
-) -> tuple[PIL.Image.Image, float | None]:
-    """Check the size from the header, decode (reduced where possible), orient."""
+) -> tuple[PIL.Image.Image, float | None, tuple[int, int]]:
+    """Check the size from the header, decode (reduced where possible), orient.
+
+    Returns:
+        The image, its integer full scale (see :func:`integer_scale`) and the
+        file's own (width, height) once oriented, which reduction does not change.
+    """
     width, height = opened.size
+    own_size = (width, height)
     large = width * height > REDUCE_ABOVE_PIXELS
     if large and max_dim is not None and opened.format == "JPEG":
         target = 2 * max_dim
@@ -103,11 +109,13 @@ def _decode(
     scale = integer_scale(opened)
     opened.load()  # decode everything now, so truncation is caught here
     image = PIL.ImageOps.exif_transpose(opened)
+    if (image.size[0] >= image.size[1]) != (own_size[0] >= own_size[1]):
+        own_size = own_size[::-1]  # EXIF turned it a quarter
     if large and max_dim is not None and image.mode in REDUCIBLE_MODES:
         factor = max(image.size) // (2 * max_dim)
         if factor > 1:
             image = image.reduce(factor)  # a box filter in the file's own mode
-    return image, scale
+    return image, scale, own_size
 
 
 # Pixels a file may have: decoding takes 3-4 bytes a pixel and the float32 copy 12
@@ -164,11 +172,18 @@ def to_rgb_array(
     Integer grayscale (``I;16``, ``I``) is divided by ``integer_scale`` (the file's
     full-scale value, see :func:`integer_scale`; 65535 when None); float grayscale
     (``F``) is taken as [0, 1]; both are clipped to [0, 1].
+
+    Raises:
+        ValueError: a grayscale image holding NaN or infinity (its count said).
     """
     if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
         gray = np.asarray(image, dtype=np.float32)
+        with np.errstate(invalid="ignore"):  # a signalling NaN must not warn
+            bad = int(gray.size - np.count_nonzero(np.isfinite(gray)))
+        if bad:
+            raise ValueError(f"{bad} non-finite values (NaN or infinity)")
         scale = 1.0 if image.mode == "F" else (integer_scale or 65535.0)
-        gray = np.clip(gray / np.float32(scale), 0.0, 1.0)
+        gray = np.clip(gray / np.float32(max(scale, 1.0)), 0.0, 1.0)
         return np.repeat(gray[..., np.newaxis], 3, axis=-1)
     has_alpha = image.mode in ("RGBA", "LA", "PA") or (
         image.mode == "P" and "transparency" in image.info

