@@ -245,12 +245,6 @@ def test_as_batch_converts_uint8_and_adds_the_batch_axis():
 
 # --- decoding large and deep files (tf_style/decode.py) ------------------------------
 
-# Bugs found in decode.py, which is outside this change: each test below marked with
-# DECODE_FIX fails today and passes with the fix proposed alongside it.
-DECODE_FIX = pytest.mark.xfail(
-    strict=True, reason="needs the fix to tf_style/decode.py proposed with this test"
-)
-
 
 def _bomb(path, side: int = 12000):
     """A 1-bit PNG of side x side that compresses to a few KB (144 MP at 12000)."""
@@ -279,7 +273,6 @@ def test_a_bomb_is_refused_before_decoding_and_without_warnings(
     assert not [w for w in caught if w.category is PIL.Image.DecompressionBombWarning]
 
 
-@DECODE_FIX
 def test_the_bomb_message_says_the_size_the_limit_and_what_to_do(tmp_path):
     bomb = _bomb(tmp_path / "bomb.png")
     with pytest.raises(ImageError) as raised:
@@ -301,7 +294,6 @@ def _gif_claiming(width: int, height: int) -> bytes:
     )
 
 
-@DECODE_FIX
 def test_an_image_past_pillows_own_limit_is_refused_saying_what_to_do(tmp_path):
     path = tmp_path / "huge.gif"
     path.write_bytes(_gif_claiming(65535, 65535))  # 4295 megapixels, 25 bytes
@@ -338,9 +330,9 @@ LARGE_MODES = [
     ("RGBA", "png", (100, 100, 100, 255), 100 / 255),
     ("CMYK", "tif", (0, 0, 0, 155), 100 / 255),
     ("F", "tif", 0.25, 0.25),
-    pytest.param("1", "png", 1, 1.0, marks=DECODE_FIX),
-    pytest.param("P", "png", 0, 0.0, marks=DECODE_FIX),
-    pytest.param("I;16", "png", 40000, 40000 / 65535, marks=DECODE_FIX),
+    ("1", "png", 1, 1.0),
+    ("P", "png", 0, 0.0),
+    ("I;16", "png", 40000, 40000 / 65535),
 ]
 
 
@@ -376,7 +368,6 @@ def _set_tiff_tag(data: bytes, tag: int, value: int) -> bytes:
     raise ValueError(f"no tag {tag}")
 
 
-@DECODE_FIX
 def test_an_unsigned_32_bit_tiff_uses_its_full_range(tmp_path):
     """Pillow reads unsigned 32-bit samples into signed mode I: past 2**31 they wrap."""
     signed = tmp_path / "signed.tif"
@@ -397,7 +388,6 @@ def test_a_16_bit_tiff_uses_the_full_range(tmp_path):
     np.testing.assert_allclose(read_rgb(path)[0, 0], [40000 / 65535] * 3, atol=1e-4)
 
 
-@DECODE_FIX
 def test_a_16_bit_pgm_uses_its_maxval(tmp_path):
     """Pillow opens PGMs deeper than 8 bits as mode I, rescaled to 0-65535."""
     path = tmp_path / "ten_bit.pgm"

@@ -48,9 +48,12 @@ def read_rgb(path: str | os.PathLike, *, max_dim: int | None = None) -> np.ndarr
             warnings.filterwarnings("ignore", category=UserWarning, module="PIL")
             with PIL.Image.open(path) as opened:
                 image, scale, (width, height) = _decode(opened, path, max_dim)
+    except ImageError:
+        raise  # ours, already saying what is wrong (a ValueError, caught below)
     except PIL.Image.DecompressionBombError as error:
         raise ImageError(
-            f"{path}: image is too large to load safely ({error})."
+            f"{path}: image is too large to decode safely ({error}); tf_style "
+            f"decodes at most {MAX_PIXELS / 1e6:.0f} megapixels: {DOWNSCALE}."
         ) from None
     except DECODE_ERRORS as error:
         raise ImageError(f"{path}: not a readable image ({error}).") from None
@@ -103,39 +106,79 @@ def _decode(
         raise ImageError(
             f"{path}: image is {width}x{height} px ({width * height / 1e6:.0f} "
             f"megapixels), more than the {MAX_PIXELS / 1e6:.0f} megapixels tf_style "
-            "decodes; downscale the file first (style transfer runs at a few "
-            "hundred to a few thousand pixels)."
+            f"decodes; {DOWNSCALE}."
         )
     scale = integer_scale(opened)
     opened.load()  # decode everything now, so truncation is caught here
-    image = PIL.ImageOps.exif_transpose(opened)
+    PIL.ImageOps.exif_transpose(opened, in_place=True)  # in place: no second copy
+    image = opened
     if (image.size[0] >= image.size[1]) != (own_size[0] >= own_size[1]):
         own_size = own_size[::-1]  # EXIF turned it a quarter
-    if large and max_dim is not None and image.mode in REDUCIBLE_MODES:
-        factor = max(image.size) // (2 * max_dim)
-        if factor > 1:
-            image = image.reduce(factor)  # a box filter in the file's own mode
+    if image.mode == "I" and scale == UINT32_MAX:
+        image, scale = _unsigned_32_bit(image), None
+    if large and max_dim is not None:
+        image = _reduce(image, 2 * max_dim)
     return image, scale, own_size
 
 
-# Pixels a file may have: decoding takes 3-4 bytes a pixel and the float32 copy 12
-# (before reduction), so 64 megapixels (8000x8000) costs under 1 GB at worst, and no
-# style transfer here runs on more than a few megapixels (see preflight's memory
-# check). Pillow's own limit (89 megapixels) only warns.
+def _reduce(image: PIL.Image.Image, size: int) -> PIL.Image.Image:
+    """Shrink by a whole factor, in the file's own mode, to no less than ``size``.
+
+    A box filter, which Pillow runs on 8-bit bands, I and F: 1-bit, palette and
+    16-bit images are first widened to the nearest such mode.
+    """
+    factor = max(image.size) // size
+    if factor < 2:
+        return image
+    if image.mode in REDUCE_AS:
+        image = image.convert(REDUCE_AS[image.mode])
+    if image.mode not in REDUCIBLE_MODES:
+        return image  # a rare mode: decoded in full, within MAX_PIXELS
+    return image.reduce(factor)
+
+
+def _unsigned_32_bit(image: PIL.Image.Image) -> PIL.Image.Image:
+    """Unsigned 32-bit samples as an F image in [0, 1].
+
+    Pillow keeps them in its signed mode I, where values past 2**31 - 1 wrap to
+    negative numbers; the same bits read as uint32 undo that.
+    """
+    unsigned = np.asarray(image).view(np.uint32)
+    return PIL.Image.fromarray(unsigned.astype(np.float32) / np.float32(UINT32_MAX))
+
+
+# Pixels a file may have: 64 megapixels (8000x8000) is more than a camera's photo
+# (a 61-megapixel one fits) and no style transfer here runs on more than a few
+# megapixels (see preflight's memory check). Measured at 64 megapixels: with max_dim,
+# large files are drafted or reduced in their own mode first and loading peaks near
+# the decoded pixels (4 bytes a pixel: 0.3 GB); at full size (max_dim=None), the
+# float32 copy (12 bytes a pixel) and TensorFlow's conversion of it peak near 2.3 GB.
+# A JPEG past the limit still loads with max_dim when its draft comes under it.
+# Pillow's own limit (89 megapixels) only warns; past twice that it refuses.
 MAX_PIXELS = 64_000_000
 # Below this (a 12-megapixel photo is 144 MB as float32) images are decoded in full,
 # as the tutorial does; above it they are first reduced to twice max_dim.
 REDUCE_ABOVE_PIXELS = 16_000_000
-REDUCIBLE_MODES = ("1", "L", "LA", "P", "RGB", "RGBA", "CMYK", "I;16", "I", "F")
+# Pillow's reduce() takes 8-bit bands, I and F; REDUCE_AS widens the other modes.
+REDUCIBLE_MODES = frozenset("L LA La RGB RGBA RGBa RGBX CMYK YCbCr LAB HSV I F".split())
+REDUCE_AS = {"1": "L", "P": "RGBA", "PA": "RGBA"} | dict.fromkeys(
+    ("I;16", "I;16B", "I;16L", "I;16N"), "I"
+)
+DOWNSCALE = (
+    "downscale the file first (style transfer runs at a few hundred to a few "
+    "thousand pixels)"
+)
+UINT32_MAX = float(2**32 - 1)
 
 
 def integer_scale(image: PIL.Image.Image) -> float | None:
     """The full-scale value of an integer grayscale image, from the file's bit depth.
 
-    16-bit modes (``I;16*``) use 65535. Mode ``I`` (32-bit signed) holds 16-bit PNGs
-    in some Pillow versions and 8-32-bit TIFFs: TIFF's BitsPerSample (tag 258) gives
-    the depth; PNG's is at most 16; otherwise the full signed 32-bit range. None for
-    the other modes.
+    16-bit modes (``I;16*``) use 65535. Mode ``I`` (32-bit signed) holds 8- to 32-bit
+    TIFFs: BitsPerSample (tag 258) and SampleFormat (tag 339, 2 for signed) give
+    the full scale: 2**bits - 1, or 2**(bits - 1) - 1 signed (negative values are
+    black). Other files in mode ``I`` carry no depth Pillow exposes: None, and
+    :func:`to_rgb_array` reads it from the data. None for the other modes too.
     """
     if image.mode.startswith("I;16"):
         return 65535.0
@@ -147,9 +190,7 @@ def integer_scale(image: PIL.Image.Image) -> float | None:
     if isinstance(bits, int) and 1 <= bits <= 32:
         signed = getattr(image, "tag_v2", {}).get(339) in (2, (2,))
         return float(2 ** (bits - 1 if signed else bits) - 1)
-    if image.format == "PNG":
-        return 65535.0
-    return float(2**31 - 1)
+    return None
 
 
 def check_readable_file(path: Path) -> None:
@@ -170,19 +211,22 @@ def to_rgb_array(
     """Convert any Pillow mode to float32 RGB in [0, 1].
 
     Integer grayscale (``I;16``, ``I``) is divided by ``integer_scale`` (the file's
-    full-scale value, see :func:`integer_scale`; 65535 when None); float grayscale
-    (``F``) is taken as [0, 1]; both are clipped to [0, 1].
+    full-scale value, see :func:`integer_scale`). When that is None: 65535 if every
+    value fits in 16 bits, as in Pillow's mode-I PNGs and PGMs (Pillow rescales a
+    PGM's maxval to 65535), else 2**31 - 1. Float grayscale (``F``) is taken as
+    [0, 1], as TIFF and OpenEXR store it: HDR values above 1 are white. All are
+    clipped to [0, 1].
 
     Raises:
         ValueError: a grayscale image holding NaN or infinity (its count said).
     """
-    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+    if image.mode.startswith("I;16") or image.mode in ("I", "F"):
         gray = np.asarray(image, dtype=np.float32)
         with np.errstate(invalid="ignore"):  # a signalling NaN must not warn
             bad = int(gray.size - np.count_nonzero(np.isfinite(gray)))
         if bad:
             raise ValueError(f"{bad} non-finite values (NaN or infinity)")
-        scale = 1.0 if image.mode == "F" else (integer_scale or 65535.0)
+        scale = 1.0 if image.mode == "F" else (integer_scale or _full_scale(gray))
         gray = np.clip(gray / np.float32(max(scale, 1.0)), 0.0, 1.0)
         return np.repeat(gray[..., np.newaxis], 3, axis=-1)
     has_alpha = image.mode in ("RGBA", "LA", "PA") or (
@@ -192,7 +236,16 @@ def to_rgb_array(
         rgba = image.convert("RGBA")
         white = PIL.Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         image = PIL.Image.alpha_composite(white, rgba)
-    return np.asarray(image.convert("RGB"), dtype=np.float32) / 255.0
+    if image.mode != "RGB":
+        image = image.convert("RGB")
+    pixels = np.asarray(image, dtype=np.float32)
+    pixels /= 255.0  # in place: the float32 copy is the largest array made here
+    return pixels
+
+
+def _full_scale(gray: np.ndarray) -> float:
+    """The full-scale value of integer samples of unknown depth: 16 or 31 bits."""
+    return 65535.0 if gray.size == 0 or gray.max() <= 65535 else float(2**31 - 1)
 
 
 __all__ = ["MAX_PIXELS", "ImageError", "read_rgb", "to_rgb_array"]
