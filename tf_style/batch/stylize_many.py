@@ -96,8 +96,13 @@ class BatchTransfer:
             terms, gradient = self._share(images, 0, self.batch)
         else:
             per_replica = self.strategy.run(self._replica_step, args=(images,))
-            terms, gradient = self.strategy.reduce(
-                tf.distribute.ReduceOp.SUM, per_replica, axis=None
+            # One reduction per tensor: the collective ops of
+            # MultiWorkerMirroredStrategy do not take a nested structure.
+            terms, gradient = tf.nest.map_structure(
+                lambda value: self.strategy.reduce(
+                    tf.distribute.ReduceOp.SUM, value, axis=None
+                ),
+                per_replica,
             )
         self.optimizer.apply_gradients([(gradient, self.image)])
         self.image.assign(clip_0_1(self.image))

@@ -1,0 +1,88 @@
+"""The distributed batch path, run for real on CPU in fresh processes.
+
+Logical devices must be configured before TensorFlow initialises its devices, and a
+multi-worker cluster needs one process per worker, so each case runs in
+subprocesses (bounded by a timeout) talking only to 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.slow
+
+WORKER = Path(__file__).parent / "distributed" / "batch_worker.py"
+ROOT = Path(__file__).resolve().parents[1]
+TIMEOUT = 240
+
+
+def environment(**extra: str) -> dict[str, str]:
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", **extra)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
+    if "TF_CONFIG" not in extra:
+        env.pop("TF_CONFIG", None)
+    return env
+
+
+def free_ports(count: int) -> list[int]:
+    sockets = [socket.socket() for _ in range(count)]
+    for s in sockets:
+        s.bind(("127.0.0.1", 0))
+    ports = [s.getsockname()[1] for s in sockets]
+    for s in sockets:
+        s.close()
+    return ports
+
+
+def test_mirrored_two_logical_cpus_equals_one_device(tmp_path):
+    out = tmp_path / "mirrored.npz"
+    done = subprocess.run(
+        [sys.executable, str(WORKER), "mirrored", str(out)],
+        env=environment(),
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    data = np.load(out)
+    assert int(data["replicas"]) == 2
+    np.testing.assert_allclose(data["history"], data["alone_history"], rtol=1e-5)
+    np.testing.assert_allclose(data["images"], data["alone_images"], atol=1e-5)
+
+
+def test_two_workers_on_localhost_agree_with_one_device(tmp_path):
+    ports = free_ports(2)
+    cluster = {"worker": [f"127.0.0.1:{port}" for port in ports]}
+    processes = []
+    for index in range(2):
+        config = {"cluster": cluster, "task": {"type": "worker", "index": index}}
+        processes.append(
+            subprocess.Popen(
+                [sys.executable, str(WORKER), "worker", str(tmp_path / f"{index}.npz")],
+                env=environment(TF_CONFIG=json.dumps(config)),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        )
+    try:
+        outputs = [p.communicate(timeout=TIMEOUT) for p in processes]
+    finally:
+        for p in processes:
+            if p.poll() is None:
+                p.kill()
+    for p, (_, stderr) in zip(processes, outputs, strict=True):
+        assert p.returncode == 0, stderr[-3000:]
+    first, second = (np.load(tmp_path / f"{i}.npz") for i in range(2))
+    assert int(first["replicas"]) == 2
+    np.testing.assert_array_equal(first["images"], second["images"])
+    np.testing.assert_allclose(first["history"], first["alone_history"], rtol=1e-5)
+    np.testing.assert_allclose(first["images"], first["alone_images"], atol=1e-5)
