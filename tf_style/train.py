@@ -83,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="save the image every N steps and an animated GIF at the end",
     )
+    add_many_arguments(parser)
     display = parser.add_argument_group("display")
     display.add_argument("--quiet", action="store_true", help="no progress bar")
     display.add_argument(
@@ -90,6 +91,36 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_config_arguments(parser)
     return parser
+
+
+def add_many_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of the many-image mode (a folder or glob as --content, or --frames)."""
+    many = parser.add_argument_group(
+        "many images (--content DIR or 'GLOB', or --frames DIR; --output is a folder)"
+    )
+    many.add_argument(
+        "--frames",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="numbered frames, stylised in order, each from the previous result",
+    )
+    many.add_argument(
+        "--batch-size", type=int, default=4, metavar="N", help="images per batch"
+    )
+    many.add_argument(
+        "--sizing",
+        choices=("group", "common"),
+        default="group",
+        help="batch same-sized images, or fit and pad all to the first's size",
+    )
+    many.add_argument(
+        "--strategy",
+        choices=("auto", "none", "mirrored", "multi-worker"),
+        default="auto",
+        help="tf.distribute strategy: auto is multi-worker with TF_CONFIG, "
+        "mirrored with several GPUs, else none",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -100,10 +131,15 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format=f"{PROGRAM}: %(message)s")
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)  # treat like Ctrl-C
     # TensorFlow loads here, after the options are parsed and its logging is quiet.
+    from tf_style.batch.folder import is_many
     from tf_style.images import ImageError
     from tf_style.training import OutputError, make_plan, run
 
     try:
+        if args.frames is not None or is_many(args.content):
+            from tf_style.batch.command import run_many
+
+            return run_many(args)
         plan = make_plan(args)
         return run(plan, quiet=args.quiet)
     except (UsageError, ImageError) as error:

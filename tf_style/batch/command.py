@@ -1,0 +1,82 @@
+"""The training command's many-image mode: a folder, a glob or ``--frames``.
+
+Called by :mod:`tf_style.train` when ``--content`` names a folder or a glob, or
+``--frames`` is given; ``--output`` is then a folder (by default
+``outputs/<folder>_<style>/``). Each run records its settings in the folder's
+``manifest.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+from pathlib import Path
+
+from tf_style.batch.distribute import make_strategy
+from tf_style.batch.folder import collect_inputs, stylize_folder
+from tf_style.batch.frames import numbered_frames, stylize_frames
+from tf_style.cli import UsageError, check_style_count, config_from_args, input_image
+from tf_style.images import SAVE_FORMATS, load_image
+from tf_style.vgg.model import extractor_for
+from tf_style.vgg.network import with_network
+
+
+def run_many(args: argparse.Namespace) -> int:
+    """Stylise a folder, glob or frame sequence; returns the exit status."""
+    config = config_from_args(args)
+    styles = args.style or [input_image(None, "style")]
+    check_style_count(config, len(styles))
+    spec = args.frames or args.content
+    inputs = numbered_frames(spec) if args.frames else collect_inputs(spec)
+    if not inputs:
+        raise UsageError(f"{spec}: no images found (looked for common suffixes).")
+    if args.batch_size < 1:
+        raise UsageError(f"--batch-size must be at least 1, got {args.batch_size}.")
+    name = Path(str(spec).split("*")[0].rstrip("/")).name or "images"
+    output = args.output or Path("outputs") / f"{name}_{styles[0].stem}"
+    if output.suffix.lower() in SAVE_FORMATS or output.is_file():
+        raise UsageError(f"{output}: with many images --output names a folder.")
+    if args.mask is not None:
+        raise UsageError("--mask is a single-image control; not with many images.")
+    style_images = [load_image(s, config.max_dim) for s in styles]
+    extractor = extractor_for(config, weights=args.weights)
+    extractor = with_network(
+        extractor, precision=config.mixed_precision, pooling=config.pooling
+    )
+    settings = {
+        "config": dataclasses.asdict(config),
+        "style": [str(s) for s in styles],
+        "sizing": args.sizing,
+    }
+    output.mkdir(parents=True, exist_ok=True)
+    if args.frames:
+        return stylize_frames(
+            inputs,
+            style_images,
+            output,
+            config,
+            extractor=extractor,
+            settings=settings,
+            quiet=args.quiet,
+        )
+    if config.optimizer != "adam":
+        raise UsageError(
+            "Folders run batched with Adam; L-BFGS's line search would couple the "
+            "images of a batch. Run L-BFGS per image (tf_style.batch.stylize_many "
+            "does so from Python)."
+        )
+    return stylize_folder(
+        inputs,
+        style_images,
+        output,
+        config,
+        extractor=extractor,
+        settings=settings,
+        batch_size=args.batch_size,
+        sizing=args.sizing,
+        strategy=make_strategy(args.strategy),
+        quiet=args.quiet,
+    )
+
+
+__all__ = ["run_many"]
