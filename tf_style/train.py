@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     from tf_style.training import OutputError, make_plan, run
 
     try:
-        if args.frames is not None or is_many(args.content):
+        if args.frames is not None or is_many(args.content, args.output):
             from tf_style.batch.command import run_many
 
             return run_many(args)

@@ -1,7 +1,7 @@
 """The training command's many-image mode: a folder, a glob or ``--frames``.
 
-Called by :mod:`tf_style.train` when ``--content`` names a folder or a glob, or
-``--frames`` is given; ``--output`` is then a folder (by default
+Called by :mod:`tf_style.train` when ``--content`` names a folder or a glob and
+``--output`` a folder, or ``--frames`` is given (``--output`` then defaults to
 ``outputs/<folder>_<style>/``). Each run records its settings in the folder's
 ``manifest.json``.
 """

@@ -30,7 +30,7 @@ from tf_style.batch.manifest import Manifest, output_name
 from tf_style.batch.stylize_many import BatchTransfer, pad_to
 from tf_style.cli import EXIT_INTERRUPTED, EXIT_OK
 from tf_style.config import StyleTransferConfig
-from tf_style.images import load_image, resize, save_image
+from tf_style.images import SAVE_FORMATS, load_image, resize, save_image
 from tf_style.vgg.model import StyleContentModel
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
@@ -47,11 +47,16 @@ def collect_inputs(spec: Path | str) -> list[Path]:
     return sorted(files)
 
 
-def is_many(spec: Path | str | None) -> bool:
-    """Whether ``--content`` names a folder or a glob rather than one file."""
-    return spec is not None and (
-        Path(spec).is_dir() or any(c in str(spec) for c in "*?[")
-    )
+def is_many(spec: Path | str | None, output: Path | None) -> bool:
+    """Whether ``--content`` and ``--output`` ask for the many-image mode.
+
+    ``--content`` must name a folder or a glob, and ``--output`` a folder (a path
+    without an image suffix): a folder given alone stays the single-image
+    command's "is a directory" error, as before.
+    """
+    if spec is None or output is None or output.suffix.lower() in SAVE_FORMATS:
+        return False
+    return Path(spec).is_dir() or any(c in str(spec) for c in "*?[")
 
 
 @dataclasses.dataclass
