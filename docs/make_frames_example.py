@@ -5,8 +5,9 @@
 Cuts 8 frames panning across chelsea.png (6 px a frame), stylises them with
 ``tf-style-train --frames`` (each frame starts from the previous result, seed 0) and,
 for comparison, each frame independently from its own photo (``stylize_many``).
-Prints both flicker figures and writes docs/frames/ (frames, preview.gif,
-flicker.json, flicker_independent.json).
+Prints both flicker figures and writes docs/frames/ (input/, stylised/ with
+preview.gif and flicker.json, and flicker_independent.json); the repository keeps
+only the GIF and the two JSON records, moved up into docs/frames/.
 """
 
 from __future__ import annotations
