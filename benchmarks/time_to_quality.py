@@ -25,6 +25,7 @@ share of each loss term and style layer in the tutorial's 300-step image.
 Usage:
     python benchmarks/time_to_quality.py                    # 3 pairs, 256 and 512 px
     python benchmarks/time_to_quality.py --sizes 256 --pairs chelsea:starry_night
+    python benchmarks/time_to_quality.py --resume           # only the missing runs
     python benchmarks/quality_report.py                     # tables and plots again
 """
 
@@ -261,6 +262,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--output-dir", type=Path, default=ROOT / "benchmarks/results")
     parser.add_argument("--weights", type=Path, default=None)
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="keep the runs already in the results file; run only the missing ones",
+    )
     return parser.parse_args(argv)
 
 
@@ -274,9 +280,14 @@ def main(argv: list[str] | None = None) -> int:
     extractor = StyleContentModel(vgg=load_vgg19(args.weights))
     path = args.output_dir / "time_to_quality.json"
     results = {"machine": machine(), "runs": []}
+    if args.resume and path.exists():
+        results = json.loads(path.read_text())
+    done = {(run["size"], run["content"], run["style"]) for run in results["runs"]}
     for size in args.sizes:
         for pair in args.pairs:
             content_name, style_name = pair.split(":")
+            if (size, content_name, style_name) in done:
+                continue
             results["runs"].append(
                 run_pair(
                     extractor,
