@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from tests.conftest import ASSETS, random_image, replace
 from tf_style.config import StyleTransferConfig
@@ -138,3 +139,24 @@ def test_one_scale_of_one_is_the_tutorials_loop(real_extractor, tiny_config):
     result = stylize(content, style, config, extractor=real_extractor)
     np.testing.assert_allclose(result.history["total"], expected_totals, rtol=1e-5)
     np.testing.assert_allclose(result.image, transfer.image, atol=1e-5)
+
+
+def test_correction_start_keeps_the_contents_detail_and_adds_the_change():
+    from tf_style.optimize.multiscale import upsample_result
+
+    content = random_image(32, 48, seed=1)
+    coarse_content = resize_to(content, (16, 24))
+    # A coarse run that changed nothing starts the next scale at the content itself.
+    unchanged = upsample_result(coarse_content, content, (32, 48), start="correction")
+    np.testing.assert_allclose(unchanged.numpy(), content.numpy(), atol=1e-6)
+    # The plain upsample loses the detail: far from the content.
+    blurred = upsample_result(coarse_content, content, (32, 48), start="upsample")
+    assert float(np.abs(blurred - content).mean()) > 0.05
+    # A uniform change of +0.1 comes through (clipped to [0, 1]).
+    shifted = upsample_result(
+        tf.clip_by_value(coarse_content + 0.1, 0, 1), content, (32, 48),
+        start="correction", method="bicubic",
+    )  # fmt: skip
+    expected = np.clip(content.numpy() + 0.1, 0, 1)
+    assert float(np.abs(shifted.numpy() - expected).mean()) < 0.02
+    assert shifted.numpy().min() >= 0 and shifted.numpy().max() <= 1

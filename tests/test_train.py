@@ -95,6 +95,9 @@ def test_help_explains_every_option(tmp_path):
         "--seed",
         "--save-every",
         "--init",
+        "--preset",
+        "--lbfgs-backend",
+        "--preconditioner",
         "--quiet",
         "--debug",
     ):
@@ -459,3 +462,18 @@ def test_a_hostile_weights_file_is_one_line_and_exit_2(tmp_path):
     result = run_command("--weights", str(evil), *TINY, cwd=tmp_path)
     assert_usage_error(result, "Could not load VGG19 weights", "evil.bin")
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_fast_preset_from_the_command_line(tmp_path):
+    result = run_command(
+        "--preset", "fast", "--scale-steps", "4", "--max-dim", "48", "--quiet",
+        "--output", "cat.png", cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    settings = json.loads((tmp_path / "cat.json").read_text())["settings"]
+    assert (
+        settings["optimizer"] == "lbfgs" and settings["lbfgs_backend"] == "tensorflow"
+    )
+    assert settings["preconditioner"] == "fourier" and settings["scale_steps"] == [4]
+    refused = run_command("--preset", "fast", *TINY, cwd=tmp_path)
+    assert_usage_error(refused, "give scale_steps instead of epochs")

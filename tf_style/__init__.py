@@ -31,6 +31,8 @@ _EXPORTS = {
     "save_image": "tf_style.images",
     "tensor_to_image": "tf_style.images",
     "LBFGSTransfer": "tf_style.optimize.lbfgs",
+    "TFLBFGSTransfer": "tf_style.optimize.tf_lbfgs",
+    "preset": "tf_style.presets",
     "QualityMeasures": "tf_style.evaluation.metrics",
     "QualityScores": "tf_style.evaluation.metrics",
     "score_image": "tf_style.evaluation.metrics",
@@ -88,6 +90,8 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
     from tf_style.optimize import stylize
     from tf_style.optimize.adam import StyleTransfer
     from tf_style.optimize.lbfgs import LBFGSTransfer
+    from tf_style.optimize.tf_lbfgs import TFLBFGSTransfer
+    from tf_style.presets import preset
     from tf_style.optimize.recorder import StepReport, StylizeResult
     from tf_style.vgg.model import StyleContentModel, gram_matrix, vgg_layers
     from tf_style.vgg.network import with_precision

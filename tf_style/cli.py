@@ -25,13 +25,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from tf_style.config import (
+    COARSE_STARTS,
+    LBFGS_BACKENDS,
     LOSS_NORMALIZATION,
     OPTIMIZERS,
     POOLING,
     PRECISIONS,
+    PRECONDITIONERS,
     PRESERVE_COLOR,
+    UPSAMPLING,
     StyleTransferConfig,
 )
+from tf_style.presets import PRESETS, preset
 
 BUNDLED = {"content": "chelsea.png", "style": "starry_night.jpg"}
 # Exit statuses, the same for every command (the README has this table).
@@ -53,6 +58,10 @@ CHOICES = {
     "preserve_color": PRESERVE_COLOR,
     "loss_normalization": LOSS_NORMALIZATION,
     "pooling": POOLING,
+    "lbfgs_backend": LBFGS_BACKENDS,
+    "preconditioner": PRECONDITIONERS,
+    "coarse_start": COARSE_STARTS,
+    "upsampling": UPSAMPLING,
 }
 
 
@@ -61,8 +70,20 @@ class UsageError(Exception):
 
 
 def add_config_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add one option per config field, with the field's default and help text."""
+    """Add ``--preset`` and one option per config field, with its help text.
+
+    An option left out takes the preset's value (the tutorial's default unless the
+    preset changes it), so options given explicitly always win over the preset.
+    """
     group = parser.add_argument_group("optimisation (defaults are the tutorial's)")
+    group.add_argument(
+        "--preset",
+        choices=tuple(PRESETS),
+        default="tutorial",
+        help="a recipe the other options adjust: tutorial (the defaults) or fast "
+        "(the quickest to reach the tutorial's quality; see the README's Speed "
+        "section) (default: tutorial)",
+    )
     defaults = StyleTransferConfig()
     for field in dataclasses.fields(StyleTransferConfig):
         flag = "--" + field.metadata.get("flag", field.name.replace("_", "-"))
@@ -70,7 +91,7 @@ def add_config_arguments(parser: argparse.ArgumentParser) -> None:
         group.add_argument(
             flag,
             dest=field.name,
-            default=default,
+            default=argparse.SUPPRESS,  # absent: the preset decides
             help=_help(field.metadata["help"], default),
             **_argument_kind(field, default),
         )
@@ -118,10 +139,11 @@ def config_from_args(args: argparse.Namespace) -> StyleTransferConfig:
     """
     values = {}
     for field in dataclasses.fields(StyleTransferConfig):
-        value = getattr(args, field.name)
-        values[field.name] = tuple(value) if isinstance(value, list) else value
+        if hasattr(args, field.name):
+            value = getattr(args, field.name)
+            values[field.name] = tuple(value) if isinstance(value, list) else value
     try:
-        return StyleTransferConfig(**values)
+        return preset(getattr(args, "preset", "tutorial"), **values)
     except (ValueError, TypeError) as error:
         raise UsageError(str(error)) from None
 

@@ -21,6 +21,10 @@ from tf_style.vgg.layers import (
 )
 
 OPTIMIZERS: tuple[str, ...] = ("adam", "lbfgs")
+LBFGS_BACKENDS: tuple[str, ...] = ("scipy", "tensorflow")
+PRECONDITIONERS: tuple[str, ...] = ("none", "fourier", "fourier-color")
+COARSE_STARTS: tuple[str, ...] = ("upsample", "correction")
+UPSAMPLING: tuple[str, ...] = ("bilinear", "bicubic")
 PRESERVE_COLOR: tuple[str, ...] = ("none", "luminance", "histogram")
 INITS: tuple[str, ...] = ("content", "noise", "style")  # or an image file's path
 LOSS_NORMALIZATION: tuple[str, ...] = ("tutorial", "paper")
@@ -85,6 +89,32 @@ class StyleTransferConfig:
     )
     jit: bool = _option(False, "compile the step with XLA")
     seed: int | None = _option(None, "random seed (for reproducible runs)")
+    # --- speed (defaults: scipy's L-BFGS-B and the plain upsampling, as before) ---
+    lbfgs_backend: str = _option(
+        "scipy",
+        "L-BFGS implementation: scipy (L-BFGS-B, on the host) or tensorflow "
+        "(projected L-BFGS on the device; takes a preconditioner)",
+    )
+    lbfgs_history: int = _option(
+        10, "L-BFGS correction pairs kept (scipy's maxcor, torch's history_size)"
+    )
+    preconditioner: str = _option(
+        "none",
+        "L-BFGS's starting curvature (tensorflow backend): none (the identity), "
+        "fourier (a gain falling with frequency) or fourier-color (and ImageNet's "
+        "colour correlation)",
+    )
+    precondition_decay: float = _option(
+        1.0, "power law of the fourier preconditioner's gain, 1/f^X"
+    )
+    coarse_start: str = _option(
+        "upsample",
+        "how a coarse result starts the next scale: upsample (the image) or "
+        "correction (the content at the new size plus the upsampled change)",
+    )
+    upsampling: str = _option(
+        "bilinear", "interpolation between scales: bilinear or bicubic"
+    )
     # --- artistic controls (defaults leave the tutorial's result unchanged) ---
     preserve_color: str = _option(
         "none",
@@ -190,6 +220,41 @@ def validate_config(config: StyleTransferConfig) -> None:
         f"choose one of {', '.join(PRECISIONS)}.",
     )
     validate_controls(config)
+    validate_speed(config)
+
+
+def validate_speed(config: StyleTransferConfig) -> None:
+    """The L-BFGS and coarse-to-fine settings: known choices, sizes that work.
+
+    Raises:
+        ValueError: an unknown choice, a history under 1, or a preconditioner
+            with scipy's L-BFGS-B (which cannot take one).
+    """
+    for name, choices in (
+        ("lbfgs_backend", LBFGS_BACKENDS),
+        ("preconditioner", PRECONDITIONERS),
+        ("coarse_start", COARSE_STARTS),
+        ("upsampling", UPSAMPLING),
+    ):
+        value = getattr(config, name)
+        _require(
+            value in choices,
+            f"Unknown {name} {value!r}; choose one of {', '.join(choices)}.",
+        )
+    _require_int("lbfgs_history", config.lbfgs_history)
+    _require(
+        config.lbfgs_history >= 1,
+        f"lbfgs_history must be at least 1, got {config.lbfgs_history}.",
+    )
+    _require(
+        config.preconditioner == "none" or config.lbfgs_backend == "tensorflow",
+        f"preconditioner {config.preconditioner!r} needs lbfgs_backend "
+        f"'tensorflow' (scipy's L-BFGS-B takes no preconditioner).",
+    )
+    _require(
+        0.0 <= config.precondition_decay <= 2.0,
+        f"precondition_decay must be in [0, 2], got {config.precondition_decay}.",
+    )
 
 
 def validate_controls(config: StyleTransferConfig) -> None:
@@ -296,6 +361,7 @@ FLOAT_SETTINGS = (
     "epsilon",
     "init_noise_ratio",
     "style_scale",
+    "precondition_decay",
 )
 
 

@@ -62,22 +62,27 @@ def clip_0_1(image: tf.Tensor) -> tf.Tensor:
 
 
 def resize(
-    image: tf.Tensor, size: Sequence[int], *, antialias: bool = True
+    image: tf.Tensor,
+    size: Sequence[int],
+    *,
+    antialias: bool = True,
+    method: str = "bilinear",
+    clip: bool = True,
 ) -> tf.Tensor:
     """The one resize: float32 ``[1, H, W, C]`` in [0, 1] to ``size`` (H', W').
 
-    Bilinear; antialiased by default, so shrinking averages rather than aliases, and
-    clipped to [0, 1] because the antialiasing kernel can overshoot. An image
-    already at ``size`` is returned as it is. ``antialias=False`` is
-    ``tf.image.resize``'s default, which the tutorial uses to load images and to
-    give the fast model its 256x256 style.
+    Bilinear (or ``method``, e.g. bicubic); antialiased by default, so shrinking
+    averages rather than aliases, and clipped to [0, 1] because the antialiasing
+    kernel (and bicubic's) can overshoot. An image already at ``size`` is returned
+    as it is. ``antialias=False`` is ``tf.image.resize``'s default, which the
+    tutorial uses to load images and to give the fast model its 256x256 style.
+    ``clip=False`` is for differences between images, which are not in [0, 1].
     """
     size = tuple(int(side) for side in size)
     if tuple(image.shape[1:3]) == size:
         return image
-    return clip_0_1(
-        tf.image.resize(image, size, method="bilinear", antialias=antialias)
-    )
+    resized = tf.image.resize(image, size, method=method, antialias=antialias)
+    return clip_0_1(resized) if clip else resized
 
 
 def resize_to_max_dim(image: tf.Tensor, max_dim: int) -> tf.Tensor:

@@ -4,7 +4,9 @@
   scales, report) and :func:`run_scales`;
 * :mod:`~tf_style.optimize.adam`: the tutorial's ``StyleTransfer``, ``train_step``
   (``clip_0_1`` lives in :mod:`tf_style.images`, exported here too);
-* :mod:`~tf_style.optimize.lbfgs`: L-BFGS-B, the paper's optimiser;
+* :mod:`~tf_style.optimize.lbfgs`: L-BFGS-B, the paper's optimiser, through scipy;
+* :mod:`~tf_style.optimize.tf_lbfgs`: L-BFGS in TensorFlow, with a preconditioner
+  from :mod:`~tf_style.optimize.preconditioner`;
 * :mod:`~tf_style.optimize.multiscale`: the sizes of a coarse-to-fine run;
 * :mod:`~tf_style.optimize.recorder`: ``StepReport``, ``StylizeResult`` and the
   ``RunRecorder`` both optimisers report to through ``run(steps, recorder)``.

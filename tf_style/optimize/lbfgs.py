@@ -76,6 +76,7 @@ class LBFGSTransfer:
         self.shape = tuple(self.image.shape)
         self.history_size = history_size
         self._last: tuple[np.ndarray | None, dict[str, float]] = (None, {})
+        self.evaluations = 0
         spec = tf.TensorSpec(self.shape, tf.float32)
         self.loss_and_gradient = tf.function(
             self._loss_and_gradient, input_signature=[spec], jit_compile=jit
@@ -101,6 +102,7 @@ class LBFGSTransfer:
             NonFiniteLoss: a loss term is NaN or infinite at ``x``.
         """
         image = tf.constant(x.reshape(self.shape), dtype=tf.float32)
+        self.evaluations += 1
         terms, gradient = self.loss_and_gradient(image)
         losses = {name: float(value) for name, value in terms.items()}
         if not all(math.isfinite(value) for value in losses.values()):
@@ -113,11 +115,15 @@ class LBFGSTransfer:
 
         A non-finite loss stops the run with ``image`` the last accepted iterate.
         """
-        first = recorder.steps
+        first, counted = recorder.steps, self.evaluations
+
+        def record(losses: dict[str, float]) -> None:
+            nonlocal counted
+            recorder.record(losses, self.image, self.evaluations - counted)
+            counted = self.evaluations
+
         try:
-            reason = self.minimize(
-                steps, lambda losses: recorder.record(losses, self.image)
-            )
+            reason = self.minimize(steps, record)
         except NonFiniteLoss as error:
             recorder.non_finite(error.losses)
             return

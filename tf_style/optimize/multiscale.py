@@ -26,7 +26,7 @@ from collections.abc import Sequence
 import tensorflow as tf
 
 from tf_style.config import MIN_NETWORK_SIDE
-from tf_style.images import resize
+from tf_style.images import clip_0_1, resize
 
 # VGG19's deepest default layers sit after four poolings: 16 px keeps them >= 1 px.
 MIN_SCALED_SIDE = MIN_NETWORK_SIDE  # config.py says why
@@ -90,6 +90,39 @@ def resize_to(image: tf.Tensor, size: Sequence[int]) -> tf.Tensor:
     return resize(image, size)
 
 
+def upsample_result(
+    image: tf.Tensor,
+    content: tf.Tensor,
+    size: Sequence[int],
+    *,
+    start: str = "upsample",
+    method: str = "bilinear",
+) -> tf.Tensor:
+    """The coarse result ``image`` as the start of the scale of ``size``.
+
+    ``start="upsample"`` resizes the image: blurred, so the fine texture that the
+    full-size loss weighs most must be rebuilt. ``"correction"`` (multigrid's
+    coarse-grid correction) upsamples only what the coarse run *changed*, and adds it
+    to the content at the new size: ``clip(content + up(image - content_coarse))``,
+    so the content's detail arrives sharp and the coarse run's broad colours and
+    shapes come with it.
+
+    Args:
+        image: the coarse result, float32 ``[1, h, w, 3]`` in [0, 1].
+        content: the content image at full size (any size above ``size``).
+        size: (H, W) of the next scale.
+        start: ``upsample`` or ``correction``.
+        method: interpolation, ``bilinear`` or ``bicubic``.
+    """
+    if tuple(image.shape[1:3]) == tuple(size):
+        return image
+    if start == "upsample":
+        return resize(image, size, method=method)
+    coarse_content = resize_to(content, image.shape[1:3])
+    change = resize(image - coarse_content, size, method=method, clip=False)
+    return clip_0_1(resize_to(content, size) + change)
+
+
 def resize_by(image: tf.Tensor, scale: float) -> tf.Tensor:
     """``image`` with both sides times ``scale`` (the style image at each scale)."""
     return resize_to(image, scaled_size(image.shape[1:3], scale))
@@ -102,4 +135,5 @@ __all__ = [
     "resize_to",
     "scale_sizes",
     "scaled_size",
+    "upsample_result",
 ]

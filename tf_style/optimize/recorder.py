@@ -29,6 +29,9 @@ class StepReport:
     losses: dict[str, float]
     image: tf.Tensor  # float32 [1, h, w, 3] in [0, 1]: the current image and scale
     elapsed: float  # seconds since the run started
+    # Loss-and-gradient evaluations so far, over all scales (a coarse one costs a
+    # fraction of a full-size one): Adam spends one a step, L-BFGS one or more.
+    evaluations: int = 0
 
 
 @dataclass
@@ -64,20 +67,37 @@ class RunRecorder:
         self.history: dict[str, list[float]] = {term: [] for term in LOSS_TERMS}
         self.started = time.perf_counter()
         self.status, self.message = "completed", ""
+        self.evaluations = 0
 
     @property
     def steps(self) -> int:
         """Steps recorded so far."""
         return len(self.history["total"])
 
-    def record(self, losses: dict[str, float], image: tf.Tensor) -> None:
-        """Append one step's losses, then report it (the callback may raise)."""
+    def record(
+        self, losses: dict[str, float], image: tf.Tensor, evaluations: int = 1
+    ) -> None:
+        """Append one step's losses, then report it (the callback may raise).
+
+        Args:
+            losses: the step's loss terms.
+            image: the image the step reached.
+            evaluations: the loss-and-gradient evaluations the step cost.
+        """
         for term in LOSS_TERMS:
             self.history[term].append(losses[term])
+        self.evaluations += evaluations
         if self.callback is not None:
             elapsed = time.perf_counter() - self.started
             self.callback(
-                StepReport(self.steps, self.total_steps, losses, image, elapsed)
+                StepReport(
+                    self.steps,
+                    self.total_steps,
+                    losses,
+                    image,
+                    elapsed,
+                    self.evaluations,
+                )
             )
 
     def stop(self, status: str, message: str) -> None:

@@ -27,8 +27,10 @@ from tf_style.optimize.multiscale import (
     resize_by,
     resize_to,
     scale_sizes,
+    upsample_result,
 )
 from tf_style.optimize.recorder import RunRecorder, StepReport, StylizeResult
+from tf_style.optimize.tf_lbfgs import TFLBFGSTransfer
 from tf_style.vgg.model import StyleContentModel, extractor_for
 from tf_style.vgg.network import with_network
 
@@ -155,11 +157,18 @@ def run_scales(
     recorder = RunRecorder(config.total_steps, callback)
     content = images.content
     sizes = scale_sizes(content.shape[1:3], config.scales)
-    image, transfer = images.start, None
+    image, transfer = resize_to(images.start, sizes[0]), None
     try:
         for scale, size, steps in zip(
             config.scales, sizes, config.steps_per_scale, strict=True
         ):
+            image = upsample_result(
+                image,
+                content,
+                size,
+                start=config.coarse_start,
+                method=config.upsampling,
+            )
             loss = StyleContentLoss.from_config(
                 extractor,
                 resize_to(content, size),
@@ -167,7 +176,7 @@ def run_scales(
                 config,
                 mask=None if images.mask is None else resize_to(images.mask, size),
             )
-            transfer = make_transfer(loss, resize_to(image, size), config)
+            transfer = make_transfer(loss, image, config)
             transfer.run(steps, recorder)
             image = tf.convert_to_tensor(transfer.image)
             if recorder.status != "completed":
@@ -179,16 +188,22 @@ def run_scales(
     return recorder.result(resize_to(image, content.shape[1:3]))
 
 
-# config.optimizer -> the class holding that optimiser's state; each has
-# run(steps, recorder) and an ``image`` attribute.
-OPTIMIZER_CLASSES = {"adam": StyleTransfer, "lbfgs": LBFGSTransfer}
+# (config.optimizer, config.lbfgs_backend) -> the class holding that optimiser's
+# state; each has run(steps, recorder) and an ``image`` attribute.
+OPTIMIZER_CLASSES = {
+    ("adam", "scipy"): StyleTransfer,
+    ("adam", "tensorflow"): StyleTransfer,
+    ("lbfgs", "scipy"): LBFGSTransfer,
+    ("lbfgs", "tensorflow"): TFLBFGSTransfer,
+}
 
 
 def make_transfer(
     loss: StyleContentLoss, init_image: tf.Tensor, config: StyleTransferConfig
-) -> StyleTransfer | LBFGSTransfer:
+) -> StyleTransfer | LBFGSTransfer | TFLBFGSTransfer:
     """The state of the optimiser ``config.optimizer`` names, at ``init_image``."""
-    return OPTIMIZER_CLASSES[config.optimizer].from_config(loss, init_image, config)
+    kind = OPTIMIZER_CLASSES[config.optimizer, config.lbfgs_backend]
+    return kind.from_config(loss, init_image, config)
 
 
 def as_image(

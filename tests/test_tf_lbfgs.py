@@ -1,0 +1,192 @@
+"""The TensorFlow L-BFGS and its preconditioner: the BFGS algebra, the box, the loss."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tests.conftest import bundled_pair
+from tf_style.config import StyleTransferConfig
+from tf_style.objective import StyleContentLoss, loss_and_gradient
+from tf_style.optimize import stylize
+from tf_style.optimize.preconditioner import (
+    FourierPreconditioner,
+    frequency_gain,
+    make_preconditioner,
+)
+from tf_style.optimize.recorder import RunRecorder
+from tf_style.optimize.tf_lbfgs import TFLBFGSTransfer, free_pixels
+
+SHAPE = (1, 4, 5, 3)
+SIZE = int(np.prod(SHAPE))
+
+
+def matrix_of(operator, shape=SHAPE) -> np.ndarray:
+    """The dense matrix of a linear operator on images of ``shape``."""
+    size = int(np.prod(shape))
+    columns = [
+        operator(tf.reshape(tf.one_hot(i, size), shape)).numpy().ravel()
+        for i in range(size)
+    ]
+    return np.stack(columns, axis=1)
+
+
+class Quadratic(TFLBFGSTransfer):
+    """``sum(w (x - t)^2)``: the box-constrained minimum is ``clip(t)``."""
+
+    def __init__(self, target, weights, **kwargs):
+        self.target, self.weights = target, weights
+        super().__init__(None, tf.fill(target.shape, 0.5), **kwargs)
+
+    def evaluate(self, image):
+        self.evaluations += 1
+        difference = image - self.target
+        total = float(tf.reduce_sum(self.weights * difference**2))
+        losses = {"total": total, "style": total, "content": 0.0, "variation": 0.0}
+        return losses, 2.0 * self.weights * difference
+
+
+@pytest.mark.parametrize("preconditioned", [False, True])
+def test_two_loop_recursion_is_the_bfgs_inverse_update(preconditioned, rng):
+    preconditioner = (
+        FourierPreconditioner(SHAPE[1:3], decay=1.0, color=True)
+        if preconditioned
+        else None
+    )
+    transfer = TFLBFGSTransfer(
+        None, tf.fill(SHAPE, 0.5), history_size=3, preconditioner=preconditioner
+    )
+    h0 = matrix_of(preconditioner) if preconditioned else np.eye(SIZE)
+    hessian = np.diag(rng.uniform(0.5, 3.0, SIZE))
+    pairs = []
+    for _ in range(5):  # more pairs than the history keeps: the oldest are dropped
+        s = rng.normal(size=SIZE)
+        pairs.append((s, hessian @ s))
+        transfer.remember(
+            tf.constant(s.reshape(SHAPE), tf.float32),
+            tf.constant((hessian @ s).reshape(SHAPE), tf.float32),
+        )
+    s, y = pairs[-1]
+    inverse = (s @ y) / (y @ h0 @ y) * h0
+    for s, y in pairs[-3:]:
+        rho = 1.0 / (s @ y)
+        left = np.eye(SIZE) - rho * np.outer(s, y)
+        inverse = left @ inverse @ left.T + rho * np.outer(s, s)
+    gradient = rng.normal(size=SHAPE).astype(np.float32)
+    expected = -(inverse @ gradient.ravel())
+    direction = transfer.direction(tf.constant(gradient)).numpy().ravel()
+    np.testing.assert_allclose(direction, expected, rtol=2e-3, atol=2e-4)
+
+
+def test_pairs_without_positive_curvature_are_not_kept():
+    transfer = TFLBFGSTransfer(None, tf.fill(SHAPE, 0.5))
+    s = tf.ones(SHAPE)
+    transfer.remember(s, -s)
+    assert transfer._count == 0
+    transfer.remember(s, s)
+    assert transfer._count == 1
+
+
+@pytest.mark.parametrize("preconditioner", [None, "fourier", "fourier-color"])
+def test_box_constrained_quadratic_reaches_the_clipped_target(preconditioner, rng):
+    target = tf.constant(rng.uniform(-0.5, 1.5, SHAPE), tf.float32)
+    weights = tf.constant(rng.uniform(0.2, 5.0, SHAPE), tf.float32)
+    transfer = Quadratic(
+        target,
+        weights,
+        history_size=10,
+        preconditioner=make_preconditioner(preconditioner or "none", SHAPE[1:3]),
+    )
+    recorder = RunRecorder(60)
+    transfer.run(60, recorder)
+    losses = recorder.history["total"]
+    assert all(b <= a for a, b in zip(losses, losses[1:], strict=False))  # Armijo
+    image = transfer.image.numpy()
+    assert image.min() >= 0.0 and image.max() <= 1.0
+    np.testing.assert_allclose(image, np.clip(target.numpy(), 0, 1), atol=1e-3)
+    assert transfer.evaluations >= recorder.steps
+
+
+def test_free_pixels_hold_only_bound_pixels_pushed_outwards():
+    image = tf.constant([0.0, 0.0, 1.0, 1.0, 0.5])
+    gradient = tf.constant([1.0, -1.0, -1.0, 1.0, 1.0])
+    np.testing.assert_array_equal(free_pixels(image, gradient), [0, 1, 0, 1, 1])
+
+
+def test_preconditioner_is_symmetric_positive_definite_and_decay_0_is_identity():
+    for color in (False, True):
+        matrix = matrix_of(FourierPreconditioner(SHAPE[1:3], decay=1.0, color=color))
+        np.testing.assert_allclose(matrix, matrix.T, atol=1e-5)
+        assert np.linalg.eigvalsh(matrix).min() > 0
+    identity = matrix_of(FourierPreconditioner(SHAPE[1:3], decay=0.0))
+    np.testing.assert_allclose(identity, np.eye(SIZE), atol=1e-5)
+
+
+def test_preconditioner_passes_low_frequencies_more_than_high():
+    gain = frequency_gain((16, 16), decay=1.0)
+    assert gain[0, 0] > gain[0, 4] > gain[8, 8]
+    assert np.mean(gain**2) == pytest.approx(1.0, rel=1e-5)
+    smooth = tf.ones((1, 16, 16, 3))
+    checker = tf.constant(
+        np.indices((16, 16)).sum(0)[None, :, :, None] % 2 * 2.0 - 1.0, tf.float32
+    ) * tf.ones((1, 1, 1, 3))
+    precondition = FourierPreconditioner((16, 16))
+    ratio = lambda v: float(tf.norm(precondition(v)) / tf.norm(v))  # noqa: E731
+    assert ratio(smooth) > 10 * ratio(checker)
+
+
+@pytest.mark.slow
+def test_same_objective_as_adam(real_extractor):
+    content, style = bundled_pair(40)
+    loss = StyleContentLoss(real_extractor, content, style)
+    image = tf.clip_by_value(content + 0.1 * tf.random.normal(content.shape), 0, 1)
+    transfer = TFLBFGSTransfer(loss, image)
+    losses, gradient = transfer.evaluate(image)
+    terms, expected = loss_and_gradient(loss, image)
+    assert losses["total"] == pytest.approx(float(terms["total"]), rel=1e-6)
+    expected = expected.numpy()  # graph and eager order sums differently (oneDNN)
+    np.testing.assert_allclose(
+        gradient.numpy(), expected, rtol=1e-3, atol=1e-3 * abs(expected).max()
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("preconditioner", ["none", "fourier-color"])
+def test_stylize_with_tensorflow_lbfgs_lowers_the_loss_in_bounds(
+    real_extractor, tiny_config, preconditioner
+):
+    content, style = bundled_pair(40)
+    config = dataclasses.replace(
+        tiny_config,
+        optimizer="lbfgs",
+        lbfgs_backend="tensorflow",
+        preconditioner=preconditioner,
+        steps_per_epoch=8,
+        style_weight=1.0,
+    )
+    reports = []
+    result = stylize(
+        content, style, config, extractor=real_extractor, callback=reports.append
+    )
+    assert result.status == "completed", result.message
+    assert [r.step for r in reports] == list(range(1, 9))
+    total = result.history["total"]
+    assert all(b <= a for a, b in zip(total, total[1:], strict=False))
+    assert total[-1] < 0.5 * total[0]
+    evaluations = [r.evaluations for r in reports]
+    assert evaluations == sorted(evaluations) and evaluations[0] >= 2
+    image = result.image.numpy()
+    assert image.min() >= 0.0 and image.max() <= 1.0
+
+
+def test_config_refuses_a_preconditioner_for_scipy_and_a_zero_history():
+    with pytest.raises(ValueError, match="lbfgs_backend 'tensorflow'"):
+        StyleTransferConfig(optimizer="lbfgs", preconditioner="fourier")
+    with pytest.raises(ValueError, match="lbfgs_history must be at least 1"):
+        StyleTransferConfig(lbfgs_history=0)
+    for name in ("lbfgs_backend", "preconditioner", "coarse_start", "upsampling"):
+        with pytest.raises(ValueError, match=f"Unknown {name}"):
+            StyleTransferConfig(**{name: "sideways"})

@@ -1,0 +1,104 @@
+"""Preconditioners: fixed image-space filters that L-BFGS starts its curvature from.
+
+L-BFGS approximates the inverse Hessian from recent gradient changes, starting each
+iteration from ``gamma * H0``. The textbook ``H0`` is the identity: every pixel and
+every frequency moves at the same rate. For an image that is a poor guess. The style
+loss pulls hardest on fine texture, so plain gradient steps sharpen edges quickly and
+shift broad colour regions slowly; the total-variation term stiffens the high
+frequencies further.
+
+``FourierPreconditioner`` is ``H0 = C C^T (x) F^-1 diag(g^2) F``: a gain ``g(f)``
+falling with spatial frequency, ``1 / max(f, f_min) ** decay`` (Lucid's ``fft_image``
+parametrisation, Olah et al., distill.pub 2018, "Differentiable Image
+Parameterizations"), and optionally ImageNet's colour correlation ``C`` (Lucid's
+``color_correlation_svd_sqrt``). Using ``H0`` in L-BFGS is the same as optimising in
+that parametrisation, but the objective, the box [0, 1] and the iterates stay in pixel
+space. ``H0`` is symmetric and positive definite, as L-BFGS needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import tensorflow as tf
+
+from tf_style.config import PRECONDITIONERS
+
+# Lucid's colour correlation square root (ImageNet RGB, from an SVD of the pixel
+# covariance); C C^T is then proportional to the covariance of natural RGB pixels.
+COLOR_CORRELATION_SQRT = np.array(
+    [[0.26, 0.09, 0.02], [0.27, 0.00, -0.05], [0.27, -0.09, 0.03]], dtype=np.float32
+)
+
+
+def frequency_gain(size: Sequence[int], decay: float) -> np.ndarray:
+    """``1 / max(f, 1 / max(H, W)) ** decay`` on ``rfft2``'s grid, mean square 1.
+
+    ``f`` is the spatial frequency in cycles per pixel; the floor keeps the constant
+    (f = 0) term finite, at the lowest frequency the image holds. Normalised so that
+    the filter leaves a white-noise image's energy unchanged.
+    """
+    height, width = (int(side) for side in size)
+    fy = np.fft.fftfreq(height)[:, None]
+    fx = np.fft.rfftfreq(width)[None, :]
+    frequency = np.sqrt(fx**2 + fy**2)
+    gain = 1.0 / np.maximum(frequency, 1.0 / max(height, width)) ** decay
+    return (gain / np.sqrt(np.mean(gain**2))).astype(np.float32)
+
+
+class FourierPreconditioner:
+    """``H0 v``: ``v`` filtered by ``gain**2`` in frequency (and colour-correlated).
+
+    Args:
+        size: the image's (H, W).
+        decay: the gain's power law; 0 is the identity, 1 is Lucid's default.
+        color: also apply ImageNet's colour covariance ``C C^T``.
+    """
+
+    def __init__(self, size: Sequence[int], *, decay: float = 1.0, color: bool = False):
+        self.size = tuple(int(side) for side in size)
+        self.filter = tf.constant(frequency_gain(self.size, decay) ** 2)
+        color_matrix = COLOR_CORRELATION_SQRT @ COLOR_CORRELATION_SQRT.T
+        # Scaled to unit trace / 3, so the colour part alone keeps the step size.
+        color_matrix *= 3.0 / np.trace(color_matrix)
+        self.color = tf.constant(color_matrix) if color else None
+
+    def __call__(self, vector: tf.Tensor) -> tf.Tensor:
+        """``H0 vector`` for a float32 ``[B, H, W, 3]`` tensor."""
+        channels_first = tf.transpose(vector, [0, 3, 1, 2])
+        spectrum = tf.signal.rfft2d(channels_first)
+        filtered = tf.signal.irfft2d(
+            spectrum * tf.cast(self.filter, tf.complex64), fft_length=self.size
+        )
+        result = tf.transpose(filtered, [0, 2, 3, 1])
+        if self.color is not None:
+            result = tf.einsum("bhwc,dc->bhwd", result, self.color)
+        return result
+
+
+def make_preconditioner(
+    name: str, size: Sequence[int], decay: float = 1.0
+) -> FourierPreconditioner | None:
+    """The preconditioner ``name`` (one of :data:`PRECONDITIONERS`) at ``size``.
+
+    Returns:
+        None for ``"none"`` (the identity).
+    """
+    if name == "none":
+        return None
+    if name not in PRECONDITIONERS:
+        raise ValueError(
+            f"Unknown preconditioner {name!r}; choose one of "
+            f"{', '.join(PRECONDITIONERS)}."
+        )
+    return FourierPreconditioner(size, decay=decay, color=name == "fourier-color")
+
+
+__all__ = [
+    "COLOR_CORRELATION_SQRT",
+    "PRECONDITIONERS",
+    "FourierPreconditioner",
+    "frequency_gain",
+    "make_preconditioner",
+]

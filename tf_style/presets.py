@@ -1,0 +1,95 @@
+"""Named recipes: ``tutorial`` (the defaults) and ``fast`` (the benchmark's winner).
+
+A preset is a set of :class:`~tf_style.config.StyleTransferConfig` settings, chosen
+for a ``max_dim``; anything given explicitly overrides it. ``tutorial`` is the config's
+defaults. ``fast`` is the recipe ``benchmarks/time_to_quality.py`` found quickest to
+reach the tutorial's 300-step loss on every pair it measured, with a fixed budget per
+size rather than a stopping test, so that it holds on pairs nobody measured; see the
+README's Speed section for the figures.
+
+Example:
+    >>> config = preset("fast", max_dim=256)
+    >>> result = stylize("photo.jpg", "painting.jpg", config)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from tf_style.config import TUTORIAL, StyleTransferConfig
+
+
+def tutorial_settings(max_dim: int) -> dict[str, Any]:
+    """The tutorial's schedule: Adam, 10 epochs of 100 steps (the config defaults)."""
+    return {}
+
+
+def fast_settings(max_dim: int) -> dict[str, Any]:
+    """The fast recipe at ``max_dim`` (see the module docstring)."""
+    return {
+        "optimizer": "lbfgs",
+        "lbfgs_backend": "tensorflow",
+        "lbfgs_history": 30,
+        "preconditioner": "fourier",
+        "precondition_decay": 0.5,
+        "scale_steps": (fast_budget(max_dim),),
+    }
+
+
+# Iterations by max_dim: (largest max_dim it applies to, iterations). Measured: the
+# most any benchmark pair needed to reach the tutorial's 300-step loss, plus a margin
+# for pairs nobody measured (see the README's Speed section).
+# Above 768 px nothing was measured: the budget keeps growing, as it did from 256 to
+# 512 px.
+FAST_BUDGETS: tuple[tuple[int, int], ...] = (
+    (384, 70),
+    (768, 80),
+    (10**9, 100),
+)
+
+
+def fast_budget(max_dim: int) -> int:
+    """L-BFGS iterations of the fast recipe at ``max_dim``."""
+    return next(steps for limit, steps in FAST_BUDGETS if max_dim <= limit)
+
+
+PRESETS: dict[str, Callable[[int], dict[str, Any]]] = {
+    "tutorial": tutorial_settings,
+    "fast": fast_settings,
+}
+# Settings a preset's budget replaces: giving them with a preset that sets
+# scale_steps would silently do nothing, so it is refused.
+SCHEDULE_SETTINGS = ("epochs", "steps_per_epoch")
+
+
+def preset(name: str, **overrides: Any) -> StyleTransferConfig:
+    """The config of preset ``name``, with ``overrides`` (any config field) on top.
+
+    Args:
+        name: ``tutorial`` or ``fast``.
+        **overrides: settings that win over the preset's, e.g. ``max_dim=256``;
+            the preset is chosen for ``max_dim`` (the tutorial's 512 when not
+            given).
+
+    Raises:
+        ValueError: an unknown preset, a setting the config refuses, or
+            ``epochs``/``steps_per_epoch`` with a preset whose budget is
+            ``scale_steps`` (give ``scale_steps`` to change it).
+    """
+    if name not in PRESETS:
+        raise ValueError(
+            f"Unknown preset {name!r}; choose one of {', '.join(PRESETS)}."
+        )
+    settings = PRESETS[name](overrides.get("max_dim", TUTORIAL.max_dim))
+    clash = [key for key in SCHEDULE_SETTINGS if key in overrides]
+    if "scale_steps" in settings and "scale_steps" not in overrides and clash:
+        raise ValueError(
+            f"the {name} preset sets its budget with scale_steps "
+            f"({' '.join(str(s) for s in settings['scale_steps'])}); give scale_steps "
+            f"instead of {' and '.join(clash)}."
+        )
+    return StyleTransferConfig(**(settings | overrides))
+
+
+__all__ = ["PRESETS", "fast_budget", "fast_settings", "preset", "tutorial_settings"]
