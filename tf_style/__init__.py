@@ -90,9 +90,9 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
     from tf_style.optimize import stylize
     from tf_style.optimize.adam import StyleTransfer
     from tf_style.optimize.lbfgs import LBFGSTransfer
+    from tf_style.optimize.recorder import StepReport, StylizeResult
     from tf_style.optimize.tf_lbfgs import TFLBFGSTransfer
     from tf_style.presets import preset
-    from tf_style.optimize.recorder import StepReport, StylizeResult
     from tf_style.vgg.model import StyleContentModel, gram_matrix, vgg_layers
     from tf_style.vgg.network import with_precision
     from tf_style.vgg.weights import WeightsNotFoundError, load_vgg19, weights_source
