@@ -8,8 +8,9 @@ Each batch size stylises that many copies of the bundled photo (shifted by a pix
 each, so they differ) for ``--steps`` Adam steps; one warm-up step compiles the step
 first. Images per hour = batch size / seconds per step / steps per image * 3600, with
 the tutorial's 1000 steps per image. ``--config`` takes StyleTransferConfig fields as
-JSON, so a faster preset (the ``--preset fast`` being built on main) can be measured
-once it exists. Writes ``benchmarks/results/throughput.{json,md,png}``.
+JSON (Adam settings; the fast preset's L-BFGS runs one image at a time, so its
+rate is the speed benchmark's seconds per image).
+Writes ``benchmarks/results/throughput.{json,md,png}``.
 """
 
 from __future__ import annotations
