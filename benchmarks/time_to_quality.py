@@ -69,6 +69,12 @@ METHODS: dict[str, dict] = {
         "preconditioner": "fourier",
         "precondition_decay": 0.5,
     },
+    "L-BFGS TF + Fourier 1/f, recoloured start": {
+        **TF_LBFGS,
+        "preconditioner": "fourier",
+        "precondition_decay": 0.5,
+        "init": "content-recolored",
+    },
     "L-BFGS TF, coarse to fine 0.5/1 (correction)": {
         **TF_LBFGS,
         "scales": (0.5, 1.0),
@@ -77,7 +83,11 @@ METHODS: dict[str, dict] = {
     },
 }
 # At larger sizes only these run (each run costs minutes on a CPU).
-LARGE_SIZE_METHODS = ("L-BFGS-B (scipy, round one)", "L-BFGS TF + Fourier 1/f")
+LARGE_SIZE_METHODS = (
+    "L-BFGS-B (scipy, round one)",
+    "L-BFGS TF + Fourier 1/f",
+    "L-BFGS TF + Fourier 1/f, recoloured start",
+)
 COARSE_STEPS = 40  # iterations at scale 0.5 for the coarse-to-fine method
 SHORT_TARGET = 300  # the tutorial's steps behind the first target
 
@@ -258,7 +268,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--all-methods-up-to",
         type=int,
         default=256,
-        help="above this size run only the round-one L-BFGS and the fast recipe",
+        help="above this size run only the round-one L-BFGS and the Fourier recipes",
     )
     parser.add_argument("--output-dir", type=Path, default=ROOT / "benchmarks/results")
     parser.add_argument("--weights", type=Path, default=None)

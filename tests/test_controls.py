@@ -115,6 +115,24 @@ def test_initial_images(pair):
     np.testing.assert_allclose(half, 0.5 * content + 0.5 * noise, atol=1e-6)
 
 
+def test_recolored_start_has_the_styles_colour_mean_and_the_contents_layout(pair):
+    content, style = pair
+    config = replace(StyleTransferConfig(), init="content-recolored")
+    start = initial_image(content, [style], config).numpy()
+    assert start.shape == content.shape and 0 <= start.min() and start.max() <= 1
+    style_mean = style.numpy().reshape(-1, 3).mean(axis=0)
+    content_mean = content.numpy().reshape(-1, 3).mean(axis=0)
+    start_mean = start.reshape(-1, 3).mean(axis=0)
+    # closer to the style's colours than the content was (clipping moves it a little)
+    assert (
+        np.abs(start_mean - style_mean).max()
+        < 0.5 * np.abs(content_mean - style_mean).max()
+    )
+    # an affine map of the colours: the content's luminance pattern is kept
+    luma = lambda image: image.reshape(-1, 3) @ np.array([0.299, 0.587, 0.114])  # noqa: E731
+    assert np.corrcoef(luma(start), luma(content.numpy()))[0, 1] > 0.8
+
+
 # --- 4. style scale -------------------------------------------------------------
 
 

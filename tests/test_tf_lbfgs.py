@@ -18,7 +18,13 @@ from tf_style.optimize.preconditioner import (
     make_preconditioner,
 )
 from tf_style.optimize.recorder import RunRecorder
-from tf_style.optimize.tf_lbfgs import TFLBFGSTransfer, free_pixels
+from tf_style.optimize.tf_lbfgs import (
+    MAX_EXPANSIONS,
+    TFLBFGSTransfer,
+    free_pixels,
+    lengthening,
+    shortening,
+)
 
 SHAPE = (1, 4, 5, 3)
 SIZE = int(np.prod(SHAPE))
@@ -108,6 +114,47 @@ def test_box_constrained_quadratic_reaches_the_clipped_target(preconditioner, rn
     assert image.min() >= 0.0 and image.max() <= 1.0
     np.testing.assert_allclose(image, np.clip(target.numpy(), 0, 1), atol=1e-3)
     assert transfer.evaluations >= recorder.steps
+
+
+def line_search_on(weights: float, direction_scale: float):
+    """One line search on ``weights * sum((x - 0.9)^2)`` from 0.5 along the gradient
+    direction scaled so that step 1 moves each pixel by ``direction_scale``."""
+    target = tf.fill(SHAPE, 0.9)
+    transfer = Quadratic(target, tf.fill(SHAPE, weights))
+    loss, gradient = transfer.evaluate(transfer.image)
+    direction = -gradient / tf.reduce_max(tf.abs(gradient)) * direction_scale
+    evaluations = transfer.evaluations
+    accepted = transfer.line_search(loss["total"], gradient, direction)
+    return transfer, accepted, transfer.evaluations - evaluations, loss["total"]
+
+
+def test_a_far_too_short_step_is_lengthened_towards_the_minimum():
+    # The minimum is 0.4 away; step 1 moves 0.001, where the loss is almost linear.
+    transfer, (image, (losses, _)), evaluations, start = line_search_on(1.0, 0.001)
+    moved = float(tf.reduce_max(tf.abs(image - transfer.image)))
+    assert 0.02 < moved <= 0.8  # far beyond the unit step, not past twice the minimum
+    assert losses["total"] < 0.9 * start
+    assert 1 < evaluations <= MAX_EXPANSIONS + 1
+
+
+def test_a_far_too_long_step_is_shortened_by_interpolation_in_few_evaluations():
+    # Step 1 moves 50 (clipped to the box); halving alone would need ~7 trials.
+    transfer, (image, (losses, _)), evaluations, start = line_search_on(1.0, 50.0)
+    assert losses["total"] < start
+    assert evaluations <= 4
+
+
+def test_lengthening_aims_at_the_slopes_zero_within_limits():
+    assert lengthening(-1.0, -0.5) == pytest.approx(2.0)  # zero at 2x the step
+    assert lengthening(-1.0, -0.95) == pytest.approx(10.0)  # capped
+    assert lengthening(-1.0, -2.0) == 10.0  # steepening: no zero ahead
+
+
+def test_shortening_is_the_quadratics_minimum_within_limits():
+    # f(t) = (t - 0.3)^2 - 0.09: f(0) = 0, slope -0.6, f(1) = 0.4; minimum at 0.3.
+    assert shortening(0.0, -0.6, 0.4) == pytest.approx(0.3)
+    assert shortening(0.0, -0.6, 1e6) == pytest.approx(0.1)  # at least a tenth
+    assert shortening(0.0, -0.6, float("nan")) == 0.5
 
 
 def test_free_pixels_hold_only_bound_pixels_pushed_outwards():

@@ -26,7 +26,7 @@ PRECONDITIONERS: tuple[str, ...] = ("none", "fourier", "fourier-color")
 COARSE_STARTS: tuple[str, ...] = ("upsample", "correction")
 UPSAMPLING: tuple[str, ...] = ("bilinear", "bicubic")
 PRESERVE_COLOR: tuple[str, ...] = ("none", "luminance", "histogram")
-INITS: tuple[str, ...] = ("content", "noise", "style")  # or an image file's path
+INITS: tuple[str, ...] = ("content", "noise", "style", "content-recolored")  # or a path
 LOSS_NORMALIZATION: tuple[str, ...] = ("tutorial", "paper")
 POOLING: tuple[str, ...] = ("max", "avg")
 MAX_STYLE_SCALE = 4.0
@@ -128,9 +128,10 @@ class StyleTransferConfig:
     )
     init: str = _option(
         "content",
-        "starting image: content, noise, style, or an image file (an earlier "
-        "output, to continue)",
-        metavar="{content,noise,style,PATH}",
+        "starting image: content, noise, style, content-recolored (the content with "
+        "the style's colour mean and covariance; the fast preset's start) or an "
+        "image file (an earlier output, to continue)",
+        metavar="{content,noise,style,content-recolored,PATH}",
     )
     init_noise_ratio: float = _option(
         0.0, "share of noise blended into the starting image (1: pure noise)"
