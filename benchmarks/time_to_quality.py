@@ -26,6 +26,8 @@ Usage:
     python benchmarks/time_to_quality.py                    # 3 pairs, 256 and 512 px
     python benchmarks/time_to_quality.py --sizes 256 --pairs chelsea:starry_night
     python benchmarks/time_to_quality.py --resume           # only the missing runs
+    python benchmarks/time_to_quality.py --sizes 256 --reference-steps 256:300 \
+        --pairs coffee:starry_night --methods --output-dir benchmarks/results/held_out
     python benchmarks/quality_report.py                     # tables and plots again
 """
 
@@ -262,13 +264,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="SIZE:STEPS, the tutorial's steps at each size (both targets come from "
         "one run; 1000 is its full schedule)",
     )
-    parser.add_argument("--budget", type=int, default=400,
+    parser.add_argument("--budget", type=int, default=250,
                         help="most iterations of each L-BFGS method")  # fmt: skip
     parser.add_argument(
         "--all-methods-up-to",
         type=int,
         default=256,
         help="above this size run only the round-one L-BFGS and the Fourier recipes",
+    )
+    parser.add_argument(
+        "--methods",
+        nargs="*",
+        default=None,
+        help="run only these methods (names as in the tables; none: only the "
+        "tutorial and the fast preset, e.g. to check the preset on held-out pairs)",
     )
     parser.add_argument("--output-dir", type=Path, default=ROOT / "benchmarks/results")
     parser.add_argument("--weights", type=Path, default=None)
@@ -293,7 +302,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.resume and path.exists():
         results = json.loads(path.read_text())
     done = {(run["size"], run["content"], run["style"]) for run in results["runs"]}
+    unknown = set(args.methods or ()) - set(METHODS)
+    if unknown:
+        raise SystemExit(f"unknown methods {sorted(unknown)}; known: {list(METHODS)}")
     for size in args.sizes:
+        methods = (
+            tuple(METHODS) if size <= args.all_methods_up_to else LARGE_SIZE_METHODS
+        )
+        if args.methods is not None:
+            methods = tuple(args.methods)
         for pair in args.pairs:
             content_name, style_name = pair.split(":")
             if (size, content_name, style_name) in done:
@@ -306,9 +323,7 @@ def main(argv: list[str] | None = None) -> int:
                     size,
                     reference_steps.get(size, SHORT_TARGET),
                     args.budget,
-                    tuple(METHODS)
-                    if size <= args.all_methods_up_to
-                    else LARGE_SIZE_METHODS,
+                    methods,
                 )
             )
             path.write_text(json.dumps(results, indent=1))  # nothing lost if stopped

@@ -1,0 +1,63 @@
+"""The benchmark's report: the fast preset's row says when it passed the target."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def load_report():
+    spec = importlib.util.spec_from_file_location(
+        "quality_report", BENCHMARKS / "quality_report.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def trace(name: str, losses: list[float], seconds_per_eval: float) -> dict:
+    steps = range(len(losses))
+    return {
+        "name": name,
+        "evaluations": [float(k) for k in steps],
+        "times": [seconds_per_eval * (k + 1) for k in steps],
+        "losses": losses,
+    }
+
+
+def run(fast_losses: list[float]) -> dict:
+    tutorial = [100.0 - k for k in range(301)]  # reaches 0 + 1 at step 299
+    return {
+        "content": "c",
+        "style": "s",
+        "targets": {"300": tutorial[300]},
+        "fast_preset": {"scale_steps": [len(fast_losses)]},
+        "traces": [
+            trace("Adam (tutorial)", tutorial, 1.0),
+            trace("fast preset", fast_losses, 2.0),
+        ],
+    }
+
+
+def cells(row: str) -> list[str]:
+    return [cell.strip() for cell in row.strip("| ").split("|")]
+
+
+def test_preset_row_gives_the_crossing_and_the_whole_run():
+    report = load_report()
+    # target -200: the tutorial gets there after 300 evaluations (301 s); the
+    # preset's loss passes it at evaluation 30 (62 s) and its run has 60.
+    fast = [0.0] * 30 + [-250.0] * 30
+    row = cells(report.preset_table([run(fast)])[-1])
+    assert row[:2] == ["c x s", "[60]"]
+    assert row[2:6] == ["30", "**10.0x**", "62.0", "4.9x"]
+    assert row[6:10] == ["59", "5.1x", "120.0", "2.5x"]
+    assert row[10:] == ["301.0", "1.250"]
+
+
+def test_preset_row_says_when_the_target_was_not_reached():
+    row = cells(load_report().preset_table([run([0.0] * 40)])[-1])
+    assert row[2:6] == ["not reached", "-", "-", "-"]
+    assert row[6] == "39"
