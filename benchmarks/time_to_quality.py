@@ -291,6 +291,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    unknown = set(args.methods or ()) - set(METHODS)
+    if unknown:  # before any folder or the minutes of loading
+        raise SystemExit(f"unknown methods {sorted(unknown)}; known: {list(METHODS)}")
     args.output_dir.mkdir(parents=True, exist_ok=True)
     reference_steps = dict(
         (int(size), int(steps))
@@ -302,9 +305,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.resume and path.exists():
         results = json.loads(path.read_text())
     done = {(run["size"], run["content"], run["style"]) for run in results["runs"]}
-    unknown = set(args.methods or ()) - set(METHODS)
-    if unknown:
-        raise SystemExit(f"unknown methods {sorted(unknown)}; known: {list(METHODS)}")
     for size in args.sizes:
         methods = (
             tuple(METHODS) if size <= args.all_methods_up_to else LARGE_SIZE_METHODS
