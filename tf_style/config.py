@@ -107,6 +107,11 @@ class StyleTransferConfig:
     precondition_decay: float = _option(
         1.0, "power law of the fourier preconditioner's gain, 1/f^X"
     )
+    precondition_local: float = _option(
+        0.0,
+        "local scaling of L-BFGS's starting curvature (tensorflow backend): pixels "
+        "where the gradient is large move less, by (|gradient| blurred)^-X; 0 is off",
+    )
     coarse_start: str = _option(
         "upsample",
         "how a coarse result starts the next scale: upsample (the image) or "
@@ -256,6 +261,15 @@ def validate_speed(config: StyleTransferConfig) -> None:
         0.0 <= config.precondition_decay <= 2.0,
         f"precondition_decay must be in [0, 2], got {config.precondition_decay}.",
     )
+    _require(
+        0.0 <= config.precondition_local <= 2.0,
+        f"precondition_local must be in [0, 2], got {config.precondition_local}.",
+    )
+    _require(
+        config.precondition_local == 0 or config.lbfgs_backend == "tensorflow",
+        "precondition_local needs lbfgs_backend 'tensorflow' (scipy's L-BFGS-B "
+        "takes no preconditioner).",
+    )
 
 
 def validate_controls(config: StyleTransferConfig) -> None:
@@ -363,6 +377,7 @@ FLOAT_SETTINGS = (
     "init_noise_ratio",
     "style_scale",
     "precondition_decay",
+    "precondition_local",
 )
 
 

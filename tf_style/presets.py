@@ -33,6 +33,7 @@ def fast_settings(max_dim: int) -> dict[str, Any]:
         "lbfgs_history": 30,
         "preconditioner": "fourier",
         "precondition_decay": 0.5,
+        "precondition_local": 0.75,
         "init": "content-recolored",
         "scale_steps": (fast_budget(max_dim),),
     }
