@@ -77,6 +77,13 @@ METHODS: dict[str, dict] = {
         "precondition_decay": 0.5,
         "init": "content-recolored",
     },
+    "L-BFGS TF + Fourier 1/f, recoloured start, local scaling": {
+        **TF_LBFGS,
+        "preconditioner": "fourier",
+        "precondition_decay": 0.5,
+        "precondition_local": 0.75,
+        "init": "content-recolored",
+    },
     "L-BFGS TF, coarse to fine 0.5/1 (correction)": {
         **TF_LBFGS,
         "scales": (0.5, 1.0),

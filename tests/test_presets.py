@@ -28,7 +28,7 @@ def test_fast_preset_is_the_tensorflow_lbfgs_coarse_to_fine_recipe():
     assert config.optimizer == "lbfgs" and config.lbfgs_backend == "tensorflow"
     assert config.scales[-1] == 1.0 and len(config.scale_steps) == len(config.scales)
     assert config.total_steps == fast_budget(256)
-    assert config.preconditioner == "fourier"
+    assert config.preconditioner == "fourier" and config.precondition_local > 0
     assert config.init == "content-recolored"
     assert config.max_dim == 256
     # Everything the preset does not set stays the tutorial's: the same objective.

@@ -107,20 +107,27 @@ class LocalScaling:
         size: the image's (H, W).
         power: how strongly large gradients shrink the step; 0 leaves ``B``.
         base: ``B``, or None for the identity.
+        blur: the averaging window's side in pixels.
     """
 
     def __init__(
-        self, size: Sequence[int], power: float, base: Preconditioner | None = None
+        self,
+        size: Sequence[int],
+        power: float,
+        base: Preconditioner | None = None,
+        *,
+        blur: int = LOCAL_BLUR,
     ):
         self.size = tuple(int(side) for side in size)
         self.power = float(power)
         self.base = base
+        self.blur = blur
         # A variable, so compiled callers (the two-loop recursion) see each update.
         self.root = tf.Variable(tf.ones([1, *self.size, 1]), trainable=False)
 
     def adapt(self, gradient: tf.Tensor) -> None:
         """Set ``D`` from ``gradient`` (float32 ``[1, H, W, 3]``)."""
-        self.root.assign(local_scale_root(gradient, self.power))
+        self.root.assign(local_scale_root(gradient, self.power, self.blur))
 
     def __call__(self, vector: tf.Tensor) -> tf.Tensor:
         """``H0 vector`` for a float32 ``[B, H, W, 3]`` tensor."""
@@ -130,10 +137,12 @@ class LocalScaling:
         return self.root * scaled
 
 
-def local_scale_root(gradient: tf.Tensor, power: float) -> tf.Tensor:
+def local_scale_root(
+    gradient: tf.Tensor, power: float, blur: int = LOCAL_BLUR
+) -> tf.Tensor:
     """``D^1/2`` of :class:`LocalScaling`, ``[1, H, W, 1]``, from ``gradient``."""
     magnitude = tf.reduce_mean(tf.abs(gradient), axis=-1, keepdims=True)
-    magnitude = tf.nn.avg_pool2d(magnitude, LOCAL_BLUR, 1, "SAME")
+    magnitude = tf.nn.avg_pool2d(magnitude, blur, 1, "SAME")
     magnitude = magnitude / tf.maximum(tf.reduce_mean(magnitude), 1e-30)
     scale = (magnitude + LOCAL_FLOOR) ** -power
     scale = scale / tf.sqrt(tf.reduce_mean(scale * scale))
