@@ -135,7 +135,7 @@ def preset_table(runs: list[dict]) -> list[str]:
             f"{fast['times'][-1]:.1f}",
             f"{tutorial / fast['times'][-1]:.1f}x",
         ]
-        cells = [pair_name(run), str(run["fast_preset"]["scale_steps"])]
+        cells = [pair_name(run), str(list(run["fast_preset"]["scale_steps"]))]
         cells += [*to_target, *whole, f"{tutorial:.1f}"]
         cells.append(f"{fast['losses'][-1] / target:.3f}")
         lines.append("| " + " | ".join(cells) + " |")

@@ -61,3 +61,9 @@ def test_preset_row_says_when_the_target_was_not_reached():
     row = cells(load_report().preset_table([run([0.0] * 40)])[-1])
     assert row[2:6] == ["not reached", "-", "-", "-"]
     assert row[6] == "39"
+
+
+def test_preset_budget_reads_the_same_from_a_live_config_and_from_json():
+    live = run([0.0] * 40)
+    live["fast_preset"]["scale_steps"] = (40,)  # dataclasses.asdict keeps the tuple
+    assert cells(load_report().preset_table([live])[-1])[1] == "[40]"

@@ -237,3 +237,23 @@ def test_config_refuses_a_preconditioner_for_scipy_and_a_zero_history():
     for name in ("lbfgs_backend", "preconditioner", "coarse_start", "upsampling"):
         with pytest.raises(ValueError, match=f"Unknown {name}"):
             StyleTransferConfig(**{name: "sideways"})
+
+
+def test_two_loop_recursion_falls_back_to_the_plain_graph_where_xla_fails(rng):
+    transfer = TFLBFGSTransfer(None, tf.fill(SHAPE, 0.5), history_size=3)
+    s = tf.constant(rng.normal(size=SHAPE), tf.float32)
+    transfer.remember(s, 2.0 * s)
+    gradient = tf.reshape(tf.constant(rng.normal(size=SHAPE), tf.float32), [-1])
+    compiled = transfer.two_loop(gradient).numpy()
+    assert transfer.two_loop_compiled
+
+    def unsupported(*args):
+        raise tf.errors.InvalidArgumentError(None, None, "XLA cannot compile this")
+
+    transfer._two_loop = unsupported
+    plain = transfer.two_loop(gradient).numpy()
+    assert not transfer.two_loop_compiled
+    np.testing.assert_allclose(plain, compiled, rtol=1e-5, atol=1e-6)
+    transfer._two_loop = unsupported  # the plain graph failing is a real error
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        transfer.two_loop(gradient)
