@@ -40,12 +40,12 @@ def fast_settings(max_dim: int) -> dict[str, Any]:
 
 
 # Iterations by max_dim: (largest max_dim it applies to, iterations). Measured
-# (benchmarks/results/time_to_quality.md): the most any benchmark pair needed to pass
-# the tutorial's 300-step loss was 54 evaluations at 256 px and 36 at 512 px (the
-# tutorial's Adam slows more with size than L-BFGS); the budgets add a margin for
-# pairs nobody measured. On held-out chelsea x The Scream (benchmarks/results/
-# held_out) 65 at 256 px was too few (75 needed) and 50 at 512 px just enough (50
-# needed), so they are 90 and 60: the most any of the pairs needed plus a fifth.
+# (benchmarks/results/): before local scaling the three benchmark pairs needed at
+# most 54 evaluations at 256 px and 36 at 512 px to pass the tutorial's 300-step
+# loss, and the held-out chelsea x The Scream 75 and 50, so the budgets became 90
+# and 60: the most any pair needed plus a fifth. With local scaling the most any of
+# the seven pairs needs is 72 at 256 px and 46 at 512 px (fast_preset/ and
+# local_scaling_held_out/); the budgets stay, a quarter and a third in hand.
 # Above 768 px nothing was measured, so the budget there is generous.
 FAST_BUDGETS: tuple[tuple[int, int], ...] = (
     (384, 90),
