@@ -18,6 +18,7 @@ from tf_style.optimize import stylize
 from tf_style.optimize.preconditioner import (
     FourierPreconditioner,
     LocalScaling,
+    box_mean,
     local_scale_root,
     make_preconditioner,
 )
@@ -35,6 +36,15 @@ def test_local_scaling_starts_as_its_base_and_stays_symmetric_positive_definite(
         assert not np.allclose(matrix, matrix_of(base), atol=1e-2)
         np.testing.assert_allclose(matrix, matrix.T, atol=1e-5)
         assert np.linalg.eigvalsh(matrix).min() > 0
+
+
+@pytest.mark.parametrize("size", [1, 3, 9])
+def test_box_mean_is_the_two_dimensional_pool_with_the_border_cut(size, rng):
+    image = tf.constant(rng.uniform(size=(1, 7, 12, 2)), tf.float32)
+    expected = tf.nn.avg_pool2d(image, size, 1, "SAME").numpy()
+    np.testing.assert_allclose(box_mean(image, size).numpy(), expected, rtol=1e-5)
+    corner = image.numpy()[0, : size // 2 + 1, : size // 2 + 1].mean(axis=(0, 1))
+    np.testing.assert_allclose(box_mean(image, size).numpy()[0, 0, 0], corner, 1e-5)
 
 
 def test_large_gradients_get_small_steps_and_the_scale_keeps_its_size():
