@@ -268,21 +268,25 @@ class TFLBFGSTransfer:
             return
         self._newest = (self._newest + 1) % self.history_size
         self._count = min(self._count + 1, self.history_size)
-        self._gamma = self._store(tf.constant(self._newest), s, y)
+        self._gamma = self._store(
+            tf.constant(self._newest), s, y, tf.constant(curvature, tf.float32)
+        )
 
     def _pair_curvature(self, s: tf.Tensor, y: tf.Tensor) -> tf.Tensor:
         """``[s . y, y . y]``, in one call (one wait for the device)."""
         return tf.stack([tf.reduce_sum(s * y), tf.reduce_sum(y * y)])
 
-    def _store_pair(self, slot: tf.Tensor, s: tf.Tensor, y: tf.Tensor) -> tf.Tensor:
-        """Write the pair into ``slot`` of the history; returns its ``gamma``.
+    def _store_pair(
+        self, slot: tf.Tensor, s: tf.Tensor, y: tf.Tensor, curvature: tf.Tensor
+    ) -> tf.Tensor:
+        """Write the pair, whose ``s . y`` is ``curvature``, into ``slot`` of the
+        history; returns its ``gamma``.
 
         ``gamma = s . y / y . H0 y`` scales ``H0`` to the newest curvature (Nocedal
         and Wright, eq. 7.20). The rows are written in place: assigning a slice of
-        the history variable copied all of it (37 ms an iteration at history 30
-        and 256 px, 4 ms this way).
+        the history variable copied all of it (the whole update took 37 ms an
+        iteration at history 30 and 256 px on a 2-core CPU, 9 ms this way).
         """
-        curvature = tf.reduce_sum(s * y)
         rows = slot[None]
         self._s.scatter_update(tf.IndexedSlices(s[None], rows))
         self._y.scatter_update(tf.IndexedSlices(y[None], rows))
