@@ -81,3 +81,45 @@ def test_xla_step_equals_the_plain_step(real_extractor, images, tiny_config):
             float(expected["total"]), rel=1e-4
         )
     np.testing.assert_allclose(compiled.image, plain.image, atol=1e-4)
+
+
+def test_auto_precision_is_what_the_probe_measured(monkeypatch, random_vgg):
+    from tf_style.vgg import network
+    from tf_style.vgg.model import StyleContentModel
+
+    extractor = StyleContentModel(vgg=random_vgg)
+    for measured in ("bfloat16", "float32"):
+        monkeypatch.setattr(network, "fastest_precision", lambda m=measured: m)
+        assert network.resolve_precision("auto") == measured
+        assert extractor_precision(with_precision(extractor, "auto")) == measured
+    assert network.resolve_precision("float16") == "float16"  # named: kept
+    with pytest.raises(ValueError, match="Unknown precision 'fast'"):
+        network.resolve_precision("fast")
+
+
+@pytest.mark.slow
+def test_bfloat16_lbfgs_lowers_the_float32_loss_in_bounds(real_extractor, tiny_config):
+    """The fast preset's bfloat16 network optimises the float32 objective: scored
+    in float32, its iterates fall as far as float32's own do."""
+    from tf_style.optimize import stylize
+
+    content, style = bundled_pair(48)
+    measure = StyleContentLoss(real_extractor, content, style)
+    config = replace(
+        tiny_config,
+        optimizer="lbfgs",
+        lbfgs_backend="tensorflow",
+        preconditioner="fourier",
+        steps_per_epoch=10,
+    )
+    final = {}
+    for precision in ("float32", "bfloat16"):
+        run = replace(config, mixed_precision=precision)
+        result = stylize(content, style, run, extractor=real_extractor)
+        assert result.status == "completed", result.message
+        image = result.image.numpy()
+        assert image.min() >= 0.0 and image.max() <= 1.0
+        final[precision] = float(measure(result.image)["total"])
+    start = float(measure(content)["total"])
+    assert final["bfloat16"] < 0.5 * start
+    assert final["bfloat16"] == pytest.approx(final["float32"], rel=0.1)

@@ -30,6 +30,7 @@ def test_fast_preset_is_the_tensorflow_lbfgs_coarse_to_fine_recipe():
     assert config.total_steps == fast_budget(256)
     assert config.preconditioner == "fourier" and config.precondition_local > 0
     assert config.init == "content-recolored"
+    assert config.mixed_precision == "auto"  # bfloat16 only where it is measured faster
     assert config.max_dim == 256
     # Everything the preset does not set stays the tutorial's: the same objective.
     for name in ("style_weight", "content_weight", "total_variation_weight",

@@ -470,10 +470,13 @@ def test_fast_preset_from_the_command_line(tmp_path):
         "--output", "cat.png", cwd=tmp_path,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    settings = json.loads((tmp_path / "cat.json").read_text())["settings"]
+    record = json.loads((tmp_path / "cat.json").read_text())
+    settings = record["settings"]
     assert (
         settings["optimizer"] == "lbfgs" and settings["lbfgs_backend"] == "tensorflow"
     )
+    assert settings["mixed_precision"] == "auto"
+    assert record["precision"] in ("float32", "bfloat16")  # what auto resolved to
     assert settings["preconditioner"] == "fourier" and settings["scale_steps"] == [4]
     refused = run_command("--preset", "fast", *TINY, cwd=tmp_path)
     assert_usage_error(refused, "give scale_steps instead of epochs")

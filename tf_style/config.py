@@ -38,7 +38,7 @@ MIN_IMAGE_SIDE = 32
 MIN_NETWORK_SIDE = 16
 # The seed feeds NumPy's legacy generator, which takes unsigned 32-bit integers.
 MAX_SEED = 2**32 - 1
-PRECISIONS: tuple[str, ...] = ("float32", "bfloat16", "float16")
+PRECISIONS: tuple[str, ...] = ("float32", "bfloat16", "float16", "auto")
 
 
 def _option(default: Any, help: str, **metadata: Any) -> Any:
@@ -85,7 +85,10 @@ class StyleTransferConfig:
         "split evenly over the scales)",
     )
     mixed_precision: str = _option(
-        "float32", "compute precision of VGG19: float32, bfloat16 or float16"
+        "float32",
+        "compute precision of VGG19: float32, bfloat16, float16, or auto (bfloat16 "
+        "where this device runs it much faster, as on AMX CPUs and recent GPUs; "
+        "else float32)",
     )
     jit: bool = _option(False, "compile the step with XLA")
     seed: int | None = _option(None, "random seed (for reproducible runs)")

@@ -200,11 +200,12 @@ def step_bytes(
     Args:
         size: the image's height and width.
         layers: every VGG19 layer the loss reads (style and content).
-        precision: VGG19's compute precision (16-bit halves the activations).
+        precision: VGG19's compute precision (16-bit halves the activations;
+            ``auto`` is counted as float32, the larger).
         optimizer: ``lbfgs`` adds its history (10 pairs of float64 vectors).
     """
     pixels = int(size[0]) * int(size[1])
-    dtype_bytes = 4 if precision == "float32" else 2
+    dtype_bytes = 4 if precision in ("float32", "auto") else 2
     per_pixel = ACTIVATION_FACTOR * forward_bytes_per_pixel(layers, dtype_bytes)
     if optimizer == "lbfgs":
         per_pixel += 2 * 10 * 3 * 8

@@ -35,6 +35,7 @@ def fast_settings(max_dim: int) -> dict[str, Any]:
         "precondition_decay": 0.5,
         "precondition_local": 0.75,
         "init": "content-recolored",
+        "mixed_precision": "auto",
         "scale_steps": (fast_budget(max_dim),),
     }
 

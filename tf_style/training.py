@@ -38,6 +38,7 @@ from tf_style.plotting import plot_losses, save_figure
 from tf_style.preflight import check_outputs, check_step_memory, resized_size
 from tf_style.progress import FrameProgress
 from tf_style.vgg.model import StyleContentModel
+from tf_style.vgg.network import resolve_precision
 from tf_style.vgg.weights import WeightsNotFoundError, load_vgg19, weights_source
 
 PROGRAM = "tf-style-train"
@@ -301,6 +302,7 @@ def run_record(
         "image_size": list(result.image.shape[1:3]),
         "weights_source": weights_source,
         "device": describe_device(),
+        "precision": resolve_precision(plan.config.mixed_precision),
         "versions": library_versions(),
         "timings": {
             "model_build_seconds": round(build_seconds, 3),

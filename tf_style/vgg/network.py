@@ -7,8 +7,10 @@ loss whatever the precision (float16's loss scaling is in
 :func:`tf_style.objective.loss_and_gradient`); Keras's "mixed" policies keep the
 weights in float32 and cast them for each convolution.
 
-Whether low precision is faster depends on the hardware: bfloat16 needs AVX512_BF16 or
-AMX on x86 CPUs to run natively (``benchmarks/time_to_quality.py`` measures it).
+Whether low precision is faster depends on the hardware: bfloat16 needs AMX on x86 CPUs
+to beat float32 (AVX512_BF16 alone made it slower), so ``auto`` measures it
+(:func:`tf_style.device.fastest_precision`) and :func:`resolve_precision` turns it into
+the precision a run uses.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import keras
 
 from tf_style.config import POOLING, PRECISIONS
+from tf_style.device import fastest_precision
 from tf_style.vgg.model import StyleContentModel
 from tf_style.vgg.weights import remember_source
 
@@ -25,6 +28,19 @@ KERAS_POLICIES: dict[str, str] = {
     "bfloat16": "mixed_bfloat16",
     "float16": "mixed_float16",
 }
+
+
+def resolve_precision(precision: str) -> str:
+    """The precision a run computes in: ``precision``, with ``auto`` measured.
+
+    Raises:
+        ValueError: an unknown precision.
+    """
+    if precision not in PRECISIONS:
+        raise ValueError(
+            f"Unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}."
+        )
+    return fastest_precision() if precision == "auto" else precision
 
 
 def with_precision(
@@ -53,7 +69,8 @@ def with_network(
 
     Args:
         extractor: the extractor to copy; it is not modified.
-        precision: one of ``float32``, ``bfloat16``, ``float16``.
+        precision: one of ``float32``, ``bfloat16``, ``float16`` or ``auto``
+            (see :func:`resolve_precision`).
         pooling: ``max`` (Keras's VGG19) or ``avg``.
 
     Returns:
@@ -64,10 +81,7 @@ def with_network(
     Raises:
         ValueError: an unknown precision or pooling.
     """
-    if precision not in PRECISIONS:
-        raise ValueError(
-            f"Unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}."
-        )
+    precision = resolve_precision(precision)
     if pooling not in POOLING:
         raise ValueError(
             f"Unknown pooling {pooling!r}; choose one of {', '.join(POOLING)}."
@@ -117,5 +131,6 @@ __all__ = [
     "with_network",
     "KERAS_POLICIES",
     "extractor_precision",
+    "resolve_precision",
     "with_precision",
 ]
