@@ -4,8 +4,11 @@ A preset is a set of :class:`~tf_style.config.StyleTransferConfig` settings, cho
 for a ``max_dim``; anything given explicitly overrides it. ``tutorial`` is the config's
 defaults. ``fast`` is the recipe ``benchmarks/time_to_quality.py`` found quickest to
 reach the tutorial's 300-step loss on every pair it measured, with a fixed budget per
-size rather than a stopping test, so that it holds on pairs nobody measured; see the
-README's Speed section for the figures.
+size rather than a stopping test, so that it holds on pairs nobody measured. It runs
+VGG19 in bfloat16 where the device computes that at least twice as fast as float32
+(``mixed_precision="auto"``: AMX CPUs, recent GPUs; the same evaluations, each about
+3x cheaper on an AMX CPU), in float32 elsewhere. See the README's Speed section for
+the figures.
 
 Example:
     >>> config = preset("fast", max_dim=256)
