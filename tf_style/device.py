@@ -16,10 +16,11 @@ from pathlib import Path
 
 CPUINFO = Path("/proc/cpuinfo")
 # bfloat16 is chosen where its convolution runs at least this much faster than
-# float32's. Measured on a 3x3, 128-channel convolution: 8.4x on a 2-core Xeon with
-# AMX (a whole VGG19 evaluation 2.9x), 0.66x on an AVX512_BF16 Xeon without AMX
-# (oneDNN emulates it). A whole evaluation gains less than the convolutions alone
-# (pooling, ReLU and the float32 Gram matrices do not speed up), hence the margin.
+# float32's. On a 2-core Xeon with AMX this probe measured 3.0-3.7x (a 64x64,
+# 256-channel convolution 8.4x, a whole VGG19 evaluation 2.9x); on an AVX512_BF16
+# Xeon without AMX a 256-channel convolution ran at 0.66x (oneDNN emulates it). A
+# whole evaluation gains less than the convolutions alone (pooling, ReLU and the
+# float32 Gram matrices do not speed up), hence the margin.
 BFLOAT16_MIN_SPEEDUP = 2.0
 PROBE_SHAPE = (1, 48, 48, 128)  # the probe's feature map: about 0.7 GFLOP a pass
 PROBE_REPEATS = 3
