@@ -21,6 +21,7 @@ import io
 import re
 import struct
 import tempfile
+import warnings
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -36,6 +37,7 @@ from hypothesis.extra import numpy as hnp
 
 from tests.conftest import FUZZ_SETTINGS
 from tf_style.config import MIN_IMAGE_SIDE, MIN_NETWORK_SIDE
+from tf_style.decode import ReducedDecodeWarning
 from tf_style.images import RANGE_TOLERANCE, ImageError, as_batch, load_image
 
 WIDTH, HEIGHT = 48, 40  # above MIN_IMAGE_SIDE, so every seed file loads
@@ -106,7 +108,10 @@ def loads_or_refuses(data: bytes, suffix: str, max_dim: int | None) -> None:
         path = Path(folder) / f"image.{suffix}"
         path.write_bytes(data)
         try:
-            image = load_image(path, max_dim)
+            with warnings.catch_warnings():
+                # Documented: a JPEG past the pixel limit is decoded reduced.
+                warnings.simplefilter("ignore", ReducedDecodeWarning)
+                image = load_image(path, max_dim)
         except ImageError as error:
             _note(f"refused: {_reason(error, path)}")
             return
@@ -117,7 +122,8 @@ def loads_or_refuses(data: bytes, suffix: str, max_dim: int | None) -> None:
     if max_dim is None:
         assert min(array.shape[1:3]) >= MIN_IMAGE_SIDE
     else:
-        assert max(array.shape[1:3]) == max_dim
+        # The tutorial's float32 truncation can give max_dim - 1 (79 px at 48: 47).
+        assert max(array.shape[1:3]) in (max_dim - 1, max_dim)
     assert np.isfinite(array).all() and array.min() >= 0 and array.max() <= 1
 
 

@@ -12,7 +12,7 @@ import PIL.ImageFile
 import pytest
 import tensorflow as tf
 
-from tf_style import decode
+from tf_style.decode import ReducedDecodeWarning
 from tf_style.images import (
     MAX_PIXELS,
     RANGE_TOLERANCE,
@@ -180,23 +180,18 @@ def test_a_decompression_bomb_is_refused_from_its_header(tmp_path):
         load_image(bomb, 64)
 
 
-def test_a_large_jpeg_is_decoded_at_a_reduced_size(tmp_path, monkeypatch):
+def test_a_20_megapixel_jpeg_is_decoded_in_full_as_the_tutorial_does(tmp_path):
     path = tmp_path / "large.jpg"
     PIL.Image.new("RGB", (5000, 4000), (200, 100, 50)).save(path, quality=70)
-    decoded = []
-    real = decode.to_rgb_array
-
-    def spy(image, **kwargs):
-        decoded.append(image.size)
-        return real(image, **kwargs)
-
-    monkeypatch.setattr(decode, "to_rgb_array", spy)
-    image = load_image(path, 64)
-    assert image.shape == (1, 51, 64, 3)
-    assert max(decoded[0]) <= 1250  # draft mode: 1/4 or 1/8 of 5000
-    np.testing.assert_allclose(
-        image[0, 10, 10], [200 / 255, 100 / 255, 50 / 255], atol=0.03
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no ReducedDecodeWarning
+        image = load_image(path, 64)
+    decoded = tf.image.convert_image_dtype(
+        tf.io.decode_image(tf.io.read_file(str(path)), channels=3), tf.float32
     )
+    expected = tf.image.resize(decoded, (51, 64))[tf.newaxis]
+    assert image.shape == (1, 51, 64, 3)
+    np.testing.assert_allclose(image, expected, atol=1e-6)
 
 
 def test_a_32_bit_integer_tiff_uses_its_full_range(tmp_path):
@@ -303,16 +298,17 @@ def test_an_image_past_pillows_own_limit_is_refused_saying_what_to_do(tmp_path):
         load_image(path, 64)
 
 
-def test_a_jpeg_past_the_limit_is_drafted_when_max_dim_allows(tmp_path):
+def test_a_jpeg_past_the_limit_is_decoded_reduced_and_says_so(tmp_path):
     path = _save(PIL.Image.new("L", (9000, 9000), 100), tmp_path / "81mp.jpg")
-    image = load_image(path, 64)
+    with pytest.warns(ReducedDecodeWarning, match=r"9000x9000 px .* 1/2 size"):
+        image = load_image(path, 64)
     assert image.shape == (1, 64, 64, 3)
     np.testing.assert_allclose(image[0, 32, 32], [100 / 255] * 3, atol=0.02)
     with pytest.raises(ImageError, match="9000x9000 px"):
         load_image(path, None)  # no draft at full size: the limit holds
 
 
-def test_a_large_rotated_jpeg_is_drafted_then_turned_upright(tmp_path):
+def test_a_large_rotated_jpeg_is_turned_upright(tmp_path):
     pixels = np.zeros((4000, 5000, 3), np.uint8)
     pixels[:, :2500] = 255  # white on the left, stored landscape ...
     image = PIL.Image.fromarray(pixels)
@@ -337,22 +333,13 @@ LARGE_MODES = [
 
 
 @pytest.mark.parametrize("mode, suffix, fill, expected", LARGE_MODES)
-def test_a_large_image_is_reduced_in_its_own_mode_before_the_float_copy(
-    tmp_path, monkeypatch, mode, suffix, fill, expected
+def test_a_large_image_in_any_mode_loads_at_max_dim(
+    tmp_path, mode, suffix, fill, expected
 ):
-    """20 megapixels at max_dim=64: at most 4x max_dim reaches the float32 copy."""
+    """20 megapixels, decoded in full in each mode, then resized."""
     path = _save(PIL.Image.new(mode, (5000, 4000), fill), tmp_path / f"big.{suffix}")
-    converted = []
-    real = decode.to_rgb_array
-
-    def spy(image, **kwargs):
-        converted.append(image.size)
-        return real(image, **kwargs)
-
-    monkeypatch.setattr(decode, "to_rgb_array", spy)
     image = load_image(path, 64)
     assert image.shape == (1, 51, 64, 3)
-    assert max(converted[0]) < 4 * 64
     np.testing.assert_allclose(image[0, 25, 32], [expected] * 3, atol=0.01)
 
 
@@ -417,7 +404,7 @@ def test_a_float_tiff_with_infinity_or_a_signalling_nan_is_refused(tmp_path, val
 
 
 def test_a_long_panorama_is_judged_by_its_own_size_not_the_reduced_one(tmp_path):
-    """20000x1000 reduced for max_dim=64 is 128x6: too small, but the file is not."""
+    """20000x1000 at max_dim=64 is 64x3: too small to run, but the file is not."""
     path = _save(PIL.Image.new("L", (20000, 1000), 100), tmp_path / "panorama.png")
     assert load_image(path, 64).shape == (1, 3, 64, 3)  # the tutorial's arithmetic
 

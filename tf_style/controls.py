@@ -21,6 +21,7 @@ import tensorflow as tf
 from tf_style.color import luminance_only, match_color, recombine_luminance
 from tf_style.config import StyleTransferConfig
 from tf_style.images import clip_0_1, resize
+from tf_style.shapes import scaled_shape, tutorial_shape
 
 
 @dataclass
@@ -93,12 +94,15 @@ def scale_style(style: tf.Tensor, content: tf.Tensor, style_scale: float) -> tf.
 def scaled_style_size(
     style_size: Sequence[int], content_size: Sequence[int], style_scale: float
 ) -> tuple[int, int]:
-    """(H, W) of the style image at ``style_scale`` (its own size at 1)."""
+    """(H, W) of the style image at ``style_scale`` (its own size at 1).
+
+    The longest side is ``style_scale`` times the content's, truncated, and the
+    shape follows as the tutorial's ``load_img`` sizes an image for ``max_dim``.
+    """
     if style_scale == 1.0:
         return int(style_size[0]), int(style_size[1])
-    scale = round(style_scale * max(content_size)) / max(style_size)
-    height, width = (max(1, round(int(side) * scale)) for side in style_size)
-    return height, width
+    long_side = scaled_shape((max(content_size), 1), style_scale)[0]
+    return tutorial_shape(style_size, long_side)
 
 
 def initial_image(

@@ -10,6 +10,7 @@ transparency, 16- and 32-bit, float, EXIF-rotated). :mod:`tf_style.images` build
 
 from __future__ import annotations
 
+import math
 import os
 import struct
 import warnings
@@ -31,11 +32,18 @@ class ImageError(ValueError):
 def read_rgb(path: str | os.PathLike, *, max_dim: int | None = None) -> np.ndarray:
     """Decode a file into float32 ``[H, W, 3]`` in [0, 1].
 
-    Grayscale, palette, CMYK, 16- and 32-bit images are converted to RGB; transparent
-    pixels are composited on white (what a viewer shows); EXIF orientation is applied.
-    With ``max_dim``, a large image is decoded at a reduced size (JPEG's draft mode)
-    or reduced in its own 8-bit mode, to no less than twice ``max_dim``, before the
-    float32 copy (12 bytes a pixel) is made.
+    RGB and grey JPEGs are decoded by TensorFlow exactly as the tutorial's
+    ``load_img`` does (``tf.io.decode_image`` then ``tf.image.convert_image_dtype``),
+    so the pixels are the tutorial's: Pillow's JPEG decoder differs from
+    TensorFlow's by up to 5/255. Everything else goes through Pillow, which gives
+    lossless files' exact values as TensorFlow does: grayscale, palette, CMYK, 16-
+    and 32-bit images are converted to RGB and transparent pixels composited on
+    white (what a viewer shows, where the tutorial drops the alpha channel). EXIF
+    orientation is applied either way.
+
+    Files are decoded in full. Only a JPEG over :data:`MAX_PIXELS` with ``max_dim``
+    set is decoded at 1/2, 1/4 or 1/8 of its size (the least reduction that fits),
+    and a :class:`ReducedDecodeWarning` says so.
     """
     path = Path(path)
     check_readable_file(path)
@@ -47,7 +55,7 @@ def read_rgb(path: str | os.PathLike, *, max_dim: int | None = None) -> np.ndarr
             # a command's stderr is for its own one-line messages.
             warnings.filterwarnings("ignore", category=UserWarning, module="PIL")
             with PIL.Image.open(path) as opened:
-                image, scale, (width, height) = _decode(opened, path, max_dim)
+                pixels, (width, height) = _decode(opened, path, max_dim)
     except ImageError:
         raise  # ours, already saying what is wrong (a ValueError, caught below)
     except PIL.Image.DecompressionBombError as error:
@@ -57,16 +65,20 @@ def read_rgb(path: str | os.PathLike, *, max_dim: int | None = None) -> np.ndarr
         ) from None
     except DECODE_ERRORS as error:
         raise ImageError(f"{path}: not a readable image ({error}).") from None
-    try:
-        pixels = to_rgb_array(image, integer_scale=scale)
-    except ValueError as error:  # non-finite values in a float image
-        raise ImageError(f"{path}: image holds {error}.") from None
     if min(height, width) < MIN_SIDE:  # the file's own size, not a reduced one
         raise ImageError(
             f"{path}: image is {width}x{height} px; at least {MIN_SIDE} px on each "
             "side is needed."
         )
     return pixels
+
+
+class ReducedDecodeWarning(UserWarning):
+    """A file too large to decode in full was decoded at a reduced size.
+
+    The pixels then differ from the tutorial's (which would decode in full); the
+    training command writes the message to its log and its run record.
+    """
 
 
 # What Pillow's decoders raise on corrupt files (found by tests/test_fuzz_images.py).
@@ -88,53 +100,144 @@ DECODE_ERRORS = (
 
 def _decode(
     opened: PIL.Image.Image, path: Path, max_dim: int | None
-) -> tuple[PIL.Image.Image, float | None, tuple[int, int]]:
-    """Check the size from the header, decode (reduced where possible), orient.
+) -> tuple[np.ndarray, tuple[int, int]]:
+    """Check the size from the header, decode, orient.
 
     Returns:
-        The image, its integer full scale (see :func:`integer_scale`) and the
-        file's own (width, height) once oriented, which reduction does not change.
+        The pixels and the file's own (width, height) once oriented, which a
+        reduced decode does not change.
     """
     width, height = opened.size
-    own_size = (width, height)
-    large = width * height > REDUCE_ABOVE_PIXELS
-    if large and max_dim is not None and opened.format == "JPEG":
-        target = 2 * max_dim
-        opened.draft(None, (target, target))  # decodes at 1/2, 1/4 or 1/8 scale
-        width, height = opened.size
-    if width * height > MAX_PIXELS:
+    ratio = 1
+    if (
+        width * height > MAX_PIXELS
+        and max_dim is not None
+        and _tutorial_decodes(opened)
+    ):
+        ratio = reduction_ratio(width, height)
+    if ratio == 1 and width * height > MAX_PIXELS:
         raise ImageError(
             f"{path}: image is {width}x{height} px ({width * height / 1e6:.0f} "
             f"megapixels), more than the {MAX_PIXELS / 1e6:.0f} megapixels tf_style "
             f"decodes; {DOWNSCALE}."
         )
+    if _tutorial_decodes(opened):
+        orientation = exif_orientation(opened)  # a JPEG's EXIF: read on opening
+        _check_complete(opened, ratio)
+        pixels = _decode_as_the_tutorial(path, ratio)
+        if ratio > 1:
+            warnings.warn(
+                ReducedDecodeWarning(
+                    f"{path}: {width}x{height} px is more than the "
+                    f"{MAX_PIXELS / 1e6:.0f} megapixels decoded in full; decoded at "
+                    f"1/{ratio} size ({pixels.shape[1]}x{pixels.shape[0]} px) before "
+                    "resizing, so its pixels differ slightly from a full decode's."
+                ),
+                stacklevel=4,
+            )
+        return orient(pixels, orientation), _oriented(width, height, orientation)
     scale = integer_scale(opened)
     opened.load()  # decode everything now, so truncation is caught here
-    PIL.ImageOps.exif_transpose(opened, in_place=True)  # in place: no second copy
-    image = opened
-    if (image.size[0] >= image.size[1]) != (own_size[0] >= own_size[1]):
-        own_size = own_size[::-1]  # EXIF turned it a quarter
+    orientation = exif_orientation(opened)  # a PNG's EXIF may follow its pixels
+    image: PIL.Image.Image = opened
     if image.mode == "I" and scale == UINT32_MAX:
         image, scale = _unsigned_32_bit(image), None
-    if large and max_dim is not None:
-        image = _reduce(image, 2 * max_dim)
-    return image, scale, own_size
+    try:
+        pixels = to_rgb_array(image, integer_scale=scale)
+    except ValueError as error:  # non-finite values in a float image
+        raise ImageError(f"{path}: image holds {error}.") from None
+    return orient(pixels, orientation), _oriented(width, height, orientation)
 
 
-def _reduce(image: PIL.Image.Image, size: int) -> PIL.Image.Image:
-    """Shrink by a whole factor, in the file's own mode, to no less than ``size``.
+def _oriented(width: int, height: int, orientation: int) -> tuple[int, int]:
+    """(width, height) as shown: swapped by a quarter turn."""
+    return (height, width) if orientation in QUARTER_TURNS else (width, height)
 
-    A box filter, which Pillow runs on 8-bit bands, I and F: 1-bit, palette and
-    16-bit images are first widened to the nearest such mode.
+
+def _tutorial_decodes(opened: PIL.Image.Image) -> bool:
+    """True for RGB and grey JPEGs, which TensorFlow decodes as the tutorial does.
+
+    Pillow's JPEG decoder gives other pixels (up to 5/255 apart); for lossless
+    formats both give the file's exact values, and Pillow handles more of them
+    (CMYK, transparency, 16-bit grey), so it decodes the rest.
     """
-    factor = max(image.size) // size
-    if factor < 2:
-        return image
-    if image.mode in REDUCE_AS:
-        image = image.convert(REDUCE_AS[image.mode])
-    if image.mode not in REDUCIBLE_MODES:
-        return image  # a rare mode: decoded in full, within MAX_PIXELS
-    return image.reduce(factor)
+    if "transparency" in opened.info:
+        return False
+    return opened.format == "JPEG" and opened.mode in ("RGB", "L")
+
+
+def reduction_ratio(width: int, height: int) -> int:
+    """The least JPEG reduction (2, 4 or 8) that brings a file under MAX_PIXELS.
+
+    Raises:
+        ImageError: none does (the file is more than 64 times the limit).
+    """
+    for ratio in (2, 4, 8):
+        if math.ceil(width / ratio) * math.ceil(height / ratio) <= MAX_PIXELS:
+            return ratio
+    return 1  # the caller refuses it
+
+
+def _check_complete(opened: PIL.Image.Image, ratio: int) -> None:
+    """Decode with Pillow too, only to refuse a truncated or corrupt JPEG.
+
+    libjpeg, as TensorFlow runs it, pads a truncated file with grey and succeeds;
+    Pillow raises. A JPEG decode costs milliseconds against a run's minutes.
+    """
+    if ratio > 1:
+        opened.draft(None, (opened.size[0] // ratio, opened.size[1] // ratio))
+    opened.load()
+
+
+def _decode_as_the_tutorial(path: Path, ratio: int) -> np.ndarray:
+    """The tutorial's decode: ``decode_image(channels=3)``, ``convert_image_dtype``.
+
+    Run after :func:`_check_complete`, so TensorFlow's own complaints about a
+    corrupt file (written by libjpeg straight to stderr) do not arise.
+
+    ``ratio`` > 1 decodes a JPEG reduced in libjpeg's DCT domain.
+    """
+    import tensorflow as tf
+
+    data = tf.io.read_file(str(path))
+    try:
+        if ratio > 1:
+            decoded = tf.io.decode_jpeg(data, channels=3, ratio=ratio)
+        else:
+            decoded = tf.io.decode_image(data, channels=3, expand_animations=False)
+    except (tf.errors.InvalidArgumentError, tf.errors.DataLossError) as error:
+        raise ImageError(
+            f"{path}: not a readable image ({error.message.splitlines()[0]})."
+        ) from None
+    return tf.image.convert_image_dtype(decoded, tf.float32).numpy()
+
+
+def exif_orientation(opened: PIL.Image.Image) -> int:
+    """The EXIF orientation tag (1 to 8), 1 where there is none or it is corrupt."""
+    try:
+        value = opened.getexif().get(EXIF_ORIENTATION, 1)
+    except DECODE_ERRORS:
+        return 1
+    return value if isinstance(value, int) and 1 <= value <= 8 else 1
+
+
+def orient(pixels: np.ndarray, orientation: int) -> np.ndarray:
+    """``[H, W, C]`` pixels turned upright as EXIF ``orientation`` says.
+
+    The same transposes as ``PIL.ImageOps.exif_transpose`` (tested against it).
+    """
+    if orientation in (5, 6, 7, 8):
+        pixels = np.rot90(pixels, k=-1 if orientation in (5, 6) else 1)
+        orientation = {5: 2, 6: 1, 7: 2, 8: 1}[orientation]
+    if orientation in (2, 3):
+        pixels = pixels[:, ::-1]
+    if orientation in (3, 4):
+        pixels = pixels[::-1]
+    return np.ascontiguousarray(pixels)
+
+
+EXIF_ORIENTATION = 0x0112
+QUARTER_TURNS = frozenset((5, 6, 7, 8))
 
 
 def _unsigned_32_bit(image: PIL.Image.Image) -> PIL.Image.Image:
@@ -149,21 +252,12 @@ def _unsigned_32_bit(image: PIL.Image.Image) -> PIL.Image.Image:
 
 # Pixels a file may have: 64 megapixels (8000x8000) is more than a camera's photo
 # (a 61-megapixel one fits) and no style transfer here runs on more than a few
-# megapixels (see preflight's memory check). Measured at 64 megapixels: with max_dim,
-# large files are drafted or reduced in their own mode first and loading peaks near
-# the decoded pixels (4 bytes a pixel: 0.3 GB); at full size (max_dim=None), the
-# float32 copy (12 bytes a pixel) and TensorFlow's conversion of it peak near 2.3 GB.
-# A JPEG past the limit still loads with max_dim when its draft comes under it.
+# megapixels (see preflight's memory check). Every file within it is decoded in
+# full, as the tutorial does: at 64 megapixels the float32 copy (12 bytes a pixel)
+# and TensorFlow's conversion peak near 2.3 GB. A JPEG past the limit still loads
+# with max_dim, decoded reduced in the DCT domain (ReducedDecodeWarning).
 # Pillow's own limit (89 megapixels) only warns; past twice that it refuses.
 MAX_PIXELS = 64_000_000
-# Below this (a 12-megapixel photo is 144 MB as float32) images are decoded in full,
-# as the tutorial does; above it they are first reduced to twice max_dim.
-REDUCE_ABOVE_PIXELS = 16_000_000
-# Pillow's reduce() takes 8-bit bands, I and F; REDUCE_AS widens the other modes.
-REDUCIBLE_MODES = frozenset("L LA La RGB RGBA RGBa RGBX CMYK YCbCr LAB HSV I F".split())
-REDUCE_AS = {"1": "L", "P": "RGBA", "PA": "RGBA"} | dict.fromkeys(
-    ("I;16", "I;16B", "I;16L", "I;16N"), "I"
-)
 DOWNSCALE = (
     "downscale the file first (style transfer runs at a few hundred to a few "
     "thousand pixels)"
@@ -248,4 +342,12 @@ def _full_scale(gray: np.ndarray) -> float:
     return 65535.0 if gray.size == 0 or gray.max() <= 65535 else float(2**31 - 1)
 
 
-__all__ = ["MAX_PIXELS", "ImageError", "read_rgb", "to_rgb_array"]
+__all__ = [
+    "MAX_PIXELS",
+    "ImageError",
+    "ReducedDecodeWarning",
+    "exif_orientation",
+    "orient",
+    "read_rgb",
+    "to_rgb_array",
+]

@@ -22,6 +22,7 @@ import tensorflow as tf
 from tf_style.config import MIN_NETWORK_SIDE, TUTORIAL
 from tf_style.decode import MAX_PIXELS, MIN_SIDE, ImageError, read_rgb
 from tf_style.files import atomic_write
+from tf_style.shapes import check_max_dim, tutorial_shape
 
 SAVE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
 
@@ -31,8 +32,11 @@ def load_image(
 ) -> tf.Tensor:
     """Load an image file as the tutorial's ``load_img`` does, but robustly.
 
-    The longest side is scaled to ``max_dim`` keeping the aspect ratio (up or down,
-    as the tutorial does); ``max_dim=None`` keeps the file's size.
+    The longest side is scaled to ``max_dim`` keeping the aspect ratio (up or down),
+    with the tutorial's shape (:func:`tutorial_shape`, which truncates) and its
+    pixels: JPEGs and opaque PNGs are decoded by TensorFlow and resized with plain
+    bilinear, equal to the tutorial's ``load_img`` within 1e-6 (tested).
+    ``max_dim=None`` keeps the file's size.
 
     Args:
         path: any image file Pillow reads (PNG, JPEG, GIF, BMP, TIFF, WebP, ...).
@@ -44,8 +48,12 @@ def load_image(
     Raises:
         ImageError: the file is missing, a directory, empty, not an image, truncated,
             smaller than 32 px on a side, or larger than :data:`MAX_PIXELS` (a JPEG
-            is decoded at a reduced size first where that brings it under).
+            is decoded at a reduced size where that brings it under, with a
+            :class:`~tf_style.decode.ReducedDecodeWarning`).
+        ValueError: ``max_dim`` is not a whole number of at least 1.
     """
+    if max_dim is not None:
+        check_max_dim(max_dim)
     pixels = read_rgb(path, max_dim=max_dim)
     image = tf.convert_to_tensor(pixels)[tf.newaxis]
     if max_dim is not None:
@@ -88,8 +96,8 @@ def resize(
 def resize_to_max_dim(image: tf.Tensor, max_dim: int) -> tf.Tensor:
     """Scale so the longest side is ``max_dim``, keeping the aspect ratio.
 
-    The tutorial's ``load_img`` arithmetic, ``new_shape = shape * max_dim /
-    long_dim``, and its plain bilinear resize.
+    The tutorial's ``load_img``: the shape from :func:`tutorial_shape`, then a
+    plain (not antialiased) bilinear ``tf.image.resize``.
 
     Args:
         image: float32 ``[1, H, W, 3]``.
@@ -98,10 +106,7 @@ def resize_to_max_dim(image: tf.Tensor, max_dim: int) -> tf.Tensor:
     Returns:
         float32 ``[1, H', W', 3]``.
     """
-    shape = tf.cast(tf.shape(image)[1:3], tf.float32)  # the tutorial's float32 maths
-    scale = max_dim / tf.reduce_max(shape)
-    new_shape = tf.maximum(tf.cast(tf.round(shape * scale), tf.int32), 1)
-    return resize(image, new_shape.numpy(), antialias=False)
+    return resize(image, tutorial_shape(image.shape[1:3], max_dim), antialias=False)
 
 
 def as_batch(
@@ -276,6 +281,8 @@ __all__ = [
     "read_rgb",
     "resize",
     "resize_to_max_dim",
+    "tutorial_shape",
+    "check_max_dim",
     "save_image",
     "tensor_to_image",
 ]

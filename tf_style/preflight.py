@@ -25,6 +25,8 @@ import PIL.Image
 
 from tf_style.cli import UsageError
 from tf_style.config import StyleTransferConfig
+from tf_style.decode import QUARTER_TURNS, exif_orientation
+from tf_style.shapes import tutorial_shape
 from tf_style.vgg.layers import VGG19_CONV_LAYERS
 
 # mkstemp's temporary name beside the target: "." + name + "." + 8 random + ".tmp".
@@ -285,10 +287,11 @@ def resized_size(path: Path, max_dim: int) -> tuple[int, int] | None:
     try:
         with PIL.Image.open(path) as image:
             width, height = image.size
+            if exif_orientation(image) in QUARTER_TURNS:
+                width, height = height, width
     except (OSError, ValueError, SyntaxError, PIL.Image.DecompressionBombError):
         return None
-    scale = max_dim / max(width, height)
-    return max(1, round(height * scale)), max(1, round(width * scale))
+    return tutorial_shape((height, width), max_dim)
 
 
 def available_host_memory() -> int | None:

@@ -27,13 +27,15 @@ import tensorflow as tf
 
 from tf_style.config import MIN_NETWORK_SIDE
 from tf_style.images import clip_0_1, resize
+from tf_style.shapes import scaled_shape
 
 # VGG19's deepest default layers sit after four poolings: 16 px keeps them >= 1 px.
 MIN_SCALED_SIDE = MIN_NETWORK_SIDE  # config.py says why
 
 
 def scaled_size(size: Sequence[int], scale: float) -> tuple[int, int]:
-    """Height and width of ``size`` (H, W) times ``scale``, rounded.
+    """Height and width of ``size`` (H, W) times ``scale``, truncated as the
+    tutorial's ``load_img`` sizes images (:func:`tf_style.shapes.scaled_shape`).
 
     A side is never made smaller than ``MIN_SCALED_SIDE`` (or than itself, where it
     is already smaller), and ``scale=1`` returns ``size`` exactly.
@@ -43,9 +45,10 @@ def scaled_size(size: Sequence[int], scale: float) -> tuple[int, int]:
     """
     if not 0 < scale <= 1:
         raise ValueError(f"scale must be in (0, 1], got {scale}.")
-    height, width = (int(side) for side in size)
+    scaled = scaled_shape(size, scale)
     return tuple(  # type: ignore[return-value]
-        min(side, max(MIN_SCALED_SIDE, round(side * scale))) for side in (height, width)
+        min(int(side), max(MIN_SCALED_SIDE, new))
+        for side, new in zip(size, scaled, strict=True)
     )
 
 
