@@ -9,7 +9,7 @@ weights in float32 and cast them for each convolution.
 
 Whether low precision is faster depends on the hardware: bfloat16 needs AMX on x86 CPUs
 to beat float32 (AVX512_BF16 alone made it slower), so ``auto`` measures it
-(:func:`tf_style.device.fastest_precision`) and :func:`resolve_precision` turns it into
+(:func:`tf_style.precision.auto_precision`) and :func:`resolve_precision` turns it into
 the precision a run uses.
 """
 
@@ -18,7 +18,7 @@ from __future__ import annotations
 import keras
 
 from tf_style.config import POOLING, PRECISIONS
-from tf_style.device import fastest_precision
+from tf_style.precision import auto_precision
 from tf_style.vgg.model import StyleContentModel
 from tf_style.vgg.weights import remember_source
 
@@ -40,7 +40,14 @@ def resolve_precision(precision: str) -> str:
         raise ValueError(
             f"Unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}."
         )
-    return fastest_precision() if precision == "auto" else precision
+    return auto_precision().precision if precision == "auto" else precision
+
+
+def precision_reason(precision: str) -> str:
+    """Why a run computes in the precision it does, for its record."""
+    if precision == "auto":
+        return f"auto: {auto_precision().reason}"
+    return f"named in the settings ({precision})"
 
 
 def with_precision(
@@ -131,6 +138,7 @@ __all__ = [
     "with_network",
     "KERAS_POLICIES",
     "extractor_precision",
+    "precision_reason",
     "resolve_precision",
     "with_precision",
 ]
