@@ -79,6 +79,30 @@ def random_image(height: int, width: int, seed: int = 0) -> tf.Tensor:
     return tf.constant(generator.random((1, height, width, 3), dtype=np.float32))
 
 
+# TensorFlow's logging settings a caller may have in the shell. A test of what a
+# command prints must see the command's own defaults, not the caller's.
+TENSORFLOW_LOGGING = (
+    "TF_CPP_MIN_LOG_LEVEL",
+    "TF_CPP_MIN_VLOG_LEVEL",
+    "TF_CPP_MAX_VLOG_LEVEL",
+    "TF_CPP_VMODULE",
+    "TF_CPP_LOG_THREAD_ID",
+    "TF_ENABLE_ONEDNN_OPTS",
+)
+
+
+def command_environment(**extra: str) -> dict[str, str]:
+    """The environment for running a command as a user would, whatever the shell's
+    TensorFlow logging variables: those removed, tf_style importable, ``extra`` set.
+    """
+    environment = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in TENSORFLOW_LOGGING
+    }
+    return environment | {"PYTHONPATH": str(ROOT)} | extra
+
+
 def replace(config: StyleTransferConfig, **changes) -> StyleTransferConfig:
     return dataclasses.replace(config, **changes)
 

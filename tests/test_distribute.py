@@ -8,7 +8,6 @@ subprocesses (bounded by a timeout) talking only to 127.0.0.1.
 from __future__ import annotations
 
 import json
-import os
 import socket
 import subprocess
 import sys
@@ -16,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
+from tests.conftest import command_environment
 
 pytestmark = pytest.mark.slow
 
@@ -25,8 +26,7 @@ TIMEOUT = 240
 
 
 def environment(**extra: str) -> dict[str, str]:
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", **extra)
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
+    env = command_environment(**extra)
     if "TF_CONFIG" not in extra:
         env.pop("TF_CONFIG", None)
     return env

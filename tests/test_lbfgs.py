@@ -119,3 +119,30 @@ def test_non_finite_loss_stops_with_the_last_finite_image(
     assert result.status == "non_finite"
     assert "style_weight" in result.message
     np.testing.assert_allclose(result.image, content)
+
+
+@pytest.mark.parametrize("history", [3, 17])
+def test_the_scipy_backend_keeps_lbfgs_history_pairs(
+    real_extractor, images, tiny_config, monkeypatch, history
+):
+    """``--lbfgs-history`` is scipy's ``maxcor``, as the option's help says."""
+    import scipy.optimize
+
+    content, style = images
+    config = replace(
+        tiny_config, optimizer="lbfgs", lbfgs_backend="scipy", lbfgs_history=history
+    )
+    transfer = LBFGSTransfer.from_config(
+        StyleContentLoss(real_extractor, content, style), content, config
+    )
+    assert transfer.history_size == history
+    seen = []
+    real_minimize = scipy.optimize.minimize
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs["options"]["maxcor"])
+        return real_minimize(*args, **kwargs)
+
+    monkeypatch.setattr(scipy.optimize, "minimize", spy)
+    transfer.run(2, RunRecorder(2))
+    assert seen == [history]

@@ -29,11 +29,12 @@ class atomic_write:  # noqa: N801 - used like open()
         return self.handle
 
     def __exit__(self, exc_type, exc, traceback) -> None:
-        self.handle.close()
-        if exc_type is None:
-            os.replace(self.temporary, self.path)
-        else:
-            self.temporary.unlink(missing_ok=True)
+        try:
+            self.handle.close()  # flushes: a full disk fails here
+            if exc_type is None:
+                os.replace(self.temporary, self.path)
+        finally:
+            self.temporary.unlink(missing_ok=True)  # gone already after the rename
 
 
 def _current_umask() -> int:

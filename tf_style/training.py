@@ -13,6 +13,7 @@ import argparse
 import signal
 import sys
 import time
+import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -30,6 +31,7 @@ from tf_style.cli import (
 )
 from tf_style.config import INITS, StyleTransferConfig
 from tf_style.controls import scaled_style_size
+from tf_style.decode import ReducedDecodeWarning
 from tf_style.device import describe_device
 from tf_style.images import SAVE_FORMATS, load_image, save_image
 from tf_style.optimize import StylizeResult, stylize
@@ -38,7 +40,7 @@ from tf_style.plotting import plot_losses, save_figure
 from tf_style.preflight import check_outputs, check_step_memory, resized_size
 from tf_style.progress import FrameProgress
 from tf_style.vgg.model import StyleContentModel
-from tf_style.vgg.network import resolve_precision
+from tf_style.vgg.network import precision_reason, resolve_precision
 from tf_style.vgg.weights import WeightsNotFoundError, load_vgg19, weights_source
 
 PROGRAM = "tf-style-train"
@@ -68,6 +70,7 @@ class Plan:
     weights: Path | None
     mask_path: Path | None = None
     images: dict = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def init_path(self) -> Path | None:
@@ -122,12 +125,21 @@ def make_plan(args: argparse.Namespace) -> Plan:
     folders = [plan.frames_folder] if plan.frames_folder else []
     check_outputs([output, *plan.side_files], plan.inputs, folders=folders)
     check_step_memory(resized_size(content, config.max_dim), config)
-    plan.images = load_images(plan)
+    plan.images, plan.notes = load_images(plan)
     check_sizes(plan)
     return plan
 
 
-def load_images(plan: Plan) -> dict[str, tf.Tensor]:
+def load_images(plan: Plan) -> tuple[dict[str, tf.Tensor], list[str]]:
+    """The run's images, and what the loader said of them (a reduced decode)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ReducedDecodeWarning)
+        images = _load_images(plan)
+    notes = [str(w.message) for w in caught if w.category is ReducedDecodeWarning]
+    return images, notes
+
+
+def _load_images(plan: Plan) -> dict[str, tf.Tensor]:
     images = {
         "content": load_image(plan.content_path, plan.config.max_dim),
         "styles": [load_image(path, plan.config.max_dim) for path in plan.style_paths],
@@ -164,6 +176,8 @@ def run(plan: Plan, *, quiet: bool) -> int:
         The exit status (see the README's table).
     """
     print(f"Device: {describe_device()}")
+    for note in plan.notes:
+        print(f"Note: {note}")
     started = time.perf_counter()
     try:
         vgg = load_vgg19(plan.weights)
@@ -303,6 +317,8 @@ def run_record(
         "weights_source": weights_source,
         "device": describe_device(),
         "precision": resolve_precision(plan.config.mixed_precision),
+        "precision_reason": precision_reason(plan.config.mixed_precision),
+        "notes": plan.notes,
         "versions": library_versions(),
         "timings": {
             "model_build_seconds": round(build_seconds, 3),

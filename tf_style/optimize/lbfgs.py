@@ -87,7 +87,7 @@ class LBFGSTransfer:
         cls, loss: StyleContentLoss, init_image: tf.Tensor, config: StyleTransferConfig
     ) -> LBFGSTransfer:
         """The optimiser at ``init_image`` with ``config``'s settings."""
-        return cls(loss, init_image, jit=config.jit)
+        return cls(loss, init_image, jit=config.jit, history_size=config.lbfgs_history)
 
     def _loss_and_gradient(
         self, image: tf.Tensor
