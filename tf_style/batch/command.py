@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import hashlib
 from pathlib import Path
 
 from tf_style.batch.distribute import make_strategy
 from tf_style.batch.folder import collect_inputs, stylize_folder
 from tf_style.batch.frames import numbered_frames, stylize_frames
+from tf_style.batch.plan import OutputPlanError, plan_outputs
 from tf_style.cli import UsageError, check_style_count, config_from_args, input_image
+from tf_style.config import INITS
 from tf_style.images import SAVE_FORMATS, load_image
 from tf_style.vgg.model import extractor_for
 from tf_style.vgg.network import with_network
@@ -38,6 +41,12 @@ def run_many(args: argparse.Namespace) -> int:
         raise UsageError(f"{output}: with many images --output names a folder.")
     if args.mask is not None:
         raise UsageError("--mask is a single-image control; not with many images.")
+    init_file = None if config.init in INITS else Path(config.init)
+    reads = [*styles, *(p for p in (init_file, args.weights) if p is not None)]
+    try:
+        plan = plan_outputs(inputs, output, spec=spec, reads=reads)
+    except OutputPlanError as error:
+        raise UsageError(str(error)) from None
     style_images = [load_image(s, config.max_dim) for s in styles]
     extractor = extractor_for(config, weights=args.weights)
     extractor = with_network(
@@ -46,6 +55,9 @@ def run_many(args: argparse.Namespace) -> int:
     settings = {
         "config": dataclasses.asdict(config),
         "style": [str(s) for s in styles],
+        # The contents, not only the names: a style replaced under the same name
+        # must redo every output.
+        "inputs_sha256": {str(p): file_sha256(p) for p in reads if p != args.weights},
         "sizing": args.sizing,
     }
     output.mkdir(parents=True, exist_ok=True)
@@ -58,6 +70,7 @@ def run_many(args: argparse.Namespace) -> int:
             extractor=extractor,
             settings=settings,
             quiet=args.quiet,
+            names={source: plan.name(source) for source in inputs},
         )
     if config.optimizer != "adam":
         raise UsageError(
@@ -76,7 +89,17 @@ def run_many(args: argparse.Namespace) -> int:
         sizing=args.sizing,
         strategy=make_strategy(args.strategy),
         quiet=args.quiet,
+        names={source: plan.name(source) for source in inputs},
     )
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file's bytes, read in 1 MB pieces."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 __all__ = ["run_many"]

@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 import glob
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import tensorflow as tf
@@ -64,6 +64,7 @@ class Job:
     """One input to stylise: its content, starting image and remaining steps."""
 
     source: Path
+    name: str  # the output's file name (see tf_style.batch.plan)
     content: tf.Tensor
     start: tf.Tensor
     done_steps: int
@@ -81,6 +82,7 @@ def stylize_folder(
     sizing: str = "group",
     strategy: tf.distribute.Strategy | None = None,
     quiet: bool = False,
+    names: Mapping[Path, str] | None = None,
 ) -> int:
     """Stylise ``inputs`` into ``output``; returns the exit status (0 or 130).
 
@@ -93,9 +95,12 @@ def stylize_folder(
         settings: what the manifest records as the settings outputs depend on.
         batch_size, sizing, strategy: see :func:`tf_style.batch.stylize_many`.
         quiet: no progress bar.
+        names: each input's output file name (:func:`tf_style.batch.plan.plan_outputs`
+            makes them distinct); ``<stem>.png`` by default.
     """
     manifest = Manifest(output, settings)
-    jobs = load_jobs(inputs, output, config, manifest, sizing)
+    names = names or {source: output_name(source) for source in inputs}
+    jobs = load_jobs(inputs, output, config, manifest, sizing, names)
     manifest.save()
     total = config.total_steps
     bar = tqdm(
@@ -119,11 +124,11 @@ def stylize_folder(
     return EXIT_OK
 
 
-def load_jobs(inputs, output, config, manifest, sizing) -> list[Job]:
+def load_jobs(inputs, output, config, manifest, sizing, names) -> list[Job]:
     """Every input not yet done, loaded; unreadable ones recorded as failed."""
     jobs, common = [], None
     for source in inputs:
-        entry = manifest.entry(source, output / output_name(source))
+        entry = manifest.entry(source, output / names[source])
         if entry["status"] == "done":
             continue
         try:
@@ -136,12 +141,12 @@ def load_jobs(inputs, output, config, manifest, sizing) -> list[Job]:
             common = common or tuple(content.shape[1:3])
             content = pad_to(content, common)
         start, steps = content, 0
-        partial = output / PARTIAL / output_name(source)
+        partial = output / PARTIAL / names[source]
         if entry["status"] == "partial" and partial.is_file():
             start = resize(load_image(partial, None), content.shape[1:3])
             steps = int(entry.get("steps", 0))
         entry.update(status="pending" if steps == 0 else "partial", error=None)
-        jobs.append(Job(source, content, start, steps))
+        jobs.append(Job(source, names[source], content, start, steps))
     return jobs
 
 
@@ -176,9 +181,7 @@ def run_batch(group, styles, config, extractor, strategy, manifest, output, bar,
     except KeyboardInterrupt:
         images = tf.convert_to_tensor(transfer.image)
         for b, job in enumerate(group):
-            path = save_image(
-                images[b : b + 1], output / PARTIAL / output_name(job.source)
-            )
+            path = save_image(images[b : b + 1], output / PARTIAL / job.name)
             manifest.update(
                 job.source,
                 status="partial",
@@ -189,7 +192,7 @@ def run_batch(group, styles, config, extractor, strategy, manifest, output, bar,
     images = tf.convert_to_tensor(transfer.image)
     finite = len(history) == steps
     for b, job in enumerate(group):
-        save_image(images[b : b + 1], output / output_name(job.source))
+        save_image(images[b : b + 1], output / job.name)
         manifest.update(
             job.source,
             status="done" if finite else "failed",
@@ -197,7 +200,7 @@ def run_batch(group, styles, config, extractor, strategy, manifest, output, bar,
             partial=None,
             error=None if finite else "the loss became non-finite; last finite kept",
         )
-        (output / PARTIAL / output_name(job.source)).unlink(missing_ok=True)
+        (output / PARTIAL / job.name).unlink(missing_ok=True)
 
 
 def summary(manifest: Manifest) -> str:

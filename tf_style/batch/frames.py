@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -71,6 +71,7 @@ def stylize_frames(
     extractor: StyleContentModel,
     settings: dict,
     quiet: bool = False,
+    names: Mapping[Path, str] | None = None,
 ) -> int:
     """Stylise ``frames`` in order into ``output``; flicker record and GIF at the end.
 
@@ -80,10 +81,11 @@ def stylize_frames(
     """
     config = dataclasses.replace(config, seed=0 if config.seed is None else config.seed)
     manifest = Manifest(output, settings)
+    names = names or {source: output_name(source) for source in frames}
     bar = tqdm(total=len(frames), unit="frame", disable=quiet, file=sys.stderr)
     previous = None
     for source in frames:
-        target = output / output_name(source)
+        target = output / names[source]
         entry = manifest.entry(source, target)
         content = load_image(source, config.max_dim)
         if entry["status"] != "done":
@@ -101,13 +103,19 @@ def stylize_frames(
         previous = load_image(target, None)
         bar.update(1)
     bar.close()
-    write_report(frames, output, config)
+    write_report(frames, output, config, names)
     return EXIT_OK
 
 
-def write_report(frames: Sequence[Path], output: Path, config) -> dict:
+def write_report(
+    frames: Sequence[Path],
+    output: Path,
+    config,
+    names: Mapping[Path, str] | None = None,
+) -> dict:
     """``flicker.json`` and ``preview.gif`` of the stylised frames."""
-    outputs = [output / output_name(source) for source in frames]
+    names = names or {source: output_name(source) for source in frames}
+    outputs = [output / names[source] for source in frames]
     out = [load_image(p, None)[0].numpy() for p in outputs]
     size = out[0].shape[:2]
     inputs = [resize(load_image(p, config.max_dim), size)[0].numpy() for p in frames]

@@ -1,0 +1,145 @@
+"""Many images, safely: no input overwritten, no two outputs sharing a name."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import PIL.Image
+import pytest
+
+from tf_style import train
+from tf_style.batch.plan import OutputPlanError, plan_outputs
+
+TINY = ["--max-dim", "40", "--epochs", "1", "--steps-per-epoch", "1", "--quiet"]
+
+
+def photo(path, seed=0, size=(40, 40)):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pixels = np.random.default_rng(seed).integers(0, 255, (*size, 3), dtype=np.uint8)
+    PIL.Image.fromarray(pixels).save(path)
+    return path
+
+
+def snapshot(folder):
+    return {p: p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def no_model(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("the model was built before the outputs were checked")
+
+    monkeypatch.setattr("tf_style.batch.command.extractor_for", refuse)
+
+
+@pytest.mark.parametrize(
+    "content, output",
+    [
+        ("{photos}", "{photos}"),
+        ("{photos}/*", "{photos}"),
+        ("{photos}/*.png", "{photos}/"),
+        ("{photos}", "{photos}/../photos"),
+        ("{photos}", "{tmp}/nodir/../photos"),
+    ],
+)
+def test_an_output_folder_holding_the_inputs_is_refused_and_nothing_changes(
+    tmp_path, monkeypatch, capsys, content, output
+):
+    photos = tmp_path / "photos"
+    for index in range(2):
+        photo(photos / f"p{index}.png", seed=index)
+    photo(photos / "style.png", seed=9)
+    before = snapshot(photos)
+    no_model(monkeypatch)
+    fill = {"photos": photos, "tmp": tmp_path}
+    status = train.main(
+        ["--content", content.format(**fill), "--output", output.format(**fill)]
+        + ["--style", str(photos / "style.png"), *TINY]
+    )
+    assert status == 2
+    assert "read from" in capsys.readouterr().err
+    assert snapshot(photos) == before
+    assert not (tmp_path / "nodir").exists()
+
+
+def test_frames_into_their_own_folder_are_refused(tmp_path, monkeypatch, capsys):
+    frames = tmp_path / "frames"
+    for index in range(2):
+        photo(frames / f"frame_{index:03d}.png", seed=index)
+    before = snapshot(frames)
+    no_model(monkeypatch)
+    assert train.main(["--frames", str(frames), "--output", str(frames), *TINY]) == 2
+    assert snapshot(frames) == before
+
+
+def test_an_output_that_would_replace_the_style_image_is_refused(tmp_path):
+    style = photo(tmp_path / "out" / "style.png", seed=3)
+    inputs = [photo(tmp_path / "photos" / "style.jpg")]
+    with pytest.raises(OutputPlanError, match="would replace the input"):
+        plan_outputs(inputs, tmp_path / "out", spec=tmp_path / "photos", reads=[style])
+
+
+def test_an_output_reached_through_a_symlink_is_the_same_file(tmp_path):
+    style = photo(tmp_path / "styles" / "a.png", seed=3)
+    (tmp_path / "out").symlink_to(tmp_path / "styles")
+    inputs = [photo(tmp_path / "photos" / "a.jpg")]
+    with pytest.raises(OutputPlanError, match="would replace the input"):
+        plan_outputs(inputs, tmp_path / "out", spec=tmp_path / "photos", reads=[style])
+
+
+def test_names_that_would_collide_are_made_distinct_and_stable(tmp_path):
+    photos = tmp_path / "photos"
+    inputs = [
+        photo(photos / "a.png"),
+        photo(photos / "a.jpg"),
+        photo(photos / "a.PNG"),
+        photo(photos / "b.png"),
+    ]
+    plan = plan_outputs(inputs, tmp_path / "out", spec=photos)
+    names = [plan.name(source) for source in inputs]
+    assert len({name.casefold() for name in names}) == 4
+    assert names[3] == "b.png"  # no collision: the plain name
+    again = plan_outputs(inputs, tmp_path / "out", spec=photos)
+    assert [again.name(source) for source in inputs] == names
+
+
+@pytest.mark.slow
+def test_colliding_inputs_through_a_glob_each_get_their_own_output(
+    tmp_path, monkeypatch, real_extractor
+):
+    monkeypatch.setattr(
+        "tf_style.batch.command.extractor_for", lambda config, **_: real_extractor
+    )
+    photo(tmp_path / "day1" / "x.png", seed=1)
+    photo(tmp_path / "day2" / "x.png", seed=2)
+    output = tmp_path / "out"
+    status = train.main(
+        ["--content", str(tmp_path / "day*" / "*.png"), "--output", str(output)] + TINY
+    )
+    assert status == 0
+    outputs = sorted(p.name for p in output.glob("*.png"))
+    assert len(outputs) == 2 and all(name.startswith("x-") for name in outputs)
+    record = json.loads((output / "manifest.json").read_text())
+    assert [e["status"] for e in record["images"].values()] == ["done", "done"]
+    assert sorted(
+        e["output"].rsplit("/", 1)[-1] for e in record["images"].values()
+    ) == (outputs)
+
+
+@pytest.mark.slow
+def test_a_style_replaced_under_the_same_name_redoes_the_outputs(
+    tmp_path, monkeypatch, real_extractor
+):
+    monkeypatch.setattr(
+        "tf_style.batch.command.extractor_for", lambda config, **_: real_extractor
+    )
+    photo(tmp_path / "photos" / "p.png", seed=1)
+    style = photo(tmp_path / "style.png", seed=5)
+    output = tmp_path / "out"
+    arguments = ["--content", str(tmp_path / "photos"), "--output", str(output)]
+    arguments += ["--style", str(style), *TINY]
+    assert train.main(arguments) == 0
+    first = (output / "p.png").read_bytes()
+    photo(style, seed=6)  # another painting, the same file name
+    assert train.main(arguments) == 0
+    assert (output / "p.png").read_bytes() != first
