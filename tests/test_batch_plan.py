@@ -143,3 +143,66 @@ def test_a_style_replaced_under_the_same_name_redoes_the_outputs(
     photo(style, seed=6)  # another painting, the same file name
     assert train.main(arguments) == 0
     assert (output / "p.png").read_bytes() != first
+
+
+# --- the smaller promises: overflow, JSON, empty success, API checks ---------------
+
+
+def test_layer_weights_that_overflow_are_refused_by_the_config():
+    from tf_style.config import StyleTransferConfig
+
+    with pytest.raises(ValueError, match="more than a float can hold"):
+        StyleTransferConfig(style_layer_weights=(1e308, 1e308, 1, 1, 1))
+
+
+def test_json_records_hold_no_nan(tmp_path):
+    from tf_style.artifacts import write_json
+
+    path = write_json(
+        {"ratio": float("nan"), "x": [np.float32("inf"), 1.0]}, tmp_path / "r.json"
+    )
+    assert json.loads(path.read_text(), parse_constant=pytest.fail) == {
+        "ratio": None,
+        "x": [None, 1.0],
+    }
+
+
+def test_a_folder_where_every_input_fails_exits_non_zero(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(
+        "tf_style.batch.command.extractor_for", lambda config, **_: object()
+    )
+    monkeypatch.setattr(
+        "tf_style.batch.command.with_network", lambda extractor, **_: extractor
+    )
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    (photos / "a.png").write_bytes(b"not a png")
+    (photos / "b.jpg").write_bytes(b"")
+    status = train.main(
+        ["--content", str(photos), "--output", str(tmp_path / "o"), *TINY]
+    )
+    assert status == 2
+    err = capsys.readouterr().err
+    assert "no input could be stylised" in err and "0 done" not in err
+
+
+@pytest.mark.parametrize(
+    "mask, message",
+    [
+        (np.full((20, 20, 1), np.nan, np.float32), "NaN"),
+        (np.full((20, 20, 1), -0.5, np.float32), "values from -0.5"),
+        (np.full((20, 20, 1), 255.0, np.float32), "values from 255"),
+    ],
+)
+def test_a_mask_outside_the_unit_range_is_a_value_error(mask, message):
+    from tf_style.optimize.stylize import as_mask_image
+
+    with pytest.raises(ValueError, match=message):
+        as_mask_image(mask)
+
+
+def test_stylize_many_refuses_one_path_instead_of_iterating_its_letters():
+    from tf_style.batch.stylize_many import stylize_many
+
+    with pytest.raises(TypeError, match="for one image pass"):
+        stylize_many("a.png", "b.png")

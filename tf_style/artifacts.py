@@ -7,6 +7,7 @@ write never leaves a half-written record or image.
 from __future__ import annotations
 
 import json
+import math
 import os
 import platform
 import sys
@@ -22,12 +23,27 @@ from tf_style.images import save_image
 
 
 def write_json(record: dict[str, Any], path: str | os.PathLike) -> Path:
-    """Write ``record`` as indented JSON, atomically."""
+    """Write ``record`` as indented JSON, atomically; NaN and infinity as null.
+
+    JSON has no NaN: Python would write a bare ``NaN`` that other readers reject.
+    """
     path = Path(path)
-    text = json.dumps(record, indent=2, default=_jsonable) + "\n"
+    text = json.dumps(_finite(record), indent=2, default=_jsonable, allow_nan=False)
+    text += "\n"
     with atomic_write(path) as handle:
         handle.write(text.encode("utf-8"))
     return path
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with every non-finite float (at any depth) replaced by None."""
+    if isinstance(value, (float, np.floating)):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(item) for item in value]
+    return value
 
 
 def _jsonable(value: Any) -> Any:

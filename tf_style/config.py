@@ -308,6 +308,12 @@ def validate_controls(config: StyleTransferConfig) -> None:
     )
     for name in ("style_blend", "style_layer_weights"):
         _require_weights(name, getattr(config, name))
+        # Normalised by their sum: a sum that overflows would zero every weight.
+        _require(
+            math.isfinite(sum(getattr(config, name))),
+            f"{name} add up to more than a float can hold; give smaller weights "
+            "(only their ratios matter).",
+        )
     _require(
         not config.style_layer_weights
         or len(config.style_layer_weights) == len(config.style_layers),

@@ -28,7 +28,7 @@ from tqdm.auto import tqdm
 from tf_style.batch.loss import BatchStyleContentLoss
 from tf_style.batch.manifest import Manifest, output_name
 from tf_style.batch.stylize_many import BatchTransfer, pad_to
-from tf_style.cli import EXIT_INTERRUPTED, EXIT_OK
+from tf_style.cli import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from tf_style.config import StyleTransferConfig
 from tf_style.images import SAVE_FORMATS, load_image, resize, save_image
 from tf_style.vgg.model import StyleContentModel
@@ -117,10 +117,17 @@ def stylize_folder(
             )
     except KeyboardInterrupt:
         bar.close()
-        print(f"interrupted: {summary(manifest)}; rerun to finish", file=sys.stderr)
+        print(
+            f"interrupted: {summary(manifest, inputs)}; rerun to finish",
+            file=sys.stderr,
+        )
         return EXIT_INTERRUPTED
     bar.close()
-    print(summary(manifest), file=sys.stderr)
+    print(summary(manifest, inputs), file=sys.stderr)
+    counts = manifest.counts(inputs)
+    if counts["done"] == 0 and counts["failed"]:
+        print("tf-style-train: error: no input could be stylised.", file=sys.stderr)
+        return EXIT_USAGE
     return EXIT_OK
 
 
@@ -203,8 +210,9 @@ def run_batch(group, styles, config, extractor, strategy, manifest, output, bar,
         (output / PARTIAL / job.name).unlink(missing_ok=True)
 
 
-def summary(manifest: Manifest) -> str:
-    counts = manifest.counts()
+def summary(manifest: Manifest, inputs: Sequence[Path]) -> str:
+    """ "3 done, 1 failed": this run's inputs only (not older entries)."""
+    counts = manifest.counts(inputs)
     return ", ".join(f"{n} {status}" for status, n in counts.items() if n)
 
 

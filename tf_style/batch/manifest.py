@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from pathlib import Path
 
 from tf_style.files import atomic_write
@@ -64,9 +65,10 @@ class Manifest:
         self.entries[str(source)].update(fields)
         self.save()
 
-    def counts(self) -> dict[str, int]:
-        """How many inputs have each status."""
-        statuses = [entry["status"] for entry in self.entries.values()]
+    def counts(self, inputs: Iterable[Path] | None = None) -> dict[str, int]:
+        """How many of ``inputs`` (default: every entry) have each status."""
+        names = self.entries if inputs is None else [str(p) for p in inputs]
+        statuses = [self.entries[n]["status"] for n in names if n in self.entries]
         return {status: statuses.count(status) for status in STATUSES}
 
     def save(self) -> None:

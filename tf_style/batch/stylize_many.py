@@ -13,6 +13,7 @@ the images therefore run one at a time through :func:`tf_style.stylize`.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -193,6 +194,11 @@ def stylize_many(
         raise ValueError(f"sizing must be 'group' or 'common', got {sizing!r}.")
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}.")
+    if isinstance(contents, (str, bytes, os.PathLike)):
+        raise TypeError(
+            f"contents: expected a list of images or paths, got "
+            f"{type(contents).__name__}; for one image pass [image] or use stylize()."
+        )
     if config.seed is not None:
         keras.utils.set_random_seed(config.seed)
     images = [as_image(c, config.max_dim, "contents") for c in contents]

@@ -14,6 +14,7 @@ import os
 from collections.abc import Callable, Sequence
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from tf_style.config import INITS, MIN_NETWORK_SIDE, StyleTransferConfig
@@ -237,6 +238,14 @@ def as_mask_image(mask: ImageLike) -> tf.Tensor:
     if mask.shape.rank not in (3, 4) or mask.shape[-1] not in (1, 3):
         raise ValueError(
             f"mask: expected [H, W, 1], [H, W, 3] or a batch of one, got {mask.shape}."
+        )
+    values = mask.numpy()
+    if not np.isfinite(values).all():
+        raise ValueError("mask: holds NaN or infinite values; expected [0, 1].")
+    if values.size and (values.min() < 0 or values.max() > 1):
+        raise ValueError(
+            f"mask: values from {values.min():.4g} to {values.max():.4g}; expected "
+            "[0, 1] (white styled, black kept; divide 0-255 masks by 255)."
         )
     return mask
 
