@@ -12,7 +12,7 @@ from tf_style import train
 from tf_style.batch import folder
 from tf_style.batch.frames import flicker, numbered_frames
 from tf_style.batch.manifest import Manifest
-from tf_style.batch.stylize_many import BatchTransfer
+from tf_style.optimize.adam import StyleTransfer
 
 pytestmark = pytest.mark.slow
 
@@ -62,17 +62,17 @@ def test_rerun_after_ctrl_c_finishes_only_what_was_missing(tmp_path, monkeypatch
     write_photos(photos, [(40, 40)] * 3)
     arguments = ["--content", str(photos / "*.png"), "--output", str(output)]
     arguments += ["--batch-size", "2", *TINY]
-    real_run = BatchTransfer.run
+    real_run = StyleTransfer.run
     batches = []
 
-    def interrupted_second_batch(self, steps, callback=None):
+    def interrupted_second_batch(self, steps, recorder):
         batches.append(self.batch)
         if len(batches) == 2:
-            callback(1)
+            real_run(self, 1, recorder)
             raise KeyboardInterrupt
-        return real_run(self, steps, callback)
+        return real_run(self, steps, recorder)
 
-    monkeypatch.setattr(BatchTransfer, "run", interrupted_second_batch)
+    monkeypatch.setattr(StyleTransfer, "run", interrupted_second_batch)
     assert train.main(arguments) == 130
     assert statuses(output) == {
         "photo00.png": "done",
@@ -80,13 +80,13 @@ def test_rerun_after_ctrl_c_finishes_only_what_was_missing(tmp_path, monkeypatch
         "photo02.png": "partial",
     }
     assert (output / folder.PARTIAL / "photo02.png").is_file()
-    monkeypatch.setattr(BatchTransfer, "run", real_run)
+    monkeypatch.setattr(StyleTransfer, "run", real_run)
     calls = []
     monkeypatch.setattr(
-        BatchTransfer,
+        StyleTransfer,
         "run",
-        lambda self, steps, callback=None: (
-            calls.append((self.batch, steps)) or real_run(self, steps, callback)
+        lambda self, steps, recorder: (
+            calls.append((self.batch, steps)) or real_run(self, steps, recorder)
         ),
     )
     assert train.main(arguments) == 0
@@ -150,19 +150,11 @@ def test_flicker_of_still_outputs_is_zero():
     }
 
 
-def test_l_bfgs_folder_is_refused_with_the_reason(tmp_path, capsys):
-    photos = tmp_path / "photos"
-    write_photos(photos, [(40, 40)])
-    status = train.main(
-        [
-            "--content",
-            str(photos),
-            "--optimizer",
-            "lbfgs",
-            "--output",
-            str(tmp_path / "o"),
-            *TINY,
-        ]
-    )
-    assert status == 2
-    assert "line search" in capsys.readouterr().err
+def test_an_l_bfgs_folder_runs_each_image_with_l_bfgs(tmp_path):
+    photos, output = tmp_path / "photos", tmp_path / "o"
+    write_photos(photos, [(40, 40), (40, 40)])
+    arguments = ["--content", str(photos), "--output", str(output), *TINY]
+    assert train.main([*arguments, "--optimizer", "lbfgs"]) == 0
+    assert set(statuses(output).values()) == {"done"}
+    record = json.loads((output / "manifest.json").read_text())
+    assert record["settings"]["config"]["optimizer"] == "lbfgs"

@@ -1,4 +1,5 @@
-"""The batch loss is per image; Adam on a batch equals Adam on each image alone."""
+"""The one loss has a batch axis: each image's terms are its own, so Adam on a batch
+equals Adam on each image alone."""
 
 from __future__ import annotations
 
@@ -7,8 +8,7 @@ import pytest
 import tensorflow as tf
 from conftest import TINY, random_image, replace
 
-from tf_style.batch.loss import BatchStyleContentLoss
-from tf_style.batch.stylize_many import BatchTransfer, group_by_size, stylize_many
+from tf_style.batch.stylize_many import group_by_size, stylize_many
 from tf_style.objective import StyleContentLoss
 from tf_style.optimize.stylize import stylize
 
@@ -19,7 +19,9 @@ def test_batch_of_one_loss_equals_single_image_loss(real_extractor):
     content, style, image = (random_image(48, 40, s) for s in (1, 2, 3))
     config = replace(TINY, style_layer_weights=(1, 2, 3, 4, 5))
     single = StyleContentLoss.from_config(real_extractor, content, style, config)(image)
-    batch = BatchStyleContentLoss(real_extractor, content, style, config)(image)
+    batch = StyleContentLoss.from_config(real_extractor, content, style, config).terms(
+        image
+    )
     for term, value in single.items():
         assert batch[term].shape == (1,)
         np.testing.assert_allclose(batch[term][0], value, rtol=1e-5)
@@ -29,9 +31,9 @@ def test_batch_loss_of_two_is_each_image_alone(real_extractor):
     contents = [random_image(40, 40, s) for s in (1, 2)]
     images = [random_image(40, 40, s) for s in (3, 4)]
     style = random_image(48, 48, 5)
-    batch = BatchStyleContentLoss(real_extractor, tf.concat(contents, 0), style, TINY)(
-        tf.concat(images, 0)
-    )
+    batch = StyleContentLoss.from_config(
+        real_extractor, tf.concat(contents, 0), style, TINY
+    ).terms(tf.concat(images, 0))
     for b in range(2):
         single = StyleContentLoss.from_config(real_extractor, contents[b], style, TINY)
         for term, value in single(images[b]).items():
@@ -47,7 +49,9 @@ def test_adam_batch_of_two_equals_two_single_runs(real_extractor):
     )
     for content, result in zip(contents, batched, strict=True):
         alone = stylize(content, style, config, extractor=real_extractor)
-        np.testing.assert_allclose(result.history, alone.history["total"], rtol=1e-5)
+        np.testing.assert_allclose(
+            result.history["total"], alone.history["total"], rtol=1e-5
+        )
         np.testing.assert_allclose(result.image, alone.image, rtol=1e-5, atol=1e-5)
 
 
@@ -65,10 +69,19 @@ def test_lbfgs_runs_per_image(real_extractor):
     assert [r.image.shape for r in results] == [(1, 32, 40, 3)] * 2
 
 
-def test_batch_transfer_records_every_image_and_keeps_shape(real_extractor):
+def test_adam_on_a_batch_records_every_image_and_keeps_shape(real_extractor):
+    from tf_style.optimize.adam import StyleTransfer
+    from tf_style.optimize.recorder import RunRecorder
+
     contents = tf.concat([random_image(32, 32, s) for s in (1, 2, 3)], 0)
-    loss = BatchStyleContentLoss(real_extractor, contents, random_image(32, 32), TINY)
-    transfer = BatchTransfer(loss, contents, TINY)
-    history = transfer.run(2)
-    assert len(history) == 2 and len(history[0]) == 3
+    loss = StyleContentLoss.from_config(
+        real_extractor, contents, random_image(32, 32), TINY
+    )
+    transfer = StyleTransfer(loss, contents, TINY)
+    recorder = RunRecorder(2, batch=3)
+    transfer.run(2, recorder)
+    assert [len(h["total"]) for h in recorder.image_histories] == [2, 2, 2]
+    assert recorder.history["total"][0] == pytest.approx(
+        sum(h["total"][0] for h in recorder.image_histories), rel=1e-6
+    )
     assert transfer.image.shape == (3, 32, 32, 3)

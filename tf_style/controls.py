@@ -111,7 +111,8 @@ def initial_image(
     config: StyleTransferConfig,
     init_image: tf.Tensor | None = None,
 ) -> tf.Tensor:
-    """Where the optimisation starts: content, noise, the (first) style or a file.
+    """Where the optimisation starts: an image given, or what ``config.init`` says:
+    content, noise, the (first) style or the content recoloured.
 
     ``content-recolored`` is the content with the (first) style's colour mean and
     covariance (:func:`~tf_style.color.match_color`). Its loss starts 1.3 to 1.9
@@ -122,14 +123,14 @@ def initial_image(
     the paper's TensorFlow code (neural-style-tf) does; the noise follows the seed.
     """
     size = content.shape[1:3]
-    if config.init == "noise":
+    if init_image is not None:  # given explicitly: a file, a previous result
+        start = resize(init_image, size)
+    elif config.init == "noise":
         start = _noise(size)
     elif config.init == "style":
         start = resize(styles[0], size)
     elif config.init == "content-recolored":
         start = match_color(content, styles[0])
-    elif init_image is not None:
-        start = resize(init_image, size)
     else:
         start = content
     ratio = config.init_noise_ratio

@@ -3,7 +3,9 @@
 The tutorial's ``style_content_loss`` split into its terms, so the optimisers, the
 progress display and the quality measures all report the same numbers. Every function
 takes the extractor's output dictionaries (see
-:class:`tf_style.vgg.model.StyleContentModel`) and returns a float32 scalar.
+:class:`tf_style.vgg.model.StyleContentModel`) and returns a float32 scalar, the sum
+over the batch, or with ``per_image=True`` one value per image (``[B]``): images of a
+batch never mix, so a batch of images is the same optimisation as each alone.
 """
 
 from __future__ import annotations
@@ -35,22 +37,57 @@ TERMS: tuple[LossTerm, ...] = (
 LOSS_TERMS: tuple[str, ...] = tuple(term.name for term in TERMS)
 
 
-def mean_squared_distance(
-    outputs: Mapping[str, tf.Tensor], targets: Mapping[str, tf.Tensor]
+def per_image_distance(
+    outputs: Mapping[str, tf.Tensor],
+    targets: Mapping[str, tf.Tensor],
+    layer_weights: Mapping[str, float] | None = None,
 ) -> tf.Tensor:
-    """Mean over layers of each layer's mean squared error (unweighted).
+    """``sum_l w_l mean((outputs_l - targets_l)^2)`` for each image: ``[B]``.
+
+    The mean runs over each image's own values (every axis but the first), so the
+    images of a batch never mix: image ``b``'s term, and its gradient, are what they
+    would be alone. Targets of batch 1 (a style's Gram matrices) broadcast. The
+    weights are normalised to sum to 1; equal (the tutorial's mean over layers)
+    when None.
 
     Raises:
-        ValueError: outputs and targets name different layers.
+        ValueError: outputs, targets and weights name different layers, or no
+            weight is positive.
     """
     if set(outputs) != set(targets):
         raise ValueError(
             f"Outputs have layers {sorted(outputs)} but targets have {sorted(targets)}."
         )
-    per_layer = [
-        tf.reduce_mean((outputs[name] - targets[name]) ** 2) for name in outputs
-    ]
-    return tf.add_n(per_layer) / len(per_layer)
+    if layer_weights is None:
+        layer_weights = dict.fromkeys(outputs, 1.0)
+    if set(layer_weights) != set(outputs):
+        raise ValueError(
+            f"Layer weights for {sorted(layer_weights)}, outputs for "
+            f"{sorted(outputs)}, targets for {sorted(targets)}: they must agree."
+        )
+    total = sum(layer_weights.values())
+    if not total > 0:
+        raise ValueError(f"Layer weights must sum above 0, got {dict(layer_weights)}.")
+    per_layer = []
+    for name, weight in layer_weights.items():
+        error = (outputs[name] - targets[name]) ** 2
+        mean = tf.reduce_mean(error, axis=_image_axes(error))
+        per_layer.append((weight / total) * mean)
+    return tf.add_n(per_layer)
+
+
+def _image_axes(tensor: tf.Tensor) -> list[int]:
+    return list(range(1, tensor.shape.rank))
+
+
+def mean_squared_distance(
+    outputs: Mapping[str, tf.Tensor], targets: Mapping[str, tf.Tensor]
+) -> tf.Tensor:
+    """Mean over layers of each layer's mean squared error, summed over images.
+
+    For one image, the tutorial's ``tf.add_n([tf.reduce_mean(...)]) / n``.
+    """
+    return tf.reduce_sum(per_image_distance(outputs, targets))
 
 
 # Per-layer style loss: the tutorial's mean of the squared Gram difference, or Gatys
@@ -67,6 +104,7 @@ def style_loss(
     *,
     layer_weights: Mapping[str, float] | None = None,
     normalization: str = "tutorial",
+    per_image: bool = False,
 ) -> tf.Tensor:
     """``style_weight * sum_l w_l * mean((G_l - A_l)^2)`` over Gram matrices.
 
@@ -76,14 +114,11 @@ def style_loss(
         layer_weights: ``{layer: w_l}``, normalised to sum to 1; equal weights (the
             tutorial's mean over layers) when None.
         normalization: ``tutorial`` or ``paper`` (see :data:`LOSS_NORMALIZATIONS`).
+        per_image: return each image's term (``[B]``) rather than their sum.
     """
-    if layer_weights is None:
-        distance = mean_squared_distance(style_outputs, style_targets)
-    else:
-        distance = weighted_squared_distance(
-            style_outputs, style_targets, layer_weights
-        )
-    return style_weight * LOSS_NORMALIZATIONS[normalization] * distance
+    distance = per_image_distance(style_outputs, style_targets, layer_weights)
+    term = style_weight * LOSS_NORMALIZATIONS[normalization] * distance
+    return term if per_image else tf.reduce_sum(term)
 
 
 def weighted_squared_distance(
@@ -91,33 +126,25 @@ def weighted_squared_distance(
     targets: Mapping[str, tf.Tensor],
     layer_weights: Mapping[str, float],
 ) -> tf.Tensor:
-    """``sum_l w_l mean((outputs_l - targets_l)^2)`` with the weights summing to 1.
+    """``sum_l w_l mean((outputs_l - targets_l)^2)`` with the weights summing to 1,
+    summed over images.
 
     Raises:
         ValueError: the weights name other layers, or none is positive.
     """
-    if set(layer_weights) != set(outputs) or set(outputs) != set(targets):
-        raise ValueError(
-            f"Layer weights for {sorted(layer_weights)}, outputs for "
-            f"{sorted(outputs)}, targets for {sorted(targets)}: they must agree."
-        )
-    total = sum(layer_weights.values())
-    if not total > 0:
-        raise ValueError(f"Layer weights must sum above 0, got {dict(layer_weights)}.")
-    per_layer = [
-        (weight / total) * tf.reduce_mean((outputs[name] - targets[name]) ** 2)
-        for name, weight in layer_weights.items()
-    ]
-    return tf.add_n(per_layer)
+    return tf.reduce_sum(per_image_distance(outputs, targets, layer_weights))
 
 
 def content_loss(
     content_outputs: Mapping[str, tf.Tensor],
     content_targets: Mapping[str, tf.Tensor],
     content_weight: float,
+    *,
+    per_image: bool = False,
 ) -> tf.Tensor:
     """``content_weight / num_content_layers * sum_l mean((F_l - P_l)^2)``."""
-    return content_weight * mean_squared_distance(content_outputs, content_targets)
+    term = content_weight * per_image_distance(content_outputs, content_targets)
+    return term if per_image else tf.reduce_sum(term)
 
 
 def high_pass_x_y(image: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
@@ -136,13 +163,17 @@ def high_pass_x_y(image: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
     return x_var, y_var
 
 
-def total_variation_loss(image: tf.Tensor, total_variation_weight: float) -> tf.Tensor:
+def total_variation_loss(
+    image: tf.Tensor, total_variation_weight: float, *, per_image: bool = False
+) -> tf.Tensor:
     """``weight * tf.image.total_variation(image)``, summed over the batch.
 
     ``tf.image.total_variation`` sums the absolute differences of neighbouring pixels
-    (an L1 penalty on the image's high frequencies), as the tutorial uses it.
+    (an L1 penalty on the image's high frequencies), as the tutorial uses it; it is
+    ``[B]`` already, one value per image (``per_image``).
     """
-    return total_variation_weight * tf.reduce_sum(tf.image.total_variation(image))
+    term = total_variation_weight * tf.image.total_variation(image)
+    return term if per_image else tf.reduce_sum(term)
 
 
 def style_content_loss(

@@ -23,10 +23,14 @@ class StyleContentLoss:
 
     Args:
         extractor: the feature extractor.
-        content_image: float32 ``[1, H, W, 3]`` in [0, 1]; images scored later must
-            have this size (content features are compared location by location).
-        style_image: float32 ``[1, H', W', 3]`` in [0, 1], any size; or a sequence
-            of them, whose Gram matrices are blended by ``style_blend``.
+        content_image: float32 ``[B, H, W, 3]`` in [0, 1] (B = 1: one image, as in
+            the tutorial); images scored later must have this shape (content
+            features are compared location by location), image ``b`` against
+            content ``b``.
+        style_image: float32 ``[1, H', W', 3]`` in [0, 1], any size, shared by every
+            image; or ``[B, H', W', 3]``, one per image (a style colour-matched to
+            each content); or a sequence of either, whose Gram matrices are blended
+            by ``style_blend``.
         style_weight, content_weight, total_variation_weight: the tutorial's weights.
         style_blend: one weight per style image, normalised to sum to 1 (equal when
             empty).
@@ -34,7 +38,7 @@ class StyleContentLoss:
             tutorial's mean over layers when empty.
         loss_normalization: ``tutorial`` or ``paper`` (see
             :data:`tf_style.losses.LOSS_NORMALIZATIONS`).
-        mask: float32 ``[1, H, W, 1]`` in [0, 1], the content's size: where the
+        mask: float32 ``[1 or B, H, W, 1]`` in [0, 1], the content's size: where the
             style applies (1) and where the content is kept (0). Every image is
             composited with the content through it before it is scored, so the
             gradient outside the mask is zero and the result keeps the content there.
@@ -61,6 +65,7 @@ class StyleContentLoss:
         self.extractor = extractor
         self.content_image = content_image
         self.content_shape = tuple(content_image.shape)
+        self.batch = int(content_image.shape[0])
         self.style_targets = blended_style_targets(extractor, style_image, style_blend)
         self.content_targets = extractor(content_image)["content"]
         self.style_weight = float(style_weight)
@@ -98,33 +103,52 @@ class StyleContentLoss:
             mask=mask,
         )
 
-    def compose(self, image: tf.Tensor) -> tf.Tensor:
+    def compose(self, image: tf.Tensor, start=0, end=None) -> tf.Tensor:
         """``image`` inside the mask, the content outside (``image`` when no mask)."""
         if self.mask is None:
             return image
-        return self.mask * image + (1.0 - self.mask) * self.content_image
+        mask = self.mask if self.mask.shape[0] == 1 else self.mask[start:end]
+        return mask * image + (1.0 - mask) * self.content_image[start:end]
 
     def __call__(self, image: tf.Tensor) -> dict[str, tf.Tensor]:
-        """Loss terms of ``image`` (float32 ``[1, H, W, 3]``, the content's size).
+        """Loss terms of ``image`` (float32 ``[B, H, W, 3]``, the content's size).
 
         Returns:
-            ``{"total", "style", "content", "variation"}``, weighted float32 scalars;
-            ``total`` is their sum.
+            ``{"total", "style", "content", "variation"}``, weighted float32 scalars
+            summed over the batch (one image: its terms); ``total`` is their sum.
         """
-        image = self.compose(image)
+        return {name: tf.reduce_sum(term) for name, term in self.terms(image).items()}
+
+    def terms(
+        self, image: tf.Tensor, start: int | tf.Tensor = 0, end=None
+    ) -> dict[str, tf.Tensor]:
+        """Each image's loss terms, ``[B]`` each: image ``b`` against content ``b``.
+
+        ``image`` holds images ``start:end`` of the batch (all by default): a
+        replica of a distributed run scores only its share.
+        """
+        contents = {k: v[start:end] for k, v in self.content_targets.items()}
+        styles = {  # shared (batch 1) or per image (colour-matched styles)
+            k: v if v.shape[0] == 1 else v[start:end]
+            for k, v in self.style_targets.items()
+        }
+        image = self.compose(image, start, end)
         outputs = self.extractor(image)
         terms = {
             "style": style_loss(
                 outputs["style"],
-                self.style_targets,
+                styles,
                 self.style_weight,
                 layer_weights=self.layer_weights,
                 normalization=self.loss_normalization,
+                per_image=True,
             ),
             "content": content_loss(
-                outputs["content"], self.content_targets, self.content_weight
+                outputs["content"], contents, self.content_weight, per_image=True
             ),
-            "variation": total_variation_loss(image, self.total_variation_weight),
+            "variation": total_variation_loss(
+                image, self.total_variation_weight, per_image=True
+            ),
         }
         terms["total"] = terms["style"] + terms["content"] + terms["variation"]
         return terms
@@ -173,7 +197,7 @@ FLOAT16_SCALED_LOSS = 2.0**14
 
 
 def loss_and_gradient(
-    loss: StyleContentLoss, image: tf.Tensor
+    loss: StyleContentLoss, image: tf.Tensor, *, per_image: bool = False
 ) -> tuple[dict[str, tf.Tensor], tf.Tensor]:
     """Loss terms of ``image`` and the gradient of their total, in any precision.
 
@@ -187,21 +211,25 @@ def loss_and_gradient(
 
     Args:
         loss: the loss; its extractor's precision decides the scaling.
-        image: float32 ``[1, H, W, 3]``, a variable or a watched tensor.
+        image: float32 ``[B, H, W, 3]``, a variable or a watched tensor.
+        per_image: return each image's terms (``[B]``) rather than their sums.
 
     Returns:
         ``(terms, gradient)``: the float32 terms of :class:`StyleContentLoss` and
-        the float32 gradient of ``terms["total"]`` with respect to ``image``.
+        the float32 gradient of the batch's total with respect to ``image`` (each
+        image's gradient is its own loss's: no term mixes images).
     """
     scaled = extractor_precision(loss.extractor) == "float16"
     with tf.GradientTape() as tape:
         tape.watch(image)
-        terms = loss(image)
-        total = terms["total"]
+        terms = loss.terms(image)
+        total = tf.reduce_sum(terms["total"])
         if scaled:
             scale = FLOAT16_SCALED_LOSS / tf.maximum(tf.stop_gradient(total), 1e-30)
             total = total * scale
     gradient = tape.gradient(total, image)
     if scaled:
         gradient = gradient / scale
+    if not per_image:
+        terms = {name: tf.reduce_sum(term) for name, term in terms.items()}
     return terms, gradient

@@ -36,10 +36,10 @@ results = stylize_many(
 arrays = {
     "replicas": strategy.num_replicas_in_sync,
     "images": np.concatenate([r.image.numpy() for r in results]),
-    "history": np.array([r.history for r in results]),
+    "history": np.array([r.history["total"] for r in results]),
 }
 # The same batch on one device, without a strategy, for comparison.
 alone = stylize_many(contents, style, config, batch_size=3, extractor=extractor)
 arrays["alone_images"] = np.concatenate([r.image.numpy() for r in alone])
-arrays["alone_history"] = np.array([r.history for r in alone])
+arrays["alone_history"] = np.array([r.history["total"] for r in alone])
 np.savez(out, **arrays)

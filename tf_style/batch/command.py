@@ -40,7 +40,20 @@ def run_many(args: argparse.Namespace) -> int:
     if output.suffix.lower() in SAVE_FORMATS or output.is_file():
         raise UsageError(f"{output}: with many images --output names a folder.")
     if args.mask is not None:
-        raise UsageError("--mask is a single-image control; not with many images.")
+        raise UsageError(
+            "--mask is drawn for one photo; it cannot be honoured for many images."
+        )
+    if args.save_every:
+        raise UsageError(
+            "--save-every animates one run; with many images use --frames for video."
+        )
+    strategy = None if args.frames else strategy_from(args.strategy)
+    if strategy is not None and config.optimizer != "adam":
+        raise UsageError(
+            f"--strategy shares an Adam batch across {strategy.num_replicas_in_sync} "
+            "replicas; L-BFGS optimises one image at a time. Use --optimizer adam "
+            "or --strategy none."
+        )
     init_file = None if config.init in INITS else Path(config.init)
     reads = [*styles, *(p for p in (init_file, args.weights) if p is not None)]
     try:
@@ -72,12 +85,6 @@ def run_many(args: argparse.Namespace) -> int:
             quiet=args.quiet,
             names={source: plan.name(source) for source in inputs},
         )
-    if config.optimizer != "adam":
-        raise UsageError(
-            "Folders run batched with Adam; L-BFGS's line search would couple the "
-            "images of a batch. Run L-BFGS per image (tf_style.batch.stylize_many "
-            "does so from Python)."
-        )
     return stylize_folder(
         inputs,
         style_images,
@@ -87,10 +94,23 @@ def run_many(args: argparse.Namespace) -> int:
         settings=settings,
         batch_size=args.batch_size,
         sizing=args.sizing,
-        strategy=make_strategy(args.strategy),
+        strategy=strategy,
         quiet=args.quiet,
         names={source: plan.name(source) for source in inputs},
     )
+
+
+def strategy_from(name: str):
+    """The ``tf.distribute`` strategy, made before any other TensorFlow op: a
+    multi-worker strategy's collective ops must be configured at program start.
+
+    Raises:
+        UsageError: an unknown name, or a ``TF_CONFIG`` that is not a cluster.
+    """
+    try:
+        return make_strategy(name)
+    except (ValueError, KeyError, TypeError) as error:
+        raise UsageError(f"--strategy {name}: {error}") from None
 
 
 def file_sha256(path: Path) -> str:

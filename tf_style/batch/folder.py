@@ -1,17 +1,18 @@
 """A folder (or glob) of photos stylised in batches, resumably, under one bar.
 
 The inputs are grouped by size after resizing to ``max_dim`` (or fitted and padded
-to one size with ``sizing="common"``) and each group runs in batches through
-:class:`~tf_style.batch.stylize_many.BatchTransfer`. The
+to one size with ``sizing="common"``) and each group runs through the one pipeline,
+:func:`tf_style.optimize.stylize_batch`, so every option means what it means for one
+image. The
 :class:`~tf_style.batch.manifest.Manifest` records every input; a rerun skips what
 is done. A file that cannot be read is recorded as failed, reported on stderr and
 skipped, never stopping the others.
 
 Ctrl-C keeps every finished image, and the current batch's images are written as
 partial results (``.partial/<name>.png``) with the steps they had; the rerun starts
-those from their partial image for the remaining steps. Adam's moment estimates are
-not saved, so a resumed image is close to, not bit-identical with, an uninterrupted
-one.
+those from their partial image for the remaining steps, at full size. Adam's moment
+estimates are not saved, so a resumed image is close to, not bit-identical with, an
+uninterrupted one.
 """
 
 from __future__ import annotations
@@ -25,12 +26,13 @@ from pathlib import Path
 import tensorflow as tf
 from tqdm.auto import tqdm
 
-from tf_style.batch.loss import BatchStyleContentLoss
 from tf_style.batch.manifest import Manifest, output_name
-from tf_style.batch.stylize_many import BatchTransfer, pad_to
+from tf_style.batch.stylize_many import pad_to
 from tf_style.cli import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from tf_style.config import StyleTransferConfig
 from tf_style.images import SAVE_FORMATS, load_image, resize, save_image
+from tf_style.optimize.recorder import StepReport
+from tf_style.optimize.stylize import stylize_batch
 from tf_style.vgg.model import StyleContentModel
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
@@ -66,7 +68,7 @@ class Job:
     source: Path
     name: str  # the output's file name (see tf_style.batch.plan)
     content: tf.Tensor
-    start: tf.Tensor
+    start: tf.Tensor | None  # a partial result to resume from, or None
     done_steps: int
 
 
@@ -90,7 +92,7 @@ def stylize_folder(
         inputs: image files.
         styles: float32 ``[1, H, W, 3]`` style images (blended by the config).
         output: the output folder (holds the results and ``manifest.json``).
-        config: settings; Adam runs batched (L-BFGS is refused by the caller).
+        config: settings, every one honoured as for one image.
         extractor: the feature extractor.
         settings: what the manifest records as the settings outputs depend on.
         batch_size, sizing, strategy: see :func:`tf_style.batch.stylize_many`.
@@ -102,7 +104,6 @@ def stylize_folder(
     names = names or {source: output_name(source) for source in inputs}
     jobs = load_jobs(inputs, output, config, manifest, sizing, names)
     manifest.save()
-    total = config.total_steps
     bar = tqdm(
         total=len(jobs),
         unit="image",
@@ -112,9 +113,7 @@ def stylize_folder(
     )
     try:
         for group in batches(jobs, batch_size):
-            run_batch(
-                group, styles, config, extractor, strategy, manifest, output, bar, total
-            )
+            run_batch(group, styles, config, extractor, strategy, manifest, output, bar)
     except KeyboardInterrupt:
         bar.close()
         print(
@@ -147,7 +146,7 @@ def load_jobs(inputs, output, config, manifest, sizing, names) -> list[Job]:
         if sizing == "common":
             common = common or tuple(content.shape[1:3])
             content = pad_to(content, common)
-        start, steps = content, 0
+        start, steps = None, 0
         partial = output / PARTIAL / names[source]
         if entry["status"] == "partial" and partial.is_file():
             start = resize(load_image(partial, None), content.shape[1:3])
@@ -169,45 +168,51 @@ def batches(jobs: Sequence[Job], batch_size: int) -> list[list[Job]]:
     ]
 
 
-def run_batch(group, styles, config, extractor, strategy, manifest, output, bar, total):
-    """One batch to the end, or its partial results written on Ctrl-C."""
-    contents = tf.concat([job.content for job in group], 0)
-    loss = BatchStyleContentLoss(extractor, contents, styles, config)
-    transfer = BatchTransfer(
-        loss, tf.concat([job.start for job in group], 0), config, strategy=strategy
+def run_batch(group, styles, config, extractor, strategy, manifest, output, bar):
+    """One batch through the pipeline, or its partial results written on Ctrl-C."""
+    done = group[0].done_steps
+    run_config = config if done == 0 else resumed(config, config.total_steps - done)
+
+    def on_step(report: StepReport) -> None:
+        bar.update(len(group) / report.total_steps)
+
+    results = stylize_batch(
+        [job.content for job in group],
+        styles,
+        run_config,
+        extractor=extractor,
+        init_images=[job.start for job in group],
+        callback=on_step,
+        strategy=strategy,
     )
-    steps = total - group[0].done_steps
-    progress = {"steps": 0}
-
-    def on_step(step: int) -> None:
-        progress["steps"] = step
-        bar.update(len(group) / steps)
-
-    try:
-        history = transfer.run(steps, on_step)
-    except KeyboardInterrupt:
-        images = tf.convert_to_tensor(transfer.image)
-        for b, job in enumerate(group):
-            path = save_image(images[b : b + 1], output / PARTIAL / job.name)
+    for job, result in zip(group, results, strict=True):
+        steps = done + len(result.history["total"])
+        if result.status == "interrupted":
+            path = save_image(result.image, output / PARTIAL / job.name)
             manifest.update(
-                job.source,
-                status="partial",
-                partial=str(path),
-                steps=job.done_steps + progress["steps"],
+                job.source, status="partial", partial=str(path), steps=steps
             )
-        raise
-    images = tf.convert_to_tensor(transfer.image)
-    finite = len(history) == steps
-    for b, job in enumerate(group):
-        save_image(images[b : b + 1], output / job.name)
+            continue
+        save_image(result.image, output / job.name)
+        finite = result.status == "completed"
         manifest.update(
             job.source,
             status="done" if finite else "failed",
-            steps=job.done_steps + len(history),
+            steps=steps,
             partial=None,
-            error=None if finite else "the loss became non-finite; last finite kept",
+            error=None if finite else result.message,
         )
         (output / PARTIAL / job.name).unlink(missing_ok=True)
+    if any(result.status == "interrupted" for result in results):
+        raise KeyboardInterrupt
+
+
+def resumed(config: StyleTransferConfig, steps: int) -> StyleTransferConfig:
+    """The settings that finish a partial image: its remaining ``steps`` at full
+    size, from the partial image itself (no noise added)."""
+    return dataclasses.replace(
+        config, scales=(1.0,), scale_steps=(steps,), init_noise_ratio=0.0
+    )
 
 
 def summary(manifest: Manifest, inputs: Sequence[Path]) -> str:

@@ -1,130 +1,27 @@
-"""stylize_many(): same-sized images optimised together as one batch variable.
+"""stylize_many(): many content images through the one pipeline, a group at a time.
 
-Adam is element-wise and the batch loss is a sum of per-image losses
-(:mod:`tf_style.batch.loss`), so every image of a batch gets exactly the update it
-would get alone: a batch is a faster way to run the same single-image optimisations.
-
-L-BFGS is different: its line search picks one step length for the whole variable
-and its curvature pairs mix every pixel, so a batched L-BFGS would couple the
-images (one image's bad step would shorten everyone's). With ``optimizer="lbfgs"``
-the images therefore run one at a time through :func:`tf_style.stylize`.
+Images of one size after resizing to ``max_dim`` form a group, and each group is one
+call of :func:`tf_style.optimize.stylize_batch`: with Adam one ``[B, H, W, 3]``
+variable (every image gets exactly the update it would get alone, since no loss term
+mixes images), with L-BFGS one image after another (its line search and curvature
+pairs would couple them). Every setting means what it means for one image.
 """
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
-import keras
 import tensorflow as tf
 
-from tf_style.batch.loss import BatchStyleContentLoss
 from tf_style.config import StyleTransferConfig
 from tf_style.images import ImageLike, clip_0_1
-from tf_style.optimize.stylize import as_image, stylize
+from tf_style.optimize.recorder import StepReport, StylizeResult
+from tf_style.optimize.stylize import as_image, as_list, stylize_batch
 from tf_style.vgg.model import StyleContentModel, extractor_for
+from tf_style.vgg.network import with_network
 
-
-@dataclass
-class BatchResult:
-    """One image's outcome: float32 ``[1, H, W, 3]`` and its per-step total loss."""
-
-    image: tf.Tensor
-    history: list[float]
-    status: str = "completed"
-
-
-class BatchTransfer:
-    """Adam on a ``[B, H, W, 3]`` image variable, optionally under a strategy.
-
-    Without a strategy this is the tutorial's ``train_step`` with a batch. Under a
-    ``tf.distribute`` strategy (``MirroredStrategy`` over local devices,
-    ``MultiWorkerMirroredStrategy`` over machines) each replica runs VGG19 forward
-    and backward on its own share of the batch only; the full-size gradients (zero
-    outside each share) are summed across replicas, and every worker applies the
-    same Adam update to its copy of the images, so the copies never diverge.
-
-    Args:
-        loss: the batch loss (its contents fix the batch).
-        init_images: float32 ``[B, H, W, 3]`` in [0, 1].
-        config: ``learning_rate``, ``beta_1``, ``epsilon`` as in the tutorial.
-        strategy: a ``tf.distribute.Strategy``, or None for one device.
-    """
-
-    def __init__(
-        self,
-        loss: BatchStyleContentLoss,
-        init_images: tf.Tensor,
-        config: StyleTransferConfig,
-        *,
-        strategy: tf.distribute.Strategy | None = None,
-    ):
-        self.loss = loss
-        self.strategy = strategy
-        self.batch = int(init_images.shape[0])
-        self.image = tf.Variable(clip_0_1(tf.cast(init_images, tf.float32)))
-        self.optimizer = keras.optimizers.Adam(
-            learning_rate=config.learning_rate,
-            beta_1=config.beta_1,
-            epsilon=config.epsilon,
-        )
-        self.train_step = tf.function(self._train_step)
-
-    def _share(self, images: tf.Tensor, start, end) -> tuple[dict, tf.Tensor]:
-        """Terms (full ``[B]``, zero outside the share) and gradient of a share."""
-        with tf.GradientTape() as tape:
-            tape.watch(images)
-            terms = self.loss(images[start:end], start, end)
-            total = tf.reduce_sum(terms["total"])
-        gradient = tape.gradient(total, images)
-        padding = [[start, self.batch - end]]
-        return {k: tf.pad(v, padding) for k, v in terms.items()}, gradient
-
-    def _replica_step(self, images: tf.Tensor) -> tuple[dict, tf.Tensor]:
-        context = tf.distribute.get_replica_context()
-        replicas = context.num_replicas_in_sync
-        share = -(-self.batch // replicas)
-        start = tf.minimum(context.replica_id_in_sync_group * share, self.batch)
-        end = tf.minimum(start + share, self.batch)
-        return self._share(images, start, end)
-
-    def _train_step(self) -> dict[str, tf.Tensor]:
-        """One Adam step on every image; returns the ``[B]`` terms before it."""
-        images = tf.convert_to_tensor(self.image)
-        if self.strategy is None:
-            terms, gradient = self._share(images, 0, self.batch)
-        else:
-            per_replica = self.strategy.run(self._replica_step, args=(images,))
-            # One reduction per tensor: the collective ops of
-            # MultiWorkerMirroredStrategy do not take a nested structure.
-            terms, gradient = tf.nest.map_structure(
-                lambda value: self.strategy.reduce(
-                    tf.distribute.ReduceOp.SUM, value, axis=None
-                ),
-                per_replica,
-            )
-        self.optimizer.apply_gradients([(gradient, self.image)])
-        self.image.assign(clip_0_1(self.image))
-        return terms
-
-    def run(self, steps: int, callback: Callable[[int], None] | None = None) -> list:
-        """``steps`` Adam steps; returns each step's ``[B]`` total losses.
-
-        A non-finite loss restores the images from before the step and stops.
-        """
-        history = []
-        for step in range(steps):
-            last = tf.identity(self.image)
-            totals = self.train_step()["total"].numpy().tolist()
-            if not all(math.isfinite(v) for v in totals):
-                self.image.assign(last)
-                break
-            history.append(totals)
-            if callback is not None:
-                callback(step + 1)
-        return history
+SIZINGS = ("group", "common")
 
 
 def group_by_size(images: Sequence[tf.Tensor], batch_size: int) -> list[list[int]]:
@@ -140,7 +37,11 @@ def group_by_size(images: Sequence[tf.Tensor], batch_size: int) -> list[list[int
 
 
 def pad_to(image: tf.Tensor, size: tuple[int, int]) -> tf.Tensor:
-    """``image`` resized to fit in ``size`` and padded with edge pixels (``common``)."""
+    """``image`` fitted into ``size`` and padded with edge pixels (``common``).
+
+    Fitting into a box is not the tutorial's ``max_dim`` sizing (the image is
+    already at ``max_dim``): ``tf.image.resize`` with ``preserve_aspect_ratio``.
+    """
     height, width = size
     fitted = tf.image.resize(image, size, preserve_aspect_ratio=True, antialias=True)
     top = (height - fitted.shape[1]) // 2
@@ -164,33 +65,39 @@ def stylize_many(
     extractor: StyleContentModel | None = None,
     strategy: tf.distribute.Strategy | None = None,
     callback: Callable[[int], None] | None = None,
-) -> list[BatchResult]:
+) -> list[StylizeResult]:
     """Stylise many content images with one style, in batches of same-sized images.
 
     Args:
-        contents: paths (loaded at ``config.max_dim``) or ``[1, H, W, 3]`` images.
+        contents: a list of paths (loaded at ``config.max_dim``) or ``[1, H, W, 3]``
+            images.
         style: the style image(s), as for :func:`tf_style.stylize`.
-        config: settings (the tutorial's by default); Adam runs batched, L-BFGS
-            per image (its line search would couple the images).
+        config: settings (the tutorial's by default), every one honoured as by
+            :func:`tf_style.stylize`.
         batch_size: images per batch variable.
         sizing: ``group`` (batch images that have the same size after resizing to
             ``max_dim``) or ``common`` (fit and pad every image to the first one's
             size, so all batch together; the result keeps the padding).
         extractor: a ready extractor with the config's layers.
-        strategy: a ``tf.distribute`` strategy for the batch (see
-            :class:`BatchTransfer`).
-        callback: called after every step of a batch with that batch's step
-            count (1 to ``config.total_steps``); not called on the L-BFGS path.
+        strategy: a ``tf.distribute`` strategy sharing each Adam batch (see
+            :class:`tf_style.optimize.adam.StyleTransfer`).
+        callback: called after every step of a group with that group's step
+            count (1 to ``config.total_steps``).
 
     Returns:
-        One :class:`BatchResult` per content, in input order.
+        One :class:`~tf_style.optimize.recorder.StylizeResult` per content, in
+        input order, each with its own history.
+
+    Raises:
+        TypeError: ``contents`` is one path rather than a list.
+        ValueError: an unknown ``sizing`` or a ``batch_size`` under 1.
 
     Example:
         >>> results = stylize_many(["a.jpg", "b.jpg"], "starry.jpg",
         ...                        StyleTransferConfig(max_dim=256, epochs=2))
     """
     config = config or StyleTransferConfig()
-    if sizing not in ("group", "common"):
+    if sizing not in SIZINGS:
         raise ValueError(f"sizing must be 'group' or 'common', got {sizing!r}.")
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}.")
@@ -199,62 +106,29 @@ def stylize_many(
             f"contents: expected a list of images or paths, got "
             f"{type(contents).__name__}; for one image pass [image] or use stylize()."
         )
-    if config.seed is not None:
-        keras.utils.set_random_seed(config.seed)
     images = [as_image(c, config.max_dim, "contents") for c in contents]
-    styles = [as_image(s, config.max_dim, "style") for s in _as_list(style)]
-    extractor = extractor_for(config, extractor=extractor)
-    if config.optimizer != "adam":
-        return [_single(image, styles, config, extractor) for image in images]
+    styles = [as_image(s, config.max_dim, "style") for s in as_list(style)]
     if sizing == "common":
         images = [pad_to(image, tuple(images[0].shape[1:3])) for image in images]
-    results: list[BatchResult | None] = [None] * len(images)
+    extractor = with_network(
+        extractor_for(config, extractor=extractor),
+        precision=config.mixed_precision,
+        pooling=config.pooling,
+    )
+    on_step = None if callback is None else (lambda r: callback(r.step))
+    results: list[StylizeResult | None] = [None] * len(images)
     for group in group_by_size(images, batch_size):
-        for index, result in zip(
-            group,
-            stylize_batch(
-                [images[i] for i in group],
-                styles,
-                config,
-                extractor=extractor,
-                strategy=strategy,
-                callback=callback,
-            ),
-            strict=True,
-        ):
+        outcome = stylize_batch(
+            [images[i] for i in group],
+            styles,
+            config,
+            extractor=extractor,
+            callback=on_step,
+            strategy=strategy,
+        )
+        for index, result in zip(group, outcome, strict=True):
             results[index] = result
-    return results
+    return results  # type: ignore[return-value]
 
 
-def stylize_batch(
-    images: Sequence[tf.Tensor],
-    styles: Sequence[tf.Tensor],
-    config: StyleTransferConfig,
-    *,
-    extractor: StyleContentModel,
-    strategy: tf.distribute.Strategy | None = None,
-    callback: Callable[[int], None] | None = None,
-) -> list[BatchResult]:
-    """One batch of same-sized images, started from themselves (Adam)."""
-    contents = tf.concat(list(images), axis=0)
-    loss = BatchStyleContentLoss(extractor, contents, styles, config)
-    transfer = BatchTransfer(loss, contents, config, strategy=strategy)
-    history = transfer.run(config.total_steps, callback)
-    status = "completed" if len(history) == config.total_steps else "non-finite"
-    final = tf.convert_to_tensor(transfer.image)
-    return [
-        BatchResult(final[b : b + 1], [step[b] for step in history], status)
-        for b in range(len(images))
-    ]
-
-
-def _single(image, styles, config, extractor) -> BatchResult:
-    result = stylize(image, styles, config, extractor=extractor)
-    return BatchResult(result.image, list(result.history["total"]), result.status)
-
-
-def _as_list(images):
-    return list(images) if isinstance(images, (list, tuple)) else [images]
-
-
-__all__ = ["BatchResult", "BatchTransfer", "group_by_size", "stylize_many"]
+__all__ = ["SIZINGS", "StepReport", "group_by_size", "pad_to", "stylize_many"]

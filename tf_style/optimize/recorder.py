@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import tensorflow as tf
 
 from tf_style.losses import LOSS_TERMS, TERMS
@@ -54,17 +55,26 @@ class StylizeResult:
 class RunRecorder:
     """History, progress reports and stop status of one run, across its scales.
 
+    A batch of images (Adam's ``[B, H, W, 3]``) keeps each image's history; the
+    history and the reports have the batch's sums (one image: its own losses).
+
     Args:
         total_steps: the steps the whole run plans (``StepReport.total_steps``).
         callback: called with a :class:`StepReport` after every recorded step.
+        batch: the images optimised together.
     """
 
     def __init__(
-        self, total_steps: int, callback: Callable[[StepReport], None] | None = None
+        self,
+        total_steps: int,
+        callback: Callable[[StepReport], None] | None = None,
+        batch: int = 1,
     ):
         self.total_steps = total_steps
         self.callback = callback
+        self.batch = batch
         self.history: dict[str, list[float]] = {term: [] for term in LOSS_TERMS}
+        self.image_histories = [{term: [] for term in LOSS_TERMS} for _ in range(batch)]
         self.started = time.perf_counter()
         self.status, self.message = "completed", ""
         self.evaluations = 0
@@ -75,15 +85,23 @@ class RunRecorder:
         return len(self.history["total"])
 
     def record(
-        self, losses: dict[str, float], image: tf.Tensor, evaluations: int = 1
+        self,
+        losses: Mapping[str, float | Sequence[float]],
+        image: tf.Tensor,
+        evaluations: int = 1,
     ) -> None:
         """Append one step's losses, then report it (the callback may raise).
 
         Args:
-            losses: the step's loss terms.
+            losses: the step's loss terms: a float each, or one per image.
             image: the image the step reached.
             evaluations: the loss-and-gradient evaluations the step cost.
         """
+        per_image = {term: _per_image(losses[term], self.batch) for term in LOSS_TERMS}
+        for number, history in enumerate(self.image_histories):
+            for term in LOSS_TERMS:
+                history[term].append(per_image[term][number])
+        losses = {term: math.fsum(values) for term, values in per_image.items()}
         for term in LOSS_TERMS:
             self.history[term].append(losses[term])
         self.evaluations += evaluations
@@ -104,9 +122,10 @@ class RunRecorder:
         """End the run early: ``status`` (``non_finite``, ...) and why."""
         self.status, self.message = status, message
 
-    def non_finite(self, losses: dict[str, float]) -> None:
+    def non_finite(self, losses: Mapping[str, float | Sequence[float]]) -> None:
         """Stop because a loss term became non-finite at the coming step."""
-        self.stop("non_finite", non_finite_message(self.steps + 1, losses))
+        sums = {term: sum(_per_image(losses[term], self.batch)) for term in LOSS_TERMS}
+        self.stop("non_finite", non_finite_message(self.steps + 1, sums))
 
     def interrupted(self) -> None:
         """Stop because of Ctrl-C (or SIGTERM turned into it)."""
@@ -121,6 +140,28 @@ class RunRecorder:
             message=self.message,
             seconds=time.perf_counter() - self.started,
         )
+
+    def results(self, images: tf.Tensor) -> list[StylizeResult]:
+        """One outcome per image of the batch ``images``, each with its history."""
+        seconds = time.perf_counter() - self.started
+        return [
+            StylizeResult(
+                image=tf.convert_to_tensor(images[number : number + 1]),
+                history=history,
+                status=self.status,
+                message=self.message,
+                seconds=seconds,
+            )
+            for number, history in enumerate(self.image_histories)
+        ]
+
+
+def _per_image(value: float | Sequence[float], batch: int) -> list[float]:
+    """A term's values, one per image, as Python floats."""
+    values = [float(v) for v in np.ravel(np.asarray(value, dtype=np.float64))]
+    if len(values) != batch:
+        raise ValueError(f"expected {batch} values, one per image, got {len(values)}.")
+    return values
 
 
 def non_finite_message(step: int, losses: dict[str, float]) -> str:

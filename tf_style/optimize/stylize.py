@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 import keras
 import numpy as np
@@ -30,6 +31,7 @@ from tf_style.optimize.multiscale import (
     scale_sizes,
     upsample_result,
 )
+from tf_style.optimize.protocol import Transfer
 from tf_style.optimize.recorder import RunRecorder, StepReport, StylizeResult
 from tf_style.optimize.tf_lbfgs import TFLBFGSTransfer
 from tf_style.vgg.model import StyleContentModel, extractor_for
@@ -92,35 +94,112 @@ def stylize(
         ...                            epochs=1, steps_per_epoch=60)  # see README
     """
     config = config or StyleTransferConfig()
-    if config.seed is not None:
-        keras.utils.set_random_seed(config.seed)
     content = as_image(content_image, config.max_dim, "content_image")
     styles = [
         as_image(style, config.max_dim, "style_image") for style in as_list(style_image)
     ]
-    if init_image is None and config.init not in INITS:
-        init_image = config.init  # a file named by the config
-    prepared = prepare(
-        content,
+    init = (
+        None
+        if init_image is None
+        else as_image(init_image, None, "init_image", min_side=1)
+    )
+    return stylize_batch(
+        [content],
         styles,
         config,
-        init_image=None
-        if init_image is None
-        else as_image(init_image, None, "init_image", min_side=1),
+        extractor=extractor,
+        vgg=vgg,
+        weights=weights,
+        init_images=[init],
         mask=None if mask is None else as_mask_image(mask),
-    )
+        callback=callback,
+    )[0]
+
+
+def stylize_batch(
+    contents: Sequence[tf.Tensor],
+    styles: Sequence[tf.Tensor],
+    config: StyleTransferConfig,
+    *,
+    extractor: StyleContentModel | None = None,
+    vgg: keras.Model | None = None,
+    weights: str | os.PathLike | None = None,
+    init_images: Sequence[tf.Tensor | None] | None = None,
+    mask: tf.Tensor | None = None,
+    callback: Callable[[StepReport], None] | None = None,
+    strategy: tf.distribute.Strategy | None = None,
+) -> list[StylizeResult]:
+    """The one pipeline: prepare each image, run the scales, finish each image.
+
+    :func:`stylize` is this with one image; a folder, a glob and
+    :func:`tf_style.batch.stylize_many` are this with a group of same-sized images,
+    so every setting means the same in every mode. With Adam the group is one
+    ``[B, H, W, 3]`` variable (each image's loss its own, so each gets the update it
+    would get alone); L-BFGS's line search and curvature pairs would couple images,
+    so it runs them one after another.
+
+    Args:
+        contents: float32 ``[1, H, W, 3]`` images in [0, 1], all one size.
+        styles: the style images (several are blended by ``config.style_blend``).
+        config: every setting, as for :func:`stylize`.
+        extractor, vgg, weights: as for :func:`stylize`.
+        init_images: one starting image (or None) per content.
+        mask: as for :func:`stylize`, applied to every image.
+        callback: called after every step with the batch's summed losses.
+        strategy: a ``tf.distribute`` strategy sharing an Adam batch.
+
+    Returns:
+        One :class:`StylizeResult` per content, in order, each with its own history.
+    """
+    if config.seed is not None:
+        keras.utils.set_random_seed(config.seed)
+    if len({tuple(c.shape[1:3]) for c in contents}) != 1:
+        raise ValueError("stylize_batch: the contents must all have one size.")
+    init_images = list(init_images or [None] * len(contents))
+    if config.init not in INITS:  # a file named by the config: every image's start
+        from_file = as_image(config.init, None, "init_image", min_side=1)
+        init_images = [from_file if i is None else i for i in init_images]
+    prepared = [
+        prepare(content, styles, config, init_image=init, mask=mask)
+        for content, init in zip(contents, init_images, strict=True)
+    ]
     check_scaled_sizes(
-        {"content": content.shape[1:3]}
-        | {f"style {i + 1}": s.shape[1:3] for i, s in enumerate(prepared.styles)},
+        {"content": contents[0].shape[1:3]}
+        | {f"style {i + 1}": s.shape[1:3] for i, s in enumerate(prepared[0].styles)},
         config.scales,
     )
     extractor = extractor_for(config, extractor=extractor, vgg=vgg, weights=weights)
     extractor = with_network(
         extractor, precision=config.mixed_precision, pooling=config.pooling
     )
-    result = run_scales(extractor, prepared, config, callback)
-    result.image = finish(result.image, prepared, config)
-    return result
+    groups = [prepared] if config.optimizer == "adam" else [[p] for p in prepared]
+    results = []
+    for group in groups:
+        outcome = run_batch(extractor, stack(group), config, callback, strategy)
+        results += [
+            replace(result, image=finish(result.image, images, config))
+            for result, images in zip(outcome, group, strict=True)
+        ]
+    return results
+
+
+def stack(prepared: Sequence[RunImages]) -> RunImages:
+    """Many images' :class:`RunImages` as one batch; a style every image shares
+    (the same tensor) stays batch 1, so its Gram matrices are computed once."""
+    first = prepared[0]
+    styles = [
+        style
+        if all(p.styles[i] is style for p in prepared)
+        else tf.concat([p.styles[i] for p in prepared], 0)
+        for i, style in enumerate(first.styles)
+    ]
+    return RunImages(
+        content=tf.concat([p.content for p in prepared], 0),
+        styles=styles,
+        start=tf.concat([p.start for p in prepared], 0),
+        mask=first.mask,
+        original_content=tf.concat([p.original_content for p in prepared], 0),
+    )
 
 
 def as_list(images: ImageLike | Sequence[ImageLike]) -> list[ImageLike]:
@@ -138,6 +217,17 @@ def run_scales(
     config: StyleTransferConfig,
     callback: Callable[[StepReport], None] | None = None,
 ) -> StylizeResult:
+    """:func:`run_batch` for one image's prepared :class:`RunImages`."""
+    return run_batch(extractor, images, config, callback)[0]
+
+
+def run_batch(
+    extractor: StyleContentModel,
+    images: RunImages,
+    config: StyleTransferConfig,
+    callback: Callable[[StepReport], None] | None = None,
+    strategy: tf.distribute.Strategy | None = None,
+) -> list[StylizeResult]:
     """Optimise at each of ``config.scales`` in turn, upsampling between them.
 
     At each scale the loss is rebuilt from the content and the style images resized
@@ -148,15 +238,17 @@ def run_scales(
     Args:
         extractor: the feature extractor, already in the wanted precision.
         images: the prepared content, styles, start and mask
-            (:func:`tf_style.controls.prepare`).
+            (:func:`tf_style.controls.prepare`), a batch ``[B, H, W, 3]``.
         config: schedule, optimiser and loss weights.
         callback: see :func:`stylize`.
+        strategy: see :func:`stylize_batch`.
 
     Returns:
-        A :class:`StylizeResult` at the content's size, over all scales.
+        A :class:`StylizeResult` per image at the content's size, over all scales.
+        Ctrl-C ends the run with status ``interrupted`` and the images so far.
     """
-    recorder = RunRecorder(config.total_steps, callback)
     content = images.content
+    recorder = RunRecorder(config.total_steps, callback, batch=int(content.shape[0]))
     sizes = scale_sizes(content.shape[1:3], config.scales)
     image, transfer = resize_to(images.start, sizes[0]), None
     try:
@@ -177,7 +269,7 @@ def run_scales(
                 config,
                 mask=None if images.mask is None else resize_to(images.mask, size),
             )
-            transfer = make_transfer(loss, image, config)
+            transfer = make_transfer(loss, image, config, strategy=strategy)
             transfer.run(steps, recorder)
             image = tf.convert_to_tensor(transfer.image)
             if recorder.status != "completed":
@@ -186,23 +278,31 @@ def run_scales(
         recorder.interrupted()
         if transfer is not None:
             image = tf.convert_to_tensor(transfer.image)
-    return recorder.result(resize_to(image, content.shape[1:3]))
+    return recorder.results(resize_to(image, content.shape[1:3]))
 
 
-# (config.optimizer, config.lbfgs_backend) -> the class holding that optimiser's
-# state; each has run(steps, recorder) and an ``image`` attribute.
-OPTIMIZER_CLASSES = {
-    ("adam", "scipy"): StyleTransfer,
-    ("adam", "tensorflow"): StyleTransfer,
+# The class holding each optimiser's state (see tf_style.optimize.protocol).
+OPTIMIZER_CLASSES: dict[tuple[str, str], type[Transfer]] = {
     ("lbfgs", "scipy"): LBFGSTransfer,
     ("lbfgs", "tensorflow"): TFLBFGSTransfer,
 }
 
 
 def make_transfer(
-    loss: StyleContentLoss, init_image: tf.Tensor, config: StyleTransferConfig
-) -> StyleTransfer | LBFGSTransfer | TFLBFGSTransfer:
-    """The state of the optimiser ``config.optimizer`` names, at ``init_image``."""
+    loss: StyleContentLoss,
+    init_image: tf.Tensor,
+    config: StyleTransferConfig,
+    *,
+    strategy: tf.distribute.Strategy | None = None,
+) -> Transfer:
+    """The state of the optimiser ``config.optimizer`` names, at ``init_image``.
+
+    Adam takes a batch (and a strategy); L-BFGS one image.
+    """
+    if config.optimizer == "adam":
+        return StyleTransfer.from_config(loss, init_image, config, strategy=strategy)
+    if init_image.shape[0] != 1 or strategy is not None:
+        raise ValueError("L-BFGS optimises one image at a time, without a strategy.")
     kind = OPTIMIZER_CLASSES[config.optimizer, config.lbfgs_backend]
     return kind.from_config(loss, init_image, config)
 
@@ -250,4 +350,12 @@ def as_mask_image(mask: ImageLike) -> tf.Tensor:
     return mask
 
 
-__all__ = ["as_image", "make_transfer", "run_scales", "stylize"]
+__all__ = [
+    "as_image",
+    "make_transfer",
+    "run_batch",
+    "run_scales",
+    "stack",
+    "stylize",
+    "stylize_batch",
+]
