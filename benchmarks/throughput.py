@@ -23,12 +23,13 @@ from pathlib import Path
 
 import tensorflow as tf
 
-from tf_style.batch.loss import BatchStyleContentLoss
-from tf_style.batch.stylize_many import BatchTransfer
 from tf_style.config import StyleTransferConfig
 from tf_style.device import describe_device
 from tf_style.files import atomic_write
 from tf_style.images import load_image
+from tf_style.objective import StyleContentLoss
+from tf_style.optimize.adam import StyleTransfer
+from tf_style.optimize.recorder import RunRecorder
 from tf_style.vgg.model import StyleContentModel
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,11 +41,11 @@ def seconds_per_step(batch: int, config: StyleTransferConfig, steps: int, extrac
     photo = load_image(ROOT / "tf_style" / "data" / "chelsea.png", config.max_dim)
     style = load_image(ROOT / "tf_style" / "data" / "starry_night.jpg", config.max_dim)
     contents = tf.concat([tf.roll(photo, b, axis=2) for b in range(batch)], 0)
-    loss = BatchStyleContentLoss(extractor, contents, style, config)
-    transfer = BatchTransfer(loss, contents, config)
-    transfer.run(1)
+    loss = StyleContentLoss.from_config(extractor, contents, style, config)
+    transfer = StyleTransfer(loss, contents, config)
+    transfer.run(1, RunRecorder(1, batch=batch))
     start = time.perf_counter()
-    transfer.run(steps)
+    transfer.run(steps, RunRecorder(steps, batch=batch))
     return (time.perf_counter() - start) / steps
 
 

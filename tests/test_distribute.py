@@ -86,3 +86,90 @@ def test_two_workers_on_localhost_agree_with_one_device(tmp_path):
     np.testing.assert_array_equal(first["images"], second["images"])
     np.testing.assert_allclose(first["history"], first["alone_history"], rtol=1e-5)
     np.testing.assert_allclose(first["images"], first["alone_images"], atol=1e-5)
+
+
+def write_photos(folder: Path, count: int) -> None:
+    import PIL.Image
+
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for index in range(count):
+        pixels = rng.integers(0, 255, (40, 48, 3), dtype=np.uint8)
+        PIL.Image.fromarray(pixels).save(folder / f"photo{index}.png")
+
+
+def command(photos: Path, output: Path, *extra: str) -> list[str]:
+    return [
+        sys.executable, "-m", "tf_style.train", "--content", str(photos),
+        "--output", str(output), "--max-dim", "40", "--epochs", "1",
+        "--steps-per-epoch", "2", "--batch-size", "2", "--seed", "0", "--quiet",
+        *extra,
+    ]  # fmt: skip
+
+
+def test_the_documented_two_worker_command_works_and_agrees_with_one(tmp_path):
+    """The README's TF_CONFIG command, run as written, on two localhost workers."""
+    photos = tmp_path / "photos"
+    write_photos(photos, 2)
+    ports = free_ports(2)
+    cluster = {"worker": [f"127.0.0.1:{port}" for port in ports]}
+    processes = []
+    for index in range(2):
+        config = {"cluster": cluster, "task": {"type": "worker", "index": index}}
+        processes.append(
+            subprocess.Popen(
+                command(photos, tmp_path / f"out{index}"),
+                env=environment(TF_CONFIG=json.dumps(config)),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                stdin=subprocess.DEVNULL,
+                text=True,
+            )
+        )
+    try:
+        outputs = [p.communicate(timeout=TIMEOUT) for p in processes]
+    finally:
+        for p in processes:
+            if p.poll() is None:
+                p.kill()
+    for p, (_, stderr) in zip(processes, outputs, strict=True):
+        assert p.returncode == 0, stderr[-3000:]
+        assert "Traceback" not in stderr
+    alone = subprocess.run(
+        command(photos, tmp_path / "alone", "--strategy", "none"),
+        env=environment(),
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        stdin=subprocess.DEVNULL,
+    )
+    assert alone.returncode == 0, alone.stderr[-3000:]
+    import PIL.Image
+
+    for name in ("photo0.png", "photo1.png"):
+        images = []
+        for folder in ("out0", "out1", "alone"):
+            with PIL.Image.open(tmp_path / folder / name) as image:
+                images.append(np.asarray(image, dtype=np.int16))
+        assert np.abs(images[0] - images[1]).max() == 0  # the workers agree exactly
+        assert np.abs(images[0] - images[2]).max() <= 1  # and with one device
+
+
+@pytest.mark.parametrize(
+    "tf_config", ["not json", '{"cluster": 5}', '{"task": {"type": "worker"}}']
+)
+def test_a_malformed_tf_config_is_one_line_and_exit_2(tmp_path, tf_config):
+    photos = tmp_path / "photos"
+    write_photos(photos, 1)
+    done = subprocess.run(
+        command(photos, tmp_path / "out"),
+        env=environment(TF_CONFIG=tf_config),
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == 2, done.stderr[-3000:]
+    assert "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert "TF_CONFIG" in done.stderr

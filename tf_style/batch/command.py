@@ -110,7 +110,7 @@ def strategy_from(name: str):
     try:
         return make_strategy(name)
     except (ValueError, KeyError, TypeError) as error:
-        raise UsageError(f"--strategy {name}: {error}") from None
+        raise UsageError(str(error)) from None
 
 
 def file_sha256(path: Path) -> str:
