@@ -160,3 +160,24 @@ def bundled_content_uint8() -> np.ndarray:
 
     with PIL.Image.open(ASSETS / "chelsea.png") as image:
         return np.asarray(image.convert("RGB").resize((48, 32)))
+
+
+@pytest.mark.parametrize(
+    "optimizer, backend",
+    [("adam", "scipy"), ("lbfgs", "scipy"), ("lbfgs", "tensorflow")],
+)
+def test_every_optimiser_satisfies_the_transfer_protocol(
+    real_extractor, tiny_config, optimizer, backend
+):
+    from tf_style.optimize.protocol import Transfer
+    from tf_style.optimize.recorder import RunRecorder
+    from tf_style.optimize.stylize import make_transfer
+
+    content = load_image(ASSETS / "chelsea.png", 40)
+    config = replace(tiny_config, optimizer=optimizer, lbfgs_backend=backend)
+    loss = StyleContentLoss.from_config(real_extractor, content, content, config)
+    transfer = make_transfer(loss, content, config)
+    assert isinstance(transfer, Transfer)
+    recorder = RunRecorder(2)
+    transfer.run(2, recorder)
+    assert recorder.steps >= 1 and transfer.image.shape == content.shape

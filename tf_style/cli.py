@@ -184,6 +184,22 @@ def input_image(path: Path | None, role: str) -> Path:
     return bundled
 
 
+# The library names loss terms and settings; the command names its flags.
+FLAGS = {
+    "style_weight": "--style-weight",
+    "content_weight": "--content-weight",
+    "total_variation_weight": "--tv-weight",
+    "learning_rate": "--learning-rate",
+}
+
+
+def flag_message(message: str) -> str:
+    """The library's message with each setting named by its command-line flag."""
+    for setting, flag in FLAGS.items():
+        message = message.replace(setting, flag)
+    return message
+
+
 def quiet_tensorflow() -> None:
     """Import TensorFlow without its start-up chatter on stderr.
 

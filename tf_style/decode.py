@@ -21,6 +21,7 @@ import PIL.Image
 import PIL.ImageOps
 
 from tf_style.config import MIN_IMAGE_SIDE
+from tf_style.orientation import exif_orientation, orient, oriented_size
 
 MIN_SIDE = MIN_IMAGE_SIDE  # files; arrays need MIN_NETWORK_SIDE (see config.py)
 
@@ -135,7 +136,7 @@ def _decode(
                 ),
                 stacklevel=4,
             )
-        return orient(pixels, orientation), _oriented(width, height, orientation)
+        return orient(pixels, orientation), oriented_size(width, height, orientation)
     scale = integer_scale(opened)
     opened.load()  # decode everything now, so truncation is caught here
     orientation = exif_orientation(opened)  # a PNG's EXIF may follow its pixels
@@ -146,12 +147,7 @@ def _decode(
         pixels = to_rgb_array(image, integer_scale=scale)
     except ValueError as error:  # non-finite values in a float image
         raise ImageError(f"{path}: image holds {error}.") from None
-    return orient(pixels, orientation), _oriented(width, height, orientation)
-
-
-def _oriented(width: int, height: int, orientation: int) -> tuple[int, int]:
-    """(width, height) as shown: swapped by a quarter turn."""
-    return (height, width) if orientation in QUARTER_TURNS else (width, height)
+    return orient(pixels, orientation), oriented_size(width, height, orientation)
 
 
 def _tutorial_decodes(opened: PIL.Image.Image) -> bool:
@@ -210,34 +206,6 @@ def _decode_as_the_tutorial(path: Path, ratio: int) -> np.ndarray:
             f"{path}: not a readable image ({error.message.splitlines()[0]})."
         ) from None
     return tf.image.convert_image_dtype(decoded, tf.float32).numpy()
-
-
-def exif_orientation(opened: PIL.Image.Image) -> int:
-    """The EXIF orientation tag (1 to 8), 1 where there is none or it is corrupt."""
-    try:
-        value = opened.getexif().get(EXIF_ORIENTATION, 1)
-    except DECODE_ERRORS:
-        return 1
-    return value if isinstance(value, int) and 1 <= value <= 8 else 1
-
-
-def orient(pixels: np.ndarray, orientation: int) -> np.ndarray:
-    """``[H, W, C]`` pixels turned upright as EXIF ``orientation`` says.
-
-    The same transposes as ``PIL.ImageOps.exif_transpose`` (tested against it).
-    """
-    if orientation in (5, 6, 7, 8):
-        pixels = np.rot90(pixels, k=-1 if orientation in (5, 6) else 1)
-        orientation = {5: 2, 6: 1, 7: 2, 8: 1}[orientation]
-    if orientation in (2, 3):
-        pixels = pixels[:, ::-1]
-    if orientation in (3, 4):
-        pixels = pixels[::-1]
-    return np.ascontiguousarray(pixels)
-
-
-EXIF_ORIENTATION = 0x0112
-QUARTER_TURNS = frozenset((5, 6, 7, 8))
 
 
 def _unsigned_32_bit(image: PIL.Image.Image) -> PIL.Image.Image:
@@ -346,8 +314,6 @@ __all__ = [
     "MAX_PIXELS",
     "ImageError",
     "ReducedDecodeWarning",
-    "exif_orientation",
-    "orient",
     "read_rgb",
     "to_rgb_array",
 ]

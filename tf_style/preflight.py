@@ -25,7 +25,7 @@ import PIL.Image
 
 from tf_style.cli import UsageError
 from tf_style.config import StyleTransferConfig
-from tf_style.decode import QUARTER_TURNS, exif_orientation
+from tf_style.orientation import QUARTER_TURNS, exif_orientation
 from tf_style.shapes import tutorial_shape
 from tf_style.vgg.layers import VGG19_CONV_LAYERS
 

@@ -27,6 +27,7 @@ from tf_style.cli import (
     UsageError,
     check_style_count,
     config_from_args,
+    flag_message,
     input_image,
 )
 from tf_style.config import INITS, StyleTransferConfig
@@ -45,13 +46,6 @@ from tf_style.vgg.weights import WeightsNotFoundError, load_vgg19, weights_sourc
 
 PROGRAM = "tf-style-train"
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
-# The library names loss terms and settings; the command names its flags.
-FLAGS = {
-    "style_weight": "--style-weight",
-    "content_weight": "--content-weight",
-    "total_variation_weight": "--tv-weight",
-    "learning_rate": "--learning-rate",
-}
 
 
 class OutputError(Exception):
@@ -330,13 +324,6 @@ def run_record(
         "final_losses": final,
         "outputs": {**written, "record": str(plan.output_file(".json"))},
     }
-
-
-def flag_message(message: str) -> str:
-    """The library's message with each setting named by its command-line flag."""
-    for setting, flag in FLAGS.items():
-        message = message.replace(setting, flag)
-    return message
 
 
 def print_summary(result: StylizeResult, written: dict[str, str]) -> None:

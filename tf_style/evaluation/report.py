@@ -2,7 +2,7 @@
 
 Kept apart from :mod:`~tf_style.evaluation.comparison` (which runs the two methods)
 so the notebook can redraw a figure or a table from a
-:class:`~tf_style.evaluation.comparison.Comparison` it holds.
+:class:`~tf_style.evaluation.outcome.Comparison` it holds.
 Every file is written atomically: an interrupted run never leaves half a file.
 """
 
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from matplotlib.figure import Figure
 
@@ -18,14 +17,12 @@ from tf_style.artifacts import write_json
 from tf_style.config import StyleTransferConfig
 from tf_style.device import describe_device
 from tf_style.evaluation.metrics import MEASURES, QualityScores
+from tf_style.evaluation.outcome import Comparison
 from tf_style.fast.base import STYLE_SIZE
 from tf_style.files import atomic_write
 from tf_style.images import save_image
 from tf_style.losses import TERMS
 from tf_style.plotting import Panel, save_figure, side_by_side
-
-if TYPE_CHECKING:  # compare imports this module; the type is only for annotations
-    from tf_style.evaluation.comparison import Comparison
 
 FILES = {
     "figure": "comparison.png",

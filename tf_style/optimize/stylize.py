@@ -21,19 +21,9 @@ import tensorflow as tf
 from tf_style.config import INITS, MIN_NETWORK_SIDE, StyleTransferConfig
 from tf_style.controls import RunImages, finish, prepare
 from tf_style.images import ImageLike, as_batch, load_image
-from tf_style.objective import StyleContentLoss
-from tf_style.optimize.adam import StyleTransfer
-from tf_style.optimize.lbfgs import LBFGSTransfer
-from tf_style.optimize.multiscale import (
-    check_scaled_sizes,
-    resize_by,
-    resize_to,
-    scale_sizes,
-    upsample_result,
-)
-from tf_style.optimize.protocol import Transfer
-from tf_style.optimize.recorder import RunRecorder, StepReport, StylizeResult
-from tf_style.optimize.tf_lbfgs import TFLBFGSTransfer
+from tf_style.optimize.loop import make_transfer, run_batch, run_scales
+from tf_style.optimize.multiscale import check_scaled_sizes
+from tf_style.optimize.recorder import StepReport, StylizeResult
 from tf_style.vgg.model import StyleContentModel, extractor_for
 from tf_style.vgg.network import with_network
 
@@ -209,102 +199,6 @@ def as_list(images: ImageLike | Sequence[ImageLike]) -> list[ImageLike]:
             raise ValueError("style_image: give at least one style image.")
         return list(images)
     return [images]
-
-
-def run_scales(
-    extractor: StyleContentModel,
-    images: RunImages,
-    config: StyleTransferConfig,
-    callback: Callable[[StepReport], None] | None = None,
-) -> StylizeResult:
-    """:func:`run_batch` for one image's prepared :class:`RunImages`."""
-    return run_batch(extractor, images, config, callback)[0]
-
-
-def run_batch(
-    extractor: StyleContentModel,
-    images: RunImages,
-    config: StyleTransferConfig,
-    callback: Callable[[StepReport], None] | None = None,
-    strategy: tf.distribute.Strategy | None = None,
-) -> list[StylizeResult]:
-    """Optimise at each of ``config.scales`` in turn, upsampling between them.
-
-    At each scale the loss is rebuilt from the content and the style images resized
-    by that scale (see :mod:`~tf_style.optimize.multiscale` for why the style image
-    shrinks too), and the optimiser starts afresh (Adam's moments have the old
-    size). A single scale of 1 is exactly the tutorial's loop.
-
-    Args:
-        extractor: the feature extractor, already in the wanted precision.
-        images: the prepared content, styles, start and mask
-            (:func:`tf_style.controls.prepare`), a batch ``[B, H, W, 3]``.
-        config: schedule, optimiser and loss weights.
-        callback: see :func:`stylize`.
-        strategy: see :func:`stylize_batch`.
-
-    Returns:
-        A :class:`StylizeResult` per image at the content's size, over all scales.
-        Ctrl-C ends the run with status ``interrupted`` and the images so far.
-    """
-    content = images.content
-    recorder = RunRecorder(config.total_steps, callback, batch=int(content.shape[0]))
-    sizes = scale_sizes(content.shape[1:3], config.scales)
-    image, transfer = resize_to(images.start, sizes[0]), None
-    try:
-        for scale, size, steps in zip(
-            config.scales, sizes, config.steps_per_scale, strict=True
-        ):
-            image = upsample_result(
-                image,
-                content,
-                size,
-                start=config.coarse_start,
-                method=config.upsampling,
-            )
-            loss = StyleContentLoss.from_config(
-                extractor,
-                resize_to(content, size),
-                [resize_by(style, scale) for style in images.styles],
-                config,
-                mask=None if images.mask is None else resize_to(images.mask, size),
-            )
-            transfer = make_transfer(loss, image, config, strategy=strategy)
-            transfer.run(steps, recorder)
-            image = tf.convert_to_tensor(transfer.image)
-            if recorder.status != "completed":
-                break
-    except KeyboardInterrupt:
-        recorder.interrupted()
-        if transfer is not None:
-            image = tf.convert_to_tensor(transfer.image)
-    return recorder.results(resize_to(image, content.shape[1:3]))
-
-
-# The class holding each optimiser's state (see tf_style.optimize.protocol).
-OPTIMIZER_CLASSES: dict[tuple[str, str], type[Transfer]] = {
-    ("lbfgs", "scipy"): LBFGSTransfer,
-    ("lbfgs", "tensorflow"): TFLBFGSTransfer,
-}
-
-
-def make_transfer(
-    loss: StyleContentLoss,
-    init_image: tf.Tensor,
-    config: StyleTransferConfig,
-    *,
-    strategy: tf.distribute.Strategy | None = None,
-) -> Transfer:
-    """The state of the optimiser ``config.optimizer`` names, at ``init_image``.
-
-    Adam takes a batch (and a strategy); L-BFGS one image.
-    """
-    if config.optimizer == "adam":
-        return StyleTransfer.from_config(loss, init_image, config, strategy=strategy)
-    if init_image.shape[0] != 1 or strategy is not None:
-        raise ValueError("L-BFGS optimises one image at a time, without a strategy.")
-    kind = OPTIMIZER_CLASSES[config.optimizer, config.lbfgs_backend]
-    return kind.from_config(loss, init_image, config)
 
 
 def as_image(

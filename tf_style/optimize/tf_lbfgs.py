@@ -14,13 +14,9 @@ The method (Nocedal and Wright, "Numerical Optimization", algorithms 7.4 and 7.5
 * pixels held at 0 or 1 whose gradient pushes outwards are left out of the direction
   (the active set of projected gradient methods), and every trial point is projected
   onto [0, 1], so the iterates stay in the box as with L-BFGS-B;
-* the step is 1 (a first step moves the largest pixel by ``first_step``). Armijo's
-  test on the projected point accepts it, or a quadratic fit through the loss and
-  slope picks a shorter one. An accepted step along which the loss still falls
-  almost as steeply as at the start (Wolfe's curvature test fails) is lengthened by
-  the secant on the slope, up to ``MAX_EXPANSIONS`` times: at the start the loss is
-  nearly linear along the gradient, and fixed short steps wasted 3 to 15
-  evaluations before the first curvature pair (measured at 256 and 512 px);
+* the step is 1 (a first step moves the largest pixel by ``first_step``), shortened
+  or lengthened by the line search of :mod:`~tf_style.optimize.line_search`
+  (Armijo's test, a quadratic fit, Wolfe's curvature test and the secant);
 * a pair is kept only with positive curvature ``s . y``, so ``H`` stays positive
   definite;
 * an adaptive ``H0`` (:class:`~tf_style.optimize.preconditioner.LocalScaling`) is
@@ -42,6 +38,15 @@ import tensorflow as tf
 from tf_style.config import StyleTransferConfig
 from tf_style.images import clip_0_1
 from tf_style.objective import StyleContentLoss, loss_and_gradient
+from tf_style.optimize.line_search import (
+    ARMIJO,
+    CURVATURE,
+    MAX_BACKTRACKS,
+    MAX_EXPANSIONS,
+    free_pixels,
+    lengthening,
+    shortening,
+)
 from tf_style.optimize.preconditioner import (
     LocalScaling,
     Preconditioner,
@@ -49,11 +54,6 @@ from tf_style.optimize.preconditioner import (
 )
 from tf_style.optimize.recorder import RunRecorder
 
-ARMIJO = 1e-4  # sufficient decrease, Nocedal and Wright's c1
-CURVATURE = 0.9  # Wolfe's c2: a step whose end slope is steeper than this is short
-MAX_BACKTRACKS = 12  # shortenings before the line search gives up
-MAX_EXPANSIONS = 6  # lengthenings of a step that is too short
-SHORTEN = (0.1, 0.5)  # a shorter step is this share of the rejected one, at most
 # Iterations between refreshes of an adaptive H0 (a prototype measured 1, 3 and 5
 # alike at 256 px; each refresh is one blur of the gradient).
 ADAPT_EVERY = 5
@@ -335,29 +335,6 @@ class TFLBFGSTransfer:
     @property
     def _buffers(self) -> tuple[tf.Variable, tf.Variable, tf.Variable]:
         return self._s, self._y, self._rho
-
-
-def lengthening(slope: float, end_slope: float) -> float:
-    """How much longer the next trial is: where the slope, linear in the step,
-    reaches zero (the secant), between 2x and 10x."""
-    if end_slope <= slope:  # the slope steepens: no zero ahead to aim at
-        return 10.0
-    return min(max(slope / (slope - end_slope), 2.0), 10.0)
-
-
-def shortening(loss: float, slope: float, trial_loss: float) -> float:
-    """The share of a rejected step to try next: the minimum of the quadratic with
-    the start's loss and slope through the trial's loss, kept in :data:`SHORTEN`."""
-    curvature = 2.0 * (trial_loss - loss - slope)
-    if not math.isfinite(trial_loss) or curvature <= 0:
-        return SHORTEN[1]
-    return min(max(-slope / curvature, SHORTEN[0]), SHORTEN[1])
-
-
-def free_pixels(image: tf.Tensor, gradient: tf.Tensor) -> tf.Tensor:
-    """1 where a pixel may move, 0 where it sits on a bound and descent pushes out."""
-    held = ((image <= 0.0) & (gradient > 0.0)) | ((image >= 1.0) & (gradient < 0.0))
-    return 1.0 - tf.cast(held, tf.float32)
 
 
 __all__ = [

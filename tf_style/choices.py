@@ -1,0 +1,28 @@
+"""The choices and limits of every setting, named once.
+
+:class:`tf_style.config.StyleTransferConfig` declares the settings, the command line
+offers these as its ``choices``, and :mod:`tf_style.validation` checks against them:
+no choice is listed twice.
+"""
+
+from __future__ import annotations
+
+OPTIMIZERS: tuple[str, ...] = ("adam", "lbfgs")
+LBFGS_BACKENDS: tuple[str, ...] = ("scipy", "tensorflow")
+PRECONDITIONERS: tuple[str, ...] = ("none", "fourier", "fourier-color")
+COARSE_STARTS: tuple[str, ...] = ("upsample", "correction")
+UPSAMPLING: tuple[str, ...] = ("bilinear", "bicubic")
+PRESERVE_COLOR: tuple[str, ...] = ("none", "luminance", "histogram")
+INITS: tuple[str, ...] = ("content", "noise", "style", "content-recolored")  # or a path
+LOSS_NORMALIZATION: tuple[str, ...] = ("tutorial", "paper")
+POOLING: tuple[str, ...] = ("max", "avg")
+MAX_STYLE_SCALE = 4.0
+# The two smallest sizes, one rule each. A file under MIN_IMAGE_SIDE px is refused:
+# too small a picture to stylise. Once resized (to max_dim, to a coarse scale), an
+# image needs MIN_NETWORK_SIDE px: VGG19's block5 layers sit after four 2x poolings,
+# so 16 px is the least that leaves them one location.
+MIN_IMAGE_SIDE = 32
+MIN_NETWORK_SIDE = 16
+# The seed feeds NumPy's legacy generator, which takes unsigned 32-bit integers.
+MAX_SEED = 2**32 - 1
+PRECISIONS: tuple[str, ...] = ("float32", "bfloat16", "float16", "auto")

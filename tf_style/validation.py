@@ -1,0 +1,256 @@
+"""Every setting's rule, checked in one place when a config is made.
+
+:class:`tf_style.config.StyleTransferConfig` calls :func:`validate_config` on
+construction, so a config that exists is valid and the code that uses it trusts it;
+the command line turns the ``ValueError`` or ``TypeError`` into its one-line error.
+The functions take the config (any object with its fields) and import nothing of
+:mod:`tf_style.config`, which imports them.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from tf_style.choices import (
+    COARSE_STARTS,
+    INITS,
+    LBFGS_BACKENDS,
+    LOSS_NORMALIZATION,
+    MAX_SEED,
+    MAX_STYLE_SCALE,
+    OPTIMIZERS,
+    POOLING,
+    PRECISIONS,
+    PRECONDITIONERS,
+    PRESERVE_COLOR,
+    UPSAMPLING,
+)
+from tf_style.vgg.layers import validate_layers
+
+
+def validate_config(config: Any) -> None:
+    """Reject impossible settings early, saying what was passed and what would work.
+
+    Raises:
+        ValueError: a setting is out of range, not finite or names something unknown.
+        TypeError: a setting of the wrong type (a string of layer names, a float seed).
+    """
+    validate_numbers(config)
+    validate_layers(config.style_layers, kind="style")
+    validate_layers(config.content_layers, kind="content")
+    _require(
+        config.optimizer in OPTIMIZERS,
+        f"Unknown optimizer {config.optimizer!r}; "
+        f"choose one of {', '.join(OPTIMIZERS)}.",
+    )
+    _require(
+        len(config.scales) >= 1
+        and all(0 < s <= 1 for s in config.scales)
+        and list(config.scales) == sorted(config.scales)
+        and config.scales[-1] == 1,
+        f"scales must rise from a fraction above 0 to 1, e.g. 0.25 0.5 1; "
+        f"got {' '.join(str(s) for s in config.scales)}.",
+    )
+    validate_scale_steps(config)
+    _require(
+        config.mixed_precision in PRECISIONS,
+        f"Unknown precision {config.mixed_precision!r}; "
+        f"choose one of {', '.join(PRECISIONS)}.",
+    )
+    validate_controls(config)
+    validate_speed(config)
+
+
+def validate_speed(config: Any) -> None:
+    """The L-BFGS and coarse-to-fine settings: known choices, sizes that work.
+
+    Raises:
+        ValueError: an unknown choice, a history under 1, or a preconditioner
+            with scipy's L-BFGS-B (which cannot take one).
+    """
+    for name, choices in (
+        ("lbfgs_backend", LBFGS_BACKENDS),
+        ("preconditioner", PRECONDITIONERS),
+        ("coarse_start", COARSE_STARTS),
+        ("upsampling", UPSAMPLING),
+    ):
+        value = getattr(config, name)
+        _require(
+            value in choices,
+            f"Unknown {name} {value!r}; choose one of {', '.join(choices)}.",
+        )
+    _require_int("lbfgs_history", config.lbfgs_history)
+    _require(
+        config.lbfgs_history >= 1,
+        f"lbfgs_history must be at least 1, got {config.lbfgs_history}.",
+    )
+    _require(
+        config.preconditioner == "none" or config.lbfgs_backend == "tensorflow",
+        f"preconditioner {config.preconditioner!r} needs lbfgs_backend "
+        f"'tensorflow' (scipy's L-BFGS-B takes no preconditioner).",
+    )
+    _require(
+        0.0 <= config.precondition_decay <= 2.0,
+        f"precondition_decay must be in [0, 2], got {config.precondition_decay}.",
+    )
+    _require(
+        0.0 <= config.precondition_local <= 2.0,
+        f"precondition_local must be in [0, 2], got {config.precondition_local}.",
+    )
+    _require(
+        config.precondition_local == 0 or config.lbfgs_backend == "tensorflow",
+        "precondition_local needs lbfgs_backend 'tensorflow' (scipy's L-BFGS-B "
+        "takes no preconditioner).",
+    )
+
+
+def validate_controls(config: Any) -> None:
+    """The artistic controls: known choices, weights that can be normalised.
+
+    Raises:
+        ValueError: an unknown choice, a weight count that does not match, or
+            weights that cannot be normalised.
+    """
+    for name, choices in (
+        ("preserve_color", PRESERVE_COLOR),
+        ("loss_normalization", LOSS_NORMALIZATION),
+        ("pooling", POOLING),
+    ):
+        value = getattr(config, name)
+        _require(
+            value in choices,
+            f"Unknown {name} {value!r}; choose one of {', '.join(choices)}.",
+        )
+    _require(
+        isinstance(config.init, str) and config.init != "",
+        f"init must be one of {', '.join(INITS)} or an image file, "
+        f"got {config.init!r}.",
+    )
+    _require(
+        0.0 <= config.init_noise_ratio <= 1.0,
+        f"init_noise_ratio must be in [0, 1], got {config.init_noise_ratio}.",
+    )
+    _require(
+        0.0 < config.style_scale <= MAX_STYLE_SCALE,
+        f"style_scale must be above 0 and at most {MAX_STYLE_SCALE}, "
+        f"got {config.style_scale}.",
+    )
+    for name in ("style_blend", "style_layer_weights"):
+        _require_weights(name, getattr(config, name))
+        # Normalised by their sum: a sum that overflows would zero every weight.
+        _require(
+            math.isfinite(sum(getattr(config, name))),
+            f"{name} add up to more than a float can hold; give smaller weights "
+            "(only their ratios matter).",
+        )
+    _require(
+        not config.style_layer_weights
+        or len(config.style_layer_weights) == len(config.style_layers),
+        f"style_layer_weights needs one weight per style layer "
+        f"({len(config.style_layers)}: {' '.join(config.style_layers)}); got "
+        f"{len(config.style_layer_weights)}.",
+    )
+
+
+def _require_weights(name: str, weights: tuple[float, ...]) -> None:
+    if not weights:
+        return
+    _require(
+        all(
+            isinstance(w, (int, float)) and math.isfinite(w) and w >= 0 for w in weights
+        )
+        and sum(weights) > 0,
+        f"{name} must be finite weights of at least 0 that sum above 0, "
+        f"got {' '.join(str(w) for w in weights)}.",
+    )
+
+
+def validate_numbers(config: Any) -> None:
+    """Counts at least 1, weights finite and >= 0, optimiser settings in range.
+
+    ``inf`` and ``nan`` are refused everywhere: an infinite learning rate or weight
+    is accepted by every comparison below and only fails, later, as a NaN image.
+    """
+    for name in ("max_dim", "epochs", "steps_per_epoch"):
+        _require_int(name, getattr(config, name))
+    _require(
+        config.max_dim >= 32, f"max_dim must be at least 32, got {config.max_dim}."
+    )
+    _require(config.epochs >= 1, f"epochs must be at least 1, got {config.epochs}.")
+    _require(
+        config.steps_per_epoch >= 1,
+        f"steps_per_epoch must be at least 1, got {config.steps_per_epoch}.",
+    )
+    for name in FLOAT_SETTINGS:
+        value = getattr(config, name)
+        _require(
+            isinstance(value, (int, float)) and not isinstance(value, bool),
+            f"{name} must be a number, got {value!r}.",
+        )
+        _require(math.isfinite(value), f"{name} must be finite, got {value}.")
+    for name in ("style_weight", "content_weight", "total_variation_weight"):
+        value = getattr(config, name)
+        _require(value >= 0, f"{name} must be zero or positive, got {value}.")
+    _require(
+        config.learning_rate > 0,
+        f"learning_rate must be positive, got {config.learning_rate}.",
+    )
+    _require(0 <= config.beta_1 < 1, f"beta_1 must be in [0, 1), got {config.beta_1}.")
+    _require(config.epsilon > 0, f"epsilon must be positive, got {config.epsilon}.")
+    if config.seed is not None:
+        _require_int("seed", config.seed)
+        _require(
+            0 <= config.seed <= MAX_SEED,
+            f"seed must be between 0 and {MAX_SEED} (2**32 - 1), got {config.seed}.",
+        )
+
+
+FLOAT_SETTINGS = (
+    "style_weight",
+    "content_weight",
+    "total_variation_weight",
+    "learning_rate",
+    "beta_1",
+    "epsilon",
+    "init_noise_ratio",
+    "style_scale",
+    "precondition_decay",
+    "precondition_local",
+)
+
+
+def validate_scale_steps(config: Any) -> None:
+    """Steps per scale: one positive count per scale, or enough steps to split.
+
+    Raises:
+        ValueError: a count per scale is missing, extra or below 1.
+    """
+    if config.scale_steps:
+        _require(
+            len(config.scale_steps) == len(config.scales)
+            and all(steps >= 1 for steps in config.scale_steps),
+            f"scale_steps needs one count of at least 1 per scale "
+            f"({len(config.scales)} scales: "
+            f"{' '.join(str(s) for s in config.scales)}); "
+            f"got {' '.join(str(s) for s in config.scale_steps)}.",
+        )
+    else:
+        _require(
+            config.epochs * config.steps_per_epoch >= len(config.scales),
+            f"{config.epochs * config.steps_per_epoch} steps cannot be split over "
+            f"{len(config.scales)} scales; raise the steps or give scale_steps.",
+        )
+
+
+def _require_int(name: str, value: object) -> None:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"{name} must be a whole number, got {value!r}.")
+
+
+def _require(condition: bool, message: str) -> None:
+    if not condition:
+        raise ValueError(message)
+
+
+# The tutorial's settings, for building blocks whose keyword defaults must agree.
