@@ -9,7 +9,7 @@ import PIL.Image
 import pytest
 
 from tf_style import train
-from tf_style.batch import folder
+from tf_style.commands import folder
 from tf_style.batch.frames import flicker, numbered_frames
 from tf_style.batch.manifest import Manifest
 from tf_style.optimize.adam import StyleTransfer
@@ -23,7 +23,8 @@ TINY = ["--max-dim", "40", "--epochs", "1", "--steps-per-epoch", "2", "--quiet"]
 def shared_extractor(monkeypatch, real_extractor):
     """One VGG19 for every command run here (the command would load it each time)."""
     monkeypatch.setattr(
-        "tf_style.batch.command.extractor_for", lambda config, **_: real_extractor
+        "tf_style.commands.many_images.extractor_for",
+        lambda config, **_: real_extractor,
     )
 
 

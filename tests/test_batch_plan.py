@@ -29,7 +29,7 @@ def no_model(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("the model was built before the outputs were checked")
 
-    monkeypatch.setattr("tf_style.batch.command.extractor_for", refuse)
+    monkeypatch.setattr("tf_style.commands.many_images.extractor_for", refuse)
 
 
 @pytest.mark.parametrize(
@@ -108,7 +108,8 @@ def test_colliding_inputs_through_a_glob_each_get_their_own_output(
     tmp_path, monkeypatch, real_extractor
 ):
     monkeypatch.setattr(
-        "tf_style.batch.command.extractor_for", lambda config, **_: real_extractor
+        "tf_style.commands.many_images.extractor_for",
+        lambda config, **_: real_extractor,
     )
     photo(tmp_path / "day1" / "x.png", seed=1)
     photo(tmp_path / "day2" / "x.png", seed=2)
@@ -131,7 +132,8 @@ def test_a_style_replaced_under_the_same_name_redoes_the_outputs(
     tmp_path, monkeypatch, real_extractor
 ):
     monkeypatch.setattr(
-        "tf_style.batch.command.extractor_for", lambda config, **_: real_extractor
+        "tf_style.commands.many_images.extractor_for",
+        lambda config, **_: real_extractor,
     )
     photo(tmp_path / "photos" / "p.png", seed=1)
     style = photo(tmp_path / "style.png", seed=5)
@@ -169,10 +171,10 @@ def test_json_records_hold_no_nan(tmp_path):
 
 def test_a_folder_where_every_input_fails_exits_non_zero(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(
-        "tf_style.batch.command.extractor_for", lambda config, **_: object()
+        "tf_style.commands.many_images.extractor_for", lambda config, **_: object()
     )
     monkeypatch.setattr(
-        "tf_style.batch.command.with_network", lambda extractor, **_: extractor
+        "tf_style.commands.many_images.with_network", lambda extractor, **_: extractor
     )
     photos = tmp_path / "photos"
     photos.mkdir()

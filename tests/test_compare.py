@@ -213,7 +213,9 @@ def test_bad_input_is_one_line_and_exit_2(
 def test_missing_bundled_assets_say_which_flag_to_pass(
     tmp_path, capsys, monkeypatch, no_models
 ):
-    monkeypatch.setattr("tf_style.cli.bundled_images", lambda: tmp_path)  # none
+    monkeypatch.setattr(
+        "tf_style.commands.cli.bundled_images", lambda: tmp_path
+    )  # none
     assert main(["--output", str(tmp_path / "out")]) == 2
     assert "pass --content PATH" in capsys.readouterr().err
 

@@ -11,7 +11,7 @@ import tensorflow as tf
 
 from tests.conftest import bundled_pair
 from tests.test_tf_lbfgs import SHAPE, SIZE, Quadratic, matrix_of
-from tf_style.cli import UsageError, add_config_arguments, config_from_args
+from tf_style.commands.cli import UsageError, add_config_arguments, config_from_args
 from tf_style.config import StyleTransferConfig
 from tf_style.objective import StyleContentLoss
 from tf_style.optimize import stylize

@@ -97,14 +97,16 @@ def pictures(tmp_path_factory):
 @pytest.fixture(autouse=True)
 def one_vgg(monkeypatch, real_vgg):
     """Both commands build their extractor from one loaded VGG19."""
-    monkeypatch.setattr("tf_style.training.load_vgg19", lambda *a, **k: real_vgg)
+    monkeypatch.setattr(
+        "tf_style.commands.one_image.load_vgg19", lambda *a, **k: real_vgg
+    )
 
     def extractor_for(config, **_):
         return StyleContentModel(
             config.style_layers, config.content_layers, vgg=real_vgg
         )
 
-    monkeypatch.setattr("tf_style.batch.command.extractor_for", extractor_for)
+    monkeypatch.setattr("tf_style.commands.many_images.extractor_for", extractor_for)
 
 
 def styles_for(options, pictures):
@@ -139,11 +141,11 @@ def pixels(path):
 
 @pytest.fixture(scope="module")
 def baseline(pictures, tmp_path_factory, real_vgg):
-    import tf_style.training
+    import tf_style.commands.one_image
 
     tmp = tmp_path_factory.mktemp("baseline")
-    saved = tf_style.training.load_vgg19
-    tf_style.training.load_vgg19 = lambda *a, **k: real_vgg
+    saved = tf_style.commands.one_image.load_vgg19
+    tf_style.commands.one_image.load_vgg19 = lambda *a, **k: real_vgg
     try:
         single = tmp / "base.png"
         content = pictures / "photos" / "cat.png"
@@ -153,7 +155,7 @@ def baseline(pictures, tmp_path_factory, real_vgg):
             == 0
         )
     finally:
-        tf_style.training.load_vgg19 = saved
+        tf_style.commands.one_image.load_vgg19 = saved
     return pixels(single)
 
 

@@ -49,7 +49,7 @@ def test_the_installed_wheel_runs_its_default_command_outside_the_clone(
     work.mkdir()
     environment = {**os.environ, "PYTHONPATH": str(site)}
     where = subprocess.run(
-        [sys.executable, "-c", "import tf_style.cli as c; print(c.__file__)"],
+        [sys.executable, "-c", "import tf_style.commands.cli as c; print(c.__file__)"],
         cwd=work, env=environment, capture_output=True, text=True, check=True,
     )  # fmt: skip
     assert where.stdout.strip().startswith(str(site))  # not the checkout's copy

@@ -6,8 +6,8 @@ import os
 
 import pytest
 
-from tf_style.cli import UsageError
-from tf_style.preflight import (
+from tf_style.commands.cli import UsageError
+from tf_style.commands.preflight import (
     FIXED_BYTES,
     check_memory,
     check_outputs,

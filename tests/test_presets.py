@@ -7,7 +7,7 @@ import dataclasses
 
 import pytest
 
-from tf_style.cli import UsageError, add_config_arguments, config_from_args
+from tf_style.commands.cli import UsageError, add_config_arguments, config_from_args
 from tf_style.config import StyleTransferConfig
 from tf_style.presets import PRESETS, fast_budget, preset
 

@@ -318,7 +318,9 @@ def test_init_continues_from_an_earlier_output(tmp_path):
 
 
 def test_missing_bundled_images_say_which_flag_to_pass(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr("tf_style.cli.bundled_images", lambda: tmp_path)  # none
+    monkeypatch.setattr(
+        "tf_style.commands.cli.bundled_images", lambda: tmp_path
+    )  # none
     assert train.main(TINY) == 2
     assert "pass --content PATH" in capsys.readouterr().err
 
@@ -408,7 +410,7 @@ def test_a_side_file_that_cannot_be_written_keeps_the_image(
     def disk_full(*args, **kwargs):
         raise OSError(28, "No space left on device", str(tmp_path / "cat.json"))
 
-    monkeypatch.setattr("tf_style.training.write_json", disk_full)
+    monkeypatch.setattr("tf_style.commands.one_image.write_json", disk_full)
     status = train.main(["--output", str(tmp_path / "cat.png"), *TINY])
     err = capsys.readouterr().err.strip().splitlines()
     assert status == 1

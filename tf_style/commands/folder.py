@@ -18,7 +18,6 @@ uninterrupted one.
 from __future__ import annotations
 
 import dataclasses
-import glob
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -28,37 +27,14 @@ from tqdm.auto import tqdm
 
 from tf_style.batch.manifest import Manifest, output_name
 from tf_style.batch.stylize_many import pad_to
-from tf_style.cli import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from tf_style.commands.cli import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from tf_style.config import StyleTransferConfig
-from tf_style.images import SAVE_FORMATS, load_image, resize, save_image
+from tf_style.images import load_image, resize, save_image
 from tf_style.optimize.recorder import StepReport
 from tf_style.optimize.stylize import stylize_batch
 from tf_style.vgg.model import StyleContentModel
 
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
 PARTIAL = ".partial"
-
-
-def collect_inputs(spec: Path | str) -> list[Path]:
-    """The image files of a folder (by suffix), or the files a glob matches; sorted."""
-    spec = Path(spec)
-    if spec.is_dir():
-        files = [p for p in spec.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES]
-    else:
-        files = [Path(p) for p in glob.glob(str(spec)) if Path(p).is_file()]
-    return sorted(files)
-
-
-def is_many(spec: Path | str | None, output: Path | None) -> bool:
-    """Whether ``--content`` and ``--output`` ask for the many-image mode.
-
-    ``--content`` must name a folder or a glob, and ``--output`` a folder (a path
-    without an image suffix): a folder given alone stays the single-image
-    command's "is a directory" error, as before.
-    """
-    if spec is None or output is None or output.suffix.lower() in SAVE_FORMATS:
-        return False
-    return Path(spec).is_dir() or any(c in str(spec) for c in "*?[")
 
 
 @dataclasses.dataclass
@@ -221,4 +197,4 @@ def summary(manifest: Manifest, inputs: Sequence[Path]) -> str:
     return ", ".join(f"{n} {status}" for status, n in counts.items() if n)
 
 
-__all__ = ["collect_inputs", "is_many", "stylize_folder"]
+__all__ = ["PARTIAL", "stylize_folder"]

@@ -14,10 +14,17 @@ import hashlib
 from pathlib import Path
 
 from tf_style.batch.distribute import make_strategy
-from tf_style.batch.folder import collect_inputs, stylize_folder
-from tf_style.batch.frames import numbered_frames, stylize_frames
+from tf_style.batch.frames import numbered_frames
+from tf_style.batch.inputs import collect_inputs
 from tf_style.batch.plan import OutputPlanError, plan_outputs
-from tf_style.cli import UsageError, check_style_count, config_from_args, input_image
+from tf_style.commands.cli import (
+    UsageError,
+    check_style_count,
+    config_from_args,
+    input_image,
+)
+from tf_style.commands.folder import stylize_folder
+from tf_style.commands.frames import stylize_frames
 from tf_style.config import INITS
 from tf_style.images import SAVE_FORMATS, load_image
 from tf_style.vgg.model import extractor_for

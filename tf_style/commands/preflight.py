@@ -4,7 +4,7 @@ A run takes minutes to hours; a problem found only when its outputs are written 
 output path naming a folder, a file name too long for its temporary copy, a side file
 that would replace an input image) or when its first step runs (a size that cannot fit
 in memory) loses all of it. Everything that can be known in advance is checked here,
-and fails as a :class:`tf_style.cli.UsageError` (one line, exit status 2).
+and fails as a :class:`tf_style.commands.cli.UsageError` (one line, exit status 2).
 
 Nothing here creates a file or a folder: folders appear only when a file is written
 into them, so a refused run leaves nothing behind. TensorFlow is imported only to
@@ -23,7 +23,7 @@ from pathlib import Path
 
 import PIL.Image
 
-from tf_style.cli import UsageError
+from tf_style.commands.cli import UsageError
 from tf_style.config import StyleTransferConfig
 from tf_style.orientation import QUARTER_TURNS, exif_orientation
 from tf_style.shapes import tutorial_shape

@@ -1,10 +1,11 @@
 """One run of the training command on files: plan, optimise, write every output.
 
-:mod:`tf_style.train` parses the command line and calls :func:`make_plan` then
-:func:`run`. The plan checks every input and every file the run will write before a
-model is built (:mod:`tf_style.preflight`), so a run is refused in a second rather
-than failing after an hour. The image is written first; a side file that cannot be
-written (a full disk) is reported in one line and never costs the image.
+:mod:`tf_style.commands.train` parses the command line and calls :func:`make_plan`
+then :func:`run`. The plan checks every input and every file the run will write
+before a model is built (:mod:`tf_style.commands.preflight`), so a run is refused in
+a second rather than failing after an hour. The image is written first; a side file
+that cannot be written (a full disk) is reported in one line and never costs the
+image.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 import tensorflow as tf
 
 from tf_style.artifacts import FrameSaver, library_versions, make_gif, write_json
-from tf_style.cli import (
+from tf_style.commands.cli import (
     EXIT_INTERRUPTED,
     EXIT_NON_FINITE,
     UsageError,
@@ -30,6 +31,8 @@ from tf_style.cli import (
     flag_message,
     input_image,
 )
+from tf_style.commands.preflight import check_outputs, check_step_memory, resized_size
+from tf_style.commands.progress import FrameProgress
 from tf_style.config import INITS, StyleTransferConfig
 from tf_style.controls import scaled_style_size
 from tf_style.decode import ReducedDecodeWarning
@@ -38,8 +41,6 @@ from tf_style.images import SAVE_FORMATS, load_image, save_image
 from tf_style.optimize import StylizeResult, stylize
 from tf_style.optimize.multiscale import check_scaled_sizes
 from tf_style.plotting import plot_losses, save_figure
-from tf_style.preflight import check_outputs, check_step_memory, resized_size
-from tf_style.progress import FrameProgress
 from tf_style.vgg.model import StyleContentModel
 from tf_style.vgg.network import precision_reason, resolve_precision
 from tf_style.vgg.weights import WeightsNotFoundError, load_vgg19, weights_source

@@ -1,0 +1,11 @@
+"""The commands: parse, check, call the library, write outputs, map errors to exits.
+
+``tf-style-train`` (:mod:`~tf_style.commands.train`: one image in
+:mod:`~tf_style.commands.one_image`, many in :mod:`~tf_style.commands.many_images`,
+:mod:`~tf_style.commands.folder` and :mod:`~tf_style.commands.frames`) and
+``tf-style-compare`` (:mod:`~tf_style.commands.compare`), with their options and exit
+statuses (:mod:`~tf_style.commands.cli`), the checks made before any model is built
+(:mod:`~tf_style.commands.preflight`) and progress display
+(:mod:`~tf_style.commands.progress`). Only these modules print or return exit
+statuses; the library raises typed errors.
+"""
