@@ -34,7 +34,8 @@ from tf_style.vgg.layers import CONTENT_LAYERS, STYLE_LAYERS
 
 
 def _option(default: Any, help: str, **metadata: Any) -> Any:
-    """A dataclass field whose help text the command line shows."""
+    """A dataclass field whose help text (and ``choices``, where it has them) the
+    command line shows and :func:`tf_style.validation.validate_config` checks."""
     return field(default=default, metadata={"help": help, **metadata})
 
 
@@ -67,7 +68,11 @@ class StyleTransferConfig:
     content_layers: tuple[str, ...] = _option(
         CONTENT_LAYERS, "VGG19 layers whose features describe content"
     )
-    optimizer: str = _option("adam", "optimiser: adam (the tutorial's) or lbfgs")
+    optimizer: str = _option(
+        "adam",
+        "optimiser: adam (the tutorial's) or lbfgs",
+        choices=OPTIMIZERS,
+    )
     scales: tuple[float, ...] = _option(
         (1.0,), "coarse-to-fine sizes as fractions of max-dim, ending at 1"
     )
@@ -81,6 +86,8 @@ class StyleTransferConfig:
         "compute precision of VGG19: float32, bfloat16, float16, or auto (bfloat16 "
         "where this device runs it much faster, as on AMX CPUs and recent GPUs; "
         "else float32)",
+        choices=PRECISIONS,
+        label="precision",
     )
     jit: bool = _option(False, "compile the step with XLA")
     seed: int | None = _option(None, "random seed (for reproducible runs)")
@@ -89,6 +96,7 @@ class StyleTransferConfig:
         "scipy",
         "L-BFGS implementation: scipy (L-BFGS-B, on the host) or tensorflow "
         "(projected L-BFGS on the device; takes a preconditioner)",
+        choices=LBFGS_BACKENDS,
     )
     lbfgs_history: int = _option(
         10, "L-BFGS correction pairs kept (scipy's maxcor, torch's history_size)"
@@ -98,6 +106,7 @@ class StyleTransferConfig:
         "L-BFGS's starting curvature (tensorflow backend): none (the identity), "
         "fourier (a gain falling with frequency) or fourier-color (and ImageNet's "
         "colour correlation)",
+        choices=PRECONDITIONERS,
     )
     precondition_decay: float = _option(
         1.0, "power law of the fourier preconditioner's gain, 1/f^X"
@@ -111,15 +120,19 @@ class StyleTransferConfig:
         "upsample",
         "how a coarse result starts the next scale: upsample (the image) or "
         "correction (the content at the new size plus the upsampled change)",
+        choices=COARSE_STARTS,
     )
     upsampling: str = _option(
-        "bilinear", "interpolation between scales: bilinear or bicubic"
+        "bilinear",
+        "interpolation between scales: bilinear or bicubic",
+        choices=UPSAMPLING,
     )
     # --- artistic controls (defaults leave the tutorial's result unchanged) ---
     preserve_color: str = _option(
         "none",
         "keep the content's colours: none, luminance (stylise the luminance only) "
         "or histogram (give the style the content's colour statistics first)",
+        choices=PRESERVE_COLOR,
     )
     style_blend: tuple[float, ...] = _option(
         (),
@@ -150,9 +163,12 @@ class StyleTransferConfig:
         "tutorial",
         "style loss per layer: tutorial (mean squared Gram difference) or paper "
         "(Gatys et al.'s 1/(4 N^2 M^2) sum)",
+        choices=LOSS_NORMALIZATION,
     )
     pooling: str = _option(
-        "max", "VGG19's pooling: max (Keras's weights) or avg (as Gatys et al.)"
+        "max",
+        "VGG19's pooling: max (Keras's weights) or avg (as Gatys et al.)",
+        choices=POOLING,
     )
 
     def __post_init__(self) -> None:

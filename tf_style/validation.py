@@ -9,22 +9,14 @@ The functions take the config (any object with its fields) and import nothing of
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Any
 
 from tf_style.choices import (
-    COARSE_STARTS,
     INITS,
-    LBFGS_BACKENDS,
-    LOSS_NORMALIZATION,
     MAX_SEED,
     MAX_STYLE_SCALE,
-    OPTIMIZERS,
-    POOLING,
-    PRECISIONS,
-    PRECONDITIONERS,
-    PRESERVE_COLOR,
-    UPSAMPLING,
 )
 from tf_style.vgg.layers import validate_layers
 
@@ -39,11 +31,7 @@ def validate_config(config: Any) -> None:
     validate_numbers(config)
     validate_layers(config.style_layers, kind="style")
     validate_layers(config.content_layers, kind="content")
-    _require(
-        config.optimizer in OPTIMIZERS,
-        f"Unknown optimizer {config.optimizer!r}; "
-        f"choose one of {', '.join(OPTIMIZERS)}.",
-    )
+    validate_choices(config)
     _require(
         len(config.scales) >= 1
         and all(0 < s <= 1 for s in config.scales)
@@ -53,13 +41,24 @@ def validate_config(config: Any) -> None:
         f"got {' '.join(str(s) for s in config.scales)}.",
     )
     validate_scale_steps(config)
-    _require(
-        config.mixed_precision in PRECISIONS,
-        f"Unknown precision {config.mixed_precision!r}; "
-        f"choose one of {', '.join(PRECISIONS)}.",
-    )
     validate_controls(config)
     validate_speed(config)
+
+
+def validate_choices(config: Any) -> None:
+    """Every setting with ``choices`` in its field's metadata holds one of them.
+
+    Raises:
+        ValueError: naming the setting, the value and the choices.
+    """
+    for field in dataclasses.fields(config):
+        choices = field.metadata.get("choices")
+        value = getattr(config, field.name)
+        if choices is not None and value not in choices:
+            label = field.metadata.get("label", field.name)
+            raise ValueError(
+                f"Unknown {label} {value!r}; choose one of {', '.join(choices)}."
+            )
 
 
 def validate_speed(config: Any) -> None:
@@ -69,17 +68,6 @@ def validate_speed(config: Any) -> None:
         ValueError: an unknown choice, a history under 1, or a preconditioner
             with scipy's L-BFGS-B (which cannot take one).
     """
-    for name, choices in (
-        ("lbfgs_backend", LBFGS_BACKENDS),
-        ("preconditioner", PRECONDITIONERS),
-        ("coarse_start", COARSE_STARTS),
-        ("upsampling", UPSAMPLING),
-    ):
-        value = getattr(config, name)
-        _require(
-            value in choices,
-            f"Unknown {name} {value!r}; choose one of {', '.join(choices)}.",
-        )
     _require_int("lbfgs_history", config.lbfgs_history)
     _require(
         config.lbfgs_history >= 1,
@@ -112,16 +100,6 @@ def validate_controls(config: Any) -> None:
         ValueError: an unknown choice, a weight count that does not match, or
             weights that cannot be normalised.
     """
-    for name, choices in (
-        ("preserve_color", PRESERVE_COLOR),
-        ("loss_normalization", LOSS_NORMALIZATION),
-        ("pooling", POOLING),
-    ):
-        value = getattr(config, name)
-        _require(
-            value in choices,
-            f"Unknown {name} {value!r}; choose one of {', '.join(choices)}.",
-        )
     _require(
         isinstance(config.init, str) and config.init != "",
         f"init must be one of {', '.join(INITS)} or an image file, "

@@ -15,7 +15,7 @@ import os
 
 import tensorflow as tf
 
-STRATEGIES = ("auto", "none", "mirrored", "multi-worker")
+from tf_style.choices import STRATEGIES
 
 
 def make_strategy(name: str = "auto") -> tf.distribute.Strategy | None:

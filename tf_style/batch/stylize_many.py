@@ -14,14 +14,13 @@ from collections.abc import Callable, Sequence
 
 import tensorflow as tf
 
+from tf_style.choices import SIZINGS
 from tf_style.config import StyleTransferConfig
 from tf_style.images import ImageLike, clip_0_1
 from tf_style.optimize.recorder import StepReport, StylizeResult
 from tf_style.optimize.stylize import as_image, as_list, stylize_batch
 from tf_style.vgg.model import StyleContentModel, extractor_for
 from tf_style.vgg.network import with_network
-
-SIZINGS = ("group", "common")
 
 
 def group_by_size(images: Sequence[tf.Tensor], batch_size: int) -> list[list[int]]:

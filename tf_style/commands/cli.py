@@ -25,15 +25,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from tf_style.config import (
-    COARSE_STARTS,
-    LBFGS_BACKENDS,
-    LOSS_NORMALIZATION,
-    OPTIMIZERS,
-    POOLING,
-    PRECISIONS,
-    PRECONDITIONERS,
-    PRESERVE_COLOR,
-    UPSAMPLING,
     StyleTransferConfig,
 )
 from tf_style.presets import PRESETS, preset
@@ -51,17 +42,6 @@ EXIT_CODES = {
     EXIT_USAGE: "bad input, refused before any model was built",
     EXIT_NON_FINITE: "the loss became non-finite; the last finite image was kept",
     EXIT_INTERRUPTED: "interrupted (Ctrl-C or SIGTERM); the work so far was saved",
-}
-CHOICES = {
-    "optimizer": OPTIMIZERS,
-    "mixed_precision": PRECISIONS,
-    "preserve_color": PRESERVE_COLOR,
-    "loss_normalization": LOSS_NORMALIZATION,
-    "pooling": POOLING,
-    "lbfgs_backend": LBFGS_BACKENDS,
-    "preconditioner": PRECONDITIONERS,
-    "coarse_start": COARSE_STARTS,
-    "upsampling": UPSAMPLING,
 }
 
 
@@ -111,8 +91,8 @@ def _argument_kind(field: dataclasses.Field, default: object) -> dict:
         "type": kind,
         "metavar": field.metadata.get("metavar", _metavar(kind)),
     }
-    if field.name in CHOICES:
-        options = {"choices": CHOICES[field.name]}
+    if "choices" in field.metadata:
+        options = {"choices": field.metadata["choices"]}
     return options
 
 

@@ -20,6 +20,7 @@ import signal
 import sys
 from pathlib import Path
 
+from tf_style.choices import SIZINGS, STRATEGIES
 from tf_style.commands.cli import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -110,13 +111,13 @@ def add_many_arguments(parser: argparse.ArgumentParser) -> None:
     )
     many.add_argument(
         "--sizing",
-        choices=("group", "common"),
+        choices=SIZINGS,
         default="group",
         help="batch same-sized images, or fit and pad all to the first's size",
     )
     many.add_argument(
         "--strategy",
-        choices=("auto", "none", "mirrored", "multi-worker"),
+        choices=STRATEGIES,
         default="auto",
         help="tf.distribute strategy: auto is multi-worker with TF_CONFIG, "
         "mirrored with several GPUs, else none",
