@@ -9,9 +9,9 @@ import PIL.Image
 import pytest
 
 from tf_style import train
-from tf_style.commands import folder
 from tf_style.batch.frames import flicker, numbered_frames
 from tf_style.batch.manifest import Manifest
+from tf_style.commands import folder
 from tf_style.optimize.adam import StyleTransfer
 
 pytestmark = pytest.mark.slow

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import PIL.Image
@@ -208,3 +209,102 @@ def test_stylize_many_refuses_one_path_instead_of_iterating_its_letters():
 
     with pytest.raises(TypeError, match="for one image pass"):
         stylize_many("a.png", "b.png")
+
+
+# --- the manifest as a contract, the lock, the memory preflight ---------------------
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "[1, 2, 3]",
+        '{"version": 2, "images": {"a": {"status": "done"',  # truncated
+        '{"version": 2, "images": {"a": {"status": "finished"}}}',
+        '{"version": 2, "images": {"a": {"status": "done", "steps": "7"}}}',
+        '{"version": 2, "images": []}',
+        '{"images": {}}',  # no version: not ours
+        "",
+    ],
+    ids=["list", "truncated", "status", "steps", "images", "version", "empty"],
+)
+def test_a_corrupt_manifest_is_one_line_and_nothing_is_overwritten(
+    tmp_path, monkeypatch, capsys, content
+):
+    photo(tmp_path / "photos" / "p.png")
+    output = tmp_path / "out"
+    output.mkdir()
+    (output / "manifest.json").write_text(content)
+    no_model(monkeypatch)
+    arguments = ["--content", str(tmp_path / "photos"), "--output", str(output), *TINY]
+    assert train.main(arguments) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "manifest.json" in err
+    assert (output / "manifest.json").read_text() == content
+
+
+def test_a_folder_named_manifest_json_is_refused(tmp_path, monkeypatch, capsys):
+    photo(tmp_path / "photos" / "p.png")
+    (tmp_path / "out" / "manifest.json").mkdir(parents=True)
+    no_model(monkeypatch)
+    arguments = [
+        "--content",
+        str(tmp_path / "photos"),
+        "--output",
+        str(tmp_path / "out"),
+    ]
+    assert train.main([*arguments, *TINY]) == 2
+
+
+def test_a_second_run_on_a_locked_folder_is_refused(tmp_path, monkeypatch, capsys):
+    from tf_style.batch.manifest import folder_lock
+
+    photo(tmp_path / "photos" / "p.png")
+    output = tmp_path / "out"
+    output.mkdir()
+    monkeypatch.setattr(
+        "tf_style.commands.many_images.extractor_for", lambda config, **_: object()
+    )
+    monkeypatch.setattr(
+        "tf_style.commands.many_images.with_network", lambda extractor, **_: extractor
+    )
+    arguments = ["--content", str(tmp_path / "photos"), "--output", str(output)]
+    with folder_lock(output):  # as another run would hold it
+        assert train.main([*arguments, *TINY]) == 2
+    assert "another run" in capsys.readouterr().err
+    assert not (output / "p.png").exists()
+
+
+def test_a_folder_too_large_for_memory_is_refused_before_the_model(
+    tmp_path, monkeypatch, capsys
+):
+    photo(tmp_path / "photos" / "p.png", size=(300, 400))
+    no_model(monkeypatch)
+    monkeypatch.setattr(
+        "tf_style.commands.preflight.available_host_memory", lambda: 4 * 2**30
+    )
+    arguments = ["--content", str(tmp_path / "photos"), "--output", str(tmp_path / "o")]
+    assert train.main([*arguments, "--max-dim", "3000", "--quiet"]) == 2
+    assert "use --max-dim" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.slow
+def test_bad_entries_in_a_folder_are_skipped_and_the_others_run(
+    tmp_path, monkeypatch, real_extractor, capsys
+):
+    target = "tf_style.commands.many_images.extractor_for"
+    monkeypatch.setattr(target, lambda config, **_: real_extractor)
+    photos = tmp_path / "photos"
+    photo(photos / "good.png")
+    (photos / "dangling.png").symlink_to(tmp_path / "nowhere.png")
+    (photos / "loop.png").symlink_to(photos / "loop.png")
+    photo(photos / "strip.png", size=(40, 420))  # 40 px tall: too narrow at 40
+    (photos / ("x" * 200 + ".png")).write_bytes(b"not an image")
+    output = tmp_path / "out"
+    arguments = ["--content", str(photos), "--output", str(output), *TINY]
+    assert train.main(arguments) == 0
+    record = json.loads((output / "manifest.json").read_text())
+    statuses = {Path(k).name: v["status"] for k, v in record["images"].items()}
+    assert statuses.pop("good.png") == "done"
+    assert set(statuses.values()) == {"failed"}
+    assert "Traceback" not in capsys.readouterr().err

@@ -68,10 +68,10 @@ def _check_folder_is_not_the_source(
     folder: Path, inputs: Sequence[Path], spec: Path | str
 ) -> None:
     """The outputs may not go where the inputs are collected from."""
-    real = folder.resolve()
-    sources = {Path(source).resolve().parent for source in inputs}
+    real = _real(folder)
+    sources = {_real(Path(source).parent) for source in inputs}
     if Path(spec).is_dir():
-        sources.add(Path(spec).resolve())
+        sources.add(_real(spec))
     if real in sources:
         raise OutputPlanError(
             f"{folder}: --output is the folder the inputs are read from; its "
@@ -99,15 +99,23 @@ def _distinct_names(inputs: Sequence[Path], folder: Path) -> list[Path]:
     names = []
     for source, name in zip(inputs, plain, strict=True):
         if counts[name.casefold()] > 1:
-            digest = hashlib.sha256(str(Path(source).resolve()).encode()).hexdigest()
+            digest = hashlib.sha256(str(_real(source)).encode()).hexdigest()
             name = f"{Path(source).stem}-{digest[:8]}.png"
         names.append(folder / name)
     return names
 
 
+def _real(path: Path | str) -> Path:
+    """The path with symlinks resolved; a broken or looping link as written."""
+    try:
+        return Path(path).resolve()
+    except (OSError, RuntimeError):  # a symlink loop
+        return Path(os.path.abspath(path))
+
+
 def _check_nothing_read_is_written(written: Sequence[Path], reads: Sequence[Path]):
     """No file the run writes is one it reads, by real path or by inode."""
-    read_paths = {Path(path).resolve(): Path(path) for path in reads}
+    read_paths = {_real(path): Path(path) for path in reads}
     read_inodes = {}
     for path in reads:
         try:
@@ -116,7 +124,7 @@ def _check_nothing_read_is_written(written: Sequence[Path], reads: Sequence[Path
             continue
         read_inodes[(stat.st_dev, stat.st_ino)] = Path(path)
     for path in written:
-        real = path.resolve()
+        real = _real(path)
         clash = read_paths.get(real)
         try:
             stat = real.stat()

@@ -30,6 +30,7 @@ from tf_style.batch.stylize_many import pad_to
 from tf_style.commands.cli import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from tf_style.config import StyleTransferConfig
 from tf_style.images import load_image, resize, save_image
+from tf_style.optimize.multiscale import check_scaled_sizes
 from tf_style.optimize.recorder import StepReport
 from tf_style.optimize.stylize import stylize_batch
 from tf_style.vgg.model import StyleContentModel
@@ -110,13 +111,14 @@ def load_jobs(inputs, output, config, manifest, sizing, names) -> list[Job]:
     """Every input not yet done, loaded; unreadable ones recorded as failed."""
     jobs, common = [], None
     for source in inputs:
-        entry = manifest.entry(source, output / names[source])
-        if entry["status"] == "done":
-            continue
         try:
+            entry = manifest.entry(source, output / names[source])
+            if entry["status"] == "done":
+                continue
             content = load_image(source, config.max_dim)
+            check_scaled_sizes({"content": content.shape[1:3]}, config.scales)
         except Exception as error:  # noqa: BLE001 - any bad file is skipped
-            entry.update(status="failed", error=f"{type(error).__name__}: {error}")
+            manifest.failed(source, output / names[source], error)
             print(f"skipped {source}: {error}", file=sys.stderr)
             continue
         if sizing == "common":

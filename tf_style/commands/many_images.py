@@ -16,6 +16,13 @@ from pathlib import Path
 from tf_style.batch.distribute import make_strategy
 from tf_style.batch.frames import numbered_frames
 from tf_style.batch.inputs import collect_inputs
+from tf_style.batch.manifest import (
+    MANIFEST,
+    ManifestError,
+    ManifestLocked,
+    folder_lock,
+    read_entries,
+)
 from tf_style.batch.plan import OutputPlanError, plan_outputs
 from tf_style.commands.cli import (
     UsageError,
@@ -25,6 +32,7 @@ from tf_style.commands.cli import (
 )
 from tf_style.commands.folder import stylize_folder
 from tf_style.commands.frames import stylize_frames
+from tf_style.commands.preflight import check_step_memory, resized_size
 from tf_style.config import INITS
 from tf_style.images import SAVE_FORMATS, load_image
 from tf_style.vgg.model import extractor_for
@@ -67,6 +75,8 @@ def run_many(args: argparse.Namespace) -> int:
         plan = plan_outputs(inputs, output, spec=spec, reads=reads)
     except OutputPlanError as error:
         raise UsageError(str(error)) from None
+    check_existing_manifest(output)
+    check_step_memory(largest_size(inputs, config.max_dim), config)
     style_images = [load_image(s, config.max_dim) for s in styles]
     extractor = extractor_for(config, weights=args.weights)
     extractor = with_network(
@@ -80,7 +90,26 @@ def run_many(args: argparse.Namespace) -> int:
         "inputs_sha256": {str(p): file_sha256(p) for p in reads if p != args.weights},
         "sizing": args.sizing,
     }
-    output.mkdir(parents=True, exist_ok=True)
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+        lock = folder_lock(output).__enter__()
+    except ManifestLocked as error:
+        raise UsageError(str(error)) from None
+    except OSError as error:
+        raise UsageError(f"{output}: cannot write there ({error.strerror}).") from None
+    try:
+        return run_mode(
+            args, inputs, style_images, output, config, extractor, settings,
+            strategy, plan,
+        )  # fmt: skip
+    finally:
+        lock.__exit__(None, None, None)
+
+
+def run_mode(
+    args, inputs, style_images, output, config, extractor, settings, strategy, plan
+) -> int:
+    """The frames or the folder driver, under the folder's lock."""
     if args.frames:
         return stylize_frames(
             inputs,
@@ -105,6 +134,26 @@ def run_many(args: argparse.Namespace) -> int:
         quiet=args.quiet,
         names={source: plan.name(source) for source in inputs},
     )
+
+
+def check_existing_manifest(output: Path) -> None:
+    """A manifest already in ``output`` is one tf_style wrote (else nothing runs).
+
+    Raises:
+        UsageError: it cannot be read or does not follow the schema.
+    """
+    path = output / MANIFEST
+    if path.exists() or path.is_symlink():
+        try:
+            read_entries(path)
+        except ManifestError as error:
+            raise UsageError(str(error)) from None
+
+
+def largest_size(inputs: list[Path], max_dim: int) -> tuple[int, int] | None:
+    """The largest (H, W) any input will have, from the headers (None: unknown)."""
+    sizes = [s for s in (resized_size(p, max_dim) for p in inputs) if s is not None]
+    return max(sizes, key=lambda size: size[0] * size[1], default=None)
 
 
 def strategy_from(name: str):
