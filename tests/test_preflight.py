@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -114,3 +115,19 @@ def test_a_size_that_fits_or_unknown_memory_passes():
 
 def test_largest_max_dim_is_zero_when_nothing_fits():
     assert largest_max_dim((300, 400), LAYERS, FIXED_BYTES // 2) == 0
+
+
+@pytest.mark.parametrize("spelling", ["nodir/../photo.png", "a/b/../../photo.png"])
+def test_an_output_through_folders_yet_to_be_made_is_the_input_it_lands_on(
+    tmp_path, monkeypatch, spelling
+):
+    from tf_style.commands.cli import UsageError
+    from tf_style.commands.preflight import check_outputs
+
+    monkeypatch.chdir(tmp_path)
+    photo = tmp_path / "photo.png"
+    photo.write_bytes(b"an input")
+    with pytest.raises(UsageError, match="refusing to overwrite the input"):
+        check_outputs([Path(spelling)], [Path("photo.png")])
+    assert not (tmp_path / "nodir").exists() and not (tmp_path / "a").exists()
+    check_outputs([Path("nodir/photo.png")], [Path("photo.png")])  # another file

@@ -142,11 +142,37 @@ def name_limit(folder: Path) -> int:
 
 
 def same_file(a: Path, b: Path) -> bool:
-    """The same file on disk (device and inode), however the two paths are spelled."""
+    """The same file (device and inode), however the two paths are spelled, with
+    paths through folders yet to be made taken as the write will take them."""
     try:
-        return a.exists() and b.exists() and os.path.samefile(a, b)
-    except OSError:
+        real_a, real_b = as_written(a), as_written(b)
+        if real_a.exists() and real_b.exists():
+            return os.path.samefile(real_a, real_b)
+        return real_a == real_b
+    except (OSError, RuntimeError):
         return False
+
+
+def as_written(path: Path) -> Path:
+    """Where a write to ``path`` lands once its missing folders are made.
+
+    ``nodir/../photo.png`` with ``nodir`` absent names no file now, but the command
+    makes ``nodir`` and then writes ``photo.png`` beside it: the deepest existing
+    folder is resolved (symlinks and all), and the parts after it are applied as
+    the folders made for them will apply them.
+    """
+    path = Path(path)
+    parts = list(path.parts)
+    for cut in range(len(parts), 0, -1):
+        prefix = Path(*parts[:cut])
+        if prefix.exists():
+            real, rest = prefix.resolve(), parts[cut:]
+            break
+    else:
+        real, rest = Path.cwd(), parts
+    for part in rest:
+        real = real.parent if part == ".." else real if part == "." else real / part
+    return real
 
 
 def inside(path: Path, folder: Path) -> bool:
