@@ -308,3 +308,33 @@ def test_bad_entries_in_a_folder_are_skipped_and_the_others_run(
     assert statuses.pop("good.png") == "done"
     assert set(statuses.values()) == {"failed"}
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_frames_of_different_sizes_are_refused_up_front(tmp_path, monkeypatch, capsys):
+    frames = tmp_path / "frames"
+    photo(frames / "frame_001.png", size=(40, 48))
+    photo(frames / "frame_002.png", size=(48, 40))
+    no_model(monkeypatch)
+    arguments = ["--frames", str(frames), "--output", str(tmp_path / "out"), *TINY]
+    assert train.main(arguments) == 2
+    assert "frames differ in size" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow
+def test_an_output_that_cannot_be_written_fails_alone(
+    tmp_path, monkeypatch, real_extractor, capsys
+):
+    target = "tf_style.commands.many_images.extractor_for"
+    monkeypatch.setattr(target, lambda config, **_: real_extractor)
+    photos = tmp_path / "photos"
+    photo(photos / "good.png")
+    photo(photos / ("y" * 247 + ".png"), seed=2)  # its temporary copy's name: too long
+    output = tmp_path / "out"
+    arguments = ["--content", str(photos), "--output", str(output), *TINY]
+    assert train.main(arguments) == 0
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "could not write it" in err
+    record = json.loads((output / "manifest.json").read_text())
+    statuses = sorted(entry["status"] for entry in record["images"].values())
+    assert statuses == ["done", "failed"]

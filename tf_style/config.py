@@ -91,7 +91,7 @@ class StyleTransferConfig:
     )
     jit: bool = _option(False, "compile the step with XLA")
     seed: int | None = _option(None, "random seed (for reproducible runs)")
-    # --- speed (defaults: scipy's L-BFGS-B and the plain upsampling, as before) ---
+    # --- speed (defaults: scipy's L-BFGS-B, plain upsampling) ---
     lbfgs_backend: str = _option(
         "scipy",
         "L-BFGS implementation: scipy (L-BFGS-B, on the host) or tensorflow "

@@ -7,8 +7,7 @@ reach the tutorial's 300-step loss on every pair it measured, with a fixed budge
 size rather than a stopping test, so that it holds on pairs nobody measured. It runs
 VGG19 in bfloat16 where the device computes that at least twice as fast as float32
 (``mixed_precision="auto"``: AMX CPUs, recent GPUs; the same evaluations, each about
-3x cheaper on an AMX CPU), in float32 elsewhere. See the README's Speed section for
-the figures.
+3x cheaper on an AMX CPU), in float32 elsewhere. Figures: ``benchmarks/README.md``.
 
 Example:
     >>> config = preset("fast", max_dim=256)
@@ -43,14 +42,11 @@ def fast_settings(max_dim: int) -> dict[str, Any]:
     }
 
 
-# Iterations by max_dim: (largest max_dim it applies to, iterations). Measured
-# (benchmarks/results/): before local scaling the three benchmark pairs needed at
-# most 54 evaluations at 256 px and 36 at 512 px to pass the tutorial's 300-step
-# loss, and the held-out chelsea x The Scream 75 and 50, so the budgets became 90
-# and 60: the most any pair needed plus a fifth. With local scaling the most any of
-# the seven pairs needs is 72 at 256 px and 46 at 512 px (fast_preset/ and
-# local_scaling_held_out/); the budgets stay, a quarter and a third in hand.
-# Above 768 px nothing was measured, so the budget there is generous.
+# Iterations by max_dim: (largest max_dim it applies to, iterations). The most any
+# of the seven measured pairs needs to pass the tutorial's 300-step loss is 72 at
+# 256 px and 46 at 512 px (benchmarks/results/fast_preset/ and
+# local_scaling_held_out/): the budgets keep a quarter and a third in hand for pairs
+# nobody measured. Above 768 px nothing was measured: the budget is generous.
 FAST_BUDGETS: tuple[tuple[int, int], ...] = (
     (384, 90),
     (768, 60),

@@ -164,25 +164,33 @@ def run_batch(group, styles, config, extractor, strategy, manifest, output, bar)
         strategy=strategy,
     )
     for job, result in zip(group, results, strict=True):
-        steps = done + len(result.history["total"])
-        if result.status == "interrupted":
-            path = save_image(result.image, output / PARTIAL / job.name)
-            manifest.update(
-                job.source, status="partial", partial=str(path), steps=steps
-            )
-            continue
-        save_image(result.image, output / job.name)
-        finite = result.status == "completed"
-        manifest.update(
-            job.source,
-            status="done" if finite else "failed",
-            steps=steps,
-            partial=None,
-            error=None if finite else result.message,
-        )
-        (output / PARTIAL / job.name).unlink(missing_ok=True)
+        try:
+            keep_result(job, result, done, manifest, output)
+        except OSError as error:  # a full disk, a name too long: this image only
+            reason = f"could not write it ({error.strerror or error})"
+            manifest.update(job.source, status="failed", error=reason)
+            print(f"skipped {job.source}: {reason}", file=sys.stderr)
     if any(result.status == "interrupted" for result in results):
         raise KeyboardInterrupt
+
+
+def keep_result(job: Job, result, done: int, manifest: Manifest, output: Path) -> None:
+    """Write one result (or its partial image) and record it in the manifest."""
+    steps = done + len(result.history["total"])
+    if result.status == "interrupted":
+        path = save_image(result.image, output / PARTIAL / job.name)
+        manifest.update(job.source, status="partial", partial=str(path), steps=steps)
+        return
+    save_image(result.image, output / job.name)
+    finite = result.status == "completed"
+    manifest.update(
+        job.source,
+        status="done" if finite else "failed",
+        steps=steps,
+        partial=None,
+        error=None if finite else result.message,
+    )
+    (output / PARTIAL / job.name).unlink(missing_ok=True)
 
 
 def resumed(config: StyleTransferConfig, steps: int) -> StyleTransferConfig:

@@ -76,6 +76,8 @@ def run_many(args: argparse.Namespace) -> int:
     except OutputPlanError as error:
         raise UsageError(str(error)) from None
     check_existing_manifest(output)
+    if args.frames:
+        check_one_frame_size(inputs, config.max_dim)
     check_step_memory(largest_size(inputs, config.max_dim), config)
     style_images = [load_image(s, config.max_dim) for s in styles]
     extractor = extractor_for(config, weights=args.weights)
@@ -148,6 +150,24 @@ def check_existing_manifest(output: Path) -> None:
             read_entries(path)
         except ManifestError as error:
             raise UsageError(str(error)) from None
+
+
+def check_one_frame_size(frames: list[Path], max_dim: int) -> None:
+    """Every frame has the first one's size once resized (else refused up front:
+    each frame starts from the last, and the flicker compares them pixel by pixel).
+
+    Raises:
+        UsageError: naming the first frame that differs.
+    """
+    first = resized_size(frames[0], max_dim)
+    for frame in frames[1:]:
+        size = resized_size(frame, max_dim)
+        if size is not None and first is not None and size != first:
+            raise UsageError(
+                f"{frame}: the frames differ in size ({size[1]}x{size[0]} px at "
+                f"--max-dim {max_dim}, the first {first[1]}x{first[0]}); resize them "
+                "to one size first."
+            )
 
 
 def largest_size(inputs: list[Path], max_dim: int) -> tuple[int, int] | None:

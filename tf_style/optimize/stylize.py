@@ -1,11 +1,10 @@
-"""stylize(): load, build, loop over the scales, report.
+"""stylize() and stylize_batch(): the one pipeline, for one image or many.
 
-The optimisers live in :mod:`~tf_style.optimize.adam` (the tutorial's
-``StyleTransfer`` and ``train_step``) and :mod:`~tf_style.optimize.lbfgs`; both offer
-``run(steps, recorder)`` into a :class:`~tf_style.optimize.recorder.RunRecorder`, so
-this module never asks which one it holds.
-The tutorial's names (``StyleTransfer``, ``clip_0_1``, ``StepReport``,
-``StylizeResult``) are importable from :mod:`tf_style.optimize` as before.
+Load, prepare each image (:mod:`tf_style.controls`), run the scales
+(:mod:`~tf_style.optimize.loop`), finish each image. Every mode (one image, a
+folder, ``stylize_many``, frames) comes through here, so every setting means the
+same in all of them. The tutorial's names (``StyleTransfer``, ``clip_0_1``,
+``StepReport``, ``StylizeResult``) are importable from :mod:`tf_style.optimize`.
 """
 
 from __future__ import annotations
