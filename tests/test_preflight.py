@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 
 from tf_style.commands.cli import UsageError
-from tf_style.commands.preflight import (
+from tf_style.commands.memory import (
     FIXED_BYTES,
     check_memory,
-    check_outputs,
     forward_bytes_per_pixel,
     largest_max_dim,
     step_bytes,
 )
+from tf_style.commands.preflight import check_outputs
 from tf_style.vgg.layers import CONTENT_LAYERS, STYLE_LAYERS
 
 LAYERS = STYLE_LAYERS + CONTENT_LAYERS

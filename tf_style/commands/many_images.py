@@ -32,7 +32,7 @@ from tf_style.commands.cli import (
 )
 from tf_style.commands.folder import stylize_folder
 from tf_style.commands.frames import stylize_frames
-from tf_style.commands.preflight import check_step_memory, resized_size
+from tf_style.commands.memory import check_step_memory, resized_size
 from tf_style.config import INITS
 from tf_style.images import SAVE_FORMATS, load_image
 from tf_style.vgg.model import extractor_for

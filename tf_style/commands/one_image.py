@@ -31,7 +31,8 @@ from tf_style.commands.cli import (
     flag_message,
     input_image,
 )
-from tf_style.commands.preflight import check_outputs, check_step_memory, resized_size
+from tf_style.commands.memory import check_step_memory, resized_size
+from tf_style.commands.preflight import check_outputs
 from tf_style.commands.progress import FrameProgress
 from tf_style.config import INITS, StyleTransferConfig
 from tf_style.controls import scaled_style_size
