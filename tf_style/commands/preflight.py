@@ -3,12 +3,10 @@
 A run takes minutes to hours; a problem found only when its outputs are written (an
 output path naming a folder, a file name too long for its temporary copy, a side file
 that would replace an input image) or when its first step runs (a size that cannot fit
-in memory) loses all of it. Everything that can be known in advance is checked here,
-and fails as a :class:`tf_style.commands.cli.UsageError` (one line, exit status 2).
-
-Nothing here creates a file or a folder: folders appear only when a file is written
-into them, so a refused run leaves nothing behind. TensorFlow is imported only to
-ask which device will run (after the commands have quieted it).
+in memory, :mod:`~tf_style.commands.memory`) loses all of it. The outputs are checked
+here, and fail as a :class:`tf_style.commands.cli.UsageError` (one line, exit status
+2). Nothing here creates a file or a folder: folders appear only when a file is
+written into them, so a refused run leaves nothing behind.
 """
 
 from __future__ import annotations
