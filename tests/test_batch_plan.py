@@ -338,3 +338,28 @@ def test_an_output_that_cannot_be_written_fails_alone(
     record = json.loads((output / "manifest.json").read_text())
     statuses = sorted(entry["status"] for entry in record["images"].values())
     assert statuses == ["done", "failed"]
+
+
+@pytest.mark.parametrize("weights", ["missing.bin", "folder"])
+def test_a_bad_weights_file_in_folder_mode_is_one_line(
+    tmp_path, monkeypatch, capsys, weights
+):
+    photo(tmp_path / "photos" / "p.png")
+    (tmp_path / "folder").mkdir()
+    no_model(monkeypatch)
+    arguments = ["--content", str(tmp_path / "photos"), "--output", str(tmp_path / "o")]
+    status = train.main([*arguments, "--weights", str(tmp_path / weights), *TINY])
+    assert status == 2
+    assert "no such weights file" in capsys.readouterr().err
+
+
+def test_a_read_only_output_folder_is_one_line(tmp_path, monkeypatch, capsys):
+    import os
+
+    if os.geteuid() == 0:
+        pytest.skip("root writes into read-only folders")
+    photo(tmp_path / "photos" / "p.png")
+    (tmp_path / "o").mkdir(mode=0o500)
+    no_model(monkeypatch)
+    arguments = ["--content", str(tmp_path / "photos"), "--output", str(tmp_path / "o")]
+    assert train.main([*arguments, *TINY]) == 2

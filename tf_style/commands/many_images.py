@@ -37,6 +37,7 @@ from tf_style.config import INITS
 from tf_style.images import SAVE_FORMATS, load_image
 from tf_style.vgg.model import extractor_for
 from tf_style.vgg.network import with_network
+from tf_style.vgg.weights import WeightsNotFoundError
 
 
 def run_many(args: argparse.Namespace) -> int:
@@ -69,6 +70,8 @@ def run_many(args: argparse.Namespace) -> int:
             "replicas; L-BFGS optimises one image at a time. Use --optimizer adam "
             "or --strategy none."
         )
+    if args.weights is not None and not args.weights.is_file():
+        raise UsageError(f"{args.weights}: no such weights file.")
     init_file = None if config.init in INITS else Path(config.init)
     reads = [*styles, *(p for p in (init_file, args.weights) if p is not None)]
     try:
@@ -80,7 +83,10 @@ def run_many(args: argparse.Namespace) -> int:
         check_one_frame_size(inputs, config.max_dim)
     check_step_memory(largest_size(inputs, config.max_dim), config)
     style_images = [load_image(s, config.max_dim) for s in styles]
-    extractor = extractor_for(config, weights=args.weights)
+    try:
+        extractor = extractor_for(config, weights=args.weights)
+    except WeightsNotFoundError as error:
+        raise UsageError(str(error)) from None
     extractor = with_network(
         extractor, precision=config.mixed_precision, pooling=config.pooling
     )

@@ -127,14 +127,18 @@ def add_many_arguments(parser: argparse.ArgumentParser) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the command; returns the exit status."""
     args = build_parser().parse_args(argv)
-    if not args.debug:
-        quiet_tensorflow()
-    logging.basicConfig(level=logging.WARNING, format=f"{PROGRAM}: %(message)s")
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)  # treat like Ctrl-C
-    # TensorFlow loads here, after the options are parsed and its logging is quiet.
-    from tf_style.batch.inputs import is_many
-    from tf_style.commands.one_image import OutputError, make_plan, run
-    from tf_style.images import ImageError
+    try:
+        if not args.debug:
+            quiet_tensorflow()
+        logging.basicConfig(level=logging.WARNING, format=f"{PROGRAM}: %(message)s")
+        # TensorFlow loads here, after the options are parsed and its logging is quiet.
+        from tf_style.batch.inputs import is_many
+        from tf_style.commands.one_image import OutputError, make_plan, run
+        from tf_style.images import ImageError
+    except KeyboardInterrupt:  # Ctrl-C while TensorFlow starts
+        print(f"{PROGRAM}: interrupted before the run started", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
     try:
         if args.frames is not None or is_many(args.content, args.output):
