@@ -363,3 +363,34 @@ def test_a_read_only_output_folder_is_one_line(tmp_path, monkeypatch, capsys):
     no_model(monkeypatch)
     arguments = ["--content", str(tmp_path / "photos"), "--output", str(tmp_path / "o")]
     assert train.main([*arguments, *TINY]) == 2
+
+
+@pytest.mark.parametrize("spec", ["a_file.png", "missing"])
+def test_frames_naming_a_file_or_nothing_is_one_line(
+    tmp_path, monkeypatch, capsys, spec
+):
+    photo(tmp_path / "a_file.png")
+    no_model(monkeypatch)
+    arguments = ["--frames", str(tmp_path / spec), "--output", str(tmp_path / "o")]
+    assert train.main([*arguments, *TINY]) == 2
+    assert "names a folder of numbered frames" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_a_bad_frame_is_skipped_and_the_others_run(
+    tmp_path, monkeypatch, real_extractor, capsys
+):
+    target = "tf_style.commands.many_images.extractor_for"
+    monkeypatch.setattr(target, lambda config, **_: real_extractor)
+    frames = tmp_path / "frames"
+    for index in range(3):
+        photo(frames / f"frame_{index:03d}.png", seed=index, size=(40, 48))
+    (frames / "frame_001.png").write_bytes(b"not a frame")
+    output = tmp_path / "out"
+    assert train.main(["--frames", str(frames), "--output", str(output), *TINY]) == 0
+    assert "skipped" in capsys.readouterr().err
+    record = json.loads((output / "manifest.json").read_text())
+    statuses = [entry["status"] for entry in record["images"].values()]
+    assert sorted(statuses) == ["done", "done", "failed"]
+    flicker = json.loads((output / "flicker.json").read_text())
+    assert flicker["ratio"] is not None

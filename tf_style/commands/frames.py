@@ -18,7 +18,7 @@ from tqdm.auto import tqdm
 from tf_style.artifacts import make_gif, write_json
 from tf_style.batch.frames import flicker
 from tf_style.batch.manifest import Manifest, output_name
-from tf_style.commands.cli import EXIT_INTERRUPTED, EXIT_OK
+from tf_style.commands.cli import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from tf_style.config import StyleTransferConfig
 from tf_style.images import load_image, resize, save_image
 from tf_style.optimize import stylize
@@ -39,19 +39,30 @@ def stylize_frames(
     """Stylise ``frames`` in order into ``output``; flicker record and GIF at the end.
 
     Resumable through the manifest: done frames are skipped (their output starts the
-    next frame). Ctrl-C keeps every finished frame; the interrupted frame restarts
-    from the previous output on the rerun. Returns the exit status (0 or 130).
+    next frame). A frame that cannot be read is skipped (the next starts from the
+    last good one). Ctrl-C keeps every finished frame; the interrupted frame
+    restarts from the previous output on the rerun. Returns the exit status (0, 2
+    when no frame could be stylised, or 130).
     """
     config = dataclasses.replace(config, seed=0 if config.seed is None else config.seed)
     manifest = Manifest(output, settings)
     names = names or {source: output_name(source) for source in frames}
     bar = tqdm(total=len(frames), unit="frame", disable=quiet, file=sys.stderr)
-    previous = None
+    previous, kept = None, []
     for source in frames:
         target = output / names[source]
-        entry = manifest.entry(source, target)
-        content = load_image(source, config.max_dim)
-        if entry["status"] != "done":
+        try:
+            entry = manifest.entry(source, target)
+            content = load_image(source, config.max_dim)
+        except Exception as error:  # noqa: BLE001 - a bad frame is skipped alone
+            manifest.failed(source, target, error)
+            manifest.save()
+            print(f"skipped {source}: {error}", file=sys.stderr)
+            bar.update(1)
+            continue
+        if entry["status"] == "done" and target.is_file():
+            previous = load_image(target, None)
+        else:
             init = None if previous is None else resize(previous, content.shape[1:3])
             result = stylize(
                 content, styles, config, extractor=extractor, init_image=init
@@ -63,10 +74,14 @@ def stylize_frames(
                 return EXIT_INTERRUPTED
             save_image(result.image, target)
             manifest.update(source, status="done", steps=config.total_steps)
-        previous = load_image(target, None)
+            previous = result.image
+        kept.append(source)
         bar.update(1)
     bar.close()
-    write_report(frames, output, config, names)
+    if not kept:
+        print("tf-style-train: error: no frame could be stylised.", file=sys.stderr)
+        return EXIT_USAGE
+    write_report(kept, output, config, names)
     return EXIT_OK
 
 

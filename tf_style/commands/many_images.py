@@ -46,7 +46,14 @@ def run_many(args: argparse.Namespace) -> int:
     styles = args.style or [input_image(None, "style")]
     check_style_count(config, len(styles))
     spec = args.frames or args.content
-    inputs = numbered_frames(spec) if args.frames else collect_inputs(spec)
+    if args.frames is not None and not Path(args.frames).is_dir():
+        raise UsageError(f"{args.frames}: --frames names a folder of numbered frames.")
+    try:
+        inputs = numbered_frames(spec) if args.frames else collect_inputs(spec)
+    except OSError as error:
+        raise UsageError(
+            f"{spec}: cannot list the images ({error.strerror})."
+        ) from None
     if not inputs:
         raise UsageError(f"{spec}: no images found (looked for common suffixes).")
     if args.batch_size < 1:
