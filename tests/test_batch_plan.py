@@ -394,3 +394,14 @@ def test_a_bad_frame_is_skipped_and_the_others_run(
     assert sorted(statuses) == ["done", "done", "failed"]
     flicker = json.loads((output / "flicker.json").read_text())
     assert flicker["ratio"] is not None
+
+
+def test_an_output_folder_inside_the_input_folder_is_fine_when_the_glob_skips_it(
+    tmp_path,
+):
+    photos = tmp_path / "photos"
+    inputs = [photo(photos / "a.png")]
+    plan = plan_outputs(inputs, photos / "styled", spec=photos / "*.png")
+    assert plan.name(inputs[0]) == "a.png"
+    with pytest.raises(OutputPlanError, match="would match"):
+        plan_outputs(inputs, photos / "styled", spec=photos / "*" / "*.png")

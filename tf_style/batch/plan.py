@@ -78,12 +78,23 @@ def _check_folder_is_not_the_source(
             "images would be replaced and a rerun would stylise the results. "
             "Choose another folder."
         )
-    pattern = str(Path(os.path.abspath(str(spec))))
-    if not Path(spec).is_dir() and fnmatch.fnmatch(str(real / "x.png"), pattern):
+    pattern = Path(os.path.abspath(str(spec)))
+    if not Path(spec).is_dir() and _glob_matches(real / "x.png", pattern):
         raise OutputPlanError(
             f"{folder}: the outputs would match {spec}, so a rerun would take them "
             "as inputs. Choose a folder outside the pattern."
         )
+
+
+def _glob_matches(path: Path, pattern: Path) -> bool:
+    """Whether ``glob`` would match ``path`` with ``pattern``: part by part, as
+    ``glob.glob`` does (a ``*`` never crosses a ``/``)."""
+    if len(path.parts) != len(pattern.parts):
+        return False
+    return all(
+        fnmatch.fnmatchcase(part, rule)
+        for part, rule in zip(path.parts, pattern.parts, strict=True)
+    )
 
 
 def _distinct_names(inputs: Sequence[Path], folder: Path) -> list[Path]:
