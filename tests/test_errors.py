@@ -17,3 +17,18 @@ def test_tensorflow_style_message_attribute_is_preferred():
     error = RuntimeError("full text with a\ntraceback")
     error.message = "the message"
     assert one_line(error) == "the message"
+
+
+def test_a_reduced_decode_note_is_one_line_on_stderr(monkeypatch, capsys):
+    import warnings
+
+    from tf_style.commands.cli import notes_as_lines
+    from tf_style.decode import ReducedDecodeWarning
+
+    monkeypatch.setattr(warnings, "showwarning", warnings.showwarning)
+    notes_as_lines("tf-style-train")
+    notes_as_lines("tf-style-train")  # twice: still one line
+    warnings.showwarning(
+        ReducedDecodeWarning("big.jpg: decoded at 1/2"), ReducedDecodeWarning, "x.py", 1
+    )
+    assert capsys.readouterr().err == "tf-style-train: note: big.jpg: decoded at 1/2\n"

@@ -109,22 +109,19 @@ def _decode(
         reduced decode does not change.
     """
     width, height = opened.size
+    by_tensorflow = _tutorial_decodes(opened)
     ratio = 1
-    if (
-        width * height > MAX_PIXELS
-        and max_dim is not None
-        and _tutorial_decodes(opened)
-    ):
-        ratio = reduction_ratio(width, height)
-    if ratio == 1 and width * height > MAX_PIXELS:
-        raise ImageError(
-            f"{path}: image is {width}x{height} px ({width * height / 1e6:.0f} "
-            f"megapixels), more than the {MAX_PIXELS / 1e6:.0f} megapixels tf_style "
-            f"decodes; {DOWNSCALE}."
-        )
-    if _tutorial_decodes(opened):
+    if width * height > MAX_PIXELS:
+        ratio = reduction_ratio(width, height) if by_tensorflow and max_dim else 1
+        if ratio == 1:
+            raise ImageError(
+                f"{path}: image is {width}x{height} px ({width * height / 1e6:.0f} "
+                f"megapixels), more than the {MAX_PIXELS / 1e6:.0f} megapixels "
+                f"tf_style decodes; {DOWNSCALE}."
+            )
+    if by_tensorflow:
         orientation = exif_orientation(opened)  # a JPEG's EXIF: read on opening
-        _check_complete(opened, ratio)
+        _check_complete(opened)
         pixels = _decode_as_the_tutorial(path, ratio)
         if ratio > 1:
             warnings.warn(
@@ -163,18 +160,15 @@ def _tutorial_decodes(opened: PIL.Image.Image) -> bool:
 
 
 def reduction_ratio(width: int, height: int) -> int:
-    """The least JPEG reduction (2, 4 or 8) that brings a file under MAX_PIXELS.
-
-    Raises:
-        ImageError: none does (the file is more than 64 times the limit).
-    """
+    """The least JPEG reduction (2, 4 or 8) that brings a file under MAX_PIXELS,
+    or 1 where none does (the caller then refuses the file)."""
     for ratio in (2, 4, 8):
         if math.ceil(width / ratio) * math.ceil(height / ratio) <= MAX_PIXELS:
             return ratio
     return 1  # the caller refuses it
 
 
-def _check_complete(opened: PIL.Image.Image, ratio: int) -> None:
+def _check_complete(opened: PIL.Image.Image) -> None:
     """Decode with Pillow too, only to refuse a truncated or corrupt JPEG.
 
     libjpeg, as TensorFlow runs it, pads a truncated file with grey and succeeds;

@@ -180,6 +180,27 @@ def flag_message(message: str) -> str:
     return message
 
 
+def notes_as_lines(program: str) -> None:
+    """Show the library's notes (a file decoded reduced) as ``program: note: ...``.
+
+    The library says them as a :class:`~tf_style.decode.ReducedDecodeWarning`;
+    Python's default display would add a file name, a line number and the source
+    line to a command's stderr.
+    """
+    from tf_style.decode import ReducedDecodeWarning
+
+    default = getattr(warnings.showwarning, "shows_notes_of", warnings.showwarning)
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if issubclass(category, ReducedDecodeWarning):
+            print(f"{program}: note: {message}", file=sys.stderr)
+        else:
+            default(message, category, filename, lineno, file, line)
+
+    show.shows_notes_of = default  # a second call replaces, not wraps, this one
+    warnings.showwarning = show
+
+
 def quiet_tensorflow() -> None:
     """Import TensorFlow without its start-up chatter on stderr.
 

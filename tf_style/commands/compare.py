@@ -24,6 +24,7 @@ from tf_style.commands.cli import (
     check_style_count,
     config_from_args,
     input_image,
+    notes_as_lines,
     quiet_tensorflow,
 )
 from tf_style.commands.preflight import check_outputs
@@ -149,6 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     became non-finite, 130 when interrupted.
     """
     quiet_tensorflow()  # compare has no --debug: its parser needs the hub module
+    notes_as_lines(PROGRAM)
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format=f"{PROGRAM}: %(message)s")
     from tf_style.commands.progress import TqdmProgress

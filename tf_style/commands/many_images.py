@@ -9,6 +9,7 @@ Called by :mod:`tf_style.train` when ``--content`` names a folder or a glob and
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import hashlib
 from pathlib import Path
@@ -105,50 +106,40 @@ def run_many(args: argparse.Namespace) -> int:
         "inputs_sha256": {str(p): file_sha256(p) for p in reads if p != args.weights},
         "sizing": args.sizing,
     }
-    try:
-        output.mkdir(parents=True, exist_ok=True)
-        lock = folder_lock(output).__enter__()
-    except ManifestLocked as error:
-        raise UsageError(str(error)) from None
-    except OSError as error:
-        raise UsageError(f"{output}: cannot write there ({error.strerror}).") from None
-    try:
-        return run_mode(
-            args, inputs, style_images, output, config, extractor, settings,
-            strategy, plan,
-        )  # fmt: skip
-    finally:
-        lock.__exit__(None, None, None)
-
-
-def run_mode(
-    args, inputs, style_images, output, config, extractor, settings, strategy, plan
-) -> int:
-    """The frames or the folder driver, under the folder's lock."""
-    if args.frames:
-        return stylize_frames(
+    names = {source: plan.name(source) for source in inputs}
+    with contextlib.ExitStack() as held:
+        try:
+            output.mkdir(parents=True, exist_ok=True)
+            held.enter_context(folder_lock(output))
+        except ManifestLocked as error:
+            raise UsageError(str(error)) from None
+        except OSError as error:
+            reason = error.strerror or error
+            raise UsageError(f"{output}: cannot write there ({reason}).") from None
+        if args.frames:
+            return stylize_frames(
+                inputs,
+                style_images,
+                output,
+                config,
+                extractor=extractor,
+                settings=settings,
+                quiet=args.quiet,
+                names=names,
+            )
+        return stylize_folder(
             inputs,
             style_images,
             output,
             config,
             extractor=extractor,
             settings=settings,
+            batch_size=args.batch_size,
+            sizing=args.sizing,
+            strategy=strategy,
             quiet=args.quiet,
-            names={source: plan.name(source) for source in inputs},
+            names=names,
         )
-    return stylize_folder(
-        inputs,
-        style_images,
-        output,
-        config,
-        extractor=extractor,
-        settings=settings,
-        batch_size=args.batch_size,
-        sizing=args.sizing,
-        strategy=strategy,
-        quiet=args.quiet,
-        names={source: plan.name(source) for source in inputs},
-    )
 
 
 def check_existing_manifest(output: Path) -> None:

@@ -27,6 +27,7 @@ from tf_style.commands.cli import (
     EXIT_USAGE,
     UsageError,
     add_config_arguments,
+    notes_as_lines,
     quiet_tensorflow,
 )
 
@@ -131,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if not args.debug:
             quiet_tensorflow()
+        notes_as_lines(PROGRAM)
         logging.basicConfig(level=logging.WARNING, format=f"{PROGRAM}: %(message)s")
         # TensorFlow loads here, after the options are parsed and its logging is quiet.
         from tf_style.batch.inputs import is_many
