@@ -26,6 +26,20 @@ def snapshot(folder):
     return {p: p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+@pytest.fixture
+def model(monkeypatch, real_extractor):
+    """The folder command's extractor: the session's VGG19, loaded once."""
+    target = "tf_style.commands.many_images.extractor_for"
+    monkeypatch.setattr(target, lambda config, **_: real_extractor)
+
+
+def stand_in_model(monkeypatch):
+    """An extractor that is never run: for runs that end before any step."""
+    target = "tf_style.commands.many_images"
+    monkeypatch.setattr(f"{target}.extractor_for", lambda config, **_: object())
+    monkeypatch.setattr(f"{target}.with_network", lambda extractor, **_: extractor)
+
+
 def no_model(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("the model was built before the outputs were checked")
@@ -105,13 +119,7 @@ def test_names_that_would_collide_are_made_distinct_and_stable(tmp_path):
 
 
 @pytest.mark.slow
-def test_colliding_inputs_through_a_glob_each_get_their_own_output(
-    tmp_path, monkeypatch, real_extractor
-):
-    monkeypatch.setattr(
-        "tf_style.commands.many_images.extractor_for",
-        lambda config, **_: real_extractor,
-    )
+def test_colliding_inputs_through_a_glob_each_get_their_own_output(tmp_path, model):
     photo(tmp_path / "day1" / "x.png", seed=1)
     photo(tmp_path / "day2" / "x.png", seed=2)
     output = tmp_path / "out"
@@ -129,13 +137,7 @@ def test_colliding_inputs_through_a_glob_each_get_their_own_output(
 
 
 @pytest.mark.slow
-def test_a_style_replaced_under_the_same_name_redoes_the_outputs(
-    tmp_path, monkeypatch, real_extractor
-):
-    monkeypatch.setattr(
-        "tf_style.commands.many_images.extractor_for",
-        lambda config, **_: real_extractor,
-    )
+def test_a_style_replaced_under_the_same_name_redoes_the_outputs(tmp_path, model):
     photo(tmp_path / "photos" / "p.png", seed=1)
     style = photo(tmp_path / "style.png", seed=5)
     output = tmp_path / "out"
@@ -171,12 +173,7 @@ def test_json_records_hold_no_nan(tmp_path):
 
 
 def test_a_folder_where_every_input_fails_exits_non_zero(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(
-        "tf_style.commands.many_images.extractor_for", lambda config, **_: object()
-    )
-    monkeypatch.setattr(
-        "tf_style.commands.many_images.with_network", lambda extractor, **_: extractor
-    )
+    stand_in_model(monkeypatch)
     photos = tmp_path / "photos"
     photos.mkdir()
     (photos / "a.png").write_bytes(b"not a png")
@@ -261,12 +258,7 @@ def test_a_second_run_on_a_locked_folder_is_refused(tmp_path, monkeypatch, capsy
     photo(tmp_path / "photos" / "p.png")
     output = tmp_path / "out"
     output.mkdir()
-    monkeypatch.setattr(
-        "tf_style.commands.many_images.extractor_for", lambda config, **_: object()
-    )
-    monkeypatch.setattr(
-        "tf_style.commands.many_images.with_network", lambda extractor, **_: extractor
-    )
+    stand_in_model(monkeypatch)
     arguments = ["--content", str(tmp_path / "photos"), "--output", str(output)]
     with folder_lock(output):  # as another run would hold it
         assert train.main([*arguments, *TINY]) == 2
@@ -290,10 +282,8 @@ def test_a_folder_too_large_for_memory_is_refused_before_the_model(
 
 @pytest.mark.slow
 def test_bad_entries_in_a_folder_are_skipped_and_the_others_run(
-    tmp_path, monkeypatch, real_extractor, capsys
+    tmp_path, model, capsys
 ):
-    target = "tf_style.commands.many_images.extractor_for"
-    monkeypatch.setattr(target, lambda config, **_: real_extractor)
     photos = tmp_path / "photos"
     photo(photos / "good.png")
     (photos / "dangling.png").symlink_to(tmp_path / "nowhere.png")
@@ -322,11 +312,7 @@ def test_frames_of_different_sizes_are_refused_up_front(tmp_path, monkeypatch, c
 
 
 @pytest.mark.slow
-def test_an_output_that_cannot_be_written_fails_alone(
-    tmp_path, monkeypatch, real_extractor, capsys
-):
-    target = "tf_style.commands.many_images.extractor_for"
-    monkeypatch.setattr(target, lambda config, **_: real_extractor)
+def test_an_output_that_cannot_be_written_fails_alone(tmp_path, model, capsys):
     photos = tmp_path / "photos"
     photo(photos / "good.png")
     photo(photos / ("y" * 247 + ".png"), seed=2)  # its temporary copy's name: too long
@@ -377,11 +363,7 @@ def test_frames_naming_a_file_or_nothing_is_one_line(
 
 
 @pytest.mark.slow
-def test_a_bad_frame_is_skipped_and_the_others_run(
-    tmp_path, monkeypatch, real_extractor, capsys
-):
-    target = "tf_style.commands.many_images.extractor_for"
-    monkeypatch.setattr(target, lambda config, **_: real_extractor)
+def test_a_bad_frame_is_skipped_and_the_others_run(tmp_path, model, capsys):
     frames = tmp_path / "frames"
     for index in range(3):
         photo(frames / f"frame_{index:03d}.png", seed=index, size=(40, 48))

@@ -42,6 +42,32 @@ def free_ports(count: int) -> list[int]:
     return ports
 
 
+def run_two_workers(arguments) -> list[tuple[int, str]]:
+    """Start ``arguments(index)`` as workers 0 and 1 of a localhost cluster (each
+    with its TF_CONFIG), wait at most TIMEOUT; (exit status, stderr) of each."""
+    cluster = {"worker": [f"127.0.0.1:{port}" for port in free_ports(2)]}
+    processes = []
+    for index in range(2):
+        config = {"cluster": cluster, "task": {"type": "worker", "index": index}}
+        processes.append(
+            subprocess.Popen(
+                arguments(index),
+                env=environment(TF_CONFIG=json.dumps(config)),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                stdin=subprocess.DEVNULL,
+                text=True,
+            )
+        )
+    try:
+        outputs = [p.communicate(timeout=TIMEOUT) for p in processes]
+    finally:
+        for p in processes:
+            if p.poll() is None:
+                p.kill()
+    return [(p.returncode, err) for p, (_, err) in zip(processes, outputs, strict=True)]
+
+
 def test_mirrored_two_logical_cpus_equals_one_device(tmp_path):
     out = tmp_path / "mirrored.npz"
     done = subprocess.run(
@@ -59,28 +85,15 @@ def test_mirrored_two_logical_cpus_equals_one_device(tmp_path):
 
 
 def test_two_workers_on_localhost_agree_with_one_device(tmp_path):
-    ports = free_ports(2)
-    cluster = {"worker": [f"127.0.0.1:{port}" for port in ports]}
-    processes = []
-    for index in range(2):
-        config = {"cluster": cluster, "task": {"type": "worker", "index": index}}
-        processes.append(
-            subprocess.Popen(
-                [sys.executable, str(WORKER), "worker", str(tmp_path / f"{index}.npz")],
-                env=environment(TF_CONFIG=json.dumps(config)),
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-        )
-    try:
-        outputs = [p.communicate(timeout=TIMEOUT) for p in processes]
-    finally:
-        for p in processes:
-            if p.poll() is None:
-                p.kill()
-    for p, (_, stderr) in zip(processes, outputs, strict=True):
-        assert p.returncode == 0, stderr[-3000:]
+    for returncode, stderr in run_two_workers(
+        lambda index: [
+            sys.executable,
+            str(WORKER),
+            "worker",
+            str(tmp_path / f"{index}.npz"),
+        ]
+    ):
+        assert returncode == 0, stderr[-3000:]
     first, second = (np.load(tmp_path / f"{i}.npz") for i in range(2))
     assert int(first["replicas"]) == 2
     np.testing.assert_array_equal(first["images"], second["images"])
@@ -111,29 +124,10 @@ def test_the_documented_two_worker_command_works_and_agrees_with_one(tmp_path):
     """The README's TF_CONFIG command, run as written, on two localhost workers."""
     photos = tmp_path / "photos"
     write_photos(photos, 2)
-    ports = free_ports(2)
-    cluster = {"worker": [f"127.0.0.1:{port}" for port in ports]}
-    processes = []
-    for index in range(2):
-        config = {"cluster": cluster, "task": {"type": "worker", "index": index}}
-        processes.append(
-            subprocess.Popen(
-                command(photos, tmp_path / f"out{index}"),
-                env=environment(TF_CONFIG=json.dumps(config)),
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                stdin=subprocess.DEVNULL,
-                text=True,
-            )
-        )
-    try:
-        outputs = [p.communicate(timeout=TIMEOUT) for p in processes]
-    finally:
-        for p in processes:
-            if p.poll() is None:
-                p.kill()
-    for p, (_, stderr) in zip(processes, outputs, strict=True):
-        assert p.returncode == 0, stderr[-3000:]
+    for returncode, stderr in run_two_workers(
+        lambda index: command(photos, tmp_path / f"out{index}")
+    ):
+        assert returncode == 0, stderr[-3000:]
         assert "Traceback" not in stderr
     alone = subprocess.run(
         command(photos, tmp_path / "alone", "--strategy", "none"),
