@@ -17,7 +17,7 @@ import tensorflow as tf
 from tf_style.choices import SIZINGS
 from tf_style.config import StyleTransferConfig
 from tf_style.images import ImageLike, clip_0_1
-from tf_style.optimize.recorder import StepReport, StylizeResult
+from tf_style.optimize.recorder import StylizeResult
 from tf_style.optimize.stylize import as_image, as_list, stylize_batch
 from tf_style.vgg.model import StyleContentModel, extractor_for
 from tf_style.vgg.network import with_network
@@ -130,4 +130,4 @@ def stylize_many(
     return results  # type: ignore[return-value]
 
 
-__all__ = ["SIZINGS", "StepReport", "group_by_size", "pad_to", "stylize_many"]
+__all__ = ["group_by_size", "pad_to", "stylize_many"]
