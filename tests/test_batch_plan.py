@@ -272,7 +272,7 @@ def test_a_folder_too_large_for_memory_is_refused_before_the_model(
     photo(tmp_path / "photos" / "p.png", size=(300, 400))
     no_model(monkeypatch)
     monkeypatch.setattr(
-        "tf_style.commands.memory.available_host_memory", lambda: 4 * 2**30
+        "tf_style.commands.memory.available_host_memory", lambda: 2 * 2**30
     )
     arguments = ["--content", str(tmp_path / "photos"), "--output", str(tmp_path / "o")]
     assert train.main([*arguments, "--max-dim", "3000", "--quiet"]) == 2

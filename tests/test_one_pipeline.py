@@ -71,7 +71,11 @@ EXTRA = {
     "init file": ["--init", "{init}"],
 }
 # Fields that do not change the image: how it is computed, not what.
-NOT_IMAGE = {"jit": "XLA compiles the same step (tests/test_network.py)"}
+NOT_IMAGE = {
+    "jit": "XLA compiles the same step (tests/test_network.py)",
+    "tiling": "tiles give the untiled loss and gradient (tests/test_tiles.py)",
+    "memory_limit": "decides only whether to tile (tests/test_tiles.py)",
+}
 
 
 def test_every_config_field_is_classified():

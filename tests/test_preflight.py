@@ -8,14 +8,15 @@ from pathlib import Path
 import pytest
 
 from tf_style.commands.cli import UsageError
-from tf_style.commands.memory import (
-    FIXED_BYTES,
-    check_memory,
-    forward_bytes_per_pixel,
-    largest_max_dim,
-    step_bytes,
-)
+from tf_style.commands.memory import check_run_memory
 from tf_style.commands.preflight import check_outputs
+from tf_style.config import StyleTransferConfig
+from tf_style.memory import (
+    FIXED_BYTES,
+    forward_bytes_per_pixel,
+    step_bytes,
+    tiled_fixed_bytes,
+)
 from tf_style.vgg.layers import CONTENT_LAYERS, STYLE_LAYERS
 
 LAYERS = STYLE_LAYERS + CONTENT_LAYERS
@@ -98,23 +99,46 @@ def test_step_memory_grows_with_pixels_and_shrinks_with_16_bit():
     assert step_bytes((512, 512), LAYERS, optimizer="lbfgs") > large
 
 
-def test_a_size_that_cannot_fit_is_refused_with_the_largest_that_fits():
-    available = 4 * 2**30
+def largest_in(error: pytest.ExceptionInfo) -> int:
+    return int(error.value.args[0].rsplit("--max-dim ", 1)[1].split()[0])
+
+
+def test_a_size_that_cannot_fit_at_once_is_refused_with_the_largest_that_fits():
+    available, config = 4 * 2**30, StyleTransferConfig(tiling="off")
     with pytest.raises(UsageError, match=r"use --max-dim (\d+) or less") as caught:
-        check_memory((8000, 12000), LAYERS, available=available, where="host")
-    fits = int(caught.value.args[0].rsplit("--max-dim ", 1)[1].split()[0])
-    height = round(fits * 8000 / 12000)
+        check_run_memory((8000, 12000), config, available=available, where="host")
+    fits = largest_in(caught)
+    height = int(fits * 8000 / 12000)
     assert step_bytes((height, fits), LAYERS) <= available
     assert step_bytes((height * 1.05, fits * 1.05), LAYERS) > available
 
 
+def test_tiles_fit_what_the_whole_image_cannot_and_name_their_limit():
+    available, config = 4 * 2**30, StyleTransferConfig()
+    check_run_memory((1536, 2048), config, available=available, where="host")
+    assert step_bytes((1536, 2048), LAYERS) > available  # only tiled it fits
+    with pytest.raises(UsageError, match="even tile by tile") as caught:
+        check_run_memory((8000, 12000), config, available=available, where="host")
+    fits = largest_in(caught)
+    height = int(fits * 8000 / 12000)
+    content = config.content_layers
+    assert tiled_fixed_bytes((height, fits), LAYERS, content) < available
+    assert tiled_fixed_bytes((height * 1.05, fits * 1.05), LAYERS, content) > (
+        available - (64 << 20)
+    )
+
+
 def test_a_size_that_fits_or_unknown_memory_passes():
-    check_memory((341, 512), LAYERS, available=8 * 2**30, where="host")
-    check_memory((80000, 120000), LAYERS, available=None, where="GPU")
+    config = StyleTransferConfig()
+    check_run_memory((341, 512), config, available=8 * 2**30, where="host")
+    check_run_memory((80000, 120000), config, available=None, where="GPU")
 
 
-def test_largest_max_dim_is_zero_when_nothing_fits():
-    assert largest_max_dim((300, 400), LAYERS, FIXED_BYTES // 2) == 0
+def test_nothing_fits_below_the_fixed_memory():
+    with pytest.raises(UsageError, match="not even a 32 px image fits"):
+        check_run_memory(
+            (300, 400), StyleTransferConfig(), available=FIXED_BYTES // 2, where="host"
+        )
 
 
 @pytest.mark.parametrize("spelling", ["nodir/../photo.png", "a/b/../../photo.png"])

@@ -26,6 +26,8 @@ MIN_NETWORK_SIDE = 16
 # The seed feeds NumPy's legacy generator, which takes unsigned 32-bit integers.
 MAX_SEED = 2**32 - 1
 PRECISIONS: tuple[str, ...] = ("float32", "bfloat16", "float16", "auto")
+# Tiled evaluation (tf_style.tiles): when the image would not fit, always, never.
+TILING: tuple[str, ...] = ("auto", "on", "off")
 # Many images: how a folder is batched, and how the work is shared out.
 SIZINGS: tuple[str, ...] = ("group", "common")
 STRATEGIES: tuple[str, ...] = ("auto", "none", "mirrored", "multi-worker")

@@ -27,6 +27,7 @@ from tf_style.choices import (  # the choices and limits, named once
     PRECISIONS,
     PRECONDITIONERS,
     PRESERVE_COLOR,
+    TILING,
     UPSAMPLING,
 )
 from tf_style.validation import validate_config
@@ -90,6 +91,17 @@ class StyleTransferConfig:
         label="precision",
     )
     jit: bool = _option(False, "compile the step with XLA")
+    memory_limit: str = _option(
+        "auto",
+        "memory the run may use, e.g. 6G or 512M (auto: the free memory of the "
+        "device, the GPU's on a GPU); a larger image is evaluated tile by tile",
+    )
+    tiling: str = _option(
+        "auto",
+        "evaluate VGG19 tile by tile, with the exact gradient: auto (when the whole "
+        "image would not fit in --memory-limit), on or off",
+        choices=TILING,
+    )
     seed: int | None = _option(None, "random seed (for reproducible runs)")
     # --- speed (defaults: scipy's L-BFGS-B, plain upsampling) ---
     lbfgs_backend: str = _option(

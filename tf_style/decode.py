@@ -99,6 +99,25 @@ DECODE_ERRORS = (
 )
 
 
+def rgb_icc_profile(path: str | os.PathLike) -> bytes | None:
+    """The ICC profile embedded in an image file, where it describes RGB colour.
+
+    The result's pixels are the content's RGB numbers, restyled; carrying the
+    content's profile over keeps their meaning (a Display P3 photo stays P3). A
+    CMYK or grey profile does not describe RGB pixels, and is left out, as is an
+    unreadable file: the profile is an extra, never a reason to fail.
+    """
+    try:
+        with PIL.Image.open(path) as image:
+            profile = image.info.get("icc_profile")
+    except (OSError, ValueError, SyntaxError, PIL.Image.DecompressionBombError):
+        return None
+    # An ICC header's bytes 16-19 name the colour space of the data it describes.
+    if not profile or len(profile) < 128 or profile[16:20] != b"RGB ":
+        return None
+    return bytes(profile)
+
+
 def _decode(
     opened: PIL.Image.Image, path: Path, max_dim: int | None
 ) -> tuple[np.ndarray, tuple[int, int]]:

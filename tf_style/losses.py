@@ -58,22 +58,35 @@ def per_image_distance(
         raise ValueError(
             f"Outputs have layers {sorted(outputs)} but targets have {sorted(targets)}."
         )
+    means = {}
+    for name in outputs:
+        error = (outputs[name] - targets[name]) ** 2
+        means[name] = tf.reduce_mean(error, axis=_image_axes(error))
+    return layer_weighted_sum(means, layer_weights)
+
+
+def layer_weighted_sum(
+    per_layer: Mapping[str, tf.Tensor], layer_weights: Mapping[str, float] | None
+) -> tf.Tensor:
+    """``sum_l w_l per_layer_l`` with the weights normalised to sum to 1 (equal when
+    None): how the layers' distances make one term, untiled or summed over tiles.
+
+    Raises:
+        ValueError: the weights name other layers, or none is positive.
+    """
     if layer_weights is None:
-        layer_weights = dict.fromkeys(outputs, 1.0)
-    if set(layer_weights) != set(outputs):
+        layer_weights = dict.fromkeys(per_layer, 1.0)
+    if set(layer_weights) != set(per_layer):
         raise ValueError(
-            f"Layer weights for {sorted(layer_weights)}, outputs for "
-            f"{sorted(outputs)}, targets for {sorted(targets)}: they must agree."
+            f"Layer weights for {sorted(layer_weights)}, outputs and targets for "
+            f"{sorted(per_layer)}: they must agree."
         )
     total = sum(layer_weights.values())
     if not total > 0:
         raise ValueError(f"Layer weights must sum above 0, got {dict(layer_weights)}.")
-    per_layer = []
-    for name, weight in layer_weights.items():
-        error = (outputs[name] - targets[name]) ** 2
-        mean = tf.reduce_mean(error, axis=_image_axes(error))
-        per_layer.append((weight / total) * mean)
-    return tf.add_n(per_layer)
+    return tf.add_n(
+        [(weight / total) * per_layer[name] for name, weight in layer_weights.items()]
+    )
 
 
 def _image_axes(tensor: tf.Tensor) -> list[int]:

@@ -14,6 +14,12 @@ import tensorflow as tf
 
 from tf_style.config import TUTORIAL, StyleTransferConfig
 from tf_style.losses import content_loss, style_loss, total_variation_loss
+from tf_style.tiles.evaluate import (
+    Tiling,
+    loss_terms,
+    tiled_features,
+    tiled_loss_and_gradient,
+)
 from tf_style.vgg.model import StyleContentModel
 from tf_style.vgg.network import extractor_precision
 
@@ -42,6 +48,9 @@ class StyleContentLoss:
             style applies (1) and where the content is kept (0). Every image is
             composited with the content through it before it is scored, so the
             gradient outside the mask is zero and the result keeps the content there.
+        tiling: evaluate VGG19 tile by tile (:mod:`tf_style.tiles`), for images
+            whose whole activations would not fit in memory; the same terms and
+            gradient, exactly. None: the whole image at once.
 
     Example:
         >>> loss = StyleContentLoss(extractor, content, style)
@@ -61,13 +70,21 @@ class StyleContentLoss:
         style_layer_weights: Sequence[float] = (),
         loss_normalization: str = TUTORIAL.loss_normalization,
         mask: tf.Tensor | None = None,
+        tiling: Tiling | None = None,
     ):
         self.extractor = extractor
+        self.tiling = tiling
         self.content_image = content_image
         self.content_shape = tuple(content_image.shape)
         self.batch = int(content_image.shape[0])
-        self.style_targets = blended_style_targets(extractor, style_image, style_blend)
-        self.content_targets = extractor(content_image)["content"]
+        self.style_targets = blended_style_targets(
+            extractor, style_image, style_blend, tiling=tiling
+        )
+        self.content_targets = (
+            extractor(content_image)["content"]
+            if tiling is None
+            else tiled_features(extractor, content_image, tiling).contents
+        )
         self.style_weight = float(style_weight)
         self.content_weight = float(content_weight)
         self.total_variation_weight = float(total_variation_weight)
@@ -88,6 +105,7 @@ class StyleContentLoss:
         config: StyleTransferConfig,
         *,
         mask: tf.Tensor | None = None,
+        tiling: Tiling | None = None,
     ) -> StyleContentLoss:
         """Build with the weights, blend and normalisation of ``config``."""
         return cls(
@@ -101,6 +119,7 @@ class StyleContentLoss:
             style_layer_weights=config.style_layer_weights,
             loss_normalization=config.loss_normalization,
             mask=mask,
+            tiling=tiling,
         )
 
     def compose(self, image: tf.Tensor, start=0, end=None) -> tf.Tensor:
@@ -132,6 +151,17 @@ class StyleContentLoss:
             k: v if v.shape[0] == 1 else v[start:end]
             for k, v in self.style_targets.items()
         }
+        if self.tiling is not None:
+            if (start, end) != (0, None):
+                raise ValueError("a tiled loss scores the whole batch at once.")
+            composed = self.compose(image)
+            first = tiled_features(
+                self.extractor,
+                composed,
+                self.tiling,
+                content_targets=self.content_targets,
+            )
+            return loss_terms(self, first, composed)
         image = self.compose(image, start, end)
         outputs = self.extractor(image)
         terms = {
@@ -158,6 +188,8 @@ def blended_style_targets(
     extractor: StyleContentModel,
     style_images: tf.Tensor | Sequence[tf.Tensor],
     blend: Sequence[float] = (),
+    *,
+    tiling: Tiling | None = None,
 ) -> dict[str, tf.Tensor]:
     """Gram targets of one style image, or the weighted mean of several's.
 
@@ -165,6 +197,7 @@ def blended_style_targets(
         extractor: the feature extractor.
         style_images: one image or a sequence of them (any sizes).
         blend: one weight per image, normalised to sum to 1; equal when empty.
+        tiling: compute them tile by tile (a style image as large as a print).
 
     Raises:
         ValueError: a weight count that differs from the image count, or weights
@@ -177,7 +210,12 @@ def blended_style_targets(
             f"style_blend needs one weight of at least 0 per style image, summing "
             f"above 0; got {list(blend)} for {len(images)} images."
         )
-    targets = [extractor(image)["style"] for image in images]
+    targets = [
+        extractor(image)["style"]
+        if tiling is None
+        else tiled_features(extractor, image, tiling).grams
+        for image in images
+    ]
     if len(targets) == 1:
         return targets[0]
     total = sum(weights)
@@ -194,6 +232,27 @@ def blended_style_targets(
 # float32 -0.14), the unscaled ~5e9 overflows at 64 px; 1e2 to 1e6 give a cosine
 # above 0.999 at 256 px.
 FLOAT16_SCALED_LOSS = 2.0**14
+
+
+def compiled_loss_and_gradient(
+    loss: StyleContentLoss,
+    *,
+    jit: bool = False,
+    input_signature: list[tf.TensorSpec] | None = None,
+):
+    """:func:`loss_and_gradient` of ``loss`` as one compiled ``tf.function``.
+
+    A tiled loss is returned uncompiled: its passes walk the tiles from Python
+    (their count and shapes change with the image), each tile's ops running as
+    TensorFlow calls them.
+    """
+
+    def evaluate(image: tf.Tensor) -> tuple[dict[str, tf.Tensor], tf.Tensor]:
+        return loss_and_gradient(loss, image)
+
+    if loss.tiling is not None:
+        return evaluate
+    return tf.function(evaluate, input_signature=input_signature, jit_compile=jit)
 
 
 def loss_and_gradient(
@@ -220,6 +279,13 @@ def loss_and_gradient(
         image's gradient is its own loss's: no term mixes images).
     """
     scaled = extractor_precision(loss.extractor) == "float16"
+    if loss.tiling is not None:
+        terms, gradient = tiled_loss_and_gradient(
+            loss, image, scaled_to=FLOAT16_SCALED_LOSS if scaled else None
+        )
+        if not per_image:
+            terms = {name: tf.reduce_sum(term) for name, term in terms.items()}
+        return terms, gradient
     with tf.GradientTape() as tape:
         tape.watch(image)
         terms = loss.terms(image)

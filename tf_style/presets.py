@@ -28,7 +28,14 @@ def tutorial_settings(max_dim: int) -> dict[str, Any]:
 
 
 def fast_settings(max_dim: int) -> dict[str, Any]:
-    """The fast recipe at ``max_dim`` (see the module docstring)."""
+    """The fast recipe at ``max_dim`` (see the module docstring); above
+    ``LADDER_FROM`` px it climbs there coarse to fine (:func:`ladder`)."""
+    schedule = (
+        {"scale_steps": (fast_budget(max_dim),)}
+        if max_dim <= LADDER_FROM
+        else dict(zip(("scales", "scale_steps"), ladder(max_dim), strict=True))
+        | {"coarse_start": "correction"}
+    )
     return {
         "optimizer": "lbfgs",
         "lbfgs_backend": "tensorflow",
@@ -38,8 +45,7 @@ def fast_settings(max_dim: int) -> dict[str, Any]:
         "precondition_local": 0.75,
         "init": "content-recolored",
         "mixed_precision": "auto",
-        "scale_steps": (fast_budget(max_dim),),
-    }
+    } | schedule
 
 
 # Iterations by max_dim: (largest max_dim it applies to, iterations). The most any
@@ -52,6 +58,34 @@ FAST_BUDGETS: tuple[tuple[int, int], ...] = (
     (768, 60),
     (10**9, 100),
 )
+
+
+# Print sizes: above this max_dim the fast recipe climbs in sqrt(2) steps from
+# LADDER_BASE px, most iterations small (crowsonkb/style-transfer-pytorch's idea):
+# a step at twice the pixels costs twice as much, so the budget falls as the
+# scale rises, and the largest scales only refine what the smaller ones settled.
+LADDER_FROM = 1024
+LADDER_BASE = 512
+LADDER_STEPS = (40, 20, 12, 8, 5, 3, 2)  # from LADDER_BASE up; the rest get 2
+
+
+def ladder(max_dim: int) -> tuple[tuple[float, ...], tuple[int, ...]]:
+    """Scales (fractions of ``max_dim``, ending at 1) and L-BFGS iterations at each.
+
+    Example:
+        >>> ladder(2048)
+        ((0.25, 0.353553, 0.5, 0.707107, 1.0), (40, 20, 12, 8, 5))
+    """
+    sides, side = [], float(LADDER_BASE)
+    while side < max_dim / 1.2:  # a last step under 1.2x is not worth a scale
+        sides.append(side)
+        side *= 2**0.5
+    scales = tuple(round(side / max_dim, 6) for side in sides) + (1.0,)
+    steps = tuple(
+        LADDER_STEPS[index] if index < len(LADDER_STEPS) else LADDER_STEPS[-1]
+        for index in range(len(scales))
+    )
+    return scales, steps
 
 
 def fast_budget(max_dim: int) -> int:

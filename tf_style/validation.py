@@ -13,6 +13,7 @@ import dataclasses
 import math
 from typing import Any
 
+from tf_style.byte_sizes import parse_memory
 from tf_style.choices import (
     INITS,
     MAX_SEED,
@@ -43,6 +44,8 @@ def validate_config(config: Any) -> None:
     validate_scale_steps(config)
     validate_controls(config)
     validate_speed(config)
+    if config.memory_limit != "auto":
+        parse_memory(config.memory_limit)
 
 
 def validate_choices(config: Any) -> None:

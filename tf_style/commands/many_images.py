@@ -67,6 +67,11 @@ def run_many(args: argparse.Namespace) -> int:
         raise UsageError(
             "--mask is drawn for one photo; it cannot be honoured for many images."
         )
+    if args.bit_depth is not None:
+        raise UsageError(
+            "--bit-depth sets one print's file; many images are written as 8-bit "
+            "PNGs named after their inputs. Run the print alone with --output x.tif."
+        )
     if args.save_every:
         raise UsageError(
             "--save-every animates one run; with many images use --frames for video."

@@ -36,9 +36,9 @@ from tf_style.commands.preflight import check_outputs
 from tf_style.commands.progress import FrameProgress
 from tf_style.config import INITS, StyleTransferConfig
 from tf_style.controls import scaled_style_size
-from tf_style.decode import ReducedDecodeWarning
+from tf_style.decode import ReducedDecodeWarning, rgb_icc_profile
 from tf_style.device import describe_device
-from tf_style.images import SAVE_FORMATS, load_image, save_image
+from tf_style.images import BIT_DEPTHS, SAVE_FORMATS, load_image, save_image
 from tf_style.optimize import StylizeResult, stylize
 from tf_style.optimize.multiscale import check_scaled_sizes
 from tf_style.plotting import plot_losses, save_figure
@@ -65,6 +65,7 @@ class Plan:
     save_every: int
     weights: Path | None
     mask_path: Path | None = None
+    bit_depth: int | None = None
     images: dict = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
@@ -109,6 +110,7 @@ def make_plan(args: argparse.Namespace) -> Plan:
     output = args.output or Path("outputs") / f"{content.stem}_{styles[0].stem}.png"
     if output.suffix.lower() not in SAVE_FORMATS:
         raise UsageError(f"{output}: output must end in {', '.join(SAVE_FORMATS)}.")
+    check_bit_depth(output, args.bit_depth)
     if args.save_every < 0:
         raise UsageError(
             f"--save-every must be zero or positive, got {args.save_every}."
@@ -116,7 +118,14 @@ def make_plan(args: argparse.Namespace) -> Plan:
     if args.weights is not None and not args.weights.is_file():
         raise UsageError(f"{args.weights}: no such weights file.")
     plan = Plan(
-        config, content, styles, output, args.save_every, args.weights, args.mask
+        config,
+        content,
+        styles,
+        output,
+        args.save_every,
+        args.weights,
+        args.mask,
+        args.bit_depth,
     )
     folders = [plan.frames_folder] if plan.frames_folder else []
     check_outputs([output, *plan.side_files], plan.inputs, folders=folders)
@@ -124,6 +133,20 @@ def make_plan(args: argparse.Namespace) -> Plan:
     plan.images, plan.notes = load_images(plan)
     check_sizes(plan)
     return plan
+
+
+def check_bit_depth(output: Path, bit_depth: int | None) -> None:
+    """A bit depth the output's format can hold (JPEG has 8 bits).
+
+    Raises:
+        UsageError: ``--bit-depth 16`` with a JPEG output.
+    """
+    depths = BIT_DEPTHS[SAVE_FORMATS[output.suffix.lower()]]
+    if bit_depth is not None and bit_depth not in depths:
+        raise UsageError(
+            f"{output}: JPEG holds 8 bits per channel; write a .png or .tif for "
+            f"--bit-depth {bit_depth}."
+        )
 
 
 def load_images(plan: Plan) -> tuple[dict[str, tf.Tensor], list[str]]:
@@ -196,7 +219,7 @@ def run(plan: Plan, *, quiet: bool) -> int:
             extractor=extractor,
             init_image=plan.images.get("init"),
             mask=plan.images.get("mask"),
-            callback=progress.update,
+            callback=progress,
         )
     except tf.errors.ResourceExhaustedError:
         size = "x".join(str(side) for side in plan.images["content"].shape[2:0:-1])
@@ -238,7 +261,13 @@ def write_outputs(
             whether the image was kept.
     """
     try:
-        written = {"image": str(save_image(result.image, plan.output))}
+        image = save_image(
+            result.image,
+            plan.output,
+            bit_depth=plan.bit_depth,
+            icc_profile=rgb_icc_profile(plan.content_path),
+        )
+        written = {"image": str(image)}
     except OSError as error:
         raise OutputError(
             f"could not write the image {plan.output} ({_reason(error)})."
@@ -323,6 +352,7 @@ def run_record(
         },
         "steps_completed": steps,
         "steps_planned": plan.config.total_steps,
+        "scales": result.scales,
         "final_losses": final,
         "outputs": {**written, "record": str(plan.output_file(".json"))},
     }

@@ -14,7 +14,7 @@ from tqdm.auto import tqdm
 
 from tf_style.artifacts import FrameSaver
 from tf_style.images import tensor_to_image
-from tf_style.optimize.recorder import StepReport
+from tf_style.optimize.recorder import StepReport, TileReport
 
 
 class TqdmProgress:
@@ -42,6 +42,15 @@ class TqdmProgress:
             self.bar.total = report.total_steps
         self.bar.update(report.step - self.bar.n)
         self.bar.set_postfix(loss=f"{report.losses['total']:.4g}", refresh=False)
+
+    def tile(self, report: TileReport) -> None:
+        """Say where a tiled evaluation is: a large image's step takes minutes."""
+        height, width = report.size
+        self.bar.set_postfix_str(
+            f"scale {report.scale}/{report.scales} ({width}x{height}): "
+            f"{report.phase} stage {report.stage}/{report.stages}, "
+            f"tile {report.tile}/{report.tiles}"
+        )
 
     def close(self) -> None:
         self.bar.close()
@@ -75,6 +84,11 @@ class FrameProgress:
     def update(self, report: StepReport) -> None:
         self.bar(report)
         self.save_frame(report.step, report.image)
+
+    __call__ = update
+
+    def tile(self, report: TileReport) -> None:
+        self.bar.tile(report)
 
     def save_frame(self, step: int, image: tf.Tensor) -> None:
         if self.frames is None:

@@ -69,7 +69,16 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         default=None,
         metavar="PATH",
-        help="result image, .png or .jpg (default: outputs/<content>_<style>.png)",
+        help="result image, .png, .jpg or .tif (default: "
+        "outputs/<content>_<style>.png)",
+    )
+    files.add_argument(
+        "--bit-depth",
+        type=int,
+        choices=(8, 16),
+        default=None,
+        help="bits per channel of the result: 16 for print work (PNG or TIFF); "
+        "the content's ICC profile is carried over (default: 16 for .tif, else 8)",
     )
     files.add_argument(
         "--weights",

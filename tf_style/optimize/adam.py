@@ -54,7 +54,16 @@ class StyleTransfer:
             beta_1=config.beta_1,
             epsilon=config.epsilon,
         )
-        self._step = tf.function(self._train_step, jit_compile=config.jit)
+        if loss.tiling is not None and strategy is not None:
+            raise ValueError(
+                "a tiled loss runs on one device; tile or share the batch, not both."
+            )
+        # A tiled loss walks its tiles from Python (see compiled_loss_and_gradient).
+        self._step = (
+            self._train_step
+            if loss.tiling is not None
+            else tf.function(self._train_step, jit_compile=config.jit)
+        )
 
     @classmethod
     def from_config(
@@ -72,7 +81,7 @@ class StyleTransfer:
         """One Adam step; returns the loss terms *before* it (summed over a batch).
 
         The tutorial's ``train_step``, compiled with ``tf.function`` (and XLA with
-        ``config.jit``).
+        ``config.jit``); a tiled loss's step runs its tiles one by one.
         """
         return {name: tf.reduce_sum(term) for name, term in self._step().items()}
 

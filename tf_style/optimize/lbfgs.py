@@ -24,7 +24,7 @@ from threadpoolctl import threadpool_limits
 
 from tf_style.config import StyleTransferConfig
 from tf_style.images import clip_0_1
-from tf_style.objective import StyleContentLoss, loss_and_gradient
+from tf_style.objective import StyleContentLoss, compiled_loss_and_gradient
 from tf_style.optimize.recorder import RunRecorder
 
 
@@ -78,8 +78,8 @@ class LBFGSTransfer:
         self._last: tuple[np.ndarray | None, dict[str, float]] = (None, {})
         self.evaluations = 0
         spec = tf.TensorSpec(self.shape, tf.float32)
-        self.loss_and_gradient = tf.function(
-            self._loss_and_gradient, input_signature=[spec], jit_compile=jit
+        self.loss_and_gradient = compiled_loss_and_gradient(
+            loss, jit=jit, input_signature=[spec]
         )
 
     @classmethod
@@ -88,12 +88,6 @@ class LBFGSTransfer:
     ) -> LBFGSTransfer:
         """The optimiser at ``init_image`` with ``config``'s settings."""
         return cls(loss, init_image, jit=config.jit, history_size=config.lbfgs_history)
-
-    def _loss_and_gradient(
-        self, image: tf.Tensor
-    ) -> tuple[dict[str, tf.Tensor], tf.Tensor]:
-        """Loss terms of ``image`` and the gradient of their total, in one graph."""
-        return loss_and_gradient(self.loss, image)
 
     def evaluate(self, x: np.ndarray) -> tuple[float, np.ndarray]:
         """scipy's objective: flat float64 pixels to (loss, flat float64 gradient).

@@ -8,12 +8,16 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from dataclasses import replace
+from functools import partial
 
 import tensorflow as tf
 
 from tf_style.config import StyleTransferConfig
 from tf_style.controls import RunImages
+from tf_style.memory import at_scale, memory_budget, plan_tiling
 from tf_style.objective import StyleContentLoss
 from tf_style.optimize.adam import StyleTransfer
 from tf_style.optimize.lbfgs import LBFGSTransfer
@@ -24,7 +28,12 @@ from tf_style.optimize.multiscale import (
     upsample_result,
 )
 from tf_style.optimize.protocol import Transfer
-from tf_style.optimize.recorder import RunRecorder, StepReport, StylizeResult
+from tf_style.optimize.recorder import (
+    RunRecorder,
+    StepReport,
+    StylizeResult,
+    TileReport,
+)
 from tf_style.optimize.tf_lbfgs import TFLBFGSTransfer
 from tf_style.vgg.model import StyleContentModel
 
@@ -66,13 +75,28 @@ def run_batch(
         Ctrl-C ends the run with status ``interrupted`` and the images so far.
     """
     content = images.content
-    recorder = RunRecorder(config.total_steps, callback, batch=int(content.shape[0]))
+    batch = int(content.shape[0])
+    recorder = RunRecorder(config.total_steps, callback, batch=batch)
     sizes = scale_sizes(content.shape[1:3], config.scales)
     image, transfer = resize_to(images.start, sizes[0]), None
+    budget = run_budget(config)
     try:
-        for scale, size, steps in zip(
-            config.scales, sizes, config.steps_per_scale, strict=True
+        for number, (scale, size, steps) in enumerate(
+            zip(config.scales, sizes, config.steps_per_scale, strict=True)
         ):
+            settings = at_scale(config, steps)
+            tiling = plan_tiling(size, settings, budget, batch=batch)
+            if tiling is not None:
+                where = partial(TileReport, number + 1, len(sizes), tuple(size))
+                tiling = replace(tiling, callback=tile_callback(callback, where))
+            recorder.scales.append(
+                {
+                    "size": list(size),
+                    "steps": steps,
+                    "tile_bytes": None if tiling is None else tiling.window_bytes,
+                }
+            )
+            transfer = None  # the last scale's state: free it before the next
             image = upsample_result(
                 image,
                 content,
@@ -86,9 +110,15 @@ def run_batch(
                 [resize_by(style, scale) for style in images.styles],
                 config,
                 mask=None if images.mask is None else resize_to(images.mask, size),
+                tiling=tiling,
             )
-            transfer = make_transfer(loss, image, config, strategy=strategy)
+            transfer = make_transfer(loss, image, settings, strategy=strategy)
+            started, evaluations = time.perf_counter(), recorder.evaluations
             transfer.run(steps, recorder)
+            recorder.scales[-1] |= {
+                "seconds": round(time.perf_counter() - started, 3),
+                "evaluations": recorder.evaluations - evaluations,
+            }
             image = tf.convert_to_tensor(transfer.image)
             if recorder.status != "completed":
                 break
@@ -97,6 +127,28 @@ def run_batch(
         if transfer is not None:
             image = tf.convert_to_tensor(transfer.image)
     return recorder.results(resize_to(image, content.shape[1:3]))
+
+
+def run_budget(config: StyleTransferConfig) -> int | None:
+    """The memory the run may use (None: unknown), read once at its start."""
+    if config.tiling == "off":
+        return None
+    return memory_budget(config, bool(tf.config.list_physical_devices("GPU")))
+
+
+def tile_callback(
+    callback: Callable | None, where: Callable[..., TileReport]
+) -> Callable[[str, int, int, int], None] | None:
+    r"""The tiles' progress as :class:`TileReport`\ s, for a callback that has a
+    ``tile`` method (the commands' progress bar); None for one that has not."""
+    report = getattr(callback, "tile", None)
+    if report is None:
+        return None
+
+    def on_tile(phase: str, stage: int, tile: int, tiles: int, stages: int) -> None:
+        report(where(phase, stage + 1, stages, tile + 1, tiles))
+
+    return on_tile
 
 
 # The class holding each optimiser's state (see tf_style.optimize.protocol).

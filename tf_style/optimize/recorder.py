@@ -50,6 +50,23 @@ class StylizeResult:
     status: str = "completed"
     message: str = ""
     seconds: float = 0.0
+    # Each scale run: its size (h, w), steps, and the tiles' workspace in bytes
+    # (None: the whole image at once).
+    scales: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class TileReport:
+    """Where a tiled evaluation is, for a callback with a ``tile`` method."""
+
+    scale: int  # 1-based
+    scales: int
+    size: tuple[int, int]  # (h, w) of this scale
+    phase: str  # "forward" or "backward"
+    stage: int  # 1-based, of the network's stages
+    stages: int
+    tile: int  # 1-based
+    tiles: int
 
 
 class RunRecorder:
@@ -78,6 +95,7 @@ class RunRecorder:
         self.started = time.perf_counter()
         self.status, self.message = "completed", ""
         self.evaluations = 0
+        self.scales: list[dict] = []
 
     @property
     def steps(self) -> int:
@@ -139,6 +157,7 @@ class RunRecorder:
             status=self.status,
             message=self.message,
             seconds=time.perf_counter() - self.started,
+            scales=self.scales,
         )
 
     def results(self, images: tf.Tensor) -> list[StylizeResult]:
@@ -151,6 +170,7 @@ class RunRecorder:
                 status=self.status,
                 message=self.message,
                 seconds=seconds,
+                scales=self.scales,
             )
             for number, history in enumerate(self.image_histories)
         ]
@@ -175,4 +195,10 @@ def non_finite_message(step: int, losses: dict[str, float]) -> str:
     )
 
 
-__all__ = ["RunRecorder", "StepReport", "StylizeResult", "non_finite_message"]
+__all__ = [
+    "RunRecorder",
+    "StepReport",
+    "StylizeResult",
+    "TileReport",
+    "non_finite_message",
+]

@@ -37,7 +37,7 @@ import tensorflow as tf
 
 from tf_style.config import StyleTransferConfig
 from tf_style.images import clip_0_1
-from tf_style.objective import StyleContentLoss, loss_and_gradient
+from tf_style.objective import StyleContentLoss, compiled_loss_and_gradient
 from tf_style.optimize.line_search import (
     ARMIJO,
     CURVATURE,
@@ -107,10 +107,8 @@ class TFLBFGSTransfer:
         self._count, self._newest = 0, -1
         self._gamma = tf.constant(1.0)
         spec = tf.TensorSpec(self.shape, tf.float32)
-        self._evaluate = tf.function(
-            lambda image: loss_and_gradient(self.loss, image),
-            input_signature=[spec],
-            jit_compile=jit,
+        self._evaluate = compiled_loss_and_gradient(
+            self.loss, jit=jit, input_signature=[spec]
         )
         self._two_loop = tf.function(self._two_loop_recursion, jit_compile=TWO_LOOP_XLA)
         self._curvature = tf.function(self._pair_curvature)

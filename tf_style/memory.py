@@ -1,0 +1,328 @@
+"""How much memory a run needs, how much it may use, and when to tile.
+
+A step's memory is estimated from VGG19's activations per pixel (the measured
+constants below: ``benchmarks/print_size.py`` checks the estimate against the peak
+resident memory of real runs), plus what the optimiser keeps per pixel. A run whose
+whole-image step would not fit in the memory it may use is evaluated tile by tile
+(:mod:`tf_style.tiles`), with tiles as large as the rest of the budget allows.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import subprocess
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+from tf_style.byte_sizes import parse_memory
+from tf_style.tiles.evaluate import Tiling
+from tf_style.tiles.stages import BACKWARD_FACTOR, STAGE_ENDS, VGG19_ORDER
+
+# VGG19 before each block: channels. A convolution's output has the block's channels
+# at its resolution (1 / 4 ** (block - 1) of the image's pixels).
+_BLOCK_CHANNELS = {1: 64, 2: 128, 3: 256, 4: 512, 5: 512}
+# TensorFlow, Keras and VGG19's weights before the first step (measured: 0.85 GB).
+FIXED_BYTES = 1 << 30
+# Image-sized float32 tensors alive during a step besides the optimiser's own (the
+# image, content, start, composed image, gradients, temporaries): measured.
+IMAGE_COPIES = 12
+# Optimiser state in image-sized float32 tensors: Adam's moments; L-BFGS's
+# history (2 per pair) comes on top of its working vectors.
+OPTIMIZER_COPIES = {"adam": 2, "lbfgs": 6}
+# The smallest tile workspace worth running (below it the halos cost more than
+# the cores).
+MIN_WINDOW_BYTES = 64 << 20
+
+# Tiles larger than this save little halo work and only cost memory.
+MAX_WINDOW_BYTES = 4 << 30
+# The workspace of a tiled run whose budget is unknown.
+DEFAULT_WINDOW_BYTES = 1 << 30
+
+
+def forward_bytes_per_pixel(layers: Iterable[str], dtype_bytes: int = 4) -> float:
+    """Bytes of VGG19 activations per input pixel, up to the deepest of ``layers``.
+
+    Every convolution (and the pooling after each finished block) before the
+    deepest layer is counted: all are kept for the backward pass.
+    """
+    names = [name for name in VGG19_ORDER if "conv" in name]
+    deepest = max(names.index(name) for name in layers)
+    values = 0.0
+    for name in names[: deepest + 1]:
+        block = int(name[5])
+        values += _BLOCK_CHANNELS[block] / 4 ** (block - 1)
+    last_block = int(names[deepest][5])
+    for block in range(1, last_block):  # poolings between finished blocks
+        values += _BLOCK_CHANNELS[block] / 4**block
+    return values * dtype_bytes
+
+
+def state_bytes_per_pixel(optimizer: str = "adam", history: int = 10) -> float:
+    """Bytes per image pixel of everything image-sized a run keeps (3 channels)."""
+    copies = IMAGE_COPIES + OPTIMIZER_COPIES[optimizer]
+    if optimizer == "lbfgs":
+        copies += 2 * history
+    return copies * 3 * 4
+
+
+def dtype_bytes(precision: str) -> int:
+    """Bytes per activation: 16-bit precisions halve them (``auto`` counts as 32)."""
+    return 4 if precision in ("float32", "auto") else 2
+
+
+def step_bytes(
+    size: Sequence[int],
+    layers: Iterable[str],
+    *,
+    precision: str = "float32",
+    optimizer: str = "adam",
+    history: int = 10,
+    batch: int = 1,
+) -> int:
+    """Estimated peak memory of a run whose steps see the whole image at once."""
+    pixels = int(size[0]) * int(size[1]) * batch
+    activations = forward_bytes_per_pixel(layers, dtype_bytes(precision))
+    per_pixel = BACKWARD_FACTOR * activations
+    per_pixel += state_bytes_per_pixel(optimizer, history)
+    return FIXED_BYTES + int(per_pixel * pixels)
+
+
+def boundary_bytes_per_pixel(
+    layers: Iterable[str], content_layers: Iterable[str], precision: str
+) -> float:
+    """Bytes per image pixel a tiled step keeps whole: each stage's input (kept
+    from the forward pass for the backward one), the largest two stage gradients
+    (float32) and the content layers' targets (float32)."""
+    deepest = max(VGG19_ORDER.index(name) for name in layers)
+    kept, gradients = [], []
+    for end in STAGE_ENDS:
+        if VGG19_ORDER.index(end) < deepest:
+            values = _values_after(end)
+            kept.append(values * dtype_bytes(precision))
+            gradients.append(values * 4)
+    content = sum(_values_after(name) * 4 for name in set(content_layers))
+    return sum(kept) + sum(sorted(gradients)[-2:]) + content
+
+
+def _values_after(name: str) -> float:
+    """Values per image pixel of the output of VGG19's layer ``name``."""
+    block = int(name[5])
+    poolings = block if name.endswith("pool") else block - 1
+    return _BLOCK_CHANNELS[block] / 4**poolings
+
+
+def tiled_fixed_bytes(
+    size: Sequence[int],
+    layers: Iterable[str],
+    content_layers: Iterable[str],
+    *,
+    precision: str = "float32",
+    optimizer: str = "adam",
+    history: int = 10,
+    batch: int = 1,
+) -> int:
+    """Memory of a tiled run before its tile workspace."""
+    pixels = int(size[0]) * int(size[1]) * batch
+    per_pixel = state_bytes_per_pixel(optimizer, history)
+    per_pixel += boundary_bytes_per_pixel(layers, content_layers, precision)
+    return FIXED_BYTES + int(per_pixel * pixels)
+
+
+def window_budget(
+    size: Sequence[int],
+    layers: Iterable[str],
+    content_layers: Iterable[str],
+    budget: int,
+    **options,
+) -> int | None:
+    """Bytes left for one tile's activations within ``budget``, or None when even
+    the smallest workspace does not fit."""
+    room = budget - tiled_fixed_bytes(size, layers, content_layers, **options)
+    return room if room >= MIN_WINDOW_BYTES else None
+
+
+def largest_side(
+    size: Sequence[int], fits: Callable[[tuple[int, int]], bool], limit: int = 1 << 16
+) -> int:
+    """The largest long side (this aspect ratio) for which ``fits((h, w))``."""
+    height, width = (int(side) for side in size)
+    low, high = 0, limit
+    while low < high:
+        middle = (low + high + 1) // 2
+        scale = middle / max(height, width)
+        shape = (max(1, int(height * scale)), max(1, int(width * scale)))
+        low, high = (middle, high) if fits(shape) else (low, middle - 1)
+    return low
+
+
+class TooLarge(ValueError):
+    """Even tile by tile, a run of this size does not fit in the memory it may use.
+
+    Attributes:
+        largest: the largest long side (same aspect ratio) that would fit.
+    """
+
+    def __init__(self, message: str, largest: int):
+        super().__init__(message)
+        self.largest = largest
+
+
+def run_options(config, batch: int = 1) -> dict:
+    """The settings of ``config`` that the estimates depend on."""
+    return {
+        "precision": config.mixed_precision,
+        "optimizer": config.optimizer,
+        "history": config.lbfgs_history,
+        "batch": batch,
+    }
+
+
+def plan_tiling(
+    size: Sequence[int], config, budget: int | None, *, batch: int = 1
+) -> Tiling | None:
+    """Whether a step at ``size`` runs whole (None) or tiled, and how large the tiles.
+
+    ``config.tiling``: ``off`` never tiles, ``on`` always does, ``auto`` tiles when
+    the whole-image step's estimate exceeds ``budget`` (bytes; None: unknown, so
+    never; ``on`` then takes 1 GiB tiles). Tiles take what the budget leaves after
+    the whole-image state.
+
+    Raises:
+        TooLarge: even tiled, the run does not fit; names the largest long side.
+    """
+    layers = (*config.style_layers, *config.content_layers)
+    options = run_options(config, batch)
+    if budget is None:
+        return None if config.tiling != "on" else Tiling(DEFAULT_WINDOW_BYTES)
+    if config.tiling != "on" and step_bytes(size, layers, **options) <= budget:
+        return None
+    if config.tiling == "off":
+        fits = lambda shape: step_bytes(shape, layers, **options) <= budget  # noqa: E731
+        raise TooLarge(_too_large(size, budget, "at once"), largest_side(size, fits))
+    window = window_budget(size, layers, config.content_layers, budget, **options)
+    if window is None:
+
+        def fits(shape: tuple[int, int]) -> bool:
+            room = window_budget(
+                shape, layers, config.content_layers, budget, **options
+            )
+            return room is not None
+
+        largest = largest_side(size, fits)
+        raise TooLarge(_too_large(size, budget, "even tile by tile"), largest)
+    return Tiling(min(window, MAX_WINDOW_BYTES))
+
+
+def _too_large(size: Sequence[int], budget: int, how: str) -> str:
+    height, width = (int(side) for side in size)
+    return (
+        f"a {width}x{height} px image needs more than {budget / 2**30:.1f} GiB {how}."
+    )
+
+
+def at_scale(config, steps: int):
+    """``config`` for a scale of ``steps`` steps: L-BFGS keeps at most that many
+    pairs (more are never used, and each costs two image-sized vectors)."""
+    history = max(1, min(config.lbfgs_history, steps))
+    return dataclasses.replace(config, lbfgs_history=history)
+
+
+def plan_scales(
+    size: Sequence[int], config, budget: int | None, *, batch: int = 1
+) -> list[Tiling | None]:
+    """:func:`plan_tiling` for each scale of ``config``'s schedule, at ``size``.
+
+    Raises:
+        TooLarge: a scale that does not fit (the largest is the final one).
+    """
+    from tf_style.optimize.multiscale import scale_sizes  # geometry only
+
+    return [
+        plan_tiling(scaled, at_scale(config, steps), budget, batch=batch)
+        for scaled, steps in zip(
+            scale_sizes(size, config.scales), config.steps_per_scale, strict=True
+        )
+    ]
+
+
+def available_memory(on_gpu: bool) -> int | None:
+    """Free memory of the device that will run the steps: the GPU's where
+    ``nvidia-smi`` tells, else the host's; None when unknown."""
+    return available_gpu_memory() if on_gpu else available_host_memory()
+
+
+def available_host_memory() -> int | None:
+    """Bytes this process may still use: MemAvailable, capped by a cgroup limit."""
+    available = _meminfo_available()
+    limit = _cgroup_room()
+    if available is None:
+        return limit
+    return available if limit is None else min(available, limit)
+
+
+def _meminfo_available() -> int | None:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def _cgroup_room() -> int | None:
+    """cgroup v2 ``memory.max - memory.current`` where a limit is set."""
+    root = Path("/sys/fs/cgroup")
+    try:
+        limit = (root / "memory.max").read_text().strip()
+        if limit == "max":
+            return None
+        return int(limit) - int((root / "memory.current").read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def available_gpu_memory() -> int | None:
+    """Free memory of the first GPU from ``nvidia-smi``, or None when it cannot tell."""
+    program = shutil.which("nvidia-smi")
+    if program is None:
+        return None
+    try:
+        output = subprocess.run(
+            [program, "--query-gpu=memory.free", "--format=csv,noheader,nounits"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout
+        return int(output.split()[0]) * 2**20
+    except (OSError, subprocess.SubprocessError, ValueError, IndexError):
+        return None
+
+
+def memory_budget(config, on_gpu: bool) -> int | None:
+    """The bytes a run may use: ``config.memory_limit``, or the device's free memory
+    for ``auto`` (None when unknown)."""
+    if config.memory_limit == "auto":
+        return available_memory(on_gpu)
+    return parse_memory(config.memory_limit)
+
+
+__all__ = [
+    "memory_budget",
+    "FIXED_BYTES",
+    "available_gpu_memory",
+    "available_host_memory",
+    "available_memory",
+    "forward_bytes_per_pixel",
+    "largest_side",
+    "plan_tiling",
+    "plan_scales",
+    "at_scale",
+    "run_options",
+    "TooLarge",
+    "step_bytes",
+    "tiled_fixed_bytes",
+    "window_budget",
+]

@@ -1,0 +1,24 @@
+"""Exact tiled evaluation of the loss and its gradient, for images of any size.
+
+The Gram loss is a sum over positions, so once every style layer's Gram matrix of the
+whole image is known, the gradient at each position is local. :mod:`.stages` cuts
+VGG19 into stages at its poolings, :mod:`.geometry` cuts each stage's input into
+tiles with a halo wider than the stage's reach, and :mod:`.evaluate` runs two passes:
+forward over the tiles (Gram matrices, content distances, each stage's output), then
+backward stage by stage with the global Gram differences held fixed. The sum of the
+tiles' gradients is the untiled gradient, and memory follows the tile.
+"""
+
+from tf_style.tiles.evaluate import Tiling, tiled_features, tiled_loss_and_gradient
+from tf_style.tiles.geometry import Tile, tile_grid
+from tf_style.tiles.stages import Stage, network_stages
+
+__all__ = [
+    "Stage",
+    "Tile",
+    "Tiling",
+    "network_stages",
+    "tile_grid",
+    "tiled_features",
+    "tiled_loss_and_gradient",
+]

@@ -1,0 +1,147 @@
+"""VGG19 cut into stages at its poolings, each with the reach its tiles need.
+
+A stage runs a few of VGG19's layers on a tile of its input and hands the next
+stage its output. Only the stage boundaries exist at full size (in the first pass,
+they are the next stage's input; in the second, their gradients flow back). The
+boundaries sit after ``block2_pool``, ``block3_pool`` and ``block4_pool``: VGG19's
+first two blocks have the most values per pixel (64 and 128 channels at full and
+half resolution), so they are one stage and their large maps never exist whole;
+after them the boundaries hold 8, 4 and 2 values per input pixel.
+
+A stage's *halo* is how far its output at a position depends on input beyond it:
+one position of the current resolution per 3x3 convolution, and one per pooling
+(a pooling window straddling the core's edge). A tile whose window reaches that far
+past its core computes its core exactly as the whole image would.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import keras
+
+from tf_style.vgg.model import StyleContentModel
+
+# Keras's VGG19, in order: each block's convolutions, then its pooling.
+VGG19_ORDER: tuple[str, ...] = tuple(
+    name
+    for block, convs in ((1, 2), (2, 2), (3, 4), (4, 4), (5, 4))
+    for name in [f"block{block}_conv{i}" for i in range(1, convs + 1)]
+    + [f"block{block}_pool"]
+)
+# Stage boundaries: after these poolings (see the module docstring).
+STAGE_ENDS: tuple[str, ...] = ("block2_pool", "block3_pool", "block4_pool")
+# A forward and backward pass keeps about this many times a stage's forward
+# activations alive (saved inputs, their gradients, oneDNN workspace).
+BACKWARD_FACTOR = 4.0
+
+
+@dataclass(frozen=True)
+class Stage:
+    """Consecutive VGG19 layers run on tiles of one input map.
+
+    Attributes:
+        layers: the Keras layers, in order.
+        taps: ``{layer name: stride inside the stage}`` for every style or content
+            layer among them (stride 1 is the stage's input resolution).
+        stride: the stage's output stride relative to its input (its poolings).
+        halo: how far a window must reach past its core, in input positions.
+        first: whether the stage takes the image (and preprocesses it).
+        input_stride: the input's stride relative to the image.
+        input_channels: channels of the input map.
+        values_per_pixel: activation values per input position in one forward pass.
+    """
+
+    layers: tuple[keras.layers.Layer, ...]
+    taps: dict[str, int]
+    stride: int
+    halo: int
+    first: bool
+    input_stride: int
+    input_channels: int
+    values_per_pixel: float
+
+    def window_bytes_per_pixel(self, dtype_bytes: int) -> float:
+        """Memory of a forward and backward pass, per window position."""
+        return BACKWARD_FACTOR * self.values_per_pixel * dtype_bytes
+
+    def output_values_per_image_pixel(self) -> float:
+        """Values of the stage's output per *image* pixel (its boundary's size)."""
+        channels = self.layers[-1].filters if _is_conv(self.layers[-1]) else None
+        if channels is None:
+            channels = _channels_before(self.layers)
+        return channels / (self.input_stride * self.stride) ** 2
+
+
+def _is_conv(layer: keras.layers.Layer) -> bool:
+    return isinstance(layer, keras.layers.Conv2D)
+
+
+def _channels_before(layers: Iterable[keras.layers.Layer]) -> int:
+    convs = [layer for layer in layers if _is_conv(layer)]
+    return convs[-1].filters
+
+
+def network_stages(extractor: StyleContentModel) -> list[Stage]:
+    """The stages of ``extractor``'s network, up to its deepest style or content layer.
+
+    Raises:
+        ValueError: the network does not have VGG19's layer names.
+    """
+    taps = set(extractor.style_layers) | set(extractor.content_layers)
+    deepest = max(VGG19_ORDER.index(name) for name in taps)
+    names = VGG19_ORDER[: deepest + 1]
+    groups: list[list[str]] = [[]]
+    for name in names:
+        groups[-1].append(name)
+        if name in STAGE_ENDS and name != names[-1]:
+            groups.append([])
+    stages, input_stride, channels = [], 1, 3
+    for index, group in enumerate(groups):
+        stage = _stage(extractor, group, taps, index == 0, input_stride, channels)
+        stages.append(stage)
+        input_stride *= stage.stride
+        channels = _channels_before(stage.layers)
+    return stages
+
+
+def _stage(
+    extractor: StyleContentModel,
+    names: list[str],
+    taps: set[str],
+    first: bool,
+    input_stride: int,
+    input_channels: int,
+) -> Stage:
+    try:
+        layers = tuple(extractor.vgg.get_layer(name) for name in names)
+    except ValueError as error:
+        raise ValueError(
+            f"tiling needs Keras VGG19's layer names ({error}); the extractor's "
+            "network does not have them."
+        ) from None
+    stride, reach, values = 1, 0, float(input_channels)
+    stage_taps = {}
+    for layer in layers:
+        reach += stride  # a 3x3 convolution or a 2x2 pooling at this resolution
+        if not _is_conv(layer):
+            stride *= 2
+        else:
+            values += layer.filters / stride**2
+        if layer.name in taps:
+            stage_taps[layer.name] = stride
+    return Stage(
+        layers=layers,
+        taps=stage_taps,
+        stride=stride,
+        halo=math.ceil(reach / stride) * stride,
+        first=first,
+        input_stride=input_stride,
+        input_channels=input_channels,
+        values_per_pixel=values,
+    )
+
+
+__all__ = ["BACKWARD_FACTOR", "STAGE_ENDS", "Stage", "VGG19_ORDER", "network_stages"]
