@@ -5,7 +5,9 @@
 #   2. what `--mixed-precision auto` decides on this GPU, and why;
 #   3. seconds per Adam step at 256 and 512 px (benchmarks/step_time.py);
 #   4. the same seeded command twice: bit-identical on a GPU? (cuDNN may differ);
-#   5. the tutorial's 300 steps against the fast preset, whole commands, 512 px.
+#   5. the tutorial's 300 steps against the fast preset, whole commands, 512 px;
+#   6. print size on the GPU: whole and tiled steps at 2048 and 4096 px, peak
+#      memory and seconds per evaluation (benchmarks/print_size.py, cold and warm).
 set -euo pipefail
 OUT="${OUT:-gpu_check}"
 mkdir -p "$OUT"
@@ -35,4 +37,7 @@ for setting in "--epochs 3" "--preset fast"; do
     python -m tf_style.train --max-dim 512 $setting --quiet \
       --output "$OUT/run_$name.png" > "$OUT/run_$name.log" 2>&1 || true
 done
+timeout 240 python benchmarks/print_size.py --sides 2048 4096 --whole-up-to 4096 \
+  --limit 6G --evaluations 2 --timeout 200 --output "$OUT/print_size" \
+  > "$OUT/print_size.txt" 2>&1 || true
 grep -h "" "$OUT"/*.txt

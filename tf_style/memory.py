@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from tf_style.byte_sizes import parse_memory
+from tf_style.config import StyleTransferConfig
 from tf_style.tiles.evaluate import Tiling
 from tf_style.tiles.stages import BACKWARD_FACTOR, STAGE_ENDS, VGG19_ORDER
 
@@ -168,7 +169,7 @@ class TooLarge(ValueError):
         self.largest = largest
 
 
-def run_options(config, batch: int = 1) -> dict:
+def run_options(config: StyleTransferConfig, batch: int = 1) -> dict:
     """The settings of ``config`` that the estimates depend on."""
     return {
         "precision": config.mixed_precision,
@@ -179,7 +180,11 @@ def run_options(config, batch: int = 1) -> dict:
 
 
 def plan_tiling(
-    size: Sequence[int], config, budget: int | None, *, batch: int = 1
+    size: Sequence[int],
+    config: StyleTransferConfig,
+    budget: int | None,
+    *,
+    batch: int = 1,
 ) -> Tiling | None:
     """Whether a step at ``size`` runs whole (None) or tiled, and how large the tiles.
 
@@ -221,7 +226,7 @@ def _too_large(size: Sequence[int], budget: int, how: str) -> str:
     )
 
 
-def at_scale(config, steps: int):
+def at_scale(config: StyleTransferConfig, steps: int) -> StyleTransferConfig:
     """``config`` for a scale of ``steps`` steps: L-BFGS keeps at most that many
     pairs (more are never used, and each costs two image-sized vectors)."""
     history = max(1, min(config.lbfgs_history, steps))
@@ -229,7 +234,11 @@ def at_scale(config, steps: int):
 
 
 def plan_scales(
-    size: Sequence[int], config, budget: int | None, *, batch: int = 1
+    size: Sequence[int],
+    config: StyleTransferConfig,
+    budget: int | None,
+    *,
+    batch: int = 1,
 ) -> list[Tiling | None]:
     """:func:`plan_tiling` for each scale of ``config``'s schedule, at ``size``.
 
@@ -301,7 +310,7 @@ def available_gpu_memory() -> int | None:
         return None
 
 
-def memory_budget(config, on_gpu: bool) -> int | None:
+def memory_budget(config: StyleTransferConfig, on_gpu: bool) -> int | None:
     """The bytes a run may use: ``config.memory_limit``, or the device's free memory
     for ``auto`` (None when unknown)."""
     if config.memory_limit == "auto":

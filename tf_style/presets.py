@@ -66,7 +66,7 @@ FAST_BUDGETS: tuple[tuple[int, int], ...] = (
 # scale rises, and the largest scales only refine what the smaller ones settled.
 LADDER_FROM = 1024
 LADDER_BASE = 512
-LADDER_STEPS = (40, 20, 12, 8, 5, 3, 2)  # from LADDER_BASE up; the rest get 2
+LADDER_STEPS = (30, 16, 10, 6, 4, 2, 2)  # from LADDER_BASE up; the rest get 2
 
 
 def ladder(max_dim: int) -> tuple[tuple[float, ...], tuple[int, ...]]:
@@ -74,7 +74,7 @@ def ladder(max_dim: int) -> tuple[tuple[float, ...], tuple[int, ...]]:
 
     Example:
         >>> ladder(2048)
-        ((0.25, 0.353553, 0.5, 0.707107, 1.0), (40, 20, 12, 8, 5))
+        ((0.25, 0.353553, 0.5, 0.707107, 1.0), (30, 16, 10, 6, 4))
     """
     sides, side = [], float(LADDER_BASE)
     while side < max_dim / 1.2:  # a last step under 1.2x is not worth a scale

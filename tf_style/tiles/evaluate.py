@@ -22,7 +22,8 @@ from __future__ import annotations
 import math
 import weakref
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import keras
 import numpy as np
@@ -32,6 +33,9 @@ from tf_style.losses import layer_weighted_sum, style_loss, total_variation_loss
 from tf_style.tiles.geometry import Tile, tile_grid
 from tf_style.tiles.stages import Stage, network_stages
 from tf_style.vgg.model import StyleContentModel
+
+if TYPE_CHECKING:  # the loss imports this module
+    from tf_style.objective import StyleContentLoss
 
 # Called after each tile: (pass, stage index, tile index, tiles, stages), 0-based.
 TileCallback = Callable[[str, int, int, int, int], None]
@@ -384,7 +388,9 @@ def content_distance(
     return content_weight * layer_weighted_sum(means, None)
 
 
-def loss_terms(loss, first: Pass, composed: tf.Tensor) -> dict[str, tf.Tensor]:
+def loss_terms(
+    loss: StyleContentLoss, first: Pass, composed: tf.Tensor
+) -> dict[str, tf.Tensor]:
     """Each image's terms (``[B]``) from pass 1's sums, as the untiled loss's."""
     terms = {
         "style": style_loss(
@@ -405,7 +411,7 @@ def loss_terms(loss, first: Pass, composed: tf.Tensor) -> dict[str, tf.Tensor]:
 
 
 def tiled_loss_and_gradient(
-    loss, image: tf.Tensor, *, scaled_to: float | None = None
+    loss: StyleContentLoss, image: tf.Tensor, *, scaled_to: float | None = None
 ) -> tuple[dict[str, tf.Tensor], tf.Tensor]:
     """Each image's loss terms (``[B]``) and the exact gradient of their total.
 
@@ -426,26 +432,8 @@ def tiled_loss_and_gradient(
         content_targets=loss.content_targets,
         keep=True,
     )
-    grams = dict(first.grams)
-    sums = dict(first.sums)
-    with tf.GradientTape(persistent=True) as tape:
-        tape.watch([composed, grams, sums])
-        first.grams, first.sums = grams, sums
-        terms = loss_terms(loss, first, composed)
-        network_total = tf.reduce_sum(terms["style"] + terms["content"])
-        variation_total = tf.reduce_sum(terms["variation"])
-    seed_scale = (
-        1.0
-        if scaled_to is None
-        else scaled_to / tf.maximum(tf.stop_gradient(network_total), 1e-30)
-    )
-    style_seeds = {
-        k: v * seed_scale for k, v in tape.gradient(network_total, grams).items()
-    }
-    content_seeds = {
-        k: v * seed_scale for k, v in tape.gradient(network_total, sums).items()
-    }
-    variation = tape.gradient(variation_total, composed)
+    terms, seeds, variation = loss_seeds(loss, first, composed, scaled_to)
+    style_seeds, content_seeds, scale = seeds
     network = backward(
         loss.extractor,
         first,
@@ -455,9 +443,38 @@ def tiled_loss_and_gradient(
         loss.content_targets,
     )
     gradient = compose_tape.gradient(
-        composed, image, output_gradients=network / seed_scale + variation
+        composed, image, output_gradients=network / scale + variation
     )
     return terms, gradient
+
+
+def loss_seeds(
+    loss: StyleContentLoss,
+    first: Pass,
+    composed: tf.Tensor,
+    scaled_to: float | None,
+) -> tuple[dict[str, tf.Tensor], tuple, tf.Tensor]:
+    """The terms, the seeds of pass 2 and the total variation's gradient.
+
+    The seeds are the derivatives of the network's terms with respect to pass 1's
+    sums: ``dL/dG_l`` per style layer, ``dL/dS_l`` per content layer, times
+    ``scale`` (float16's loss scaling, else 1), returned third.
+    """
+    grams, sums = dict(first.grams), dict(first.sums)
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch([composed, grams, sums])
+        terms = loss_terms(loss, replace(first, grams=grams, sums=sums), composed)
+        network_total = tf.reduce_sum(terms["style"] + terms["content"])
+        variation_total = tf.reduce_sum(terms["variation"])
+    scale = (
+        1.0
+        if scaled_to is None
+        else scaled_to / tf.maximum(tf.stop_gradient(network_total), 1e-30)
+    )
+    style = {k: v * scale for k, v in tape.gradient(network_total, grams).items()}
+    content = {k: v * scale for k, v in tape.gradient(network_total, sums).items()}
+    variation = tape.gradient(variation_total, composed)
+    return terms, (style, content, scale), variation
 
 
 __all__ = [
@@ -465,6 +482,7 @@ __all__ = [
     "Tiling",
     "backward",
     "layer_sizes",
+    "loss_seeds",
     "loss_terms",
     "preprocess",
     "tiled_features",

@@ -67,13 +67,6 @@ class Stage:
         """Memory of a forward and backward pass, per window position."""
         return BACKWARD_FACTOR * self.values_per_pixel * dtype_bytes
 
-    def output_values_per_image_pixel(self) -> float:
-        """Values of the stage's output per *image* pixel (its boundary's size)."""
-        channels = self.layers[-1].filters if _is_conv(self.layers[-1]) else None
-        if channels is None:
-            channels = _channels_before(self.layers)
-        return channels / (self.input_stride * self.stride) ** 2
-
 
 def _is_conv(layer: keras.layers.Layer) -> bool:
     return isinstance(layer, keras.layers.Conv2D)
