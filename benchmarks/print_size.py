@@ -12,6 +12,18 @@ runs while its estimate fits in the machine's memory; ``tiled`` runs with
 preflight makes beside the measured peak (``ru_maxrss``), so the estimate is
 checked, not trusted. Results: ``benchmarks/results/print_size/`` (JSON, Markdown
 table, plot of memory and time against pixels).
+
+    python benchmarks/print_size.py --score 4096 result.tif ref512.png
+
+    python benchmarks/print_size.py --ladder 2048
+
+runs ``--preset fast`` at 2048 px (its coarse-to-fine ladder) and scores the image
+each scale ends with at the final size: the tutorial's loss at the final size
+against evaluations and seconds (``ladder_<side>.json`` and ``.png``).
+
+``--score`` scores images with the tutorial's loss at the given long side (tiled,
+in 6G): the run's result, and any other image resized to the same pixels (a 512 px
+result upsampled, as a user would do without tiles), beside the content image.
 """
 
 from __future__ import annotations
@@ -83,6 +95,106 @@ def cell(side: int, mode: str, limit: str, evaluations: int) -> dict:
         "seconds_per_evaluation": round(min(times), 2),
         "warm_up_seconds": round(warm_up, 1),
     }
+
+
+def score(side: int, paths: list[Path], limit: str = "6G") -> dict:
+    """Loss terms at ``side`` of each image in ``paths`` and of the content."""
+    from tf_style.encode import read_tiff
+    from tf_style.images import load_image
+
+    images = []
+    for path in paths:
+        if path.suffix.lower() in (".tif", ".tiff"):
+            pixels, _ = read_tiff(path.read_bytes())
+            images.append((pixels.astype("float32") / 65535.0)[None])
+        else:
+            images.append(load_image(path, None))
+    scored = score_images(side, images, limit)
+    return dict(zip([*map(str, paths), "content image"], scored, strict=True))
+
+
+def ladder_curve(side: int, limit: str = "6G") -> dict:
+    """The fast preset's ladder at ``side``: each scale's end scored at ``side``."""
+    from tf_style.images import load_image
+    from tf_style.optimize import stylize
+    from tf_style.presets import preset
+
+    config = preset("fast", max_dim=side, memory_limit=limit)
+    content = load_image(IMAGES / "coffee.png", side)
+    style = load_image(IMAGES / "starry_night.jpg", side)
+    ends = [sum(config.steps_per_scale[: i + 1]) for i in range(len(config.scales))]
+    marks = []
+
+    def at_step(report) -> None:
+        if report.step in ends:
+            marks.append(
+                (report.step, report.evaluations, report.elapsed, report.image)
+            )
+
+    result = stylize(content, style, config, callback=at_step)
+    scored = score_images(side, [image for *_, image in marks], limit)
+    return {
+        "side": side,
+        "scales": result.scales,
+        "content_loss": scored.pop(),
+        "points": [
+            {"step": step, "evaluations": evaluations, "seconds": round(seconds, 1)}
+            | {"size": list(image.shape[1:3]), "loss_at_final_size": losses}
+            for (step, evaluations, seconds, image), losses in zip(
+                marks, scored, strict=True
+            )
+        ],
+    }
+
+
+def score_images(side: int, images: list, limit: str = "6G") -> list[dict]:
+    """Loss terms at ``side`` of each image (resized bicubic), then the content's."""
+    from tf_style.byte_sizes import parse_memory
+    from tf_style.config import StyleTransferConfig
+    from tf_style.images import load_image, resize
+    from tf_style.memory import plan_tiling
+    from tf_style.objective import StyleContentLoss
+    from tf_style.vgg.model import StyleContentModel
+
+    config = StyleTransferConfig(max_dim=side, tiling="on", memory_limit=limit)
+    content = load_image(IMAGES / "coffee.png", side)
+    style = load_image(IMAGES / "starry_night.jpg", side)
+    tiling = plan_tiling(tuple(content.shape[1:3]), config, parse_memory(limit))
+    extractor = StyleContentModel(config.style_layers, config.content_layers)
+    loss = StyleContentLoss.from_config(
+        extractor, content, style, config, tiling=tiling
+    )
+    size = content.shape[1:3]
+    return [
+        {k: float(v) for k, v in loss(resize(image, size, method="bicubic")).items()}
+        for image in [*images, content]
+    ]
+
+
+def plot_ladder(curve: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    points = curve["points"]
+    totals = [p["loss_at_final_size"]["total"] for p in points]
+    figure, axes = plt.subplots(1, 2, figsize=(10, 4))
+    for ax, key, label in (
+        (axes[0], "evaluations", "evaluations (any scale)"),
+        (axes[1], "seconds", "seconds"),
+    ):
+        ax.plot([p[key] for p in points], totals, "o-", label="fast preset's ladder")
+        for p, total in zip(points, totals, strict=True):
+            ax.annotate(f"{p['size'][1]}", (p[key], total), fontsize=8)
+        ax.axhline(
+            curve["content_loss"]["total"], color="grey", ls=":", label="content"
+        )
+        ax.set(xlabel=label, ylabel=f"loss at {curve['side']} px", yscale="log")
+        ax.grid(alpha=0.3)
+        ax.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
 
 
 def run_cell(side: int, mode: str, limit: str, evaluations: int, timeout: int) -> dict:
@@ -159,6 +271,8 @@ def plot(rows: list[dict], path: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cell", nargs=3, metavar=("SIDE", "MODE", "LIMIT"))
+    parser.add_argument("--score", nargs="+", metavar="SIDE PATH")
+    parser.add_argument("--ladder", type=int, metavar="SIDE")
     parser.add_argument(
         "--sides", type=int, nargs="+", default=[512, 1024, 2048, 3072, 4096]
     )
@@ -168,6 +282,18 @@ def main() -> None:
     parser.add_argument("--timeout", type=int, default=3600)
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args()
+    if args.ladder:
+        curve = ladder_curve(args.ladder)
+        args.output.mkdir(parents=True, exist_ok=True)
+        name = f"ladder_{args.ladder}"
+        (args.output / f"{name}.json").write_text(json.dumps(curve, indent=1) + "\n")
+        plot_ladder(curve, args.output / f"{name}.png")
+        print(json.dumps(curve, indent=1))
+        return
+    if args.score:
+        side, *paths = args.score
+        print(json.dumps(score(int(side), [Path(p) for p in paths]), indent=1))
+        return
     if args.cell:
         side, mode, limit = args.cell
         print(json.dumps(cell(int(side), mode, limit, args.evaluations)))

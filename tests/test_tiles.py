@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from tests.conftest import random_image
 from tf_style.objective import StyleContentLoss, loss_and_gradient
 from tf_style.tiles import Tiling, network_stages, tile_grid
-from tf_style.tiles import evaluate as tiled
+from tf_style.tiles import passes as tiled
 from tf_style.tiles.geometry import cuts
 from tf_style.vgg.layers import VGG19_CONV_LAYERS
 from tf_style.vgg.model import StyleContentModel

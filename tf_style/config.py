@@ -95,6 +95,7 @@ class StyleTransferConfig:
         "auto",
         "memory the run may use, e.g. 6G or 512M (auto: the free memory of the "
         "device, the GPU's on a GPU); a larger image is evaluated tile by tile",
+        metavar="SIZE",
     )
     tiling: str = _option(
         "auto",

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from tf_style.byte_sizes import parse_memory
 from tf_style.config import StyleTransferConfig
-from tf_style.tiles.evaluate import Tiling
 from tf_style.tiles.stages import BACKWARD_FACTOR, STAGE_ENDS, VGG19_ORDER
+from tf_style.tiles.tiling import Tiling
 
 # VGG19 before each block: channels. A convolution's output has the block's channels
 # at its resolution (1 / 4 ** (block - 1) of the image's pixels).

@@ -14,12 +14,9 @@ import tensorflow as tf
 
 from tf_style.config import TUTORIAL, StyleTransferConfig
 from tf_style.losses import content_loss, style_loss, total_variation_loss
-from tf_style.tiles.evaluate import (
-    Tiling,
-    loss_terms,
-    tiled_features,
-    tiled_loss_and_gradient,
-)
+from tf_style.tiles.evaluate import loss_terms, tiled_loss_and_gradient
+from tf_style.tiles.passes import tiled_features
+from tf_style.tiles.tiling import Tiling
 from tf_style.vgg.model import StyleContentModel
 from tf_style.vgg.network import extractor_precision
 
