@@ -15,15 +15,32 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import Protocol
 
+import numpy as np
 import tensorflow as tf
 
 from tf_style.losses import layer_weighted_sum, style_loss, total_variation_loss
 from tf_style.tiles.passes import Pass, backward, tiled_features
+from tf_style.tiles.tiling import Tiling
+from tf_style.vgg.model import StyleContentModel
 
-if TYPE_CHECKING:  # the loss imports this module
-    from tf_style.objective import StyleContentLoss
+
+class StyleContentLoss(Protocol):
+    """What the tiled evaluation reads of :class:`tf_style.objective.StyleContentLoss`
+    (named here, not imported: that class builds on this module)."""
+
+    extractor: StyleContentModel
+    tiling: Tiling
+    style_targets: Mapping[str, tf.Tensor]
+    content_targets: Mapping[str, np.ndarray]
+    style_weight: float
+    content_weight: float
+    total_variation_weight: float
+    layer_weights: Mapping[str, float] | None
+    loss_normalization: str
+
+    def compose(self, image: tf.Tensor) -> tf.Tensor: ...
 
 
 def content_distance(
@@ -128,6 +145,7 @@ def loss_seeds(
 
 
 __all__ = [
+    "StyleContentLoss",
     "content_distance",
     "loss_seeds",
     "loss_terms",
