@@ -78,7 +78,7 @@ def main() -> None:
     if args.tile_bytes:
         centre = tile_corner(pixels.shape[:2], args.tile_bytes)
     print(f"crop centred at row {centre[0]}, column {centre[1]}")
-    figure(pixels, tuple(centre)).save(args.output, quality=90)
+    figure(pixels, tuple(centre)).save(args.output, quality=85)
     print(args.output)
 
 

@@ -29,8 +29,13 @@ FIXED_BYTES = 1 << 30
 # image, content, start, composed image, gradients, temporaries): measured.
 IMAGE_COPIES = 12
 # Optimiser state in image-sized float32 tensors: Adam's moments; L-BFGS's
-# history (2 per pair) comes on top of its working vectors.
-OPTIMIZER_COPIES = {"adam": 2, "lbfgs": 6}
+# working vectors (direction, trial point and gradient, the two-loop's), with its
+# history (2 per pair) on top. Calibrated on the fast preset's 4096 px run, whose
+# peak (7.6 GB under a 6 GB limit) the first estimate missed by about 12 copies.
+OPTIMIZER_COPIES = {"adam": 2, "lbfgs": 10}
+# The Fourier preconditioner's FFTs (and its local scaling): measured 0.82 GB on a
+# 4096 x 2730 image, 6.6 image copies.
+PRECONDITIONER_COPIES = 8
 # The smallest tile workspace worth running (below it the halos cost more than
 # the cores).
 MIN_WINDOW_BYTES = 64 << 20
@@ -59,11 +64,14 @@ def forward_bytes_per_pixel(layers: Iterable[str], dtype_bytes: int = 4) -> floa
     return values * dtype_bytes
 
 
-def state_bytes_per_pixel(optimizer: str = "adam", history: int = 10) -> float:
+def state_bytes_per_pixel(
+    optimizer: str = "adam", history: int = 10, preconditioner: str = "none"
+) -> float:
     """Bytes per image pixel of everything image-sized a run keeps (3 channels)."""
     copies = IMAGE_COPIES + OPTIMIZER_COPIES[optimizer]
     if optimizer == "lbfgs":
         copies += 2 * history
+        copies += PRECONDITIONER_COPIES if preconditioner != "none" else 0
     return copies * 3 * 4
 
 
@@ -79,13 +87,14 @@ def step_bytes(
     precision: str = "float32",
     optimizer: str = "adam",
     history: int = 10,
+    preconditioner: str = "none",
     batch: int = 1,
 ) -> int:
     """Estimated peak memory of a run whose steps see the whole image at once."""
     pixels = int(size[0]) * int(size[1]) * batch
     activations = forward_bytes_per_pixel(layers, dtype_bytes(precision))
     per_pixel = BACKWARD_FACTOR * activations
-    per_pixel += state_bytes_per_pixel(optimizer, history)
+    per_pixel += state_bytes_per_pixel(optimizer, history, preconditioner)
     return FIXED_BYTES + int(per_pixel * pixels)
 
 
@@ -121,11 +130,12 @@ def tiled_fixed_bytes(
     precision: str = "float32",
     optimizer: str = "adam",
     history: int = 10,
+    preconditioner: str = "none",
     batch: int = 1,
 ) -> int:
     """Memory of a tiled run before its tile workspace."""
     pixels = int(size[0]) * int(size[1]) * batch
-    per_pixel = state_bytes_per_pixel(optimizer, history)
+    per_pixel = state_bytes_per_pixel(optimizer, history, preconditioner)
     per_pixel += boundary_bytes_per_pixel(layers, content_layers, precision)
     return FIXED_BYTES + int(per_pixel * pixels)
 
@@ -175,6 +185,7 @@ def run_options(config: StyleTransferConfig, batch: int = 1) -> dict:
         "precision": config.mixed_precision,
         "optimizer": config.optimizer,
         "history": config.lbfgs_history,
+        "preconditioner": config.preconditioner,
         "batch": batch,
     }
 
