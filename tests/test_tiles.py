@@ -184,3 +184,13 @@ def test_tile_progress_names_the_pass_stage_and_tile(real_extractor):
     assert phases[0] == "forward" and phases[-1] == "backward"
     assert seen[-1][1] == 0  # the backward pass ends at the first stage
     assert ("forward", 0, 3, 4, 4) in seen  # 2 x 2 tiles in the first stage
+
+
+def test_a_tiled_loss_scores_an_array_as_the_whole_image_loss(real_extractor):
+    content, style = random_image(48, 64, 1), random_image(40, 40, 2)
+    image = random_image(48, 64, 3).numpy()  # a NumPy array, as read from a file
+    whole = StyleContentLoss(real_extractor, content, style)(image)
+    tiling = Tiling(0, core_pixels=32)
+    tiles = StyleContentLoss(real_extractor, content, style, tiling=tiling)(image)
+    for name in whole:
+        assert relative_error(tiles[name], whole[name]) < 1e-5, name

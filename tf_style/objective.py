@@ -151,7 +151,7 @@ class StyleContentLoss:
         if self.tiling is not None:
             if (start, end) != (0, None):
                 raise ValueError("a tiled loss scores the whole batch at once.")
-            composed = self.compose(image)
+            composed = self.compose(tf.convert_to_tensor(image, tf.float32))
             first = tiled_features(
                 self.extractor,
                 composed,
