@@ -186,7 +186,7 @@ def test_tile_progress_names_the_pass_stage_and_tile(real_extractor):
     assert ("forward", 0, 3, 4, 4) in seen  # 2 x 2 tiles in the first stage
 
 
-def test_a_tiled_loss_scores_an_array_as_the_whole_image_loss(real_extractor):
+def test_a_loss_scores_an_array_tiled_or_whole_alike(real_extractor):
     content, style = random_image(48, 64, 1), random_image(40, 40, 2)
     image = random_image(48, 64, 3).numpy()  # a NumPy array, as read from a file
     whole = StyleContentLoss(real_extractor, content, style)(image)

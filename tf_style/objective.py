@@ -148,10 +148,11 @@ class StyleContentLoss:
             k: v if v.shape[0] == 1 else v[start:end]
             for k, v in self.style_targets.items()
         }
+        image = tf.convert_to_tensor(image, tf.float32)  # an array, as from a file
         if self.tiling is not None:
             if (start, end) != (0, None):
                 raise ValueError("a tiled loss scores the whole batch at once.")
-            composed = self.compose(tf.convert_to_tensor(image, tf.float32))
+            composed = self.compose(image)
             first = tiled_features(
                 self.extractor,
                 composed,
