@@ -32,13 +32,13 @@ from tf_style.commands.cli import (
     input_image,
 )
 from tf_style.commands.memory import check_step_memory, resized_size
-from tf_style.commands.preflight import check_outputs
+from tf_style.commands.preflight import check_bit_depth, check_outputs
 from tf_style.commands.progress import FrameProgress
 from tf_style.config import INITS, StyleTransferConfig
 from tf_style.controls import scaled_style_size
 from tf_style.decode import ReducedDecodeWarning, rgb_icc_profile
 from tf_style.device import describe_device
-from tf_style.images import BIT_DEPTHS, SAVE_FORMATS, load_image, save_image
+from tf_style.images import SAVE_FORMATS, load_image, save_image
 from tf_style.optimize import StylizeResult, stylize
 from tf_style.optimize.multiscale import check_scaled_sizes
 from tf_style.plotting import plot_losses, save_figure
@@ -133,20 +133,6 @@ def make_plan(args: argparse.Namespace) -> Plan:
     plan.images, plan.notes = load_images(plan)
     check_sizes(plan)
     return plan
-
-
-def check_bit_depth(output: Path, bit_depth: int | None) -> None:
-    """A bit depth the output's format can hold (JPEG has 8 bits).
-
-    Raises:
-        UsageError: ``--bit-depth 16`` with a JPEG output.
-    """
-    depths = BIT_DEPTHS[SAVE_FORMATS[output.suffix.lower()]]
-    if bit_depth is not None and bit_depth not in depths:
-        raise UsageError(
-            f"{output}: JPEG holds 8 bits per channel; write a .png or .tif for "
-            f"--bit-depth {bit_depth}."
-        )
 
 
 def load_images(plan: Plan) -> tuple[dict[str, tf.Tensor], list[str]]:

@@ -178,3 +178,21 @@ def inside(path: Path, folder: Path) -> bool:
 def is_disk_full(error: OSError) -> bool:
     """ENOSPC or EDQUOT: the kind of write error no check beforehand can rule out."""
     return error.errno in (errno.ENOSPC, errno.EDQUOT)
+
+
+def check_bit_depth(output: Path, bit_depth: int | None) -> None:
+    """A bit depth the output's format can hold (JPEG has 8 bits), checked before
+    the run rather than when the image is written.
+
+    Raises:
+        UsageError: ``--bit-depth 16`` with a JPEG output.
+    """
+    # Here, not at the top: this module loads before TensorFlow's logging is quiet.
+    from tf_style.images import BIT_DEPTHS, SAVE_FORMATS
+
+    depths = BIT_DEPTHS[SAVE_FORMATS[output.suffix.lower()]]
+    if bit_depth is not None and bit_depth not in depths:
+        raise UsageError(
+            f"{output}: JPEG holds 8 bits per channel; write a .png or .tif for "
+            f"--bit-depth {bit_depth}."
+        )
