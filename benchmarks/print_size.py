@@ -31,31 +31,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from tf_style.memory import peak_resident_bytes
+
 ROOT = Path(__file__).resolve().parents[1]
 IMAGES = ROOT.parent / "shared" / "images"
 RESULTS = ROOT / "benchmarks" / "results" / "print_size"
-
-
-def peak_resident_bytes() -> int:
-    """This process's peak resident memory since it started.
-
-    ``VmHWM`` from ``/proc/self/status``: ``ru_maxrss`` keeps the high-water mark
-    of the process that forked this one across ``exec``, so a cell started from a
-    large process (pytest) would report that process's peak.
-    """
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def cell(side: int, mode: str, limit: str, evaluations: int) -> dict:

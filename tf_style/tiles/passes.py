@@ -204,8 +204,9 @@ def backward(
     style_seeds: Mapping[str, tf.Tensor],
     content_seeds: Mapping[str, tf.Tensor],
     content_targets: Mapping[str, np.ndarray],
-) -> tf.Tensor:
-    """Pass 2: the gradient with respect to the image, stage by stage, last first.
+) -> np.ndarray:
+    """Pass 2: the gradient with respect to the image, stage by stage, last first
+    (a NumPy array, which the caller may change in place).
 
     Args:
         first: pass 1's result, with the stage inputs kept.
@@ -247,7 +248,7 @@ def backward(
             _report(tiling, "backward", index, number, len(tiles), len(functions))
         upstream = gradient
         first.inputs[index] = None  # no longer needed: free it
-    return tf.constant(upstream)
+    return upstream
 
 
 def preprocess(image: tf.Tensor) -> tf.Tensor:
