@@ -9,7 +9,7 @@ import PIL.Image
 import pytest
 
 from tf_style import train
-from tf_style.batch.frames import flicker, numbered_frames
+from tf_style.batch.frames import numbered_frames
 from tf_style.batch.manifest import Manifest
 from tf_style.commands import folder
 from tf_style.optimize.adam import StyleTransfer
@@ -125,7 +125,9 @@ def test_changed_input_or_settings_is_redone(tmp_path):
     )
 
 
-def test_frames_run_in_order_with_flicker_and_preview(tmp_path, capsys):
+def test_frames_run_in_order_with_the_warping_error_a_video_and_preview(
+    tmp_path, capsys
+):
     frames, output = tmp_path / "frames", tmp_path / "out"
     frames.mkdir()
     base = np.random.default_rng(0).integers(0, 255, (40, 48, 3), dtype=np.uint8)
@@ -134,21 +136,17 @@ def test_frames_run_in_order_with_flicker_and_preview(tmp_path, capsys):
     assert [p.name for p in numbered_frames(frames)] == ["f1.png", "f2.png", "f10.png"]
     status = train.main(["--frames", str(frames), "--output", str(output), *TINY])
     assert status == 0
-    record = json.loads((output / "flicker.json").read_text())
-    assert record["ratio"] > 0
+    record = json.loads((output / "frames.json").read_text())
+    assert [pair["frames"] for pair in record["warping"]["pairs"]] == [
+        ["f1", "f2"],
+        ["f2", "f10"],
+    ]
+    assert record["warping"]["output_mean"] > 0
+    assert [frame["name"] for frame in record["frames"]] == ["f1", "f2", "f10"]
     with PIL.Image.open(output / "preview.gif") as gif:
         assert gif.n_frames == 3
-    assert "flicker" in capsys.readouterr().err
-
-
-def test_flicker_of_still_outputs_is_zero():
-    moving = [np.full((4, 4, 3), v, np.float32) for v in (0.0, 0.5, 1.0)]
-    still = [np.zeros((4, 4, 3), np.float32)] * 3
-    assert flicker(moving, still) == {
-        "input_mean_abs_difference": 0.5,
-        "output_mean_abs_difference": 0.0,
-        "ratio": 0.0,
-    }
+    assert (output / "video.mp4").stat().st_size > 0
+    assert "warping error" in capsys.readouterr().err
 
 
 def test_an_l_bfgs_folder_runs_each_image_with_l_bfgs(tmp_path):

@@ -73,10 +73,11 @@ def test_high_pass_deltas_sum_to_total_variation(rng):
 def test_every_term_table_follows_the_one_list_of_terms():
     from tf_style.evaluation.metrics import MEASURES
     from tf_style.evaluation.report import MEASURE_NAMES
-    from tf_style.losses import LOSS_TERMS, TERMS
+    from tf_style.losses import LOSS_TERMS, OPTIONAL_TERMS, TERMS
     from tf_style.plotting import TERM_STYLES
 
     assert LOSS_TERMS == ("total", "style", "content", "variation")
-    assert [term.name for term in TERMS] == list(LOSS_TERMS)
+    assert OPTIONAL_TERMS == ("temporal",)  # a video frame's
+    assert [term.name for term in TERMS] == [*LOSS_TERMS, *OPTIONAL_TERMS]
     assert list(TERM_STYLES) == list(LOSS_TERMS)
     assert set(MEASURES) == set(MEASURE_NAMES) == set(LOSS_TERMS)

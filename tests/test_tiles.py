@@ -91,6 +91,27 @@ def test_a_tiled_gradient_is_the_untiled_gradient(real_extractor):
     assert relative_error(tiled_gradient, gradient) < 1e-4
 
 
+def test_a_video_frames_temporal_term_is_the_same_tiled(real_extractor):
+    from tf_style.losses import TemporalTarget
+
+    content, image = random_image(48, 64, 1), random_image(48, 64, 2)
+    weights = tf.cast(random_image(48, 64, 4)[..., :1] > 0.3, tf.float32)
+    temporal = [TemporalTarget(random_image(48, 64, 5), weights)]
+    (terms, gradient), (tiled_terms, tiled_gradient) = both_ways(
+        real_extractor,
+        content,
+        random_image(40, 40, 3),
+        image,
+        Tiling(0, core_pixels=16),
+        temporal=temporal,
+        temporal_weight=1e10,
+    )
+    assert float(terms["temporal"]) > 0.1 * float(terms["style"])  # it matters
+    for name in terms:
+        assert relative_error(tiled_terms[name], terms[name]) < 1e-5, name
+    assert relative_error(tiled_gradient, gradient) < 1e-4
+
+
 def test_without_the_halo_the_tiles_are_wrong(real_extractor, monkeypatch):
     """The check above can fail: windows that stop at their cores see zero
     padding where the image goes on, and the gradient is no longer the same."""

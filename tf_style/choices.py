@@ -31,3 +31,8 @@ TILING: tuple[str, ...] = ("auto", "on", "off")
 # Many images: how a folder is batched, and how the work is shared out.
 SIZINGS: tuple[str, ...] = ("group", "common")
 STRATEGIES: tuple[str, ...] = ("auto", "none", "mirrored", "multi-worker")
+# How a video's frames depend on each other (--temporal): Ruder et al.'s warped start
+# and temporal term, the unwarped previous result, or none.
+TEMPORAL_MODES: tuple[str, ...] = ("flow", "previous", "independent")
+# The temporal term's default weight (benchmarks/video.py measured the choice).
+TEMPORAL_WEIGHT = 1e10

@@ -14,13 +14,20 @@ unchanged, so the tutorial's result is untouched.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import tensorflow as tf
 
-from tf_style.color import luminance_only, match_color, recombine_luminance
+from tf_style.color import (
+    gray_rgb,
+    luminance,
+    luminance_only,
+    match_color,
+    recombine_luminance,
+)
 from tf_style.config import StyleTransferConfig
 from tf_style.images import clip_0_1, resize
+from tf_style.losses import TemporalTarget
 from tf_style.shapes import scaled_shape, tutorial_shape
 
 
@@ -34,6 +41,8 @@ class RunImages:
         start: ``[1, H, W, 3]``, the initial image.
         mask: ``[1, H, W, 1]`` or None.
         original_content: the content as given, for the colours put back.
+        temporal: earlier frames' results warped onto this one, at its size (grey
+            under luminance-only transfer, like the content).
     """
 
     content: tf.Tensor
@@ -41,6 +50,7 @@ class RunImages:
     start: tf.Tensor
     mask: tf.Tensor | None
     original_content: tf.Tensor
+    temporal: tuple[TemporalTarget, ...] = field(default=())
 
 
 def prepare(
@@ -50,6 +60,7 @@ def prepare(
     *,
     init_image: tf.Tensor | None = None,
     mask: tf.Tensor | None = None,
+    temporal: Sequence[TemporalTarget] = (),
 ) -> RunImages:
     """Apply the controls that act before the run, in the order that makes sense.
 
@@ -63,6 +74,7 @@ def prepare(
             ``init_noise_ratio``).
         init_image: the starting image when ``config.init`` names a file, any size.
         mask: a grey ``[1, h, w, 1]`` or RGB mask, resized to the content.
+        temporal: a video frame's temporal targets, resized to the content.
     """
     styles = [scale_style(style, content, config.style_scale) for style in styles]
     original = content
@@ -75,7 +87,19 @@ def prepare(
             init_image = luminance_only(init_image, init_image)[0]
     start = initial_image(content, styles, config, init_image)
     prepared_mask = None if mask is None else as_mask(mask, content.shape[1:3])
-    return RunImages(content, styles, start, prepared_mask, original)
+    size = content.shape[1:3]
+    targets = tuple(
+        TemporalTarget(
+            resize(_grey(target.image, config), size), resize(target.weights, size)
+        )
+        for target in temporal
+    )
+    return RunImages(content, styles, start, prepared_mask, original, targets)
+
+
+def _grey(image: tf.Tensor, config: StyleTransferConfig) -> tf.Tensor:
+    """``image`` as the run sees it: grey under luminance-only transfer."""
+    return gray_rgb(luminance(image)) if config.preserve_color == "luminance" else image
 
 
 def scale_style(style: tf.Tensor, content: tf.Tensor, style_scale: float) -> tf.Tensor:

@@ -10,11 +10,12 @@ batch never mix, so a batch of images is the same optimisation as each alone.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import tensorflow as tf
 
+from tf_style.choices import TEMPORAL_WEIGHT
 from tf_style.config import TUTORIAL
 
 
@@ -33,8 +34,30 @@ TERMS: tuple[LossTerm, ...] = (
     LossTerm("style", "style distance", "style_weight"),
     LossTerm("content", "content distance", "content_weight"),
     LossTerm("variation", "total variation", "total_variation_weight"),
+    LossTerm("temporal", "temporal consistency", "temporal_weight"),
 )
-LOSS_TERMS: tuple[str, ...] = tuple(term.name for term in TERMS)
+# The terms every run has; the temporal term only runs with temporal targets (video).
+LOSS_TERMS: tuple[str, ...] = tuple(term.name for term in TERMS[:4])
+OPTIONAL_TERMS: tuple[str, ...] = ("temporal",)
+
+
+def present_terms(losses: Mapping[str, object]) -> tuple[str, ...]:
+    """The terms ``losses`` reports, in the table's order."""
+    return (*LOSS_TERMS, *(term for term in OPTIONAL_TERMS if term in losses))
+
+
+@dataclass(frozen=True)
+class TemporalTarget:
+    """An earlier frame's result moved onto this frame, and where to trust it.
+
+    Attributes:
+        image: float32 ``[B, H, W, 3]``: the earlier output warped by the flow.
+        weights: float32 ``[B, H, W, 1]`` in [0, 1]: Ruder et al.'s ``c`` (0 at
+            disocclusions and motion boundaries).
+    """
+
+    image: tf.Tensor
+    weights: tf.Tensor
 
 
 def per_image_distance(
@@ -187,6 +210,47 @@ def total_variation_loss(
     """
     term = total_variation_weight * tf.image.total_variation(image)
     return term if per_image else tf.reduce_sum(term)
+
+
+def temporal_loss(
+    image: tf.Tensor,
+    targets: Sequence[TemporalTarget],
+    temporal_weight: float,
+    *,
+    per_image: bool = False,
+) -> tf.Tensor:
+    """Ruder et al. 2016's temporal term: ``weight * sum_j mean(c_j (x - w_j)^2)``.
+
+    ``w_j`` is an earlier result warped onto this frame and ``c_j`` its reliability;
+    the mean runs over pixels and channels (their ``1 / D``). One target is the
+    short-term term; several (frames further back) the long-term one. Elementwise,
+    like the total variation, so tiles never need it: it is taken on the whole image.
+    """
+    axes = _image_axes(image)
+    term = tf.add_n(
+        [
+            tf.reduce_mean(target.weights * (image - target.image) ** 2, axis=axes)
+            for target in targets
+        ]
+    )
+    term = temporal_weight * term
+    return term if per_image else tf.reduce_sum(term)
+
+
+def with_total(
+    terms: dict[str, tf.Tensor],
+    image: tf.Tensor,
+    temporal: Sequence[TemporalTarget] = (),
+    temporal_weight: float = TEMPORAL_WEIGHT,
+) -> dict[str, tf.Tensor]:
+    """``terms`` (style, content, variation) with the temporal term where there are
+    targets, and their ``total``: the last step of every evaluation, whole or tiled."""
+    if temporal:
+        terms["temporal"] = temporal_loss(
+            image, temporal, temporal_weight, per_image=True
+        )
+    terms["total"] = tf.add_n(list(terms.values()))
+    return terms
 
 
 def style_content_loss(

@@ -13,7 +13,14 @@ from collections.abc import Sequence
 import tensorflow as tf
 
 from tf_style.config import TUTORIAL, StyleTransferConfig
-from tf_style.losses import content_loss, style_loss, total_variation_loss
+from tf_style.losses import (
+    TEMPORAL_WEIGHT,
+    TemporalTarget,
+    content_loss,
+    style_loss,
+    total_variation_loss,
+    with_total,
+)
 from tf_style.tiles.evaluate import loss_terms, tiled_loss_and_gradient
 from tf_style.tiles.passes import tiled_features
 from tf_style.tiles.tiling import Tiling
@@ -48,6 +55,9 @@ class StyleContentLoss:
         tiling: evaluate VGG19 tile by tile (:mod:`tf_style.tiles`), for images
             whose whole activations would not fit in memory; the same terms and
             gradient, exactly. None: the whole image at once.
+        temporal: earlier frames' results warped onto this one (a video's
+            frame, :mod:`tf_style.video`); adds the ``temporal`` term.
+        temporal_weight: its weight.
 
     Example:
         >>> loss = StyleContentLoss(extractor, content, style)
@@ -68,6 +78,8 @@ class StyleContentLoss:
         loss_normalization: str = TUTORIAL.loss_normalization,
         mask: tf.Tensor | None = None,
         tiling: Tiling | None = None,
+        temporal: Sequence[TemporalTarget] = (),
+        temporal_weight: float = TEMPORAL_WEIGHT,
     ):
         self.extractor = extractor
         self.tiling = tiling
@@ -92,6 +104,8 @@ class StyleContentLoss:
         )
         self.loss_normalization = loss_normalization
         self.mask = mask
+        self.temporal = tuple(temporal)
+        self.temporal_weight = float(temporal_weight)
 
     @classmethod
     def from_config(
@@ -103,6 +117,8 @@ class StyleContentLoss:
         *,
         mask: tf.Tensor | None = None,
         tiling: Tiling | None = None,
+        temporal: Sequence[TemporalTarget] = (),
+        temporal_weight: float = TEMPORAL_WEIGHT,
     ) -> StyleContentLoss:
         """Build with the weights, blend and normalisation of ``config``."""
         return cls(
@@ -117,6 +133,8 @@ class StyleContentLoss:
             loss_normalization=config.loss_normalization,
             mask=mask,
             tiling=tiling,
+            temporal=temporal,
+            temporal_weight=temporal_weight,
         )
 
     def compose(self, image: tf.Tensor, start=0, end=None) -> tf.Tensor:
@@ -178,8 +196,11 @@ class StyleContentLoss:
                 image, self.total_variation_weight, per_image=True
             ),
         }
-        terms["total"] = terms["style"] + terms["content"] + terms["variation"]
-        return terms
+        temporal = [
+            TemporalTarget(t.image[start:end], t.weights[start:end])
+            for t in self.temporal
+        ]
+        return with_total(terms, image, temporal, self.temporal_weight)
 
 
 def blended_style_targets(

@@ -1,20 +1,13 @@
-"""Frame sequences: numbered frames in order, and how much a sequence flickers.
+"""Frame sequences: a folder's numbered frames in order.
 
-Starting frame ``t`` from stylised frame ``t - 1`` (and a fixed seed) is the cheap
-route to temporal stability: the optimisation only has to follow what changed in the
-photo, so strokes stay where they were instead of being re-invented every frame. No
-optical flow is used. :func:`flicker` measures the result: the mean absolute
-difference between consecutive output frames divided by that of the input frames
-(1 means the stylised video flickers no more than the footage moves).
+How frames depend on each other, and how steady the result is, is
+:mod:`tf_style.video`'s.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from pathlib import Path
-
-import numpy as np
 
 from tf_style.batch.inputs import IMAGE_SUFFIXES
 
@@ -30,25 +23,4 @@ def numbered_frames(folder: Path) -> list[Path]:
     return sorted(files, key=number)
 
 
-def mean_step_difference(frames: Sequence[np.ndarray]) -> float:
-    """Mean absolute difference between consecutive frames (same size, [0, 1])."""
-    if len(frames) < 2:
-        return 0.0
-    return float(
-        np.mean(
-            [np.abs(b - a).mean() for a, b in zip(frames[:-1], frames[1:], strict=True)]
-        )
-    )
-
-
-def flicker(inputs: Sequence[np.ndarray], outputs: Sequence[np.ndarray]) -> dict:
-    """Consecutive-frame difference of the outputs, of the inputs, and their ratio."""
-    moved, flick = mean_step_difference(inputs), mean_step_difference(outputs)
-    return {
-        "input_mean_abs_difference": moved,
-        "output_mean_abs_difference": flick,
-        "ratio": flick / moved if moved > 0 else float("nan"),
-    }
-
-
-__all__ = ["flicker", "mean_step_difference", "numbered_frames"]
+__all__ = ["numbered_frames"]

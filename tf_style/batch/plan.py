@@ -1,12 +1,13 @@
 """Where a many-image run writes: every output decided before any model is built.
 
 A folder run writes one image per input, a ``manifest.json`` and, for frames,
-``flicker.json`` and ``preview.gif``. Decided up front, each is checked against every
-file the run reads (the inputs, the style images, ``--init`` and ``--weights``) by
-real path and inode, so no input is ever overwritten; and outputs that would share a
-name (``a.png``, ``a.jpg`` and ``a.PNG`` in one folder; ``day1/x.png`` and
-``day2/x.png`` through a glob) get distinct, deterministic names, recorded in the
-manifest, instead of overwriting each other.
+``frames.json``, ``preview.gif`` and ``video.mp4`` (and the ``flows/`` cache).
+Decided up front, each is checked against every file the run reads (the inputs,
+the style images, ``--init`` and ``--weights``) by real path and inode, so no input
+is ever overwritten; and outputs that would share a name (``a.png``, ``a.jpg`` and
+``a.PNG`` in one folder; ``day1/x.png`` and ``day2/x.png`` through a glob) get
+distinct, deterministic names, recorded in the manifest, instead of
+overwriting each other.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-SIDE_FILES = ("manifest.json", "flicker.json", "preview.gif")
+SIDE_FILES = ("manifest.json", "frames.json", "preview.gif", "video.mp4")
 
 
 class OutputPlanError(ValueError):

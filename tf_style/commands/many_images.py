@@ -25,6 +25,7 @@ from tf_style.batch.manifest import (
     read_entries,
 )
 from tf_style.batch.plan import OutputPlanError, plan_outputs
+from tf_style.choices import TEMPORAL_WEIGHT
 from tf_style.commands.cli import (
     UsageError,
     check_style_count,
@@ -32,13 +33,21 @@ from tf_style.commands.cli import (
     input_image,
 )
 from tf_style.commands.folder import stylize_folder
-from tf_style.commands.frames import stylize_frames
+from tf_style.commands.frames import VideoSettings, stylize_frames
 from tf_style.commands.memory import check_step_memory, resized_size
 from tf_style.config import INITS
 from tf_style.images import SAVE_FORMATS, load_image
 from tf_style.vgg.model import extractor_for
 from tf_style.vgg.network import with_network
 from tf_style.vgg.weights import WeightsNotFoundError
+from tf_style.video.files import (
+    DEFAULT_FPS,
+    INPUT_FRAMES,
+    VIDEO_SUFFIXES,
+    VideoError,
+    extract_frames,
+    is_video,
+)
 
 
 def run_many(args: argparse.Namespace) -> int:
@@ -46,23 +55,48 @@ def run_many(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     styles = args.style or [input_image(None, "style")]
     check_style_count(config, len(styles))
+    if args.frames is not None:
+        check_video_tools()
     spec = args.frames or args.content
-    if args.frames is not None and not Path(args.frames).is_dir():
-        raise UsageError(f"{args.frames}: --frames names a folder of numbered frames.")
+    frames_from_video = args.frames is not None and is_video(args.frames)
+    if frames_from_video and not Path(args.frames).is_file():
+        raise UsageError(f"{args.frames}: no such video file.")
+    if args.frames is not None and not (frames_from_video or args.frames.is_dir()):
+        raise UsageError(
+            f"{args.frames}: --frames names a video file "
+            f"({', '.join(VIDEO_SUFFIXES)}) or a folder of numbered frames."
+        )
+    name = Path(str(spec).split("*")[0].rstrip("/")).name or "images"
+    if frames_from_video:
+        name = Path(args.frames).stem
+    output = args.output or Path("outputs") / f"{name}_{styles[0].stem}"
+    if output.suffix.lower() in SAVE_FORMATS or output.is_file():
+        raise UsageError(f"{output}: with many images --output names a folder.")
+    fps = args.fps
     try:
-        inputs = numbered_frames(spec) if args.frames else collect_inputs(spec)
+        if frames_from_video:
+            inputs, rate = extract_frames(args.frames, output / INPUT_FRAMES)
+            fps = fps or rate
+        else:
+            inputs = numbered_frames(spec) if args.frames else collect_inputs(spec)
     except OSError as error:
         raise UsageError(
             f"{spec}: cannot list the images ({error.strerror})."
         ) from None
+    except VideoError as error:
+        raise UsageError(str(error)) from None
     if not inputs:
         raise UsageError(f"{spec}: no images found (looked for common suffixes).")
     if args.batch_size < 1:
         raise UsageError(f"--batch-size must be at least 1, got {args.batch_size}.")
-    name = Path(str(spec).split("*")[0].rstrip("/")).name or "images"
-    output = args.output or Path("outputs") / f"{name}_{styles[0].stem}"
-    if output.suffix.lower() in SAVE_FORMATS or output.is_file():
-        raise UsageError(f"{output}: with many images --output names a folder.")
+    video = VideoSettings(
+        mode=args.temporal or "flow",
+        temporal_weight=TEMPORAL_WEIGHT
+        if args.temporal_weight is None
+        else args.temporal_weight,
+        long_term=args.long_term or 1,
+        fps=fps or DEFAULT_FPS,
+    )
     if args.mask is not None:
         raise UsageError(
             "--mask is drawn for one photo; it cannot be honoured for many images."
@@ -111,6 +145,8 @@ def run_many(args: argparse.Namespace) -> int:
         "inputs_sha256": {str(p): file_sha256(p) for p in reads if p != args.weights},
         "sizing": args.sizing,
     }
+    if args.frames:
+        settings["temporal"] = video.record()
     names = {source: plan.name(source) for source in inputs}
     with contextlib.ExitStack() as held:
         try:
@@ -131,6 +167,7 @@ def run_many(args: argparse.Namespace) -> int:
                 settings=settings,
                 quiet=args.quiet,
                 names=names,
+                video=video,
             )
         return stylize_folder(
             inputs,
@@ -144,6 +181,23 @@ def run_many(args: argparse.Namespace) -> int:
             strategy=strategy,
             quiet=args.quiet,
             names=names,
+        )
+
+
+def check_video_tools() -> None:
+    """The frames mode measures (and by default follows) the optical flow: OpenCV
+    and imageio-ffmpeg must be installed (the ``video`` extra).
+
+    Raises:
+        UsageError: naming the install command.
+    """
+    import importlib.util
+
+    missing = [m for m in ("cv2", "imageio_ffmpeg") if not importlib.util.find_spec(m)]
+    if missing:
+        raise UsageError(
+            f"--frames needs {' and '.join(missing)}: pip install 'tf_style[video]' "
+            "(opencv-python-headless, imageio, imageio-ffmpeg)."
         )
 
 
@@ -163,7 +217,8 @@ def check_existing_manifest(output: Path) -> None:
 
 def check_one_frame_size(frames: list[Path], max_dim: int) -> None:
     """Every frame has the first one's size once resized (else refused up front:
-    each frame starts from the last, and the flicker compares them pixel by pixel).
+    each frame starts from the last, and the warping error compares them pixel by
+    pixel).
 
     Raises:
         UsageError: naming the first frame that differs.

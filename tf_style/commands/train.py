@@ -20,7 +20,7 @@ import signal
 import sys
 from pathlib import Path
 
-from tf_style.choices import SIZINGS, STRATEGIES
+from tf_style.choices import SIZINGS, STRATEGIES, TEMPORAL_MODES, TEMPORAL_WEIGHT
 from tf_style.commands.cli import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -114,7 +114,39 @@ def add_many_arguments(parser: argparse.ArgumentParser) -> None:
         type=Path,
         default=None,
         metavar="DIR",
-        help="numbered frames, stylised in order, each from the previous result",
+        help="a video file or a folder of numbered frames, stylised in order "
+        "(see --temporal); writes the frames, video.mp4 and preview.gif",
+    )
+    many.add_argument(
+        "--temporal",
+        choices=TEMPORAL_MODES,
+        default=None,
+        help="with --frames: flow (default) starts each frame from the previous "
+        "result warped by the optical flow and holds it there (Ruder et al. 2016); "
+        "previous starts from the unwarped previous result; independent, neither",
+    )
+    many.add_argument(
+        "--temporal-weight",
+        type=float,
+        default=None,
+        metavar="W",
+        help=f"with --temporal flow: weight of the temporal term (default "
+        f"{TEMPORAL_WEIGHT:g})",
+    )
+    many.add_argument(
+        "--long-term",
+        type=int,
+        default=None,
+        metavar="N",
+        help="with --temporal flow: hold each frame to the N previous results "
+        "(Ruder et al.'s long-term consistency; default 1)",
+    )
+    many.add_argument(
+        "--fps",
+        type=float,
+        default=None,
+        metavar="RATE",
+        help="frame rate of video.mp4 (default: the input video's, or 10)",
     )
     many.add_argument(
         "--batch-size", type=int, default=4, metavar="N", help="images per batch"
@@ -152,6 +184,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERRUPTED
 
     try:
+        check_frames_options(args)
         if args.frames is not None or is_many(args.content, args.output):
             from tf_style.commands.many_images import run_many
 
@@ -171,6 +204,43 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{PROGRAM}: interrupted before the run started", file=sys.stderr)
         return EXIT_INTERRUPTED
+
+
+def check_frames_options(args: argparse.Namespace) -> None:
+    """The video options are refused, with the reason, where they mean nothing.
+
+    Raises:
+        UsageError: a video option without ``--frames``, a flow option with
+            another ``--temporal``, or a value out of range.
+    """
+    given = [
+        flag
+        for flag, value in (
+            ("--temporal", args.temporal),
+            ("--temporal-weight", args.temporal_weight),
+            ("--long-term", args.long_term),
+            ("--fps", args.fps),
+        )
+        if value is not None
+    ]
+    if given and args.frames is None:
+        raise UsageError(
+            f"{given[0]} sets how a video's frames depend on each other; it needs "
+            "--frames VIDEO_OR_FOLDER."
+        )
+    flow_only = [f for f in given if f in ("--temporal-weight", "--long-term")]
+    if flow_only and args.temporal not in (None, "flow"):
+        raise UsageError(
+            f"{flow_only[0]} sets the flow mode's temporal term; --temporal "
+            f"{args.temporal} has none."
+        )
+    weight = args.temporal_weight
+    if weight is not None and not 0 <= weight < float("inf"):
+        raise UsageError(f"--temporal-weight must be 0 or more, got {weight}.")
+    if args.long_term is not None and args.long_term < 1:
+        raise UsageError(f"--long-term must be at least 1, got {args.long_term}.")
+    if args.fps is not None and not 0 < args.fps <= 1000:
+        raise UsageError(f"--fps must be above 0 (and at most 1000), got {args.fps}.")
 
 
 def _raise_keyboard_interrupt(signum, frame) -> None:

@@ -21,7 +21,7 @@ from tf_style.evaluation.outcome import Comparison
 from tf_style.fast.base import STYLE_SIZE
 from tf_style.files import atomic_write
 from tf_style.images import save_image
-from tf_style.losses import TERMS
+from tf_style.losses import LOSS_TERMS, TERMS
 from tf_style.plotting import Panel, save_figure, side_by_side
 
 FILES = {
@@ -31,7 +31,7 @@ FILES = {
     "fast_image": "fast.png",
     "optimized_image": "optimization.png",
 }
-MEASURE_NAMES = {term.name: term.label for term in TERMS}
+MEASURE_NAMES = {term.name: term.label for term in TERMS if term.name in LOSS_TERMS}
 
 
 def write_outputs(comparison: Comparison, output_dir: Path) -> dict[str, Path]:

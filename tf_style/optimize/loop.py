@@ -17,7 +17,14 @@ import tensorflow as tf
 
 from tf_style.config import StyleTransferConfig
 from tf_style.controls import RunImages
-from tf_style.memory import at_scale, memory_budget, plan_tiling
+from tf_style.losses import TEMPORAL_WEIGHT, TemporalTarget
+from tf_style.memory import (
+    at_scale,
+    memory_budget,
+    peak_resident_bytes,
+    plan_tiling,
+    reset_peak_resident,
+)
 from tf_style.objective import StyleContentLoss
 from tf_style.optimize.adam import StyleTransfer
 from tf_style.optimize.lbfgs import LBFGSTransfer
@@ -54,6 +61,8 @@ def run_batch(
     config: StyleTransferConfig,
     callback: Callable[[StepReport], None] | None = None,
     strategy: tf.distribute.Strategy | None = None,
+    *,
+    temporal_weight: float = TEMPORAL_WEIGHT,
 ) -> list[StylizeResult]:
     """Optimise at each of ``config.scales`` in turn, upsampling between them.
 
@@ -69,6 +78,7 @@ def run_batch(
         config: schedule, optimiser and loss weights.
         callback: see :func:`tf_style.stylize`.
         strategy: see :func:`tf_style.optimize.stylize_batch`.
+        temporal_weight: the weight of ``images.temporal``'s term (a video frame).
 
     Returns:
         A :class:`StylizeResult` per image at the content's size, over all scales.
@@ -97,6 +107,7 @@ def run_batch(
                 }
             )
             transfer = None  # the last scale's state: free it before the next
+            measured = reset_peak_resident()  # each scale's own peak, host memory
             image = upsample_result(
                 image,
                 content,
@@ -111,13 +122,20 @@ def run_batch(
                 config,
                 mask=None if images.mask is None else resize_to(images.mask, size),
                 tiling=tiling,
+                temporal=[
+                    TemporalTarget(resize_to(t.image, size), resize_to(t.weights, size))
+                    for t in images.temporal
+                ],
+                temporal_weight=temporal_weight,
             )
             transfer = make_transfer(loss, image, settings, strategy=strategy)
+            image = None  # the optimiser holds its own copy: free this one
             started, evaluations = time.perf_counter(), recorder.evaluations
             transfer.run(steps, recorder)
             recorder.scales[-1] |= {
                 "seconds": round(time.perf_counter() - started, 3),
                 "evaluations": recorder.evaluations - evaluations,
+                "host_peak_bytes": peak_resident_bytes() if measured else None,
             }
             image = tf.convert_to_tensor(transfer.image)
             if recorder.status != "completed":

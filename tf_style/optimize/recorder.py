@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import tensorflow as tf
 
-from tf_style.losses import LOSS_TERMS, TERMS
+from tf_style.losses import LOSS_TERMS, TERMS, present_terms
 
 
 @dataclass
@@ -115,13 +115,14 @@ class RunRecorder:
             image: the image the step reached.
             evaluations: the loss-and-gradient evaluations the step cost.
         """
-        per_image = {term: _per_image(losses[term], self.batch) for term in LOSS_TERMS}
+        terms = present_terms(losses)  # a video frame's adds the temporal term
+        per_image = {term: _per_image(losses[term], self.batch) for term in terms}
         for number, history in enumerate(self.image_histories):
-            for term in LOSS_TERMS:
-                history[term].append(per_image[term][number])
+            for term in terms:
+                history.setdefault(term, []).append(per_image[term][number])
         losses = {term: math.fsum(values) for term, values in per_image.items()}
-        for term in LOSS_TERMS:
-            self.history[term].append(losses[term])
+        for term in terms:
+            self.history.setdefault(term, []).append(losses[term])
         self.evaluations += evaluations
         if self.callback is not None:
             elapsed = time.perf_counter() - self.started
@@ -142,7 +143,10 @@ class RunRecorder:
 
     def non_finite(self, losses: Mapping[str, float | Sequence[float]]) -> None:
         """Stop because a loss term became non-finite at the coming step."""
-        sums = {term: sum(_per_image(losses[term], self.batch)) for term in LOSS_TERMS}
+        sums = {
+            term: sum(_per_image(losses[term], self.batch))
+            for term in present_terms(losses)
+        }
         self.stop("non_finite", non_finite_message(self.steps + 1, sums))
 
     def interrupted(self) -> None:
@@ -186,7 +190,9 @@ def _per_image(value: float | Sequence[float], batch: int) -> list[float]:
 
 def non_finite_message(step: int, losses: dict[str, float]) -> str:
     """Say which term blew up and which setting to lower (by its config name)."""
-    bad = [term for term in LOSS_TERMS[1:] if not math.isfinite(losses[term])]
+    bad = [
+        term for term in present_terms(losses)[1:] if not math.isfinite(losses[term])
+    ]
     settings = {term.name: term.setting for term in TERMS}
     hint = ", ".join(settings[term] for term in bad) or "learning_rate"
     return (

@@ -20,6 +20,7 @@ import tensorflow as tf
 from tf_style.config import INITS, MIN_NETWORK_SIDE, StyleTransferConfig
 from tf_style.controls import RunImages, finish, prepare
 from tf_style.images import ImageLike, as_batch, load_image
+from tf_style.losses import TEMPORAL_WEIGHT, TemporalTarget
 from tf_style.optimize.loop import make_transfer, run_batch, run_scales
 from tf_style.optimize.multiscale import check_scaled_sizes
 from tf_style.optimize.recorder import StepReport, StylizeResult
@@ -38,6 +39,8 @@ def stylize(
     mask: ImageLike | None = None,
     callback: Callable[[StepReport], None] | None = None,
     weights: str | os.PathLike | None = None,
+    temporal: Sequence[TemporalTarget] = (),
+    temporal_weight: float = TEMPORAL_WEIGHT,
 ) -> StylizeResult:
     """Gatys et al.'s style transfer with the tutorial's schedule (epochs x steps).
 
@@ -69,6 +72,9 @@ def stylize(
             with a :class:`StepReport`; steps count 1 to ``config.total_steps``
             across the scales, and ``report.image`` has the current scale's size.
         weights: VGG19 weights file (see :func:`tf_style.vgg.weights.load_vgg19`).
+        temporal: for a video frame, earlier results warped onto it
+            (:mod:`tf_style.video.temporal`): the loss gains Ruder et al.'s
+            temporal term, weighted by ``temporal_weight``.
 
     Returns:
         A :class:`StylizeResult` whose image has the content's size. Its history
@@ -102,6 +108,8 @@ def stylize(
         init_images=[init],
         mask=None if mask is None else as_mask_image(mask),
         callback=callback,
+        temporal=temporal,
+        temporal_weight=temporal_weight,
     )[0]
 
 
@@ -117,6 +125,8 @@ def stylize_batch(
     mask: tf.Tensor | None = None,
     callback: Callable[[StepReport], None] | None = None,
     strategy: tf.distribute.Strategy | None = None,
+    temporal: Sequence[TemporalTarget] = (),
+    temporal_weight: float = TEMPORAL_WEIGHT,
 ) -> list[StylizeResult]:
     """The one pipeline: prepare each image, run the scales, finish each image.
 
@@ -136,6 +146,7 @@ def stylize_batch(
         mask: as for :func:`stylize`, applied to every image.
         callback: called after every step with the batch's summed losses.
         strategy: a ``tf.distribute`` strategy sharing an Adam batch.
+        temporal, temporal_weight: as for :func:`stylize` (one content only).
 
     Returns:
         One :class:`StylizeResult` per content, in order, each with its own history.
@@ -144,12 +155,14 @@ def stylize_batch(
         keras.utils.set_random_seed(config.seed)
     if len({tuple(c.shape[1:3]) for c in contents}) != 1:
         raise ValueError("stylize_batch: the contents must all have one size.")
+    if temporal and len(contents) != 1:
+        raise ValueError("stylize_batch: temporal targets belong to one frame.")
     init_images = list(init_images or [None] * len(contents))
     if config.init not in INITS:  # a file named by the config: every image's start
         from_file = as_image(config.init, None, "init_image", min_side=1)
         init_images = [from_file if i is None else i for i in init_images]
     prepared = [
-        prepare(content, styles, config, init_image=init, mask=mask)
+        prepare(content, styles, config, init_image=init, mask=mask, temporal=temporal)
         for content, init in zip(contents, init_images, strict=True)
     ]
     check_scaled_sizes(
@@ -164,7 +177,14 @@ def stylize_batch(
     groups = [prepared] if config.optimizer == "adam" else [[p] for p in prepared]
     results = []
     for group in groups:
-        outcome = run_batch(extractor, stack(group), config, callback, strategy)
+        outcome = run_batch(
+            extractor,
+            stack(group),
+            config,
+            callback,
+            strategy,
+            temporal_weight=temporal_weight,
+        )
         results += [
             replace(result, image=finish(result.image, images, config))
             for result, images in zip(outcome, group, strict=True)
@@ -188,6 +208,7 @@ def stack(prepared: Sequence[RunImages]) -> RunImages:
         start=tf.concat([p.start for p in prepared], 0),
         mask=first.mask,
         original_content=tf.concat([p.original_content for p in prepared], 0),
+        temporal=first.temporal,  # one frame: a batch of one (stylize_batch checks)
     )
 
 

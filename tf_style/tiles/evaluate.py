@@ -13,14 +13,20 @@ variation, a cheap elementwise sum, is differentiated on the whole image.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Protocol
 
 import numpy as np
 import tensorflow as tf
 
-from tf_style.losses import layer_weighted_sum, style_loss, total_variation_loss
+from tf_style.losses import (
+    TemporalTarget,
+    layer_weighted_sum,
+    style_loss,
+    total_variation_loss,
+    with_total,
+)
 from tf_style.tiles.passes import Pass, backward, tiled_features
 from tf_style.tiles.tiling import Tiling
 from tf_style.vgg.model import StyleContentModel
@@ -39,6 +45,8 @@ class StyleContentLoss(Protocol):
     total_variation_weight: float
     layer_weights: Mapping[str, float] | None
     loss_normalization: str
+    temporal: Sequence[TemporalTarget]
+    temporal_weight: float
 
     def compose(self, image: tf.Tensor) -> tf.Tensor: ...
 
@@ -73,8 +81,7 @@ def loss_terms(
             composed, loss.total_variation_weight, per_image=True
         ),
     }
-    terms["total"] = terms["style"] + terms["content"] + terms["variation"]
-    return terms
+    return with_total(terms, composed, loss.temporal, loss.temporal_weight)
 
 
 def tiled_loss_and_gradient(
@@ -109,10 +116,14 @@ def tiled_loss_and_gradient(
         content_seeds,
         loss.content_targets,
     )
-    gradient = compose_tape.gradient(
-        composed, image, output_gradients=network / scale + variation
-    )
-    return terms, gradient
+    # In place: at print size each image-sized temporary costs ~130 MB.
+    if scaled_to is not None:
+        network /= float(scale)
+    network += variation.numpy()
+    del variation
+    if composed is image:  # no mask: the composition is the identity
+        return terms, tf.constant(network)
+    return terms, compose_tape.gradient(composed, image, output_gradients=network)
 
 
 def loss_seeds(
@@ -132,7 +143,8 @@ def loss_seeds(
         tape.watch([composed, grams, sums])
         terms = loss_terms(loss, replace(first, grams=grams, sums=sums), composed)
         network_total = tf.reduce_sum(terms["style"] + terms["content"])
-        variation_total = tf.reduce_sum(terms["variation"])
+        # the elementwise terms, differentiated on the whole image
+        variation_total = tf.reduce_sum(terms["total"]) - network_total
     scale = (
         1.0
         if scaled_to is None
