@@ -71,7 +71,10 @@ def test_reliability_of_a_consistent_flow_is_one_and_of_a_contradiction_zero():
 
 def test_the_warping_error_rewards_motion_that_follows_the_scene_not_a_frozen_picture():
     clip = make_clip("pan", 3, (96, 128), speed=2.0)
-    pairs = [PairFlow.between(a, b) for a, b in zip(clip.frames, clip.frames[1:])]
+    pairs = [
+        PairFlow.between(a, b)
+        for a, b in zip(clip.frames[:-1], clip.frames[1:], strict=True)
+    ]
     frozen = [clip.frames[0]] * 3  # what an unwarped difference scores best
     moving = warping_report(clip.frames, clip.frames, pairs)
     still = warping_report(clip.frames, frozen, pairs)
@@ -86,7 +89,7 @@ def test_warping_error_by_hand():
     zero = np.zeros((4, 5, 2), np.float32)
     mask = np.zeros((4, 5), np.float32)
     mask[0, 0] = 1.0
-    assert warping_error(current, earlier, PairFlow(zero, zero, mask)) == 0.75
+    assert warping_error(current, earlier, PairFlow(zero, zero, mask)) == 0.25
     assert np.isnan(warping_error(current, earlier, PairFlow(zero, zero, 0 * mask)))
 
 
@@ -237,3 +240,32 @@ def test_video_options_where_they_mean_nothing_are_refused(
     arguments = [*options, "--output", str(tmp_path / "out"), *TINY]
     assert train.main(arguments) == 2
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("header", "size"),
+    [
+        (
+            "  Stream #0:0: Video: h264, yuv420p, 1920x1080, 30 fps, 30 tbr",
+            (1920, 1080),
+        ),
+        (
+            "  Stream #0:0: Video: h264, yuv420p, 1920x1080, 29.97 fps\n"
+            "      displaymatrix: rotation of -90.00 degrees",
+            (1080, 1920),
+        ),
+        ("  Stream #0:0: Video: h264, 640x360, 25 tbr\n    rotate : 180", (640, 360)),
+    ],
+)
+def test_a_portrait_phone_video_is_read_upright(monkeypatch, header, size):
+    """ffmpeg turns a video stored sideways upright: the frames are H x W."""
+    from subprocess import CompletedProcess
+
+    from tf_style.video import files
+
+    monkeypatch.setattr(
+        files.subprocess, "run", lambda *a, **k: CompletedProcess(a, 1, "", header)
+    )
+    (width_height, fps) = files.video_header("ffmpeg", "clip.mp4")
+    assert width_height == size
+    assert fps in (30.0, 29.97, 25.0)

@@ -34,7 +34,7 @@ TERMS: tuple[LossTerm, ...] = (
     LossTerm("style", "style distance", "style_weight"),
     LossTerm("content", "content distance", "content_weight"),
     LossTerm("variation", "total variation", "total_variation_weight"),
-    LossTerm("temporal", "temporal consistency", "temporal_weight"),
+    LossTerm("temporal", "temporal consistency", "--temporal-weight"),
 )
 # The terms every run has; the temporal term only runs with temporal targets (video).
 LOSS_TERMS: tuple[str, ...] = tuple(term.name for term in TERMS[:4])

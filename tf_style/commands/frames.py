@@ -12,6 +12,7 @@ per-frame losses, an MP4 and a preview GIF at the end.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import sys
 import time
@@ -31,7 +32,7 @@ from tf_style.losses import TEMPORAL_WEIGHT
 from tf_style.optimize import stylize
 from tf_style.vgg.model import StyleContentModel
 from tf_style.video.files import DEFAULT_FPS, write_video
-from tf_style.video.measures import warping_report
+from tf_style.video.measures import pair_record, warping_summary
 from tf_style.video.temporal import (
     FLOW_FOLDER,
     FlowCache,
@@ -70,20 +71,52 @@ class VideoSettings:
         }
 
 
-@dataclasses.dataclass
 class FramesSoFar:
-    """The frames done so far, in order: inputs and outputs ``[H, W, 3]`` in
-    [0, 1], names (their outputs' stems) and final loss terms."""
+    """The frames done so far, in order. Only the last few frames' pixels are kept
+    (what the next frame's temporal term reaches back to); each consecutive pair's
+    warping error is measured as its second frame finishes, so a long video needs
+    no more memory than a short one.
 
-    inputs: list[np.ndarray] = dataclasses.field(default_factory=list)
-    outputs: list[np.ndarray] = dataclasses.field(default_factory=list)
-    names: list[str] = dataclasses.field(default_factory=list)
-    losses: list[dict] = dataclasses.field(default_factory=list)
-    paths: list[Path] = dataclasses.field(default_factory=list)
+    Args:
+        flows: the flow cache (the pairs' flows, shared with the temporal term).
+        reach: frames kept (``--long-term``, at least 1).
+    """
+
+    def __init__(self, flows: FlowCache, reach: int):
+        self.flows = flows
+        self.recent: collections.deque = collections.deque(maxlen=max(1, reach))
+        self.names: list[str] = []
+        self.losses: list[dict] = []
+        self.paths: list[Path] = []
+        self.pairs: list[dict] = []
+
+    @property
+    def inputs(self) -> list[np.ndarray]:
+        """The kept input frames ``[H, W, 3]``, oldest first."""
+        return [frame for frame, _, _ in self.recent]
+
+    @property
+    def outputs(self) -> list[np.ndarray]:
+        """The kept stylised frames, oldest first."""
+        return [result for _, result, _ in self.recent]
+
+    @property
+    def recent_names(self) -> list[str]:
+        return [name for _, _, name in self.recent]
 
     def add(self, frame, result, name: str, losses: dict, path: Path) -> None:
-        self.inputs.append(frame)
-        self.outputs.append(result)
+        if self.recent:
+            earlier, earlier_result, earlier_name = self.recent[-1]
+            flow = self.flows.pair(earlier, frame, key=f"{earlier_name}__{name}")
+            self.pairs.append(
+                pair_record(
+                    [earlier_name, name],
+                    [earlier, frame],
+                    [earlier_result, result],
+                    flow,
+                )
+            )
+        self.recent.append((frame, result, name))
         self.names.append(name)
         self.losses.append(losses)
         self.paths.append(path)
@@ -104,57 +137,84 @@ def stylize_frames(
     """Stylise ``frames`` in order into ``output``; report, MP4 and GIF at the end.
 
     Resumable through the manifest: done frames are read back (they feed the next
-    frame). A frame that cannot be read is skipped (the next follows the last good
-    one). Ctrl-C keeps every finished frame; the interrupted frame restarts on the
-    rerun. Returns the exit status (0, 2 when no frame could be stylised, or 130).
+    frame). A frame that cannot be read, or whose loss became non-finite, is
+    recorded as failed (the next follows the last good one). Ctrl-C keeps every
+    finished frame; the interrupted frame restarts on the rerun. Returns the exit
+    status (0, 2 when no frame could be stylised, or 130).
     """
     video = video or VideoSettings()
     config = dataclasses.replace(config, seed=0 if config.seed is None else config.seed)
     manifest = Manifest(output, settings)
     names = names or {source: output_name(source) for source in frames}
     flows = FlowCache(output / FLOW_FOLDER)
-    done, seconds = FramesSoFar(), []
+    done, seconds = FramesSoFar(flows, video.long_term), []
     bar = tqdm(total=len(frames), unit="frame", disable=quiet, file=sys.stderr)
-    for source in frames:
-        target = output / names[source]
-        try:
-            entry = manifest.entry(source, target)
-            content = load_image(source, config.max_dim)
-        except Exception as error:  # noqa: BLE001 - a bad frame is skipped alone
-            manifest.failed(source, target, error)
-            manifest.save()
-            print(f"skipped {source}: {error}", file=sys.stderr)
+    try:
+        for source in frames:
+            step = stylize_frame(
+                source, output / names[source], styles, config, extractor, manifest,
+                done, video,
+            )  # fmt: skip
+            if step is not None:
+                seconds.append(step)
             bar.update(1)
-            continue
-        frame, name = content[0].numpy(), Path(names[source]).stem
-        if entry["status"] == "done" and target.is_file():
-            losses = entry.get("losses", {})
-        else:
-            started = time.perf_counter()
-            outcome = stylize_one(
-                content, name, styles, config, extractor, done, flows, video
-            )
-            if outcome.status == "interrupted":
-                manifest.save()
-                bar.close()
-                print("interrupted; rerun to finish the frames", file=sys.stderr)
-                return EXIT_INTERRUPTED
-            save_image(outcome.image, target)
-            losses = {k: values[-1] for k, values in outcome.history.items() if values}
-            seconds.append(time.perf_counter() - started)
-            manifest.update(
-                source, status="done", steps=config.total_steps, losses=losses
-            )
-        # As written (8 bits): what the video shows, and the same on a resumed run.
-        result = resize(load_image(target, None), frame.shape[:2])[0].numpy()
-        done.add(frame, result, name, losses, target)
-        bar.update(1)
-    bar.close()
-    if not done.paths:
-        print("tf-style-train: error: no frame could be stylised.", file=sys.stderr)
-        return EXIT_USAGE
-    write_report(done, output, video, flows, seconds)
+        bar.close()
+        if not done.paths:
+            print("tf-style-train: error: no frame could be stylised.", file=sys.stderr)
+            return EXIT_USAGE
+        write_report(done, output, video, flows, seconds)
+    except KeyboardInterrupt:
+        manifest.save()
+        bar.close()
+        print("interrupted; rerun to finish the frames", file=sys.stderr)
+        return EXIT_INTERRUPTED
     return EXIT_OK
+
+
+def stylize_frame(
+    source: Path,
+    target: Path,
+    styles: Sequence[tf.Tensor],
+    config: StyleTransferConfig,
+    extractor: StyleContentModel,
+    manifest: Manifest,
+    done: FramesSoFar,
+    video: VideoSettings,
+) -> float | None:
+    """One frame: read back if done, else stylised; added to ``done`` unless it
+    failed. Returns the seconds it took to stylise (None: not stylised here).
+
+    Raises:
+        KeyboardInterrupt: the run was interrupted (the manifest is saved).
+    """
+    try:
+        entry = manifest.entry(source, target)
+        content = load_image(source, config.max_dim)
+    except Exception as error:  # noqa: BLE001 - a bad frame is skipped alone
+        manifest.failed(source, target, error)
+        manifest.save()
+        print(f"skipped {source}: {error}", file=sys.stderr)
+        return None
+    frame, name, took = content[0].numpy(), target.stem, None
+    if entry["status"] == "done" and target.is_file():
+        losses = entry.get("losses", {})
+    else:
+        started = time.perf_counter()
+        outcome = stylize_one(content, name, styles, config, extractor, done, video)
+        if outcome.status == "interrupted":
+            raise KeyboardInterrupt
+        if outcome.status != "completed":  # non-finite: not a frame to follow
+            manifest.update(source, status="failed", error=outcome.message)
+            print(f"skipped {source}: {outcome.message}", file=sys.stderr)
+            return None
+        save_image(outcome.image, target)
+        losses = {k: values[-1] for k, values in outcome.history.items() if values}
+        took = time.perf_counter() - started
+        manifest.update(source, status="done", steps=config.total_steps, losses=losses)
+    # As written (8 bits): what the video shows, and the same on a resumed run.
+    result = resize(load_image(target, None), frame.shape[:2])[0].numpy()
+    done.add(frame, result, name, losses, target)
+    return took
 
 
 def stylize_one(
@@ -164,22 +224,21 @@ def stylize_one(
     config: StyleTransferConfig,
     extractor: StyleContentModel,
     done: FramesSoFar,
-    flows: FlowCache,
     video: VideoSettings,
 ):
     """One frame through the one pipeline, with what ``video.mode`` takes from the
     frames before it."""
     init, targets = None, []
-    if done.outputs and video.mode == "previous":
+    if done.recent and video.mode == "previous":
         init = tf.constant(done.outputs[-1][None])
-    elif done.outputs and video.mode == "flow":
+    elif done.recent and video.mode == "flow":
         frame = content[0].numpy()
-        back = range(1, min(video.long_term, len(done.outputs)) + 1)
+        back = range(1, len(done.recent) + 1)  # nearest first
+        inputs, outputs, names = done.inputs, done.outputs, done.recent_names
         pairs = [
-            flows.pair(done.inputs[-j], frame, key=f"{done.names[-j]}__{name}")
-            for j in back
+            done.flows.pair(inputs[-j], frame, key=f"{names[-j]}__{name}") for j in back
         ]
-        earlier = [done.outputs[-j] for j in back]
+        earlier = [outputs[-j] for j in back]
         targets = temporal_targets(earlier, pairs)
         init = tf.constant(warped_start(earlier[0], pairs[0], frame)[None])
     return stylize(
@@ -193,6 +252,10 @@ def stylize_one(
     )
 
 
+# The preview GIF shows at most this many frames (every k-th of a long video).
+PREVIEW_FRAMES = 120
+
+
 def write_report(
     done: FramesSoFar,
     output: Path,
@@ -202,17 +265,9 @@ def write_report(
 ) -> dict:
     """``frames.json`` (warping errors per pair, losses per frame), the MP4 and the
     preview GIF of the stylised frames; the summary on stderr."""
-    pairs = [
-        flows.pair(
-            done.inputs[t - 1],
-            done.inputs[t],
-            key=f"{done.names[t - 1]}__{done.names[t]}",
-        )
-        for t in range(1, len(done.inputs))
-    ]
     record = {
         "temporal": video.record(),
-        "warping": warping_report(done.inputs, done.outputs, pairs, done.names),
+        "warping": warping_summary(done.pairs),
         "frames": [
             {"name": name, "losses": losses}
             for name, losses in zip(done.names, done.losses, strict=True)
@@ -223,7 +278,8 @@ def write_report(
         "flows_computed": flows.computed,
     }
     write_json(record, output / REPORT)
-    make_gif(done.paths, output / PREVIEW, seconds_per_frame=1.0 / video.fps)
+    every = -(-len(done.paths) // PREVIEW_FRAMES)
+    make_gif(done.paths[::every], output / PREVIEW, seconds_per_frame=every / video.fps)
     movie = write_video(done.paths, output / VIDEO, video.fps)
     warping = record["warping"]
     style = record["mean_losses"].get("style")

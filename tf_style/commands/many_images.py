@@ -72,21 +72,8 @@ def run_many(args: argparse.Namespace) -> int:
     output = args.output or Path("outputs") / f"{name}_{styles[0].stem}"
     if output.suffix.lower() in SAVE_FORMATS or output.is_file():
         raise UsageError(f"{output}: with many images --output names a folder.")
-    fps = args.fps
-    try:
-        if frames_from_video:
-            inputs, rate = extract_frames(args.frames, output / INPUT_FRAMES)
-            fps = fps or rate
-        else:
-            inputs = numbered_frames(spec) if args.frames else collect_inputs(spec)
-    except OSError as error:
-        raise UsageError(
-            f"{spec}: cannot list the images ({error.strerror})."
-        ) from None
-    except VideoError as error:
-        raise UsageError(str(error)) from None
-    if not inputs:
-        raise UsageError(f"{spec}: no images found (looked for common suffixes).")
+    refuse_single_image_options(args)
+    inputs, fps = collect_many(args, spec, output)
     if args.batch_size < 1:
         raise UsageError(f"--batch-size must be at least 1, got {args.batch_size}.")
     video = VideoSettings(
@@ -95,21 +82,8 @@ def run_many(args: argparse.Namespace) -> int:
         if args.temporal_weight is None
         else args.temporal_weight,
         long_term=args.long_term or 1,
-        fps=fps or DEFAULT_FPS,
+        fps=args.fps or fps or DEFAULT_FPS,
     )
-    if args.mask is not None:
-        raise UsageError(
-            "--mask is drawn for one photo; it cannot be honoured for many images."
-        )
-    if args.bit_depth is not None:
-        raise UsageError(
-            "--bit-depth sets one print's file; many images are written as 8-bit "
-            "PNGs named after their inputs. Run the print alone with --output x.tif."
-        )
-    if args.save_every:
-        raise UsageError(
-            "--save-every animates one run; with many images use --frames for video."
-        )
     strategy = None if args.frames else strategy_from(args.strategy)
     if strategy is not None and config.optimizer != "adam":
         raise UsageError(
@@ -182,6 +156,50 @@ def run_many(args: argparse.Namespace) -> int:
             quiet=args.quiet,
             names=names,
         )
+
+
+def refuse_single_image_options(args: argparse.Namespace) -> None:
+    """What many images cannot honour is refused with the reason.
+
+    Raises:
+        UsageError: ``--mask``, ``--bit-depth`` or ``--save-every``.
+    """
+    if args.mask is not None:
+        raise UsageError(
+            "--mask is drawn for one photo; it cannot be honoured for many images."
+        )
+    if args.bit_depth is not None:
+        raise UsageError(
+            "--bit-depth sets one print's file; many images are written as 8-bit "
+            "PNGs named after their inputs. Run the print alone with --output x.tif."
+        )
+    if args.save_every:
+        raise UsageError(
+            "--save-every animates one run; with many images use --frames for video."
+        )
+
+
+def collect_many(
+    args: argparse.Namespace, spec: Path | str, output: Path
+) -> tuple[list[Path], float | None]:
+    """The inputs in order, and a video's frame rate (None for images): a video
+    is decoded once into ``output/input_frames/``.
+
+    Raises:
+        UsageError: nothing to read, or a video ffmpeg cannot decode.
+    """
+    try:
+        if args.frames is not None and is_video(args.frames):
+            return extract_frames(args.frames, output / INPUT_FRAMES)
+        inputs = numbered_frames(spec) if args.frames else collect_inputs(spec)
+    except OSError as error:
+        reason = error.strerror or error
+        raise UsageError(f"{spec}: cannot list the images ({reason}).") from None
+    except VideoError as error:
+        raise UsageError(str(error)) from None
+    if not inputs:
+        raise UsageError(f"{spec}: no images found (looked for common suffixes).")
+    return inputs, None
 
 
 def check_video_tools() -> None:

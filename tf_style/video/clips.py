@@ -22,7 +22,8 @@ class Clip:
     """Frames ``[H, W, 3]`` in [0, 1] and the true backward flows.
 
     ``flows[t - 1]`` maps each pixel of frame ``t`` to frame ``t - 1`` (NaN where the
-    point was hidden by the object or out of view).
+    point was hidden by the object a frame before; a flow pointing out of the
+    frame is left as it is).
     """
 
     frames: list[np.ndarray]

@@ -55,16 +55,26 @@ def frames_of(video: Path) -> Iterator[float | np.ndarray]:
     command = [executable, "-v", "error", "-i", str(video)]
     command += ["-f", "rawvideo", "-pix_fmt", "rgb24", "-"]
     frame_bytes = width * height * 3
-    with subprocess.Popen(command, stdout=subprocess.PIPE) as process:
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    ) as process:
         try:
             while len(data := process.stdout.read(frame_bytes)) == frame_bytes:
                 yield np.frombuffer(data, np.uint8).reshape(height, width, 3)
+            error = process.stderr.read().decode(errors="replace").strip()
+            if process.wait() != 0 or data:  # a decode cut short is no video
+                reason = error.splitlines()[-1] if error else "a partial frame"
+                raise VideoError(f"{video}: decoding stopped ({reason}).")
         finally:
-            process.kill()
+            if process.poll() is None:
+                process.kill()
 
 
 _SIZE = re.compile(r"Video:.*?, (\d{2,5})x(\d{2,5})")
 _RATE = re.compile(r"([\d.]+) (?:fps|tbr)")
+# A phone's portrait video: stored sideways, with a display matrix (or an older
+# "rotate" tag) that ffmpeg applies while decoding.
+_ROTATION = re.compile(r"(?:rotation of|rotate\s*:)\s*(-?[\d.]+)")
 
 
 def video_header(executable: str, video: Path) -> tuple[tuple[int, int], float]:
@@ -73,13 +83,18 @@ def video_header(executable: str, video: Path) -> tuple[tuple[int, int], float]:
     Raises:
         VideoError: no video stream ffmpeg can read.
     """
-    probe = subprocess.run(
-        [executable, "-hide_banner", "-i", str(video)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    try:
+        probe = subprocess.run(
+            [executable, "-hide_banner", "-i", str(video)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise VideoError(
+            f"{video}: cannot read the video's header ({error})."
+        ) from None
     stream = next((line for line in probe.stderr.splitlines() if "Video:" in line), "")
     size = _SIZE.search(stream)
     if size is None:
@@ -87,7 +102,11 @@ def video_header(executable: str, video: Path) -> tuple[tuple[int, int], float]:
         raise VideoError(f"{video}: cannot decode the video ({reason[0]}).")
     rate = _RATE.search(stream)
     fps = float(rate.group(1)) if rate else DEFAULT_FPS
-    return (int(size.group(1)), int(size.group(2))), fps
+    width, height = int(size.group(1)), int(size.group(2))
+    turn = _ROTATION.search(probe.stderr)  # ffmpeg turns such frames upright
+    if turn and round(abs(float(turn.group(1)))) % 180 == 90:
+        width, height = height, width
+    return (width, height), fps
 
 
 def extract_frames(video: Path, folder: Path) -> tuple[list[Path], float]:
@@ -99,15 +118,21 @@ def extract_frames(video: Path, folder: Path) -> tuple[list[Path], float]:
     """
     folder = Path(folder)
     done = folder / "video.json"
+    stat = video.stat()
+    identity = {
+        "source": str(video),
+        "bytes": stat.st_size,
+        "mtime_ns": stat.st_mtime_ns,
+    }
     if done.is_file():
-        record = json.loads(done.read_text())
-        if (
-            record.get("source") == str(video)
-            and record.get("bytes") == video.stat().st_size
-        ):
-            frames = [folder / name for name in record["frames"]]
-            if all(frame.is_file() for frame in frames):
-                return frames, float(record["fps"])
+        try:
+            record = json.loads(done.read_text())
+            if all(record.get(key) == value for key, value in identity.items()):
+                frames = [folder / name for name in record["frames"]]
+                if all(frame.is_file() for frame in frames):
+                    return frames, float(record["fps"])
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # unreadable: decoded again
     folder.mkdir(parents=True, exist_ok=True)
     frames, decoded = [], frames_of(video)
     try:
@@ -116,13 +141,12 @@ def extract_frames(video: Path, folder: Path) -> tuple[list[Path], float]:
             path = folder / f"frame_{number:05d}.png"
             Image.fromarray(frame).save(path)
             frames.append(path)
-    except (OSError, RuntimeError) as error:
+    except OSError as error:
         raise VideoError(f"{video}: cannot decode the video ({error}).") from None
     if not frames:
         raise VideoError(f"{video}: no frames in the video.")
     record = {
-        "source": str(video),
-        "bytes": video.stat().st_size,
+        **identity,
         "fps": fps,
         "frames": [frame.name for frame in frames],
     }

@@ -101,13 +101,22 @@ def reliability(backward: np.ndarray, forward: np.ndarray) -> np.ndarray:
     mismatch = np.sum((backward + returned) ** 2, axis=-1)
     scale = np.sum(backward**2, axis=-1) + np.sum(returned**2, axis=-1)
     disoccluded = mismatch > CONSISTENCY_RELATIVE * scale + CONSISTENCY_ABSOLUTE
-    gradients = [np.gradient(backward[..., k]) for k in range(2)]
-    steepness = sum(dy**2 + dx**2 for dy, dx in gradients)
+    steepness = sum(_forward_differences(backward[..., k]) for k in range(2))
     boundary = (
         steepness > BOUNDARY_RELATIVE * np.sum(backward**2, -1) + BOUNDARY_ABSOLUTE
     )
     outside = _leaves_frame(backward)
     return (~(disoccluded | boundary | outside)).astype(np.float32)
+
+
+def _forward_differences(channel: np.ndarray) -> np.ndarray:
+    """``|grad|^2`` by forward differences (0 past the last row and column), as
+    Ruder et al.'s code: central differences would halve a sharp step."""
+    dy = np.zeros_like(channel)
+    dx = np.zeros_like(channel)
+    dy[:-1] = np.diff(channel, axis=0)
+    dx[:, :-1] = np.diff(channel, axis=1)
+    return dy**2 + dx**2
 
 
 def _leaves_frame(flow: np.ndarray) -> np.ndarray:

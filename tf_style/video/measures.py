@@ -2,10 +2,11 @@
 Consistency"), the field's measure of how steady a processed video is.
 
 For consecutive frames ``t - 1, t``: warp output ``t - 1`` onto frame ``t`` with the
-*input's* optical flow, and average the squared difference (summed over RGB, values
-in [0, 1]) over the pixels the forward-backward check trusts. A plain difference of
-consecutive outputs cannot tell stability from ghosting (a frozen picture scores
-best); the warped one asks that the picture move with the scene. The same measure on
+*input's* optical flow, and average the squared difference (over RGB, values in
+[0, 1], as their reference code) over the pixels the forward-backward check
+trusts. A plain difference of consecutive outputs cannot tell stability from
+ghosting (a frozen picture scores best); the warped one asks that the picture move
+with the scene. The same measure on
 the input frames says how well the flow itself explains the footage: the floor a
 stylised video can approach.
 """
@@ -47,15 +48,52 @@ class PairFlow:
 
 
 def warping_error(current: np.ndarray, earlier: np.ndarray, flow: PairFlow) -> float:
-    """Mean over trusted pixels of ``|current - warp(earlier)|^2`` (summed over RGB).
+    """Mean over trusted pixels and RGB of ``(current - warp(earlier))^2``.
 
-    NaN where no pixel is trusted.
+    As Lai et al.'s reference code (``evaluate_WarpError.py``) computes it: the
+    mask repeated over the channels, so values lie in [0, 1]. NaN where no pixel
+    is trusted.
     """
     mask = flow.mask
     if not mask.sum() > 0:
         return float("nan")
-    squared = np.sum((current - flow.onto_current(earlier)) ** 2, axis=-1)
+    squared = np.mean((current - flow.onto_current(earlier)) ** 2, axis=-1)
     return float(np.sum(mask * squared) / np.sum(mask))
+
+
+def pair_record(
+    names: Sequence[str],
+    inputs: Sequence[np.ndarray],
+    outputs: Sequence[np.ndarray],
+    flow: PairFlow,
+) -> dict:
+    """One consecutive pair's entry: its names, the outputs' and the inputs'
+    warping error, and the share of trusted pixels. Sequences are (earlier,
+    current)."""
+    return {
+        "frames": list(names),
+        "output": warping_error(outputs[1], outputs[0], flow),
+        "input": warping_error(inputs[1], inputs[0], flow),
+        "trusted_fraction": float(np.mean(flow.mask)),
+    }
+
+
+def warping_summary(pairs: Sequence[dict]) -> dict:
+    """The record of a sequence from its :func:`pair_record` entries."""
+    return {
+        "measure": MEASURE,
+        "output_mean": _mean([pair["output"] for pair in pairs]),
+        "input_mean": _mean([pair["input"] for pair in pairs]),
+        "pairs": list(pairs),
+    }
+
+
+MEASURE = (
+    "warping error (Lai et al. 2018, as their evaluate_WarpError.py): mean over "
+    "RGB and over the pixels the forward-backward check trusts of the squared "
+    "difference between frame t and frame t-1 warped onto it by the input's flow; "
+    "values in [0, 1]"
+)
 
 
 def warping_report(
@@ -77,26 +115,13 @@ def warping_report(
             "expected one flow per consecutive pair."
         )
     names = list(names or (str(t) for t in range(len(inputs))))
-    pairs = []
-    for t, flow in enumerate(flows, start=1):
-        pairs.append(
-            {
-                "frames": [names[t - 1], names[t]],
-                "output": warping_error(outputs[t], outputs[t - 1], flow),
-                "input": warping_error(inputs[t], inputs[t - 1], flow),
-                "trusted_fraction": float(np.mean(flow.mask)),
-            }
+    pairs = [
+        pair_record(
+            names[t - 1 : t + 1], inputs[t - 1 : t + 1], outputs[t - 1 : t + 1], flow
         )
-    output_mean = _mean([pair["output"] for pair in pairs])
-    input_mean = _mean([pair["input"] for pair in pairs])
-    return {
-        "measure": "warping error (Lai et al. 2018): mean squared RGB difference "
-        "between frame t and frame t-1 warped onto it by the input's flow, over "
-        "the pixels the forward-backward check trusts; values in [0, 1]",
-        "output_mean": output_mean,
-        "input_mean": input_mean,
-        "pairs": pairs,
-    }
+        for t, flow in enumerate(flows, start=1)
+    ]
+    return warping_summary(pairs)
 
 
 def _mean(values: Sequence[float]) -> float:
@@ -104,4 +129,11 @@ def _mean(values: Sequence[float]) -> float:
     return float(np.mean(finite)) if finite else float("nan")
 
 
-__all__ = ["PairFlow", "warping_error", "warping_report"]
+__all__ = [
+    "MEASURE",
+    "PairFlow",
+    "pair_record",
+    "warping_error",
+    "warping_report",
+    "warping_summary",
+]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -61,8 +62,8 @@ class FlowCache:
                         return PairFlow(
                             stored["backward"], stored["forward"], stored["mask"]
                         )
-            except (OSError, KeyError, ValueError):
-                pass  # unreadable: computed again below
+            except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):
+                pass  # unreadable (cut short, say): computed again below
         started = time.perf_counter()
         flow = PairFlow.between(earlier, current)
         self.seconds += time.perf_counter() - started
