@@ -269,3 +269,32 @@ def test_a_portrait_phone_video_is_read_upright(monkeypatch, header, size):
     (width_height, fps) = files.video_header("ffmpeg", "clip.mp4")
     assert width_height == size
     assert fps in (30.0, 29.97, 25.0)
+
+
+def test_under_luminance_transfer_the_temporal_targets_are_grey_like_the_content(
+    rng,
+):
+    """The run optimises a grey image then: a colour target would pull it off."""
+    import dataclasses
+
+    from tf_style.config import StyleTransferConfig
+    from tf_style.controls import prepare
+
+    content = tf.constant(rng.uniform(size=(1, 20, 24, 3)), tf.float32)
+    style = tf.constant(rng.uniform(size=(1, 16, 16, 3)), tf.float32)
+    target = TemporalTarget(
+        tf.constant(rng.uniform(size=(1, 10, 12, 3)), tf.float32),  # another size
+        tf.ones([1, 10, 12, 1]),
+    )
+    config = dataclasses.replace(StyleTransferConfig(), preserve_color="luminance")
+    prepared = prepare(content, [style], config, temporal=[target])
+    (grey,) = prepared.temporal
+    assert grey.image.shape == (1, 20, 24, 3) and grey.weights.shape == (1, 20, 24, 1)
+    np.testing.assert_allclose(grey.image[..., 0], grey.image[..., 2], atol=1e-6)
+    np.testing.assert_allclose(
+        prepared.content[..., 0], prepared.content[..., 1], atol=1e-6
+    )
+    (kept,) = prepare(
+        content, [style], StyleTransferConfig(), temporal=[target]
+    ).temporal
+    assert np.abs(kept.image[..., 0] - kept.image[..., 2]).max() > 0.1  # colour kept
