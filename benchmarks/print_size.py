@@ -36,7 +36,7 @@ import sys
 import time
 from pathlib import Path
 
-from tf_style.memory import peak_resident_bytes
+from tf_style.resident_memory import peak_resident_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
 IMAGES = ROOT.parent / "shared" / "images"

@@ -9,9 +9,7 @@ whole-image step would not fit in the memory it may use is evaluated tile by til
 
 from __future__ import annotations
 
-import ctypes
 import dataclasses
-import resource
 import shutil
 import subprocess
 from collections.abc import Callable, Iterable, Sequence
@@ -324,52 +322,6 @@ def available_gpu_memory() -> int | None:
         return None
 
 
-def peak_resident_bytes() -> int:
-    """This process's peak resident memory (``VmHWM``) since it started or since
-    :func:`reset_peak_resident`.
-
-    ``ru_maxrss`` (the fallback off Linux) keeps the high-water mark of the process
-    that forked this one across ``exec``, so a run started from a large process
-    (pytest) would report that process's peak.
-    """
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-
-
-def reset_peak_resident() -> bool:
-    """Start the peak over from the current resident memory (Linux: writing 5 to
-    ``/proc/self/clear_refs``), so each scale of a run reports its own peak.
-
-    Returns:
-        False where the peak cannot be reset (it then runs from the process start).
-    """
-    release_free_heap()
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        return False
-    return True
-
-
-def release_free_heap() -> None:
-    """Hand the C heap's free pages back to the system (glibc's ``malloc_trim``).
-
-    Tiles of tens of MB are allocated from the heap, not mapped, and glibc keeps
-    freed heap pages resident: without this a scale starts (and its peak is
-    measured) from what the scale before it left behind. Nothing where glibc is
-    not the C library.
-    """
-    try:
-        ctypes.CDLL(None).malloc_trim(0)
-    except (OSError, AttributeError, TypeError):
-        pass
-
-
 def memory_budget(config: StyleTransferConfig, on_gpu: bool) -> int | None:
     """The bytes a run may use: ``config.memory_limit``, or the device's free memory
     for ``auto`` (None when unknown)."""
@@ -380,8 +332,6 @@ def memory_budget(config: StyleTransferConfig, on_gpu: bool) -> int | None:
 
 __all__ = [
     "memory_budget",
-    "peak_resident_bytes",
-    "reset_peak_resident",
     "FIXED_BYTES",
     "available_gpu_memory",
     "available_host_memory",
