@@ -179,27 +179,50 @@ class StyleContentLoss:
             )
             return loss_terms(self, first, composed)
         image = self.compose(image, start, end)
+        temporal = [
+            TemporalTarget(t.image[start:end], t.weights[start:end])
+            for t in self.temporal
+        ]
+        return self.scored(image, contents, styles, temporal)
+
+    def scored(
+        self,
+        image: tf.Tensor,
+        content_targets: dict[str, tf.Tensor],
+        style_targets: dict[str, tf.Tensor] | None = None,
+        temporal: Sequence[TemporalTarget] = (),
+    ) -> dict[str, tf.Tensor]:
+        """Each image's terms (``[B]``) against the targets given, with this loss's
+        weights, layer weights and normalisation.
+
+        :meth:`terms` calls it with the run's fixed targets; a network in training
+        (:mod:`tf_style.fit`) calls it with each batch's own content features (and,
+        for an arbitrary-style network, each image's own style's Gram matrices), so
+        optimisation and training share one loss.
+
+        Args:
+            image: float32 ``[B, H, W, 3]`` in [0, 1], already composed.
+            content_targets: ``{layer: [B, h, w, C]}`` (or batch 1, shared).
+            style_targets: ``{layer: [1 or B, C, C]}``; this loss's when None.
+            temporal: earlier frames warped onto these images.
+        """
         outputs = self.extractor(image)
         terms = {
             "style": style_loss(
                 outputs["style"],
-                styles,
+                self.style_targets if style_targets is None else style_targets,
                 self.style_weight,
                 layer_weights=self.layer_weights,
                 normalization=self.loss_normalization,
                 per_image=True,
             ),
             "content": content_loss(
-                outputs["content"], contents, self.content_weight, per_image=True
+                outputs["content"], content_targets, self.content_weight, per_image=True
             ),
             "variation": total_variation_loss(
                 image, self.total_variation_weight, per_image=True
             ),
         }
-        temporal = [
-            TemporalTarget(t.image[start:end], t.weights[start:end])
-            for t in self.temporal
-        ]
         return with_total(terms, image, temporal, self.temporal_weight)
 
 

@@ -48,11 +48,14 @@ class HubStylizer(FastStylizer):
     Model contract (the tutorial's cell "Fast Style Transfer using TF-Hub"):
     ``outputs = model(tf.constant(content), tf.constant(style))`` with float32 images
     in [0, 1] and a batch dimension, the style at 256x256; ``outputs[0]`` is the
-    stylised batch.
+    stylised batch. A network exported by :mod:`tf_style.fit` keeps this contract
+    and adds ``model.with_strength(content, style, strength)``, so there
+    ``supports_strength`` is True.
 
     Args:
-        handle: a URL handle (default: the tutorial's), a local SavedModel directory,
-            or a ``.tar.gz`` of one (extracted once into ``cache_dir``).
+        handle: a URL handle (default: the tutorial's), a local SavedModel directory
+            (or a folder holding one as ``saved_model/``, as ``tf_style.fit``
+            writes), or a ``.tar.gz`` of one (extracted once into ``cache_dir``).
         cache_dir: where archives are extracted; default ``$TF_STYLE_CACHE_DIR`` or
             ``~/.cache/tf_style``, in a folder named after the archive's hash.
 
@@ -72,13 +75,19 @@ class HubStylizer(FastStylizer):
         self.source = describe_handle(handle)
         log.warning("Loading %s. %s", self.source, TRUST_WARNING)
         self.model = load_saved_model(handle, cache_dir=cache_dir)
+        # tf_style.fit's exports add with_strength(content, style, strength); the
+        # tutorial's model has no such function, so it cannot blend.
+        self.supports_strength = hasattr(self.model, "with_strength")
         self.load_seconds = time.perf_counter() - started
 
     def _stylize(
         self, content_image: tf.Tensor, style_image: tf.Tensor, strength: float
     ) -> tf.Tensor:
-        outputs = self.model(tf.constant(content_image), tf.constant(style_image))
-        return outputs[0]
+        content, style = tf.constant(content_image), tf.constant(style_image)
+        if strength < 1.0:
+            blend = tf.constant(strength, tf.float32)
+            return self.model.with_strength(content, style, blend)[0]
+        return self.model(content, style)[0]
 
 
 def describe_handle(handle: str) -> str:
@@ -119,6 +128,7 @@ def load_saved_model(handle: str, *, cache_dir: str | os.PathLike | None = None)
             path = extract_saved_model(path, cache_dir=cache_dir)
         except ArchiveError as error:
             raise FastModelError(str(error)) from None
+    path = saved_model_folder(path)
     check_saved_model_dir(path)
     try:
         return hub.load(str(path))
@@ -126,6 +136,16 @@ def load_saved_model(handle: str, *, cache_dir: str | os.PathLike | None = None)
         raise FastModelError(
             f"{path}: cannot load the SavedModel ({type(error).__name__}: {error})."
         ) from None
+
+
+def saved_model_folder(path: Path) -> Path:
+    """``path``, or its ``saved_model/`` when ``path`` is a folder written by
+    :func:`tf_style.fit.export.export_network` (the SavedModel one level down)."""
+    if (path / "saved_model.pb").is_file():
+        return path
+    if (path / "saved_model" / "saved_model.pb").is_file():
+        return path / "saved_model"
+    return path
 
 
 def check_saved_model_dir(path: Path) -> None:
@@ -155,4 +175,5 @@ __all__ = [
     "describe_handle",
     "is_url",
     "load_saved_model",
+    "saved_model_folder",
 ]

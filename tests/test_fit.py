@@ -1,0 +1,332 @@
+"""Training your own fast network: the loss, resuming, refusals, two devices.
+
+Tiny everything (32-px crops, width-4 networks, a handful of steps): these check
+that the machinery is right, not that the networks are good; that is
+benchmarks/fast_networks.py's job.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from PIL import Image
+
+from tf_style.fit import FitConfig, fit
+from tf_style.fit.config import resume_conflicts
+from tf_style.fit.networks import (
+    adaptive_instance_norm,
+    johnson_network,
+    pad_to_multiple,
+)
+from tf_style.fit.run import ResumeConflict
+from tf_style.objective import StyleContentLoss
+from tf_style.vgg.weights import load_vgg19
+
+ROOT = Path(__file__).resolve().parents[1]
+STYLE = ROOT / "tf_style" / "data" / "starry_night.jpg"
+TINY = dict(
+    steps=4,
+    batch_size=2,
+    image_size=32,
+    width=4,
+    held_out=1,
+    log_every=1,
+    preview_every=2,
+    checkpoint_every=2,
+)
+
+
+@pytest.fixture(scope="module")
+def vgg():
+    return load_vgg19()
+
+
+@pytest.fixture(scope="module")
+def photos(tmp_path_factory) -> Path:
+    """Six small photo-like images (smooth gradients with a shape each)."""
+    folder = tmp_path_factory.mktemp("photos")
+    rng = np.random.default_rng(3)
+    for index in range(6):
+        y, x = np.mgrid[0:48, 0:64] / 64.0
+        image = np.stack([x, y, (x + y) / 2], axis=-1) * rng.uniform(0.3, 1.0, 3)
+        top, left = rng.integers(0, 30, 2)
+        image[top : top + 16, left : left + 20] = rng.uniform(0, 1, 3)
+        Image.fromarray((image * 255).astype(np.uint8)).save(folder / f"p{index}.png")
+    return folder
+
+
+def network_weights(directory: Path, vgg, config: FitConfig) -> list[np.ndarray]:
+    """The weights a run left in its newest checkpoint."""
+    from tf_style.fit.training import build_network
+
+    network = build_network(config, vgg)
+    checkpoint = tf.train.Checkpoint(network=network)
+    checkpoint.restore(tf.train.latest_checkpoint(directory / "checkpoints"))
+    return [w.numpy() for w in network.weights]
+
+
+def test_adaptive_instance_norm_moves_each_channels_mean_and_deviation():
+    rng = np.random.default_rng(0)
+    content = tf.constant(rng.normal(2.0, 3.0, (2, 8, 8, 4)), tf.float32)
+    style = tf.constant(rng.normal(-1.0, 0.5, (2, 5, 7, 4)), tf.float32)
+    out = adaptive_instance_norm(content, style).numpy()
+    np.testing.assert_allclose(
+        out.mean(axis=(1, 2)), style.numpy().mean(axis=(1, 2)), atol=1e-4
+    )
+    np.testing.assert_allclose(
+        out.std(axis=(1, 2)), style.numpy().std(axis=(1, 2)), rtol=1e-3
+    )
+
+
+def test_johnson_network_keeps_the_size_and_the_range():
+    network = johnson_network(width=4, residual_blocks=1)
+    image = tf.random.uniform([1, 36, 52, 3])
+    out = network(pad_to_multiple(image))[:, :36, :52]
+    assert out.shape == (1, 36, 52, 3)
+    assert 0.0 <= float(tf.reduce_min(out)) and float(tf.reduce_max(out)) <= 1.0
+
+
+def test_the_training_loss_is_the_optimisations_loss(vgg):
+    """scored() with a batch's own content features equals the loss an
+    optimisation of that photo would compute (the one loss, not a copy)."""
+    from tf_style.vgg.model import StyleContentModel
+
+    extractor = StyleContentModel(vgg=vgg)
+    style = tf.random.uniform([1, 40, 40, 3], seed=1)
+    photo = tf.random.uniform([1, 32, 32, 3], seed=2)
+    image = tf.random.uniform([1, 32, 32, 3], seed=3)
+    other = tf.random.uniform([1, 32, 32, 3], seed=4)
+    optimisation = StyleContentLoss(extractor, photo, style)
+    training = StyleContentLoss(extractor, other, style)  # built on another photo
+    scored = training.scored(image, extractor(photo)["content"])
+    for name, value in optimisation.terms(image).items():
+        np.testing.assert_allclose(scored[name].numpy(), value.numpy(), rtol=1e-5)
+
+
+def test_training_lowers_the_loss_and_writes_its_record(photos, vgg, tmp_path):
+    config = FitConfig(**TINY | {"steps": 12, "learning_rate": 0.01})
+    result = fit(
+        config,
+        style=STYLE,
+        content=str(photos),
+        directory=tmp_path,
+        export=False,
+        vgg=vgg,
+    )
+    history = result.record["history"]
+    assert [row["step"] for row in history] == list(range(1, 13))
+    first, last = (
+        np.mean([r["total"] for r in history[:3]]),
+        np.mean([r["total"] for r in history[-3:]]),
+    )
+    assert last < first
+    record = json.loads((tmp_path / "fit.json").read_text())
+    assert record["steps_done"] == 12 and record["held_out_losses"]
+    assert len(record["held_out"]) == 1
+    assert sorted(p.name for p in (tmp_path / "previews").iterdir())[-1] == (
+        "step_000012.png"
+    )
+    assert list((tmp_path / "logs").iterdir())  # TensorBoard events
+
+
+def test_an_interrupted_run_resumes_exactly(photos, vgg, tmp_path):
+    """Ctrl-C after step 3, then the same command: the weights equal a run that
+    was never stopped (same batches, same Adam moments)."""
+    config = FitConfig(**TINY | {"steps": 5, "checkpoint_every": 100})
+    fit(
+        config,
+        style=STYLE,
+        content=str(photos),
+        directory=tmp_path / "straight",
+        export=False,
+        vgg=vgg,
+    )
+
+    def stop_after_three(losses):
+        if losses.step == 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        fit(
+            config,
+            style=STYLE,
+            content=str(photos),
+            directory=tmp_path / "stopped",
+            export=False,
+            vgg=vgg,
+            on_step=stop_after_three,
+        )
+    assert (
+        json.loads((tmp_path / "stopped" / "fit.json").read_text())["steps_done"] == 3
+    )
+    fit(
+        config,
+        style=STYLE,
+        content=str(photos),
+        directory=tmp_path / "stopped",
+        export=False,
+        vgg=vgg,
+    )
+    straight = network_weights(tmp_path / "straight", vgg, config)
+    resumed = network_weights(tmp_path / "stopped", vgg, config)
+    for a, b in zip(straight, resumed, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    record = json.loads((tmp_path / "stopped" / "fit.json").read_text())
+    assert [row["step"] for row in record["history"]] == [1, 2, 3, 4, 5]
+
+
+def test_resuming_with_other_fixed_settings_is_refused(photos, vgg, tmp_path):
+    config = FitConfig(**TINY | {"steps": 2})
+    fit(
+        config,
+        style=STYLE,
+        content=str(photos),
+        directory=tmp_path,
+        export=False,
+        vgg=vgg,
+    )
+    assert resume_conflicts(config, FitConfig(**TINY | {"steps": 9})) == []
+    with pytest.raises(ResumeConflict, match="image_size"):
+        fit(
+            FitConfig(**TINY | {"image_size": 48}),
+            style=STYLE,
+            content=str(photos),
+            directory=tmp_path,
+            export=False,
+            vgg=vgg,
+        )
+
+
+def test_luminance_training_keeps_each_photos_colours(photos, vgg, tmp_path):
+    from tf_style.color import chrominance_distance
+    from tf_style.fit.data import load_photos
+
+    config = FitConfig(**TINY | {"steps": 2, "preserve_color": "luminance"})
+    result = fit(
+        config,
+        style=STYLE,
+        content=str(photos),
+        directory=tmp_path,
+        export=False,
+        vgg=vgg,
+    )
+    from tf_style.fit.training import inference_network
+
+    trained = network_weights(tmp_path, vgg, config)
+    from tf_style.fit.training import build_network
+
+    network = build_network(config, vgg)
+    network.set_weights(trained)
+    photo = load_photos([Path(result.record["held_out"][0])], 32)
+    coloured = inference_network(network, config)(photo)
+    plain = network(photo)
+    assert chrominance_distance(coloured, photo) < 0.25 * chrominance_distance(
+        plain, photo
+    )
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"architecture": "vgg"}, "architecture"),
+        ({"architecture": "adain", "preserve_color": "luminance"}, "adain"),
+        ({"preserve_color": "histogram"}, "histogram"),
+        ({"steps": 0}, "steps"),
+        ({"image_size": 8}, "image_size"),
+    ],
+)
+def test_impossible_settings_are_refused(change, message):
+    with pytest.raises(ValueError, match=message):
+        FitConfig(**TINY | change)
+
+
+def run_command(*args: str, env: dict | None = None, timeout: int = 600):
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("TF_CPP")}
+    environment.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "tf_style.fit", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=environment,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--style", "missing.jpg"], "missing.jpg"),
+        (["--content", "/nowhere/at/all"], "/nowhere/at/all"),
+        (["--steps", "0"], "steps"),
+        (["--arch", "adain", "--preserve-color", "luminance"], "adain"),
+    ],
+)
+def test_the_command_refuses_bad_input_in_one_line(photos, tmp_path, args, message):
+    base = {
+        "--style": str(STYLE),
+        "--content": str(photos),
+        "--output": str(tmp_path / "model"),
+    }
+    for flag, value in zip(args[::2], args[1::2], strict=True):
+        base[flag] = value
+    done = run_command(*[item for pair in base.items() for item in pair])
+    assert done.returncode == 2, done.stderr
+    assert message in done.stderr and "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+WORKER = """
+import sys, numpy as np
+from tf_style.batch.distribute import split_cpu
+split_cpu(2)
+import tensorflow as tf
+from tf_style.fit import FitConfig, fit
+from tf_style.fit.training import build_network
+from tf_style.vgg.weights import load_vgg19
+photos, out = sys.argv[1], sys.argv[2]
+vgg = load_vgg19()
+config = FitConfig(steps=3, batch_size=2, image_size=32, width=4, held_out=1,
+                   log_every=1, preview_every=3, checkpoint_every=3)
+weights, losses = {}, {}
+for name, strategy in (("one", None),
+                       ("two", tf.distribute.MirroredStrategy(["CPU:0", "CPU:1"]))):
+    result = fit(config, style=sys.argv[3], content=photos, directory=f"{out}/{name}",
+                 strategy=strategy, export=False, vgg=vgg)
+    losses[name] = [row["total"] for row in result.record["history"]]
+    weights[name] = result.record["replicas"]
+    network = build_network(config, vgg)
+    tf.train.Checkpoint(network=network).restore(
+        tf.train.latest_checkpoint(f"{out}/{name}/checkpoints")).expect_partial()
+    np.savez(f"{out}/{name}.npz", *[w.numpy() for w in network.weights])
+np.savez(f"{out}/losses.npz", one=losses["one"], two=losses["two"],
+         replicas=[weights["one"], weights["two"]])
+"""
+
+
+def test_two_logical_devices_train_like_one(photos, tmp_path):
+    """MirroredStrategy over two logical CPUs: each replica takes half the batch;
+    the summed gradients give the one-device run's losses and weights."""
+    script = tmp_path / "worker.py"
+    script.write_text(WORKER)
+    done = subprocess.run(
+        [sys.executable, str(script), str(photos), str(tmp_path), str(STYLE)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    losses = np.load(tmp_path / "losses.npz")
+    assert list(losses["replicas"]) == [1, 2]
+    np.testing.assert_allclose(losses["one"], losses["two"], rtol=1e-4)
+    one, two = np.load(tmp_path / "one.npz"), np.load(tmp_path / "two.npz")
+    for key in one.files:
+        np.testing.assert_allclose(one[key], two[key], rtol=1e-3, atol=1e-5)

@@ -1,0 +1,253 @@
+"""The training command: ``python -m tf_style.fit`` (also ``tf-style-fit``).
+
+Thin, like :mod:`tf_style.commands.train`: parse, check every input before a model
+is built, run :func:`tf_style.fit.run.fit` with a progress bar, say where the
+results are. The options are :class:`~tf_style.fit.config.FitConfig`'s fields, so no
+default exists twice. Exit statuses are :data:`tf_style.commands.cli.EXIT_CODES`'s:
+0 done, 1 an output could not be written, 2 bad input (one line, before any model
+is built), 130 interrupted (the last finished step is checkpointed; the same
+command continues it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+from pathlib import Path
+
+from tf_style.commands.cli import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    UsageError,
+    quiet_tensorflow,
+)
+
+PROGRAM = "tf-style-fit"
+HELP = {
+    "architecture": "johnson: one network per style (Johnson et al. 2016); adain: "
+    "any style, --style is then a folder or glob (Huang and Belongie 2017)",
+    "steps": "optimiser steps in all; a resumed run goes on to this many",
+    "batch_size": "images per step, over all devices",
+    "image_size": "side of the square training crops, px",
+    "learning_rate": "Adam's learning rate (0: 1e-3 johnson, 1e-4 adain)",
+    "width": "johnson: filters of the first convolution (32 in the paper; 16 runs "
+    "a 256-px image in under 100 ms on a 2-core CPU)",
+    "style_weight": "the tutorial's style weight",
+    "content_weight": "the tutorial's content weight",
+    "total_variation_weight": "the tutorial's total-variation weight",
+    "style_layer_weights": "one weight per style layer (normalised)",
+    "style_scale": "the style image's long side as a multiple of --image-size",
+    "preserve_color": "johnson: 'luminance' trains on the luminance and keeps each "
+    "photo's colours",
+    "seed": "seed of the crops, flips and initial weights",
+    "held_out": "photos kept back from training for previews and the held-out loss",
+    "checkpoint_every": "steps between checkpoints",
+    "preview_every": "steps between preview images (previews/, TensorBoard)",
+    "log_every": "steps between logged losses (fit.json, TensorBoard)",
+}
+CHOICES = {
+    "architecture": ("johnson", "adain"),
+    "preserve_color": ("none", "luminance"),
+}
+FLAG_NAMES = {"architecture": "--arch"}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Inputs and outputs, then every FitConfig field as an option."""
+    from tf_style.choices import STRATEGIES
+    from tf_style.fit.config import FitConfig
+
+    parser = argparse.ArgumentParser(
+        prog=PROGRAM,
+        description="Train a feed-forward style network with the tutorial's loss, "
+        "checkpointed (the same command continues a stopped run), logged for "
+        "TensorBoard and exported as a SavedModel (TF-Hub's calling convention) and "
+        "TensorFlow Lite.",
+    )
+    parser.add_argument(
+        "--style",
+        required=True,
+        metavar="PATH",
+        help="style image (johnson), or folder/glob of styles (adain)",
+    )
+    parser.add_argument(
+        "--content",
+        required=True,
+        metavar="DIR_OR_GLOB",
+        help="photos to train on: a folder, a glob, or "
+        "tfds:NAME[:SPLIT] (TensorFlow Datasets, prepared)",
+    )
+    parser.add_argument(
+        "--output",
+        required=True,
+        type=Path,
+        metavar="MODEL_DIR",
+        help="the run's folder (checkpoints, logs, exported model)",
+    )
+    parser.add_argument(
+        "--weights",
+        type=Path,
+        metavar="PATH",
+        help="VGG19 weights file (default: the first source found)",
+    )
+    parser.add_argument(
+        "--strategy",
+        choices=STRATEGIES,
+        default="auto",
+        help="tf.distribute strategy: auto is multi-worker with "
+        "TF_CONFIG, mirrored on several GPUs, else one device",
+    )
+    parser.add_argument(
+        "--no-export",
+        action="store_true",
+        help="train only; do not write the SavedModel and TFLite",
+    )
+    options = parser.add_argument_group("training (FitConfig)")
+    for field in dataclasses.fields(FitConfig):
+        _add_field(options, field)
+    return parser
+
+
+def _add_field(group, field: dataclasses.Field) -> None:
+    flag = FLAG_NAMES.get(field.name, "--" + field.name.replace("_", "-"))
+    default = field.default
+    kind = (
+        {"nargs": "+", "type": float}
+        if isinstance(default, tuple)
+        else {"type": type(default)}
+    )
+    if field.name in CHOICES:
+        kind["choices"] = CHOICES[field.name]
+    group.add_argument(
+        flag,
+        dest=field.name,
+        default=default,
+        help=f"{HELP[field.name]} (default: {default if default != () else 'equal'})",
+        **kind,
+    )
+
+
+def config_from_args(args: argparse.Namespace):
+    """The FitConfig of the options; its checks as one usage error."""
+    from tf_style.fit.config import FitConfig
+
+    values = {f.name: getattr(args, f.name) for f in dataclasses.fields(FitConfig)}
+    values["style_layer_weights"] = tuple(values["style_layer_weights"])
+    try:
+        return FitConfig(**values)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+
+
+def check_inputs(args: argparse.Namespace, config) -> None:
+    """Style, photos, weights and output folder, before any model is built."""
+    from tf_style.fit.data import list_images
+
+    style = Path(args.style)
+    if config.architecture == "johnson" and not style.is_file():
+        raise UsageError(
+            f"{style}: no such style image (--style; johnson takes one "
+            "image, adain a folder or glob)."
+        )
+    try:
+        if config.architecture == "adain":
+            list_images(args.style)
+        if not args.content.startswith("tfds:"):
+            list_images(args.content)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    if args.weights is not None and not args.weights.is_file():
+        raise UsageError(f"{args.weights}: no such weights file (--weights).")
+    if args.output.exists() and not args.output.is_dir():
+        raise UsageError(f"{args.output}: exists and is not a directory (--output).")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run ``tf-style-fit``; returns the exit status (see the module docstring)."""
+    quiet_tensorflow()
+    args = build_parser().parse_args(argv)
+    from tf_style.batch.distribute import make_strategy
+    from tf_style.fit.run import ResumeConflict, check_resumable
+
+    try:
+        config = config_from_args(args)
+        check_inputs(args, config)
+        check_resumable(args.output, config)
+        strategy = make_strategy(args.strategy)
+    except (UsageError, ResumeConflict, ValueError) as error:
+        print(f"{PROGRAM}: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    return _train(args, config, strategy)
+
+
+def _train(args, config, strategy) -> int:
+    from tf_style.fit.run import fit
+    from tf_style.vgg.weights import WeightsNotFoundError, load_vgg19
+
+    try:
+        vgg = load_vgg19(args.weights) if args.weights else None
+        with _progress(config) as progress:
+            result = fit(
+                config,
+                style=args.style,
+                content=args.content,
+                directory=args.output,
+                strategy=strategy,
+                on_step=progress,
+                export=not args.no_export,
+                vgg=vgg,
+            )
+    except (WeightsNotFoundError, ValueError) as error:
+        print(f"{PROGRAM}: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as error:
+        print(f"{PROGRAM}: error: could not write ({error}).", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print(
+            f"{PROGRAM}: interrupted; checkpoint saved in {args.output}/checkpoints;"
+            " run the same command to continue.",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
+    _summary(result)
+    return EXIT_OK
+
+
+class _progress:
+    """A tqdm bar over the run's steps with the live loss."""
+
+    def __init__(self, config):
+        from tqdm.auto import tqdm
+
+        self.bar = tqdm(
+            total=config.steps, unit="step", file=sys.stderr, dynamic_ncols=True
+        )
+
+    def __call__(self, losses) -> None:
+        self.bar.update(losses.step - self.bar.n)
+        self.bar.set_postfix(loss=f"{losses.losses['total']:.4g}", refresh=False)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.bar.close()
+
+
+def _summary(result) -> None:
+    held_out = result.record["held_out_losses"]
+    if held_out:
+        print(
+            f"held-out loss at step {held_out[-1]['step']}: {held_out[-1]['total']:.4g}"
+        )
+    print(f"record: {result.directory / 'fit.json'}")
+    for name, path in result.exported.items():
+        print(f"{name}: {path}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,162 @@
+"""FitConfig: what a network's training is, in one frozen dataclass.
+
+The loss weights are the tutorial's (:data:`tf_style.config.TUTORIAL`), so a network
+minimises the very loss its results are measured by and compared with optimisation.
+The rest follows Johnson et al. (Adam at 1e-3, batches of 4, 256-px crops) and Huang
+and Belongie (1e-4 for the AdaIN decoder), scaled down where a CPU has to do it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+from tf_style.config import TUTORIAL
+from tf_style.fit.networks import ARCHITECTURES
+
+# Colour controls a network can honour: the Johnson network is trained on the
+# luminance and paints the photo's own colours back (Gatys et al. 2016,
+# "Preserving Color in Neural Artistic Style Transfer"). AdaIN mixes any style's
+# statistics in; what it would keep is the style's business, so it takes none.
+FIT_PRESERVE_COLOR = {"johnson": ("none", "luminance"), "adain": ("none",)}
+LEARNING_RATES = {"johnson": 1e-3, "adain": 1e-4}
+# Settings a resumed run must share with the checkpoint it continues.
+FIXED_ON_RESUME = (
+    "architecture",
+    "batch_size",
+    "image_size",
+    "width",
+    "style_weight",
+    "content_weight",
+    "total_variation_weight",
+    "style_layer_weights",
+    "style_scale",
+    "preserve_color",
+    "seed",
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class FitConfig:
+    """One training run's settings (``python -m tf_style.fit --help`` lists them).
+
+    Attributes:
+        architecture: ``johnson`` (one style) or ``adain`` (any style).
+        steps: optimiser steps in all (a resumed run goes on to this many).
+        batch_size: images per step, over all devices.
+        image_size: the side of the square training crops.
+        learning_rate: Adam's; 0 takes the architecture's (:data:`LEARNING_RATES`).
+        width: the Johnson network's first convolution's filters (32 in the paper).
+        style_weight, content_weight, total_variation_weight: the tutorial's loss.
+        style_layer_weights: one per style layer; the tutorial's mean when empty.
+        style_scale: the style image's long side, as a multiple of ``image_size``.
+        preserve_color: ``none`` or ``luminance`` (Johnson only).
+        seed: crops, flips and the network's initial weights.
+        held_out: photos kept back from training for previews and evaluation.
+        checkpoint_every, preview_every, log_every: in steps.
+    """
+
+    architecture: str = "johnson"
+    steps: int = 2000
+    batch_size: int = 4
+    image_size: int = 256
+    learning_rate: float = 0.0
+    width: int = 16
+    style_weight: float = TUTORIAL.style_weight
+    content_weight: float = TUTORIAL.content_weight
+    total_variation_weight: float = TUTORIAL.total_variation_weight
+    style_layer_weights: tuple[float, ...] = ()
+    style_scale: float = 1.0
+    preserve_color: str = "none"
+    seed: int = 0
+    held_out: int = 2
+    checkpoint_every: int = 100
+    preview_every: int = 200
+    log_every: int = 10
+
+    def __post_init__(self) -> None:
+        check_fit_config(self)
+
+    @property
+    def adam_learning_rate(self) -> float:
+        return self.learning_rate or LEARNING_RATES[self.architecture]
+
+    def to_json(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, values: dict) -> FitConfig:
+        known = {field.name for field in dataclasses.fields(cls)}
+        values = {k: v for k, v in values.items() if k in known}
+        if "style_layer_weights" in values:
+            values["style_layer_weights"] = tuple(values["style_layer_weights"])
+        return cls(**values)
+
+
+def check_fit_config(config: FitConfig) -> None:
+    """One clear ValueError for the first setting that cannot work."""
+    if config.architecture not in ARCHITECTURES:
+        raise ValueError(
+            f"architecture must be one of {', '.join(ARCHITECTURES)}, "
+            f"got {config.architecture!r}."
+        )
+    allowed = FIT_PRESERVE_COLOR[config.architecture]
+    if config.preserve_color not in allowed:
+        raise ValueError(
+            f"preserve_color {config.preserve_color!r} is not for the "
+            f"{config.architecture} network (it takes {', '.join(allowed)}): "
+            + (
+                "an arbitrary-style network takes its colours from each style."
+                if config.architecture == "adain"
+                else "a network trained for one style cannot match each photo's "
+                "histogram; 'luminance' keeps the photo's colours."
+            )
+        )
+    positive = (
+        "steps",
+        "batch_size",
+        "width",
+        "checkpoint_every",
+        "preview_every",
+        "log_every",
+    )
+    for name in positive:
+        if getattr(config, name) < 1:
+            raise ValueError(f"{name} must be at least 1, got {getattr(config, name)}.")
+    if config.image_size < 32:
+        raise ValueError(f"image_size must be at least 32 px, got {config.image_size}.")
+    if config.learning_rate < 0 or config.style_scale <= 0 or config.held_out < 0:
+        raise ValueError("learning_rate and held_out must be >= 0, style_scale > 0.")
+    for name in ("style_weight", "content_weight", "total_variation_weight"):
+        if getattr(config, name) < 0:
+            raise ValueError(f"{name} must be >= 0, got {getattr(config, name)}.")
+
+
+def resume_conflicts(saved: FitConfig, requested: FitConfig) -> list[str]:
+    """The settings in which ``requested`` differs from the run it would resume."""
+    return [
+        f"{name}: {getattr(saved, name)!r} in the checkpoint, "
+        f"{getattr(requested, name)!r} now"
+        for name in FIXED_ON_RESUME
+        if getattr(saved, name) != getattr(requested, name)
+    ]
+
+
+def read_fit_config(directory: Path) -> FitConfig | None:
+    """The settings recorded in ``directory/fit.json``, or None."""
+    path = Path(directory) / "fit.json"
+    if not path.is_file():
+        return None
+    return FitConfig.from_json(json.loads(path.read_text())["config"])
+
+
+__all__ = [
+    "FIT_PRESERVE_COLOR",
+    "FIXED_ON_RESUME",
+    "LEARNING_RATES",
+    "FitConfig",
+    "check_fit_config",
+    "read_fit_config",
+    "resume_conflicts",
+]

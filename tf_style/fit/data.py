@@ -1,0 +1,502 @@
+"""Training images for the fit command: where they come from and how they are cut.
+
+A feed-forward style network learns from many photos, each seen as a random square
+crop (Johnson et al. train on 256x256 crops of COCO). This module finds those photos
+(a folder, a glob, one file, or a prepared TensorFlow Datasets split), holds a few
+back for previews, and turns the rest into an endless ``tf.data`` pipeline of
+float32 ``[batch_size, image_size, image_size, 3]`` batches in [0, 1]. Nothing here
+knows about networks or losses.
+
+Every random choice (file order, crop window, flip) is seeded, per element, from one
+``seed``: the same seed gives the same batches, and a checkpointed iterator resumes
+at exactly the next batch. Files are decoded by TensorFlow inside the pipeline
+(``tf.image.decode_image``), not by Pillow as :func:`tf_style.images.load_image`
+does, so EXIF rotation is not applied: a sideways photo is still a fair sample of
+texture for a crop.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import random
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+import PIL.Image
+import tensorflow as tf
+
+from tf_style.decode import DECODE_ERRORS
+from tf_style.images import clip_0_1
+
+# What tf.image.decode_image reads, by suffix and by Pillow's name for the format
+# (MPO is the multi-picture JPEG many cameras write). TIFF, which the rest of
+# tf_style reads through Pillow, is not among them.
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp"})
+DECODABLE_FORMATS = frozenset({"JPEG", "MPO", "PNG", "BMP", "GIF", "WEBP"})
+MIN_IMAGE_SIZE = 16
+TFDS_PREFIX = "tfds:"
+NAMED_IN_WARNING = 3  # unreadable files a warning names before "and N more"
+
+
+class UnreadableImagesWarning(UserWarning):
+    """Some files of a training source were skipped: TensorFlow cannot decode them."""
+
+
+def list_images(source: str | os.PathLike) -> list[Path]:
+    """The image files a training source names, checked and sorted.
+
+    Args:
+        source: a folder (searched recursively, hidden files and folders skipped),
+            a glob pattern such as ``"photos/**/*.jpg"``, or one image file.
+
+    Returns:
+        The paths, sorted so a folder always yields the same list. Files whose
+        header Pillow cannot read, or whose format TensorFlow cannot decode, are
+        left out with one :class:`UnreadableImagesWarning`.
+
+    Raises:
+        ValueError: nothing exists or matches at ``source``, or no file is readable.
+    """
+    candidates = _candidates(source)
+    if not candidates:
+        suffixes = " ".join(sorted(IMAGE_SUFFIXES))
+        raise ValueError(
+            f"No training images at '{os.fspath(source)}': expected a folder of "
+            f"images, a glob pattern or an image file ({suffixes})."
+        )
+    readable, unreadable = [], []
+    for path in candidates:
+        (readable if _is_decodable(path) else unreadable).append(path)
+    if unreadable:
+        warnings.warn(
+            _skipped_message(source, unreadable, len(candidates)),
+            UnreadableImagesWarning,
+            stacklevel=2,
+        )
+    if not readable:
+        raise ValueError(
+            f"None of the {len(candidates)} files at '{os.fspath(source)}' is an "
+            "image TensorFlow can decode (JPEG, PNG, BMP, GIF or WebP)."
+        )
+    return readable
+
+
+def _candidates(source: str | os.PathLike) -> list[Path]:
+    """The files ``source`` names, by suffix only: nothing is opened yet."""
+    text = os.fspath(source)
+    path = Path(text)
+    if path.is_dir():
+        return _folder_images(path)
+    if path.is_file():
+        return [path]
+    matches = (Path(match) for match in glob.glob(text, recursive=True))
+    return sorted(match for match in matches if match.is_file() and _suffix_ok(match))
+
+
+def _folder_images(folder: Path) -> list[Path]:
+    """Image files under ``folder``, skipping hidden ones (``.git``, ``.DS_Store``)."""
+    found = []
+    for root, folders, files in os.walk(folder):
+        folders[:] = [name for name in folders if not name.startswith(".")]
+        found += [
+            Path(root, name)
+            for name in files
+            if not name.startswith(".") and _suffix_ok(Path(name))
+        ]
+    return sorted(found)
+
+
+def _suffix_ok(path: Path) -> bool:
+    return path.suffix.lower() in IMAGE_SUFFIXES
+
+
+def _is_decodable(path: Path) -> bool:
+    """Whether the header names a format TensorFlow decodes (no pixels are read).
+
+    A bad file found here costs a warning; found inside the pipeline, it would stop
+    training hours in.
+    """
+    try:
+        with warnings.catch_warnings():
+            # Size alone does not make a training photo unreadable.
+            warnings.simplefilter("ignore", PIL.Image.DecompressionBombWarning)
+            with PIL.Image.open(path) as opened:
+                image_format = opened.format
+                opened.verify()
+    except (*DECODE_ERRORS, PIL.Image.DecompressionBombError):
+        return False
+    return image_format in DECODABLE_FORMATS
+
+
+def _skipped_message(source: str | os.PathLike, skipped: list[Path], total: int) -> str:
+    named = ", ".join(str(path) for path in skipped[:NAMED_IN_WARNING])
+    more = len(skipped) - NAMED_IN_WARNING
+    rest = f" and {more} more" if more > 0 else ""
+    return (
+        f"Skipped {len(skipped)} of {total} files at '{os.fspath(source)}' that are "
+        f"not images TensorFlow can decode: {named}{rest}."
+    )
+
+
+def split_held_out(paths: Sequence[Path], count: int) -> tuple[list[Path], list[Path]]:
+    """Hold ``count`` photos back for previews and evaluation; never train on them.
+
+    The held-back photos are evenly spaced over the sorted paths, so the same folder
+    always holds back the same photos and they are spread over it rather than taken
+    from one end (often one shoot). At least one photo is always left to train on.
+
+    Args:
+        paths: the training source's images, e.g. from :func:`list_images`.
+        count: how many to hold back; fewer when there are not ``count + 1`` paths.
+
+    Returns:
+        ``(training, held_out)``, both sorted.
+
+    Raises:
+        ValueError: ``count`` is negative.
+    """
+    if count < 0:
+        raise ValueError(f"Cannot hold back {count} photos: count must be 0 or more.")
+    ordered = sorted(Path(path) for path in paths)
+    count = min(count, max(0, len(ordered) - 1))
+    # The middle of each of `count` equal stretches: distinct, because each
+    # stretch is longer than one path when count < len(ordered).
+    chosen = {(2 * i + 1) * len(ordered) // (2 * count) for i in range(count)}
+    training = [path for i, path in enumerate(ordered) if i not in chosen]
+    held_out = [path for i, path in enumerate(ordered) if i in chosen]
+    return training, held_out
+
+
+def training_dataset(
+    paths: Sequence[Path | str],
+    *,
+    image_size: int,
+    batch_size: int,
+    seed: int | None = None,
+    shuffle_buffer: int = 1024,
+) -> tf.data.Dataset:
+    """Endless batches of random crops of image files.
+
+    The file list is shuffled afresh each epoch; each image is resized so its
+    shorter side is ``image_size``, cut to a random ``image_size`` square and
+    flipped left-right half the time. Batches drop the remainder so every replica
+    of a ``tf.distribute`` strategy gets the same shape.
+
+    Args:
+        paths: image files, e.g. the training half of :func:`split_held_out`.
+        image_size: side of the square crops, in pixels (at least 16).
+        batch_size: crops per batch (at least 1).
+        seed: the same seed gives the same batches; None draws one.
+        shuffle_buffer: how many file names the shuffle holds; the whole list
+            when it is shorter (a perfect shuffle).
+
+    Returns:
+        A ``tf.data.Dataset`` of float32 ``[batch_size, image_size, image_size, 3]``
+        in [0, 1]. Its iterator can be saved in a ``tf.train.Checkpoint``;
+        restored into the iterator of a dataset built with the same arguments, it
+        resumes at exactly the next batch.
+
+    Raises:
+        ValueError: ``paths`` is empty, or a size is too small.
+
+    Example:
+        >>> training, preview = split_held_out(list_images("photos"), 4)
+        >>> batches = training_dataset(training, image_size=256, batch_size=4, seed=0)
+    """
+    _check_sizes(image_size, batch_size)
+    if not paths:
+        raise ValueError(
+            "training_dataset needs at least one image path, got none: "
+            "list_images(source) finds them."
+        )
+    seed = _resolve_seed(seed)
+    files = tf.data.Dataset.from_tensor_slices([os.fspath(path) for path in paths])
+    files = files.shuffle(
+        min(len(paths), shuffle_buffer), seed=seed, reshuffle_each_iteration=True
+    ).repeat()
+    contents = files.map(tf.io.read_file, num_parallel_calls=tf.data.AUTOTUNE)
+    options = tf.data.Options()
+    # The checkpoint then records positions, not the prefetched batches of pixels:
+    # small, and still exact, because every random op is seeded per element.
+    options.experimental_symbolic_checkpoint = True
+    batches = crop_batches(
+        contents, image_size=image_size, batch_size=batch_size, seed=seed
+    )
+    return batches.with_options(options)
+
+
+def tfds_dataset(
+    name: str,
+    *,
+    split: str = "train",
+    image_size: int,
+    batch_size: int,
+    seed: int | None = None,
+    data_dir: str | None = None,
+    shuffle_buffer: int = 1024,
+) -> tf.data.Dataset:
+    """Endless batches of random crops of a prepared TensorFlow Datasets split.
+
+    The same crops as :func:`training_dataset`, over the ``image`` feature of a
+    dataset such as ``"coco/2017"``. Nothing is downloaded: prepare the data first
+    (``tfds build coco/2017``). Images are shuffled still encoded, so the buffer
+    holds compressed bytes rather than pixels.
+
+    Args:
+        name: the dataset, with its config if any (``"coco/2017"``).
+        split: the split, in TFDS's syntax (``"train"``, ``"train[:90%]"``).
+        image_size: side of the square crops, in pixels (at least 16).
+        batch_size: crops per batch (at least 1).
+        seed: the same seed gives the same batches; None draws one.
+        data_dir: where the prepared data lives; TFDS's default when None.
+        shuffle_buffer: how many encoded images the shuffle holds.
+
+    Returns:
+        A ``tf.data.Dataset`` of float32 ``[batch_size, image_size, image_size, 3]``
+        in [0, 1].
+
+    Raises:
+        ValueError: ``tensorflow_datasets`` is not installed, the split is not
+            prepared or does not exist, or a size is too small.
+    """
+    _check_sizes(image_size, batch_size)
+    seed = _resolve_seed(seed)
+    examples = _tfds_examples(name, split=split, data_dir=data_dir, seed=seed)
+    contents = (
+        examples.map(lambda example: example["image"])
+        .repeat()
+        .shuffle(shuffle_buffer, seed=seed)
+    )
+    return crop_batches(
+        contents, image_size=image_size, batch_size=batch_size, seed=seed
+    )
+
+
+def _tfds_examples(
+    name: str, *, split: str, data_dir: str | None, seed: int
+) -> tf.data.Dataset:
+    """The examples of a prepared split, images still encoded; never downloads."""
+    try:
+        import tensorflow_datasets as tfds
+    except ImportError as error:
+        raise ValueError(
+            f"Training on '{TFDS_PREFIX}{name}' needs TensorFlow Datasets: "
+            "pip install tensorflow-datasets, then prepare the data with "
+            f"'tfds build {name}'. Or train on a folder of images."
+        ) from error
+    try:
+        builder = tfds.builder(name, data_dir=data_dir)
+        return builder.as_dataset(
+            split=split,
+            shuffle_files=True,
+            read_config=tfds.ReadConfig(shuffle_seed=seed),
+            decoders={"image": tfds.decode.SkipDecoding()},
+        )
+    # TFDS raises AssertionError for data that is not prepared, ValueError or
+    # KeyError for unknown names and splits.
+    except (AssertionError, ValueError, KeyError, OSError) as error:
+        where = f" in {data_dir}" if data_dir else ""
+        raise ValueError(
+            f"TensorFlow Datasets has no prepared '{name}' split '{split}'{where}: "
+            f"prepare it with 'tfds build {name}' ({error})."
+        ) from error
+
+
+def crop_batches(
+    contents: tf.data.Dataset, *, image_size: int, batch_size: int, seed: int
+) -> tf.data.Dataset:
+    """Decode, crop, flip and batch encoded images: both sources end here.
+
+    Args:
+        contents: an endless, already shuffled dataset of encoded images (scalar
+            ``tf.string``: the bytes of a JPEG, PNG, BMP, GIF or WebP file).
+        image_size: side of the square crops, in pixels.
+        batch_size: crops per batch.
+        seed: the pipeline's seed; image ``i`` gets the stateless seed
+            ``(seed, i)``, so a resumed iterator redraws exactly what it would have.
+
+    Returns:
+        float32 ``[batch_size, image_size, image_size, 3]`` in [0, 1].
+    """
+    seeds = tf.data.Dataset.counter().map(
+        lambda index: tf.stack([tf.constant(seed, tf.int64), index])
+    )
+    crops = tf.data.Dataset.zip(contents, seeds).map(
+        lambda content, element_seed: random_crop(
+            decode_rgb(content), image_size, element_seed
+        ),
+        num_parallel_calls=tf.data.AUTOTUNE,
+        # In order, whatever finishes first, so a seed always gives the same batches.
+        deterministic=True,
+    )
+    return crops.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+
+
+def decode_rgb(contents: tf.Tensor) -> tf.Tensor:
+    """Encoded image bytes to float32 ``[H, W, 3]`` in [0, 1].
+
+    Grey becomes RGB and alpha is dropped, as the tutorial's ``load_img`` does
+    (``channels=3``); an animated GIF gives its first frame.
+    """
+    # TensorFlow's WebP decoder cannot drop an alpha channel (channels=3 fails on a
+    # transparent WebP), so WebP, always RGB or RGBA, is decoded as stored and cut.
+    is_webp = tf.strings.regex_full_match(
+        tf.strings.substr(contents, 0, 12), "(?s)RIFF....WEBP"
+    )
+    image = tf.cond(
+        is_webp,
+        lambda: tf.image.decode_image(contents, expand_animations=False)[..., :3],
+        lambda: tf.image.decode_image(contents, channels=3, expand_animations=False),
+    )
+    image = tf.ensure_shape(image, [None, None, 3])
+    return tf.image.convert_image_dtype(image, tf.float32)
+
+
+def random_crop(image: tf.Tensor, size: int, seed: tf.Tensor) -> tf.Tensor:
+    """A random ``size`` square of ``image`` at ``size`` on its shorter side,
+    flipped left-right half the time.
+
+    Args:
+        image: float32 ``[H, W, 3]`` in [0, 1], any size.
+        size: side of the crop, in pixels.
+        seed: int64 ``[2]``, the stateless seed of this crop.
+
+    Returns:
+        float32 ``[size, size, 3]`` in [0, 1].
+    """
+    crop_seed, flip_seed = tf.unstack(
+        tf.random.experimental.stateless_split(seed, num=2)
+    )
+    image = resize_shorter_side(image, size)
+    image = tf.image.stateless_random_crop(image, [size, size, 3], seed=crop_seed)
+    return tf.image.stateless_random_flip_left_right(image, seed=flip_seed)
+
+
+def resize_shorter_side(image: tf.Tensor, size: int) -> tf.Tensor:
+    """Scale ``image`` (float32 ``[H, W, 3]``) so its shorter side is ``size``.
+
+    Bilinear and antialiased, then clipped, as :func:`tf_style.images.resize` does,
+    but for a shape known only when the pipeline runs.
+    """
+    shape = tf.cast(tf.shape(image)[:2], tf.float32)
+    scaled = tf.round(shape * (size / tf.reduce_min(shape)))
+    # Rounding must never leave the longer side short of the crop.
+    new_shape = tf.maximum(tf.cast(scaled, tf.int32), size)
+    return clip_0_1(tf.image.resize(image, new_shape, antialias=True))
+
+
+def load_photos(paths: Sequence[Path | str], size: int) -> tf.Tensor:
+    """The held-back photos as one fixed batch, for previews.
+
+    Decoded as the training images are, resized so the shorter side is ``size``
+    and cut to the centre square, so every preview shows the same pixels.
+
+    Args:
+        paths: image files, e.g. the held-out half of :func:`split_held_out`.
+        size: side of each square photo, in pixels (at least 16).
+
+    Returns:
+        float32 ``[len(paths), size, size, 3]`` in [0, 1].
+
+    Raises:
+        ValueError: ``paths`` is empty or ``size`` is too small.
+    """
+    _check_at_least("size", size, MIN_IMAGE_SIZE)
+    if not paths:
+        raise ValueError("load_photos needs at least one image path, got none.")
+    photos = [decode_rgb(tf.io.read_file(os.fspath(path))) for path in paths]
+    return tf.stack(
+        [
+            tf.image.resize_with_crop_or_pad(
+                resize_shorter_side(photo, size), size, size
+            )
+            for photo in photos
+        ]
+    )
+
+
+def dataset_from_source(
+    source: str,
+    *,
+    image_size: int,
+    batch_size: int,
+    seed: int | None = None,
+    held_out: int = 0,
+) -> tuple[tf.data.Dataset, list[Path]]:
+    """The training batches a command's ``source`` argument names.
+
+    Args:
+        source: a folder, glob or image file (see :func:`list_images`), or
+            ``tfds:NAME[:SPLIT]`` for a prepared TensorFlow Datasets split
+            (``tfds:coco/2017``; the split defaults to ``train``).
+        image_size: side of the square crops, in pixels.
+        batch_size: crops per batch.
+        seed: the same seed gives the same batches; None draws one.
+        held_out: photos of a folder source to hold back (:func:`split_held_out`:
+            the same folder always holds back the same photos, whatever the seed).
+
+    Returns:
+        ``(batches, held_out_paths)``. A TFDS source holds nothing back (its
+        held-out paths are ``[]``): the caller brings its own preview photos.
+
+    Raises:
+        ValueError: the source names no usable images, or a size is too small.
+    """
+    if source.startswith(TFDS_PREFIX):
+        # Dataset names have no colon, so the first one ends the name; splits may
+        # have their own ("train[:90%]").
+        name, _, split = source.removeprefix(TFDS_PREFIX).partition(":")
+        if not name:
+            raise ValueError(
+                f"'{source}' names no dataset: write {TFDS_PREFIX}NAME[:SPLIT], "
+                f"e.g. {TFDS_PREFIX}coco/2017."
+            )
+        batches = tfds_dataset(
+            name,
+            split=split or "train",
+            image_size=image_size,
+            batch_size=batch_size,
+            seed=seed,
+        )
+        return batches, []
+    training, held_out_paths = split_held_out(list_images(source), held_out)
+    batches = training_dataset(
+        training, image_size=image_size, batch_size=batch_size, seed=seed
+    )
+    return batches, held_out_paths
+
+
+def _check_sizes(image_size: int, batch_size: int) -> None:
+    _check_at_least("image_size", image_size, MIN_IMAGE_SIZE)
+    _check_at_least("batch_size", batch_size, 1)
+
+
+def _check_at_least(name: str, value: int, minimum: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(
+            f"{name} must be a whole number of at least {minimum}, got {value!r}."
+        )
+
+
+def _resolve_seed(seed: int | None) -> int:
+    """``seed``, or a fresh one: the pipeline needs a concrete seed to be resumable."""
+    return random.randrange(2**31) if seed is None else int(seed)
+
+
+__all__ = [
+    "IMAGE_SUFFIXES",
+    "TFDS_PREFIX",
+    "UnreadableImagesWarning",
+    "crop_batches",
+    "dataset_from_source",
+    "decode_rgb",
+    "list_images",
+    "load_photos",
+    "random_crop",
+    "resize_shorter_side",
+    "split_held_out",
+    "tfds_dataset",
+    "training_dataset",
+]
