@@ -1,7 +1,12 @@
-"""The comparison: the command end to end, the API, and bad input before any model."""
+"""The comparison: the command end to end, the API, and bad input before any model.
+
+Also a network of your own (``--network``, a tiny ``tf_style.fit`` export made here)
+as a third method beside the fast model and the optimisation.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -17,12 +22,36 @@ from tests.test_fast import TFLITE_DIR, StandInStylizer, needs_tflite
 from tf_style.compare import main
 from tf_style.evaluation.comparison import run_comparison
 from tf_style.evaluation.metrics import QualityScores
+from tf_style.evaluation.report import comparison_figure
 from tf_style.fast.saved_model import LOCAL_COPY_HELP
 
 pytestmark = pytest.mark.slow
 
 QUICK = ["--max-dim", "48", "--epochs", "1", "--steps-per-epoch", "3"]
 QUICK_CONFIG = replace(TINY, max_dim=48, epochs=1, steps_per_epoch=3)
+NETWORK_HEADER = "| | content | fast model | your network | optimisation |"
+NETWORK_HELP = "a network trained with tf-style-fit: its folder or saved_model/ folder"
+
+
+@pytest.fixture(scope="module")
+def tiny_network(tmp_path_factory):
+    """A tf_style.fit export (untrained, 4 filters): ``saved_model/`` and
+    ``network.json``, no TFLite files."""
+    from tf_style.fit.export import export_network
+    from tf_style.fit.networks import johnson_network
+
+    folder = tmp_path_factory.mktemp("fit") / "net"
+    export_network(
+        johnson_network(width=4, residual_blocks=1), "johnson", folder, tflite=False
+    )
+    return folder
+
+
+def without_network(report: dict, markdown: str, folder) -> None:
+    """The outputs are those of a comparison that never heard of a network."""
+    assert "network" not in report
+    assert "your network" not in markdown.lower()
+    assert not (folder / "network.png").exists()
 
 
 def run_command(*args: str) -> subprocess.CompletedProcess:
@@ -61,6 +90,42 @@ def test_command_end_to_end_with_the_tflite_pair(tmp_path):
     ):
         assert fast.size == optimized.size == (48, 31)  # 31.9, truncated
     assert "style distance" in done.stdout and "Traceback" not in done.stderr
+    without_network(report, (out / "comparison.md").read_text(), out)
+    assert "network_image" not in done.stdout and "your network" not in done.stdout
+    assert "your network" not in done.stderr
+
+
+@needs_tflite
+def test_command_with_your_network_adds_a_column_an_image_and_a_section(
+    tmp_path, tiny_network
+):
+    out = tmp_path / "out"
+    done = run_command(
+        "--output",
+        str(out),
+        "--tflite-dir",
+        str(TFLITE_DIR),
+        "--network",
+        str(tiny_network),
+        *QUICK,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr and "missing" not in done.stderr
+    report = json.loads((out / "comparison.json").read_text())
+    assert list(report).index("fast") + 1 == list(report).index("network")
+    assert list(report).index("network") + 1 == list(report).index("optimization")
+    network = report["network"]
+    assert set(network) == set(report["fast"])  # shaped like the fast section
+    assert network["error"] is None and network["strength"] == 1.0
+    assert str(tiny_network) in network["model"]
+    assert network["image"] == "network.png"
+    assert all(value > 0 for value in network["seconds"].values())
+    assert set(network["scores"]) == {"style", "content", "variation", "total"}
+    assert report["fast"]["error"] is None  # Magenta's model still ran beside it
+    with PIL.Image.open(out / "network.png") as image:
+        assert image.size == (48, 31)  # the content's size
+    assert NETWORK_HEADER in (out / "comparison.md").read_text()
+    assert NETWORK_HEADER in done.stdout and f"network_image: {out}" in done.stdout
 
 
 def test_command_without_a_fast_model_still_compares(tmp_path):
@@ -133,6 +198,121 @@ def test_run_comparison_with_a_saved_model_fills_every_field(tmp_path, real_extr
     }
     assert all(path.is_file() for path in comparison.paths.values())
     assert comparison.inputs["content"] == "tensor [1, 32, 48, 3]"
+    assert comparison.network_image is None and not comparison.has_network
+    assert (
+        "network" not in comparison.scores and "network_image" not in comparison.paths
+    )
+    report = json.loads(comparison.paths["json"].read_text())
+    without_network(report, comparison.paths["markdown"].read_text(), tmp_path / "out")
+    assert len(comparison_figure(comparison).axes) == 4
+
+
+# --- your network: a third column, through the fast model's code -----------------
+
+
+def test_run_comparison_with_your_network_scores_and_writes_it(
+    tmp_path, real_extractor, tiny_network
+):
+    model_dir = tmp_path / "stand_in"
+    tf.saved_model.save(StandInStylizer(), str(model_dir))
+    content = tf.image.resize(tf.random.uniform([1, 40, 48, 3], seed=1), (30, 46))
+    comparison = run_comparison(
+        content,
+        ASSETS / "starry_night.jpg",
+        tmp_path / "out",
+        QUICK_CONFIG,
+        hub_handle=model_dir,
+        extractor=real_extractor,
+        network=tiny_network,
+    )
+    assert comparison.network_error is None and comparison.has_network
+    assert "SavedModel" in comparison.network_model
+    assert str(tiny_network) in comparison.network_model
+    # 30x46 is no multiple of the network's stride 4: padded, then cropped back.
+    assert comparison.network_image.shape == (1, 30, 46, 3)
+    assert isinstance(comparison.scores["network"], QualityScores)
+    assert comparison.scores["network"] != comparison.scores["fast"]
+    for key in ("network_load", "network_stylize", "network_stylize_warm"):
+        assert comparison.timings[key] > 0, key
+    assert comparison.paths["network_image"] == tmp_path / "out" / "network.png"
+    with PIL.Image.open(comparison.paths["network_image"]) as image:
+        assert image.size == (46, 30)
+    report = json.loads(comparison.paths["json"].read_text())
+    scores = report["network"]["scores"]
+    assert set(scores) == {"style", "content", "variation", "total"}
+    assert all(isinstance(value, float) for value in scores.values())
+    assert report["network"]["scores"] == comparison.scores["network"].to_dict()
+    assert report["network"]["strength"] == 1.0  # strength is the fast model's
+    markdown = comparison.paths["markdown"].read_text()
+    header, rule = markdown.splitlines()[:2]
+    assert header == NETWORK_HEADER and rule == "|---|---|---|---|---|"
+    assert all(line.count("|") == 6 for line in markdown.splitlines()[:9])
+    figure = comparison_figure(comparison)
+    plain = dataclasses.replace(
+        comparison, network_image=None, network_model=None, network_error=None
+    )
+    assert len(figure.axes) == len(comparison_figure(plain).axes) + 1 == 5
+    assert figure.axes[3].get_title() == "your network"
+
+
+def test_a_missing_network_folder_leaves_its_column_empty_and_says_why(
+    tmp_path, real_extractor
+):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "network.png").write_bytes(b"from an earlier run")
+    comparison = run_comparison(
+        ASSETS / "chelsea.png",
+        ASSETS / "starry_night.jpg",
+        out,
+        QUICK_CONFIG,
+        fast_model=stand_in_hub(tmp_path),
+        extractor=real_extractor,
+        network=tmp_path / "nowhere",
+    )
+    error = comparison.network_error
+    assert "nowhere: no such folder" in error and "\n" not in error
+    assert "Offline" not in error  # the tutorial model's advice does not apply
+    assert comparison.network_image is None and comparison.scores["network"] is None
+    assert comparison.timings["network_load"] is None
+    assert comparison.fast_error is None and comparison.optimized_image is not None
+    assert not (out / "network.png").exists()  # the stale one is gone
+    report = json.loads(comparison.paths["json"].read_text())
+    assert report["network"]["error"] == error
+    assert report["network"]["scores"] is None and report["network"]["image"] is None
+    markdown = comparison.paths["markdown"].read_text()
+    assert NETWORK_HEADER in markdown
+    assert f"**Your network missing:** {error}" in markdown
+    assert len(comparison_figure(comparison).axes) == 5
+
+
+def test_a_loaded_network_model_is_used_as_given(
+    tmp_path, real_extractor, tiny_network
+):
+    from tf_style.fast import load_fast_model
+
+    loaded = load_fast_model(hub_handle=tiny_network)
+    comparison = run_comparison(
+        ASSETS / "chelsea.png",
+        ASSETS / "starry_night.jpg",
+        tmp_path,
+        QUICK_CONFIG,
+        fast_model=stand_in_hub(tmp_path),
+        extractor=real_extractor,
+        network_model=loaded,
+    )
+    assert comparison.network_error is None
+    assert comparison.network_model == loaded.source
+    assert comparison.timings["network_load"] == loaded.load_seconds
+    assert comparison.network_image.shape == comparison.content_image.shape
+
+
+def stand_in_hub(tmp_path):
+    """The stand-in SavedModel, loaded as a fast model."""
+    from tf_style.fast import HubStylizer
+
+    tf.saved_model.save(StandInStylizer(), str(tmp_path / "stand_in"))
+    return HubStylizer(tmp_path / "stand_in")
 
 
 # --- bad input: one line, exit 2, before any model is built --------------------
@@ -181,6 +361,11 @@ def corrupt_image(tmp_path):
             lambda t: ["--tflite-dir", str(t / "nowhere")],
             "no such folder",
             id="missing-tflite-dir",
+        ),
+        pytest.param(
+            lambda t: ["--network", str(t / "nowhere")],
+            "no such folder (--network)",
+            id="missing-network",
         ),
         pytest.param(
             lambda t: ["--weights", str(t / "vgg.h5")],
@@ -245,7 +430,9 @@ def test_a_model_that_fails_while_stylising_leaves_the_column_empty(tmp_path):
     assert "\n" not in fast.error and fast.timings["fast_load"] is None
 
 
-@pytest.mark.parametrize("name", ["fast.png", "optimization.png", "comparison.md"])
+@pytest.mark.parametrize(
+    "name", ["fast.png", "network.png", "optimization.png", "comparison.md"]
+)
 def test_outputs_never_overwrite_an_input(tmp_path, capsys, no_models, name):
     out = tmp_path / "out"
     out.mkdir()
@@ -261,3 +448,9 @@ def test_help_says_a_saved_model_is_a_program(capsys):
     with pytest.raises(SystemExit):
         main(["--help"])
     assert "Only load models you trust" in " ".join(capsys.readouterr().out.split())
+
+
+def test_help_describes_the_network_option(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert NETWORK_HELP in " ".join(capsys.readouterr().out.split())

@@ -43,6 +43,14 @@ TINY_PARAMETERS: dict[str, dict[str, object]] = {
         "LBFGS_STEPS": 2,
         "SECOND_STYLE_PATH": str(ROOT / "assets" / "the_scream.jpg"),
     },
+    "04_fast_networks.ipynb": {
+        "IMAGE_SIZE": 32,
+        "STEPS": 4,
+        "BATCH_SIZE": 2,
+        "WIDTH": 4,
+        "OPTIMISATION_STEPS": 2,
+        "ADAIN_STEPS": 1,
+    },
 }
 
 

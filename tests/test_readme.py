@@ -8,7 +8,7 @@ import shlex
 import pytest
 
 from tests.conftest import ROOT
-from tf_style.commands import compare, train
+from tf_style.commands import compare, fit, train
 
 README = (ROOT / "README.md").read_text()
 PARSERS = {
@@ -16,6 +16,8 @@ PARSERS = {
     "tf_style.train": train.build_parser,
     "tf-style-compare": compare.build_parser,
     "tf_style.compare": compare.build_parser,
+    "tf-style-fit": fit.build_parser,
+    "tf_style.fit": fit.build_parser,
 }
 
 

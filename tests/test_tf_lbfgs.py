@@ -257,3 +257,21 @@ def test_two_loop_recursion_falls_back_to_the_plain_graph_where_xla_fails(rng):
     transfer._two_loop = unsupported  # the plain graph failing is a real error
     with pytest.raises(tf.errors.InvalidArgumentError):
         transfer.two_loop(gradient)
+
+
+@pytest.mark.parametrize("steps", [2, 5])
+def test_a_scale_of_n_steps_needs_only_n_minus_1_pairs(steps, rng):
+    """The pair the last step stores is never used: keeping steps - 1 pairs (what
+    memory.at_scale gives, two image-sized vectors less) reaches the same image."""
+    from tf_style.memory import at_scale
+
+    target = tf.constant(rng.uniform(-0.5, 1.5, SHAPE), tf.float32)
+    weights = tf.constant(rng.uniform(0.2, 5.0, SHAPE), tf.float32)
+    config = StyleTransferConfig(optimizer="lbfgs", lbfgs_history=30)
+    assert at_scale(config, steps).lbfgs_history == steps - 1
+    images = []
+    for history in (steps, at_scale(config, steps).lbfgs_history):
+        transfer = Quadratic(target, weights, history_size=history)
+        transfer.run(steps, RunRecorder(steps))
+        images.append(transfer.image.numpy())
+    np.testing.assert_array_equal(images[0], images[1])

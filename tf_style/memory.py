@@ -239,9 +239,10 @@ def _too_large(size: Sequence[int], budget: int, how: str) -> str:
 
 
 def at_scale(config: StyleTransferConfig, steps: int) -> StyleTransferConfig:
-    """``config`` for a scale of ``steps`` steps: L-BFGS keeps at most that many
-    pairs (more are never used, and each costs two image-sized vectors)."""
-    history = max(1, min(config.lbfgs_history, steps))
+    """``config`` for a scale of ``steps`` steps: L-BFGS keeps at most ``steps - 1``
+    pairs (the pair a step stores serves the steps after it, so the last one's is
+    never used; each costs two image-sized vectors)."""
+    history = max(1, min(config.lbfgs_history, steps - 1))
     return dataclasses.replace(config, lbfgs_history=history)
 
 

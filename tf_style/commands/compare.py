@@ -34,14 +34,16 @@ PROGRAM = "tf-style-compare"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """Inputs, the fast model's source, then the training command's options."""
+    """Inputs, the fast model's source, your network, then the training command's
+    options."""
     from tf_style.fast import TRUST_WARNING, TUTORIAL_HUB_HANDLE  # imports TF
 
     parser = argparse.ArgumentParser(
         prog=PROGRAM,
         description="Stylise one pair with Magenta's fast model and with the "
         "tutorial's optimisation; time both, score both with the same measures "
-        "(lower is better) and write a side-by-side figure, JSON and Markdown.",
+        "(lower is better) and write a side-by-side figure, JSON and Markdown. "
+        "With --network, a network you trained with tf-style-fit joins them.",
     )
     inputs = parser.add_argument_group("inputs and outputs")
     inputs.add_argument(
@@ -85,6 +87,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=1.0,
         help="fast model's style strength in [0, 1] (TFLite only; default: 1)",
     )
+    yours = parser.add_argument_group("your network (optional; runs at full strength)")
+    yours.add_argument(
+        "--network",
+        type=Path,
+        metavar="MODEL_DIR",
+        help="a network trained with tf-style-fit: its folder or saved_model/ folder",
+    )
     inputs.add_argument(
         "--weights",
         type=Path,
@@ -103,9 +112,9 @@ def check_inputs(args: argparse.Namespace, config: StyleTransferConfig) -> dict:
         was given) and its pixels, decoded once here, at ``config.max_dim``.
 
     Raises:
-        UsageError: a missing or unreadable image, model path or weights file, an
-            output that cannot be written or would replace an input, or an
-            impossible strength.
+        UsageError: a missing or unreadable image, model path, network folder or
+            weights file, an output that cannot be written or would replace an
+            input, or an impossible strength.
         ImageError: an image file that cannot be decoded.
     """
     from tf_style.evaluation.report import FILES
@@ -129,6 +138,8 @@ def check_inputs(args: argparse.Namespace, config: StyleTransferConfig) -> dict:
             raise UsageError(f"{args.hub_handle}: no such SavedModel folder or file.")
     if args.tflite_dir is not None and not args.tflite_dir.is_dir():
         raise UsageError(f"{args.tflite_dir}: no such folder (--tflite-dir).")
+    if args.network is not None and not args.network.is_dir():
+        raise UsageError(f"{args.network}: no such folder (--network).")
     if args.weights is not None and not args.weights.is_file():
         raise UsageError(f"{args.weights}: no such weights file (--weights).")
     if args.output.exists() and not args.output.is_dir():
@@ -178,6 +189,7 @@ def main(argv: list[str] | None = None) -> int:
                 strength=args.strength,
                 callback=progress,
                 input_names={role: str(path) for role, (path, _) in images.items()},
+                network=args.network,
             )
     except WeightsNotFoundError as error:
         print(f"{PROGRAM}: error: {error}", file=sys.stderr)
@@ -195,10 +207,16 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def print_summary(comparison, table: str) -> None:
-    """The Markdown table on stdout; a missing fast model also on stderr."""
+    """The Markdown table on stdout; a missing fast model or network also on
+    stderr."""
     if comparison.fast_error:
         print(
             f"{PROGRAM}: fast model missing: {comparison.fast_error}", file=sys.stderr
+        )
+    if comparison.network_error:
+        print(
+            f"{PROGRAM}: your network missing: {comparison.network_error}",
+            file=sys.stderr,
         )
     print(table)
     for name, path in comparison.paths.items():

@@ -101,6 +101,13 @@ def build_parser() -> argparse.ArgumentParser:
         "TF_CONFIG, mirrored on several GPUs, else one device",
     )
     parser.add_argument(
+        "--time-limit",
+        type=float,
+        metavar="MINUTES",
+        help="stop training after this many minutes (a resumed run counts its "
+        "earlier time), then export",
+    )
+    parser.add_argument(
         "--no-export",
         action="store_true",
         help="train only; do not write the SavedModel and TFLite",
@@ -144,7 +151,7 @@ def config_from_args(args: argparse.Namespace):
 
 def check_inputs(args: argparse.Namespace, config) -> None:
     """Style, photos, weights and output folder, before any model is built."""
-    from tf_style.fit.data import list_images
+    from tf_style.fit.photos import list_images
 
     style = Path(args.style)
     if config.architecture == "johnson" and not style.is_file():
@@ -163,6 +170,8 @@ def check_inputs(args: argparse.Namespace, config) -> None:
         raise UsageError(f"{args.weights}: no such weights file (--weights).")
     if args.output.exists() and not args.output.is_dir():
         raise UsageError(f"{args.output}: exists and is not a directory (--output).")
+    if args.time_limit is not None and not args.time_limit > 0:
+        raise UsageError(f"--time-limit must be positive, got {args.time_limit}.")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -198,6 +207,7 @@ def _train(args, config, strategy) -> int:
                 strategy=strategy,
                 on_step=progress,
                 export=not args.no_export,
+                time_limit=None if args.time_limit is None else 60 * args.time_limit,
                 vgg=vgg,
             )
     except (WeightsNotFoundError, ValueError) as error:

@@ -6,7 +6,8 @@ pass, :mod:`tf_style.fast`) and then teaches Gatys et al.'s optimisation
 content and style images: each is timed (model loading apart from stylising), both
 outputs are scored with the same measures (:mod:`~tf_style.evaluation.metrics`), and
 a figure, a JSON file and a Markdown table are written
-(:mod:`~tf_style.evaluation.report`).
+(:mod:`~tf_style.evaluation.report`). A network trained with :mod:`tf_style.fit` can
+join as a third method: it loads and runs as the fast model does (:func:`run_fast`).
 :func:`run_comparison` is the API that the command ``python -m tf_style.compare``
 (:mod:`tf_style.compare`) and the notebooks call.
 """
@@ -52,13 +53,17 @@ def run_comparison(
     extractor: StyleContentModel | None = None,
     callback: Callable[[StepReport], None] | None = None,
     input_names: dict[str, str] | None = None,
+    network: str | os.PathLike | None = None,
+    network_model: FastStylizer | None = None,
 ) -> Comparison:
     """Stylise one pair with the fast model and with the optimisation; compare them.
 
-    Both methods get the same content and style images, loaded at ``config.max_dim``.
+    Every method gets the same content and style images, loaded at ``config.max_dim``.
     The fast model is tried first; if it cannot be loaded (offline with a URL handle,
     a broken file), the comparison goes on with the optimisation alone and
     ``fast_error`` says why, in one line that the figure and tables repeat.
+    A network of your own (``network`` or ``network_model``) runs next, through the
+    same code as the fast model, with ``network_error`` in the same role.
 
     Args:
         content: content image, a path or float32 ``[1, H, W, 3]`` in [0, 1].
@@ -72,7 +77,8 @@ def run_comparison(
             (``style_predict*.tflite`` and ``style_transfer*.tflite``) instead.
         weights: VGG19 weights file (see :func:`tf_style.vgg.weights.load_vgg19`).
         strength: style strength of the fast model in [0, 1] (TFLite only: the
-            style bottleneck is blended with the content's own).
+            style bottleneck is blended with the content's own). Your network
+            always runs at full strength, as it was trained.
         fast_model: a loaded :class:`tf_style.fast.FastStylizer` to reuse (then
             ``hub_handle`` and ``tflite_dir`` are ignored).
         extractor: a ready :class:`~tf_style.vgg.model.StyleContentModel` to reuse
@@ -80,6 +86,12 @@ def run_comparison(
         callback: progress of the optimisation, as for :func:`tf_style.stylize`.
         input_names: ``{"content", "style"}`` to record for tensors loaded by the
             caller from files (the command decodes each file once, to check it).
+        network: a network trained with :mod:`tf_style.fit`: the folder
+            :func:`~tf_style.fit.export.export_network` wrote, or its
+            ``saved_model/`` folder; loaded with
+            ``load_fast_model(hub_handle=network)``. None (default): no third column.
+        network_model: that network already loaded, a
+            :class:`tf_style.fast.FastStylizer` (then ``network`` is ignored).
 
     Returns:
         A :class:`Comparison` with images, timings, scores and written paths.
@@ -114,6 +126,17 @@ def run_comparison(
         tflite_dir=tflite_dir,
         strength=strength,
     )
+    yours = None
+    if network is not None or network_model is not None:
+        yours = run_fast(
+            content_image,
+            style_image,
+            model=network_model,
+            hub_handle=network,
+            tflite_dir=None,
+            strength=1.0,
+            role="network",
+        )
     started = time.perf_counter()
     extractor = extractor_for(config, extractor=extractor, weights=weights)
     optimization_load = time.perf_counter() - started
@@ -146,13 +169,26 @@ def run_comparison(
         or {"content": describe_input(content), "style": describe_input(style)},
         vgg19_weights=extractor.weights_source,
     )
+    if yours is not None:
+        add_network(comparison, yours, measures)
     comparison.paths = write_outputs(comparison, output_dir)
     return comparison
 
 
+def add_network(
+    comparison: Comparison, run: FastRun, measures: QualityMeasures
+) -> None:
+    """Put your network's image, timings, scores and source into ``comparison``."""
+    comparison.network_image = run.image
+    comparison.network_model = run.source
+    comparison.network_error = run.error
+    comparison.timings.update(run.timings)
+    comparison.scores["network"] = None if run.image is None else measures(run.image)
+
+
 @dataclass
 class FastRun:
-    """The fast side's outcome: an image and timings, or the reason there are none."""
+    """A one-pass model's outcome: an image and timings, or why there are none."""
 
     image: tf.Tensor | None
     timings: dict[str, float | None]
@@ -168,29 +204,37 @@ def run_fast(
     hub_handle: str | os.PathLike | None,
     tflite_dir: str | os.PathLike | None,
     strength: float,
+    role: str = "fast",
 ) -> FastRun:
-    """Load (unless given) and run the fast model twice, timing each part.
+    """Load (unless given) and run a one-pass model twice, timing each part.
 
-    A model that cannot be loaded or run is not fatal: the returned ``error`` says
-    why, and the comparison goes on with the optimisation alone.
+    The fast model (``role="fast"``) and your own network (``role="network"``: a
+    :mod:`tf_style.fit` folder as ``hub_handle``) both go through here. A model
+    that cannot be loaded or run is not fatal: the returned ``error`` says why, and
+    the comparison goes on without that column.
+
+    Args:
+        role: the timings' prefix: ``{role}_load``, ``{role}_stylize`` (first call)
+            and ``{role}_stylize_warm`` (a second, identical call).
 
     Raises:
         ValueError: both handles given, or a strength the model cannot apply.
     """
-    timings: dict[str, float | None] = dict.fromkeys(
-        ("fast_load", "fast_stylize", "fast_stylize_warm")
-    )
+    keys = [f"{role}_{part}" for part in ("load", "stylize", "stylize_warm")]
+    timings: dict[str, float | None] = dict.fromkeys(keys)
     source = describe_fast_choice(hub_handle, tflite_dir)
     try:
         if model is None:
+            if role == "network":
+                check_network_folder(hub_handle)
             model = load_fast_model(hub_handle=hub_handle, tflite_dir=tflite_dir)
     except FastModelError as error:
         return FastRun(None, timings, source, one_line(error))
     # The user's mistake, not the model's: raise rather than leave the column empty.
     check_strength(strength, supported=model.supports_strength, source=model.source)
-    timings["fast_load"] = model.load_seconds
+    timings[keys[0]] = model.load_seconds
     try:
-        for key in ("fast_stylize", "fast_stylize_warm"):
+        for key in keys[1:]:
             started = time.perf_counter()
             image = model(content_image, style_image, strength=strength)
             timings[key] = time.perf_counter() - started
@@ -199,6 +243,22 @@ def run_fast(
         reason = f"{model.source} failed while stylising ({one_line(error)})"
         return FastRun(None, dict.fromkeys(timings), model.source, reason)
     return FastRun(image, timings, model.source)
+
+
+def check_network_folder(network: str | os.PathLike | None) -> None:
+    """Say plainly that a network folder is missing.
+
+    Loading it as a TF-Hub handle would, but with advice about offline copies of
+    the tutorial's model, which does not apply to a network you trained.
+
+    Raises:
+        FastModelError: ``network`` is not a folder.
+    """
+    if network is None or not Path(network).is_dir():
+        raise FastModelError(
+            f"{network}: no such folder; give the folder tf-style-fit wrote (or its "
+            "saved_model/ folder)."
+        )
 
 
 def describe_fast_choice(

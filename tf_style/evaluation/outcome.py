@@ -1,4 +1,4 @@
-"""Comparison: what a fast-versus-optimisation comparison produced.
+"""Comparison: what a fast-versus-optimisation comparison produced (and your network).
 
 Its own module so that :mod:`~tf_style.evaluation.comparison` (which runs the two
 methods) and :mod:`~tf_style.evaluation.report` (which writes them) both import it
@@ -34,12 +34,15 @@ class Comparison:
             when it could not run. Loading (model files, VGG19) is kept apart from
             stylising; ``fast_stylize`` is the first call (with one-off set-up such
             as graph tracing), ``fast_stylize_warm`` a second, identical call.
+            With your network, also ``"network_load"``, ``"network_stylize"`` and
+            ``"network_stylize_warm"``, alike.
         scores: ``{"content": ..., "fast": ..., "optimization": ...}``, each a
             :class:`~tf_style.evaluation.metrics.QualityScores` (lower is better) or
             None for a missing fast model; ``"content"`` scores the unchanged
-            photo, a reference.
+            photo, a reference. With your network, also ``"network"``.
         paths: files written, ``{"figure", "json", "markdown", "fast_image",
-            "optimized_image"}`` (no ``"fast_image"`` when the fast model is missing).
+            "optimized_image"}`` (no ``"fast_image"`` when the fast model is missing),
+            plus ``"network_image"`` when your network ran.
         fast_error: why the fast column is missing (one line), else None.
         fast_model: which fast model ran, e.g. ``"TF-Hub SavedModel <handle>"``.
         optimization_status: :attr:`tf_style.optimize.StylizeResult.status`
@@ -48,6 +51,10 @@ class Comparison:
         strength: the fast model's style strength.
         inputs: ``{"content", "style"}``: the paths given (or a tensor's shape).
         vgg19_weights: where VGG19's weights came from (``weights_source``).
+        network_image: your network's output, or None when none was asked for or
+            it could not run.
+        network_model: which network was asked for (its ``source``), else None.
+        network_error: why your network's column is empty (one line), else None.
     """
 
     content_image: tf.Tensor
@@ -65,6 +72,14 @@ class Comparison:
     strength: float = 1.0
     inputs: dict[str, str] = field(default_factory=dict)
     vgg19_weights: str = ""
+    network_image: tf.Tensor | None = None
+    network_model: str | None = None
+    network_error: str | None = None
+
+    @property
+    def has_network(self) -> bool:
+        """Whether a network of your own was asked for (it may still have failed)."""
+        return self.network_model is not None or self.network_error is not None
 
 
 __all__ = ["Comparison"]

@@ -1,4 +1,8 @@
-"""Writing a comparison: the two images, a figure, a JSON file and a Markdown table.
+"""Writing a comparison: the images, a figure, a JSON file and a Markdown table.
+
+Your network (when one was compared) gets the fast model's treatment everywhere: its
+image, a JSON section, a table column and a figure panel, between the fast model's and
+the optimisation's.
 
 Kept apart from :mod:`~tf_style.evaluation.comparison` (which runs the two methods)
 so the notebook can redraw a figure or a table from a
@@ -29,24 +33,30 @@ FILES = {
     "json": "comparison.json",
     "markdown": "comparison.md",
     "fast_image": "fast.png",
+    "network_image": "network.png",
     "optimized_image": "optimization.png",
 }
 MEASURE_NAMES = {term.name: term.label for term in TERMS if term.name in LOSS_TERMS}
 
 
 def write_outputs(comparison: Comparison, output_dir: Path) -> dict[str, Path]:
-    """Write the two images, the figure, the JSON and the Markdown table.
+    """Write the images, the figure, the JSON and the Markdown table.
 
     Returns:
         The paths written, keyed as :data:`FILES` (no ``fast_image`` when the fast
-        model is missing; a stale one from an earlier run is removed).
+        model is missing, no ``network_image`` without your network's image; a
+        stale one from an earlier run is removed).
     """
     paths = {key: output_dir / name for key, name in FILES.items()}
-    if comparison.fast_image is None:
-        del paths["fast_image"]
-        (output_dir / FILES["fast_image"]).unlink(missing_ok=True)  # a stale one
-    else:
-        save_image(comparison.fast_image, paths["fast_image"])
+    for key, image in (
+        ("fast_image", comparison.fast_image),
+        ("network_image", comparison.network_image),
+    ):
+        if image is None:
+            del paths[key]
+            (output_dir / FILES[key]).unlink(missing_ok=True)  # a stale one
+        else:
+            save_image(image, paths[key])
     save_image(comparison.optimized_image, paths["optimized_image"])
     report = comparison_report(comparison, paths)
     write_json(report, paths["json"])
@@ -64,7 +74,7 @@ def comparison_report(
     config = comparison.config or StyleTransferConfig()
     timings = comparison.timings
     scores = comparison.scores
-    return {
+    report = {
         "measures": "distances computed with the tutorial's loss terms (VGG19); "
         "lower is better",
         "device": describe_device(),
@@ -72,18 +82,21 @@ def comparison_report(
         "style": comparison.inputs.get("style"),
         "size": list(comparison.content_image.shape[1:3]),
         "content_reference": {"scores": as_dict(scores.get("content"))},
-        "fast": {
-            "model": comparison.fast_model,
-            "error": comparison.fast_error,
-            "strength": comparison.strength,
-            "seconds": {
-                "load": timings.get("fast_load"),
-                "stylize": timings.get("fast_stylize"),
-                "stylize_warm": timings.get("fast_stylize_warm"),
-            },
-            "scores": as_dict(scores.get("fast")),
-            "image": paths["fast_image"].name if "fast_image" in paths else None,
-        },
+        "fast": one_pass_report(
+            comparison, paths, "fast", comparison.fast_model, comparison.fast_error
+        ),
+    }
+    if comparison.has_network:
+        # Full strength: strength blends the fast model only.
+        report["network"] = one_pass_report(
+            comparison,
+            paths,
+            "network",
+            comparison.network_model,
+            comparison.network_error,
+            strength=1.0,
+        )
+    return report | {
         "optimization": {
             "method": f"{config.optimizer}, {config.total_steps} steps",
             "status": comparison.optimization_status,
@@ -100,41 +113,70 @@ def comparison_report(
     }
 
 
+def one_pass_report(
+    comparison: Comparison,
+    paths: dict[str, Path],
+    role: str,
+    model: str | None,
+    error: str | None,
+    *,
+    strength: float | None = None,
+) -> dict[str, object]:
+    """The JSON section of a one-pass model: ``role`` is ``"fast"`` or ``"network"``."""
+    timings, image = comparison.timings, f"{role}_image"
+    return {
+        "model": model,
+        "error": error,
+        "strength": comparison.strength if strength is None else strength,
+        "seconds": {
+            "load": timings.get(f"{role}_load"),
+            "stylize": timings.get(f"{role}_stylize"),
+            "stylize_warm": timings.get(f"{role}_stylize_warm"),
+        },
+        "scores": as_dict(comparison.scores.get(role)),
+        "image": paths[image].name if image in paths else None,
+    }
+
+
 def as_dict(scores: QualityScores | None) -> dict[str, float] | None:
     return None if scores is None else scores.to_dict()
 
 
 def markdown_table(comparison: Comparison) -> str:
-    """A table of timings and measures, one column per image, plus any fast error."""
+    """A table of timings and measures, one column per image, plus any missing
+    model's reason."""
     config = comparison.config or StyleTransferConfig()
     timings, scores = comparison.timings, comparison.scores
-    fast_name = comparison.fast_model or "fast model"
-    rows = [
-        ("method", "content photo (reference)", fast_name, method_name(config)),
-        (
-            "load (s)",
-            "",
-            seconds(timings.get("fast_load")),
-            seconds(timings.get("optimization_load")),
-        ),
-        (
-            "stylise (s)",
-            "",
-            seconds(timings.get("fast_stylize"))
-            + warm_note(timings.get("fast_stylize_warm")),
-            seconds(timings.get("optimization_stylize")),
-        ),
+    # (header, method, load, stylise, scores), one per column.
+    columns = [
+        ("content", "content photo (reference)", "", "", scores.get("content")),
+        one_pass_column(comparison, "fast", "fast model", comparison.fast_model),
     ]
+    if comparison.has_network:
+        columns.append(
+            one_pass_column(
+                comparison, "network", "your network", comparison.network_model
+            )
+        )
+    columns.append(
+        (
+            "optimisation",
+            method_name(config),
+            seconds(timings.get("optimization_load")),
+            seconds(timings.get("optimization_stylize")),
+            scores.get("optimization"),
+        )
+    )
+    headers, names, loads, stylises, column_scores = zip(*columns, strict=True)
+    rows = [("method", *names), ("load (s)", *loads), ("stylise (s)", *stylises)]
     for measure in MEASURES:
         rows.append(
             (
                 f"{MEASURE_NAMES[measure]} ↓",
-                number(scores.get("content"), measure),
-                number(scores.get("fast"), measure),
-                number(scores.get("optimization"), measure),
+                *(number(each, measure) for each in column_scores),
             )
         )
-    header = "| | content | fast model | optimisation |\n|---|---|---|---|\n"
+    header = "| | " + " | ".join(headers) + " |\n|---" + "|---" * len(headers) + "|\n"
     lines = [header + "\n".join("| " + " | ".join(row) + " |" for row in rows)]
     lines.append(
         "\nMeasures are the tutorial's loss terms (VGG19; see "
@@ -144,7 +186,25 @@ def markdown_table(comparison: Comparison) -> str:
     )
     if comparison.fast_error:
         lines.append(f"\n**Fast model missing:** {comparison.fast_error}")
+    if comparison.network_error:
+        lines.append(f"\n**Your network missing:** {comparison.network_error}")
     return "\n".join(lines) + "\n"
+
+
+def one_pass_column(
+    comparison: Comparison, role: str, header: str, model: str | None
+) -> tuple[str, str, str, str, QualityScores | None]:
+    """The table column of a one-pass model: ``role`` is ``"fast"`` or
+    ``"network"``."""
+    timings = comparison.timings
+    return (
+        header,
+        model or header,
+        seconds(timings.get(f"{role}_load")),
+        seconds(timings.get(f"{role}_stylize"))
+        + warm_note(timings.get(f"{role}_stylize_warm")),
+        comparison.scores.get(role),
+    )
 
 
 def method_name(config: StyleTransferConfig) -> str:
@@ -173,15 +233,10 @@ def number(scores: QualityScores | None, measure: str) -> str:
 
 
 def comparison_figure(comparison: Comparison) -> Figure:
-    """content | style | fast model | optimisation, numbers under each."""
+    """content | style | fast model | (your network) | optimisation, numbers under
+    each."""
     timings, scores = comparison.timings, comparison.scores
     config = comparison.config or StyleTransferConfig()
-    if comparison.fast_image is None:
-        fast_caption = comparison.fast_error or "fast model not run"
-    else:
-        fast_caption = caption(
-            scores.get("fast"), timings.get("fast_load"), timings.get("fast_stylize")
-        )
     panels = [
         Panel("content", comparison.content_image, caption(scores.get("content"))),
         Panel(
@@ -189,9 +244,25 @@ def comparison_figure(comparison: Comparison) -> Figure:
             comparison.style_image,
             "(resized to {}x{} for the fast model)".format(*STYLE_SIZE),
         ),
-        Panel(
-            short_fast_name(comparison.fast_model), comparison.fast_image, fast_caption
+        one_pass_panel(
+            comparison,
+            "fast",
+            short_fast_name(comparison.fast_model),
+            comparison.fast_image,
+            comparison.fast_error,
         ),
+    ]
+    if comparison.has_network:
+        panels.append(
+            one_pass_panel(
+                comparison,
+                "network",
+                "your network",
+                comparison.network_image,
+                comparison.network_error,
+            )
+        )
+    panels.append(
         Panel(
             method_name(config),
             comparison.optimized_image,
@@ -200,11 +271,27 @@ def comparison_figure(comparison: Comparison) -> Figure:
                 timings.get("optimization_load"),
                 timings.get("optimization_stylize"),
             ),
-        ),
-    ]
+        )
+    )
     return side_by_side(
         panels, title="numbers: the tutorial's loss terms (VGG19), lower is better"
     )
+
+
+def one_pass_panel(
+    comparison: Comparison, role: str, title: str, image, error: str | None
+) -> Panel:
+    """A one-pass model's panel (``role`` ``"fast"`` or ``"network"``): its numbers
+    under the image, or in its place why there is none."""
+    if image is None:
+        return Panel(title, None, error or f"{title} not run")
+    timings = comparison.timings
+    numbers = caption(
+        comparison.scores.get(role),
+        timings.get(f"{role}_load"),
+        timings.get(f"{role}_stylize"),
+    )
+    return Panel(title, image, numbers)
 
 
 def short_fast_name(source: str | None) -> str:

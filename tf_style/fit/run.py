@@ -57,6 +57,7 @@ def fit(
     strategy: tf.distribute.Strategy | None = None,
     on_step: Callable[[StepLosses], None] | None = None,
     export: bool = True,
+    time_limit: float | None = None,
     vgg=None,
 ) -> FitResult:
     """Train ``config.architecture`` on the photos of ``content`` and export it.
@@ -69,6 +70,9 @@ def fit(
         strategy: ``tf.distribute`` strategy (one device when None).
         on_step: called after every step with its losses (a progress bar).
         export: write the SavedModel and TFLite files at the end.
+        time_limit: seconds of training (resumed runs' included) after which the
+            run ends at the step it is in, as if ``config.steps`` were reached;
+            the record says so.
         vgg: VGG19 to use (tests pass one); ``load_vgg19()`` when None.
 
     Raises:
@@ -84,6 +88,10 @@ def fit(
     started = time.perf_counter() - record["seconds"]
     try:
         while trainer.steps_done < config.steps:
+            if time_limit is not None and record["seconds"] >= time_limit:
+                record["stopped"] = f"time limit of {time_limit:.0f} s"
+                _preview(trainer, record, directory, trainer.steps_done)
+                break
             losses = trainer.train_step()
             record["seconds"] = time.perf_counter() - started
             _after_step(trainer, losses, record, directory)
@@ -166,7 +174,7 @@ def _preview_style(config: FitConfig, style) -> tf.Tensor:
     """The style image at ``style_scale * image_size`` (the first of a folder)."""
     path = Path(style)
     if path.is_dir() or any(mark in str(style) for mark in "*?["):
-        from tf_style.fit.data import list_images
+        from tf_style.fit.photos import list_images
 
         path = list_images(style)[0]
     return load_image(path, round(config.style_scale * config.image_size))
