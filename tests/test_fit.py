@@ -330,3 +330,104 @@ def test_two_logical_devices_train_like_one(photos, tmp_path):
     one, two = np.load(tmp_path / "one.npz"), np.load(tmp_path / "two.npz")
     for key in one.files:
         np.testing.assert_allclose(one[key], two[key], rtol=1e-3, atol=1e-5)
+
+
+@pytest.fixture(scope="module")
+def styles(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("styles")
+    for path in (STYLE, ROOT / "assets" / "the_scream.jpg"):
+        image = Image.open(path).convert("RGB")
+        image.thumbnail((64, 64))
+        image.save(folder / f"{path.stem}.png")
+    return folder
+
+
+def test_adain_trains_resumes_exactly_and_exports(photos, styles, vgg, tmp_path):
+    """The arbitrary-style network through the same loop: stopped and resumed it
+    equals a straight run; exported, it takes any style and a strength."""
+    from tf_style.fast import load_fast_model
+
+    config = FitConfig(
+        **TINY | {"architecture": "adain", "width": 8, "steps": 3, "preview_every": 3}
+    )
+    fit(
+        config,
+        style=str(styles),
+        content=str(photos),
+        directory=tmp_path / "a",
+        export=False,
+        vgg=vgg,
+    )
+
+    def stop_after_two(losses):
+        if losses.step == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        fit(
+            config,
+            style=str(styles),
+            content=str(photos),
+            directory=tmp_path / "b",
+            export=False,
+            vgg=vgg,
+            on_step=stop_after_two,
+        )
+    result = fit(
+        config,
+        style=str(styles),
+        content=str(photos),
+        directory=tmp_path / "b",
+        vgg=vgg,
+    )
+    for a, b in zip(
+        network_weights(tmp_path / "a", vgg, config),
+        network_weights(tmp_path / "b", vgg, config),
+        strict=True,
+    ):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    assert set(result.exported) == {"saved_model", "float16", "int8"}
+    model = load_fast_model(hub_handle=tmp_path / "b")
+    photo = tf.random.uniform([1, 40, 48, 3], seed=5)
+    style = tf.random.uniform([1, 40, 40, 3], seed=6)
+    full, half = model(photo, style), model(photo, style, strength=0.5)
+    assert full.shape == (1, 40, 48, 3)
+    assert float(tf.reduce_mean(tf.abs(full - half))) > 1e-4
+
+
+def test_the_command_trains_continues_and_exports(photos, tmp_path):
+    output = tmp_path / "model"
+    args = [
+        "--style",
+        str(STYLE),
+        "--content",
+        str(photos),
+        "--output",
+        str(output),
+        "--image-size",
+        "32",
+        "--batch-size",
+        "2",
+        "--width",
+        "4",
+        "--held-out",
+        "1",
+        "--preview-every",
+        "2",
+        "--log-every",
+        "1",
+    ]
+    first = run_command(*args, "--steps", "2", "--no-export")
+    assert first.returncode == 0, first.stderr[-2000:]
+    assert not (output / "saved_model").exists()
+    second = run_command(*args, "--steps", "3")
+    assert second.returncode == 0, second.stderr[-2000:]
+    record = json.loads((output / "fit.json").read_text())
+    assert record["steps_done"] == 3
+    assert [row["step"] for row in record["history"]] == [1, 2, 3]
+    assert (output / "saved_model" / "saved_model.pb").is_file()
+    assert sorted(p.name for p in (output / "tflite").iterdir()) == [
+        "network_float16.tflite",
+        "network_int8.tflite",
+    ]
+    assert "held-out loss" in second.stdout

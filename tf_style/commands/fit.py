@@ -34,7 +34,8 @@ HELP = {
     "image_size": "side of the square training crops, px",
     "learning_rate": "Adam's learning rate (0: 1e-3 johnson, 1e-4 adain)",
     "width": "johnson: filters of the first convolution (32 in the paper; 16 runs "
-    "a 256-px image in under 100 ms on a 2-core CPU)",
+    "a 256-px image in under 100 ms on a 2-core CPU); adain: the decoder's "
+    "narrowest layer (64 in the paper); 0: 16 johnson, 64 adain",
     "style_weight": "the tutorial's style weight",
     "content_weight": "the tutorial's content weight",
     "total_variation_weight": "the tutorial's total-variation weight",

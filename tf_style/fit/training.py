@@ -23,6 +23,7 @@ from tf_style.color import gray_rgb, luminance, recombine_luminance
 from tf_style.fit.config import FitConfig
 from tf_style.fit.networks import (
     ADAIN_ENCODER_LAYER,
+    adain_decoder,
     adain_network,
     adaptive_instance_norm,
     johnson_network,
@@ -50,8 +51,8 @@ def build_network(config: FitConfig, vgg: keras.Model) -> keras.Model:
     """A new network of ``config.architecture``, seeded by ``config.seed``."""
     keras.utils.set_random_seed(config.seed)
     if config.architecture == "johnson":
-        return johnson_network(width=config.width)
-    return adain_network(vgg=vgg)
+        return johnson_network(width=config.network_width)
+    return adain_network(vgg=vgg, decoder=adain_decoder(config.network_width))
 
 
 def build_extractor(config: FitConfig, vgg: keras.Model) -> StyleContentModel:
