@@ -431,3 +431,19 @@ def test_the_command_trains_continues_and_exports(photos, tmp_path):
         "network_int8.tflite",
     ]
     assert "held-out loss" in second.stdout
+
+
+def test_bfloat16_loss_network_trains_and_is_recorded(photos, vgg, tmp_path):
+    config = FitConfig(**TINY | {"steps": 2, "mixed_precision": "bfloat16"})
+    result = fit(
+        config,
+        style=STYLE,
+        content=str(photos),
+        directory=tmp_path,
+        export=False,
+        vgg=vgg,
+    )
+    assert result.record["precision"] == "bfloat16"
+    assert all(np.isfinite(row["total"]) for row in result.record["history"])
+    with pytest.raises(ValueError, match="loss scaling"):
+        FitConfig(**TINY | {"mixed_precision": "float16"})

@@ -43,6 +43,8 @@ HELP = {
     "style_scale": "the style image's long side as a multiple of --image-size",
     "preserve_color": "johnson: 'luminance' trains on the luminance and keeps each "
     "photo's colours",
+    "mixed_precision": "VGG19's precision in the loss; auto: bfloat16 where the "
+    "device computes it fast",
     "seed": "seed of the crops, flips and initial weights",
     "held_out": "photos kept back from training for previews and the held-out loss",
     "checkpoint_every": "steps between checkpoints",
@@ -52,6 +54,7 @@ HELP = {
 CHOICES = {
     "architecture": ("johnson", "adain"),
     "preserve_color": ("none", "luminance"),
+    "mixed_precision": ("float32", "bfloat16", "auto"),
 }
 FLAG_NAMES = {"architecture": "--arch"}
 

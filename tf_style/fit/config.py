@@ -24,6 +24,9 @@ LEARNING_RATES = {"johnson": 1e-3, "adain": 1e-4}
 # The networks' widths: Johnson's first convolution (32 in the paper; 16 runs a
 # 256-px image in under 100 ms on a 2-core CPU), AdaIN's narrowest decoder layer.
 WIDTHS = {"johnson": 16, "adain": 64}
+# VGG19's compute precision in the loss (the network being trained stays float32).
+# float16 would need loss scaling, which the optimisation has and training has not.
+FIT_PRECISIONS = ("float32", "bfloat16", "auto")
 # Settings a resumed run must share with the checkpoint it continues.
 FIXED_ON_RESUME = (
     "architecture",
@@ -57,6 +60,9 @@ class FitConfig:
         style_layer_weights: one per style layer; the tutorial's mean when empty.
         style_scale: the style image's long side, as a multiple of ``image_size``.
         preserve_color: ``none`` or ``luminance`` (Johnson only).
+        mixed_precision: VGG19's precision in the loss: ``float32``, ``bfloat16``,
+            or ``auto`` (bfloat16 where the device computes it fast, as for
+            :func:`tf_style.stylize`).
         seed: crops, flips and the network's initial weights.
         held_out: photos kept back from training for previews and evaluation.
         checkpoint_every, preview_every, log_every: in steps.
@@ -74,6 +80,7 @@ class FitConfig:
     style_layer_weights: tuple[float, ...] = ()
     style_scale: float = 1.0
     preserve_color: str = "none"
+    mixed_precision: str = "float32"
     seed: int = 0
     held_out: int = 2
     checkpoint_every: int = 100
@@ -136,6 +143,12 @@ def check_fit_config(config: FitConfig) -> None:
         raise ValueError(f"image_size must be at least 32 px, got {config.image_size}.")
     if config.learning_rate < 0 or config.style_scale <= 0 or config.held_out < 0:
         raise ValueError("learning_rate and held_out must be >= 0, style_scale > 0.")
+    if config.mixed_precision not in FIT_PRECISIONS:
+        raise ValueError(
+            f"mixed_precision must be one of {', '.join(FIT_PRECISIONS)}, got "
+            f"{config.mixed_precision!r} (float16 needs loss scaling, which "
+            "training does not do)."
+        )
     if config.width < 0:
         raise ValueError(f"width must be >= 0 (0: the default), got {config.width}.")
     for name in ("style_weight", "content_weight", "total_variation_weight"):
@@ -162,6 +175,7 @@ def read_fit_config(directory: Path) -> FitConfig | None:
 
 
 __all__ = [
+    "FIT_PRECISIONS",
     "WIDTHS",
     "FIT_PRESERVE_COLOR",
     "FIXED_ON_RESUME",

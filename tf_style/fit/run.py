@@ -32,6 +32,7 @@ from tf_style.fit.training import (
     inference_network,
 )
 from tf_style.images import load_image, save_image
+from tf_style.vgg.network import precision_reason
 
 
 class ResumeConflict(ValueError):
@@ -140,6 +141,8 @@ def _prepare(config, style, content, directory, strategy, vgg):
             "content": str(content),
             "held_out": [str(path) for path in held_out],
             "replicas": trainer.strategy.num_replicas_in_sync,
+            "precision": trainer.precision,
+            "precision_reason": precision_reason(config.mixed_precision),
             "seconds": 0.0,
             "history": [],
             "held_out_losses": [],

@@ -31,6 +31,7 @@ from tf_style.fit.networks import (
 from tf_style.objective import StyleContentLoss
 from tf_style.vgg.layers import CONTENT_LAYERS, STYLE_LAYERS
 from tf_style.vgg.model import StyleContentModel
+from tf_style.vgg.network import extractor_precision, with_precision
 from tf_style.vgg.weights import load_vgg19
 
 
@@ -97,7 +98,10 @@ class NetworkTrainer:
         with self.strategy.scope():
             vgg = load_vgg19() if vgg is None else vgg
             self.network = build_network(config, vgg)
-            self.extractor = build_extractor(config, vgg)
+            self.extractor = with_precision(
+                build_extractor(config, vgg), config.mixed_precision
+            )
+            self.precision = extractor_precision(self.extractor)
             self.loss = self._held_out_loss(style_image, photos)
             self.trainable = self.network.trainable_variables
             self.optimizer = keras.optimizers.Adam(config.adam_learning_rate)
