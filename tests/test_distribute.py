@@ -167,3 +167,39 @@ def test_a_malformed_tf_config_is_one_line_and_exit_2(tmp_path, tf_config):
     assert "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert "TF_CONFIG" in done.stderr
+
+
+def fit_command(photos: Path, output: Path) -> list[str]:
+    return [
+        sys.executable, "-m", "tf_style.fit", "--style",
+        str(ROOT / "tf_style" / "data" / "starry_night.jpg"), "--content", str(photos),
+        "--output", str(output), "--image-size", "32", "--batch-size", "2",
+        "--width", "4", "--steps", "3", "--held-out", "1", "--log-every", "1",
+        "--no-export",
+    ]  # fmt: skip
+
+
+def test_two_workers_train_a_network_like_one_device(tmp_path):
+    """tf-style-fit under MultiWorkerMirroredStrategy from TF_CONFIG, both workers
+    writing to one folder (a shared disk): the first keeps the record and the
+    checkpoints, the second its own checkpoints beside them; same losses as one
+    device."""
+    photos = tmp_path / "photos"
+    write_photos(photos, 5)
+    alone = subprocess.run(
+        fit_command(photos, tmp_path / "alone"), env=environment(),
+        capture_output=True, text=True, timeout=TIMEOUT, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert alone.returncode == 0, alone.stderr[-3000:]
+    for returncode, stderr in run_two_workers(
+        lambda index: fit_command(photos, tmp_path / "cluster")
+    ):
+        assert returncode == 0, stderr[-3000:]
+    records = [
+        json.loads((tmp_path / name / "fit.json").read_text())
+        for name in ("alone", "cluster")
+    ]
+    assert records[1]["replicas"] == 2
+    losses = [[row["total"] for row in record["history"]] for record in records]
+    np.testing.assert_allclose(losses[1], losses[0], rtol=1e-4)
+    assert (tmp_path / "cluster" / "checkpoints_worker1").is_dir()

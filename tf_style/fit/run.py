@@ -103,7 +103,7 @@ def fit(
         raise
     _checkpoint(trainer, record, directory)
     result = FitResult(directory, trainer.steps_done, record)
-    if export:
+    if export and trainer.worker == 0:
         result.exported = export_trained(trainer, record, directory)
     return result
 
@@ -148,7 +148,11 @@ def _prepare(config, style, content, directory, strategy, vgg):
             "held_out_losses": [],
         }
     record["config"] = config.to_json()  # steps may have grown
-    trainer.log = tf.summary.create_file_writer(str(directory / "logs"))
+    trainer.log = (
+        tf.summary.create_file_writer(str(directory / "logs"))
+        if trainer.worker == 0
+        else tf.summary.create_noop_writer()
+    )
     return trainer, record
 
 
@@ -198,7 +202,7 @@ def _after_step(trainer, losses: StepLosses, record: dict, directory: Path) -> N
         record["history"].append(
             {"step": step, "seconds": record["seconds"], **losses.losses}
         )
-        with trainer.log.as_default(step=step):
+        with trainer.log.as_default(step=step):  # a no-op writer off worker 0
             for name, value in losses.losses.items():
                 tf.summary.scalar(f"loss/{name}", value)
     if step % config.preview_every == 0 or step == config.steps:
@@ -209,6 +213,8 @@ def _after_step(trainer, losses: StepLosses, record: dict, directory: Path) -> N
 
 def _preview(trainer, record: dict, directory: Path, step: int) -> None:
     """The held-back photos above their results, saved and logged; their loss."""
+    if trainer.worker != 0:
+        return
     stylized = trainer.stylize_photos()
     held_out = trainer.held_out_losses(stylized)
     record["held_out_losses"].append(
@@ -230,11 +236,13 @@ def preview_grid(photos: tf.Tensor, stylized: tf.Tensor) -> tf.Tensor:
 
 
 def _checkpoint(trainer, record: dict, directory: Path) -> None:
-    """The checkpoint, then the record that names it (both or the older pair)."""
+    """The checkpoint, then the record that names it (both or the older pair);
+    the record is the first worker's to write."""
     directory.mkdir(parents=True, exist_ok=True)
     record["checkpoint"] = str(trainer.save())
     record["steps_done"] = trainer.steps_done
-    write_json(record, directory / "fit.json")
+    if trainer.worker == 0:
+        write_json(record, directory / "fit.json")
 
 
 def _read_record(directory: Path) -> dict | None:

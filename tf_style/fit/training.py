@@ -122,8 +122,15 @@ class NetworkTrainer:
             step=self.step,
             iterator=self.iterator,
         )
+        # Every worker of a multi-worker run saves (the save is collective); only
+        # the first one where the user looks, the others beside it (TensorFlow's
+        # multi-worker guide does the same).
+        self.worker = worker_index(self.strategy)
+        folder = (
+            "checkpoints" if self.worker == 0 else f"checkpoints_worker{self.worker}"
+        )
         self.manager = tf.train.CheckpointManager(
-            self.checkpoint, str(Path(directory) / "checkpoints"), max_to_keep=2
+            self.checkpoint, str(Path(directory) / folder), max_to_keep=2
         )
         self._train_step = tf.function(self._distributed_step)
 
@@ -233,6 +240,13 @@ class NetworkTrainer:
         return {k: float(v) / count for k, v in self.loss(scored).items()}
 
 
+def worker_index(strategy: tf.distribute.Strategy) -> int:
+    """This process's index among a multi-worker run's workers; 0 otherwise."""
+    resolver = getattr(strategy, "cluster_resolver", None)
+    task = getattr(resolver, "task_id", None)
+    return 0 if task is None else int(task)
+
+
 def stylize_with(
     network: keras.Model, config: FitConfig, photos: tf.Tensor, style: tf.Tensor
 ) -> tf.Tensor:
@@ -270,4 +284,5 @@ __all__ = [
     "grey",
     "inference_network",
     "stylize_with",
+    "worker_index",
 ]
