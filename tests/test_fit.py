@@ -267,6 +267,8 @@ def run_command(*args: str, env: dict | None = None, timeout: int = 600):
         (["--content", "/nowhere/at/all"], "/nowhere/at/all"),
         (["--steps", "0"], "steps"),
         (["--arch", "adain", "--preserve-color", "luminance"], "adain"),
+        (["--output", "PHOTOS/model"], "previews would become training images"),
+        (["--time-limit", "0"], "--time-limit"),
     ],
 )
 def test_the_command_refuses_bad_input_in_one_line(photos, tmp_path, args, message):
@@ -276,7 +278,7 @@ def test_the_command_refuses_bad_input_in_one_line(photos, tmp_path, args, messa
         "--output": str(tmp_path / "model"),
     }
     for flag, value in zip(args[::2], args[1::2], strict=True):
-        base[flag] = value
+        base[flag] = value.replace("PHOTOS", str(photos))
     done = run_command(*[item for pair in base.items() for item in pair])
     assert done.returncode == 2, done.stderr
     assert message in done.stderr and "Traceback" not in done.stderr

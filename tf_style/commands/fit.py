@@ -174,8 +174,20 @@ def check_inputs(args: argparse.Namespace, config) -> None:
         raise UsageError(f"{args.weights}: no such weights file (--weights).")
     if args.output.exists() and not args.output.is_dir():
         raise UsageError(f"{args.output}: exists and is not a directory (--output).")
+    for role, source in (("--content", args.content), ("--style", args.style)):
+        folder = Path(source)
+        if folder.is_dir() and _within(args.output, folder):
+            raise UsageError(
+                f"{args.output}: inside the {role} folder {folder}; its previews "
+                "would become training images. Give --output another folder."
+            )
     if args.time_limit is not None and not args.time_limit > 0:
         raise UsageError(f"--time-limit must be positive, got {args.time_limit}.")
+
+
+def _within(path: Path, folder: Path) -> bool:
+    """Whether ``path`` is ``folder`` or inside it (links resolved)."""
+    return path.resolve().is_relative_to(folder.resolve())
 
 
 def main(argv: list[str] | None = None) -> int:
