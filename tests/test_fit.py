@@ -136,50 +136,39 @@ def test_training_lowers_the_loss_and_writes_its_record(photos, vgg, tmp_path):
     assert list((tmp_path / "logs").iterdir())  # TensorBoard events
 
 
+def straight_and_resumed(config, style, photos, vgg, folder: Path, stop: int):
+    """Train ``config`` straight into ``folder/straight``; then into
+    ``folder/stopped``, interrupted (Ctrl-C) after step ``stop`` and run again.
+    Returns the second run's result (which exports)."""
+    common = dict(style=style, content=str(photos), vgg=vgg)
+    fit(config, directory=folder / "straight", export=False, **common)
+
+    def interrupt(losses):
+        if losses.step == stop:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        fit(config, directory=folder / "stopped", export=False, on_step=interrupt,
+            **common)  # fmt: skip
+    record = json.loads((folder / "stopped" / "fit.json").read_text())
+    assert record["steps_done"] == stop
+    return fit(config, directory=folder / "stopped", **common)
+
+
+def assert_same_weights(folder: Path, vgg, config: FitConfig) -> None:
+    straight = network_weights(folder / "straight", vgg, config)
+    resumed = network_weights(folder / "stopped", vgg, config)
+    for a, b in zip(straight, resumed, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
 def test_an_interrupted_run_resumes_exactly(photos, vgg, tmp_path):
     """Ctrl-C after step 3, then the same command: the weights equal a run that
     was never stopped (same batches, same Adam moments)."""
     config = FitConfig(**TINY | {"steps": 5, "checkpoint_every": 100})
-    fit(
-        config,
-        style=STYLE,
-        content=str(photos),
-        directory=tmp_path / "straight",
-        export=False,
-        vgg=vgg,
-    )
-
-    def stop_after_three(losses):
-        if losses.step == 3:
-            raise KeyboardInterrupt
-
-    with pytest.raises(KeyboardInterrupt):
-        fit(
-            config,
-            style=STYLE,
-            content=str(photos),
-            directory=tmp_path / "stopped",
-            export=False,
-            vgg=vgg,
-            on_step=stop_after_three,
-        )
-    assert (
-        json.loads((tmp_path / "stopped" / "fit.json").read_text())["steps_done"] == 3
-    )
-    fit(
-        config,
-        style=STYLE,
-        content=str(photos),
-        directory=tmp_path / "stopped",
-        export=False,
-        vgg=vgg,
-    )
-    straight = network_weights(tmp_path / "straight", vgg, config)
-    resumed = network_weights(tmp_path / "stopped", vgg, config)
-    for a, b in zip(straight, resumed, strict=True):
-        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
-    record = json.loads((tmp_path / "stopped" / "fit.json").read_text())
-    assert [row["step"] for row in record["history"]] == [1, 2, 3, 4, 5]
+    result = straight_and_resumed(config, STYLE, photos, vgg, tmp_path, stop=3)
+    assert_same_weights(tmp_path, vgg, config)
+    assert [row["step"] for row in result.record["history"]] == [1, 2, 3, 4, 5]
 
 
 def test_resuming_with_other_fixed_settings_is_refused(photos, vgg, tmp_path):
@@ -352,44 +341,10 @@ def test_adain_trains_resumes_exactly_and_exports(photos, styles, vgg, tmp_path)
     config = FitConfig(
         **TINY | {"architecture": "adain", "width": 8, "steps": 3, "preview_every": 3}
     )
-    fit(
-        config,
-        style=str(styles),
-        content=str(photos),
-        directory=tmp_path / "a",
-        export=False,
-        vgg=vgg,
-    )
-
-    def stop_after_two(losses):
-        if losses.step == 2:
-            raise KeyboardInterrupt
-
-    with pytest.raises(KeyboardInterrupt):
-        fit(
-            config,
-            style=str(styles),
-            content=str(photos),
-            directory=tmp_path / "b",
-            export=False,
-            vgg=vgg,
-            on_step=stop_after_two,
-        )
-    result = fit(
-        config,
-        style=str(styles),
-        content=str(photos),
-        directory=tmp_path / "b",
-        vgg=vgg,
-    )
-    for a, b in zip(
-        network_weights(tmp_path / "a", vgg, config),
-        network_weights(tmp_path / "b", vgg, config),
-        strict=True,
-    ):
-        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    result = straight_and_resumed(config, str(styles), photos, vgg, tmp_path, stop=2)
+    assert_same_weights(tmp_path, vgg, config)
     assert set(result.exported) == {"saved_model", "float16", "int8"}
-    model = load_fast_model(hub_handle=tmp_path / "b")
+    model = load_fast_model(hub_handle=tmp_path / "stopped")
     photo = tf.random.uniform([1, 40, 48, 3], seed=5)
     style = tf.random.uniform([1, 40, 40, 3], seed=6)
     full, half = model(photo, style), model(photo, style, strength=0.5)
