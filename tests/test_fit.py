@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -388,6 +390,36 @@ def test_the_command_trains_continues_and_exports(photos, tmp_path):
         "network_int8.tflite",
     ]
     assert "held-out loss" in second.stdout
+
+
+def test_sigterm_checkpoints_and_the_same_command_continues(photos, tmp_path):
+    output = tmp_path / "model"
+    args = [sys.executable, "-m", "tf_style.fit", "--style", str(STYLE),
+            "--content", str(photos), "--output", str(output), "--image-size", "32",
+            "--batch-size", "2", "--width", "4", "--held-out", "1",
+            "--log-every", "1", "--checkpoint-every", "1", "--no-export"]  # fmt: skip
+    process = subprocess.Popen(
+        [*args, "--steps", "100000"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
+    deadline = time.monotonic() + 300
+    while process.poll() is None and time.monotonic() < deadline:
+        if (output / "fit.json").is_file():  # a step is done and checkpointed
+            break
+        time.sleep(0.2)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr[-2000:]
+    assert "run the same command to continue" in stderr
+    stopped = json.loads((output / "fit.json").read_text())["steps_done"]
+    assert 0 < stopped < 100000
+    more = subprocess.run([*args, "--steps", str(stopped + 1)], capture_output=True,
+                          text=True, stdin=subprocess.DEVNULL, timeout=600)  # fmt: skip
+    assert more.returncode == 0, more.stderr[-2000:]
+    assert json.loads((output / "fit.json").read_text())["steps_done"] == stopped + 1
 
 
 def test_bfloat16_loss_network_trains_and_is_recorded(photos, vgg, tmp_path):

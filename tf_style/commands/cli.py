@@ -17,6 +17,7 @@ import dataclasses
 import importlib.resources
 import logging
 import os
+import signal
 import sys
 import types
 import typing
@@ -47,6 +48,19 @@ EXIT_CODES = {
 
 class UsageError(Exception):
     """A problem with the user's input: printed as one line, exit status 2."""
+
+
+def stop_on_sigterm() -> None:
+    """Treat SIGTERM (a scheduler's or ``kill``'s stop) as Ctrl-C.
+
+    Every command saves its work on KeyboardInterrupt and exits 130; a job stopped
+    by its scheduler deserves the same.
+    """
+    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+
+
+def _raise_keyboard_interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
 def add_config_arguments(parser: argparse.ArgumentParser) -> None:

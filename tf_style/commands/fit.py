@@ -23,6 +23,7 @@ from tf_style.commands.cli import (
     EXIT_USAGE,
     UsageError,
     quiet_tensorflow,
+    stop_on_sigterm,
 )
 
 PROGRAM = "tf-style-fit"
@@ -194,6 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run ``tf-style-fit``; returns the exit status (see the module docstring)."""
     quiet_tensorflow()
     args = build_parser().parse_args(argv)
+    stop_on_sigterm()
     from tf_style.batch.distribute import make_strategy
     from tf_style.fit.run import ResumeConflict, check_resumable
 

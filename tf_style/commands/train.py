@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import signal
 import sys
 from pathlib import Path
 
@@ -29,6 +28,7 @@ from tf_style.commands.cli import (
     add_config_arguments,
     notes_as_lines,
     quiet_tensorflow,
+    stop_on_sigterm,
 )
 
 PROGRAM = "tf-style-train"
@@ -169,7 +169,7 @@ def add_many_arguments(parser: argparse.ArgumentParser) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the command; returns the exit status."""
     args = build_parser().parse_args(argv)
-    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)  # treat like Ctrl-C
+    stop_on_sigterm()
     try:
         if not args.debug:
             quiet_tensorflow()
@@ -241,10 +241,6 @@ def check_frames_options(args: argparse.Namespace) -> None:
         raise UsageError(f"--long-term must be at least 1, got {args.long_term}.")
     if args.fps is not None and not 0 < args.fps <= 1000:
         raise UsageError(f"--fps must be above 0 (and at most 1000), got {args.fps}.")
-
-
-def _raise_keyboard_interrupt(signum, frame) -> None:
-    raise KeyboardInterrupt(f"signal {signum}")
 
 
 if __name__ == "__main__":
