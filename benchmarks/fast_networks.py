@@ -7,6 +7,7 @@
         --batch-size 2 --image-size 256 --width 16 --preview-every 50 \\
         --time-limit 45
     python benchmarks/fast_networks.py measure /tmp/fn_run
+    python benchmarks/fast_networks.py throughput PHOTOS   # images/s only
 
 ``photos`` copies scikit-image's bundled photos of at least 256 px (not its
 ``chelsea`` and ``coffee``, which are the held-out photos below, nor its drawings)
@@ -110,21 +111,25 @@ def score_held_out(run: Path, extractor, style, models: dict) -> list[dict]:
     return rows
 
 
-def held_out_curve(run: Path, extractor, style) -> dict:
-    """fit.json's held-back photos' loss against seconds, and the tutorial's
-    300-step loss of the same photos (the line to reach)."""
+def held_out_curve(run: Path, extractor, style, network) -> dict:
+    """fit.json's held-back photos' loss against seconds, the tutorial's 300-step
+    loss of the same photos (the line to reach), and the exported network's loss
+    of them rescored here in float32 (the run logs in its training precision)."""
     from tf_style.fit.data import load_photos
 
     record = json.loads((run / "fit.json").read_text())
     photos = load_photos([Path(p) for p in record["held_out"]], SIZE)
-    targets = []
+    targets, finals = [], []
     for index in range(photos.shape[0]):
         content = photos[index : index + 1]
         image, _, _ = optimise(extractor, content, style)
         targets.append(tutorial_loss(extractor, content, style, image))
+        finals.append(tutorial_loss(extractor, content, style, network(content, style)))
     return {
         "curve": [(row["seconds"], row["total"]) for row in record["held_out_losses"]],
         "tutorial_300": statistics.mean(targets),
+        "final_float32": statistics.mean(finals),
+        "precision": record.get("precision", record["config"]["mixed_precision"]),
         "steps": record["steps_done"],
         "seconds": record["seconds"],
         "batch_size": record["config"]["batch_size"],
@@ -214,7 +219,7 @@ def measure(run: Path) -> dict:
     models = load_models(run)
     rows = score_held_out(run, extractor, style, models)
     save_grid(rows, GRID)
-    curve = held_out_curve(run, extractor, style)
+    curve = held_out_curve(run, extractor, style, models["network"])
     timings = {name: time_model(model) for name, model in models.items()}
     timings["optimisation_300_steps"] = {
         SIZE: 1000 * statistics.mean(r["optimisation_seconds"] for r in rows)
@@ -341,8 +346,10 @@ def markdown(result: dict) -> str:
         f"Training: {training['steps']} steps of {training['batch_size']} "
         f"images in {training['seconds'] / 60:.1f} min "
         f"({result['images_per_second']:.2f} images/s at {SIZE} px); "
-        f"held-back loss at the end {training['curve'][-1][1]:.3g}, the "
-        f"tutorial's 300 steps on the same photos {training['tutorial_300']:.3g}.",
+        f"held-back loss at the end {training['curve'][-1][1]:.3g} (VGG19 in "
+        f"{training['precision']}; {training['final_float32']:.3g} rescored in "
+        f"float32), the tutorial's 300 steps on the same photos "
+        f"{training['tutorial_300']:.3g}.",
     ]
     return "\n".join(lines) + "\n"
 
@@ -351,12 +358,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("photos").add_argument("folder", type=Path)
+    speed = sub.add_parser("throughput", help="training images/s only (GPU check)")
+    speed.add_argument("photos", type=Path)
+    speed.add_argument("--steps", type=int, default=8)
     measured = sub.add_parser("measure")
     measured.add_argument("run", type=Path)
     measured.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args()
     if args.command == "photos":
         print("\n".join(copy_photos(args.folder)))
+        return
+    if args.command == "throughput":
+        for precision in ("float32", "bfloat16"):
+            rate = throughput(args.photos, precision, args.steps)
+            print(f"{precision}: {rate:.2f} training images/s at {SIZE} px, batch 2")
         return
     result = measure(args.run)
     args.output.mkdir(parents=True, exist_ok=True)

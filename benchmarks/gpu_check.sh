@@ -9,7 +9,9 @@
 #   6. print size on the GPU: whole and tiled steps at 2048 and 4096 px, peak
 #      memory and seconds per evaluation (benchmarks/print_size.py, cold and warm);
 #   7. video: the three --temporal modes on a generated occluder clip, seconds per
-#      frame and the flow's share (benchmarks/video.py).
+#      frame and the flow's share (benchmarks/video.py);
+#   8. your own fast network: training images/s at 256 px in float32 and bfloat16
+#      (benchmarks/fast_networks.py throughput, on ../shared's photos).
 set -euo pipefail
 OUT="${OUT:-gpu_check}"
 mkdir -p "$OUT"
@@ -45,4 +47,6 @@ timeout 240 python benchmarks/print_size.py --sides 2048 4096 --whole-up-to 4096
 timeout 150 python benchmarks/video.py --clips occluder --work "$OUT/video" \
   --name gpu_video > "$OUT/video.txt" 2>&1 || true
 cp benchmarks/results/video/gpu_video.* "$OUT/" 2>/dev/null || true
+timeout 150 python benchmarks/fast_networks.py throughput ../shared/images --steps 20 \
+  > "$OUT/fast_networks.txt" 2>&1 || true
 grep -h "" "$OUT"/*.txt
