@@ -8,7 +8,6 @@ benchmarks/fast_networks.py's job.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -20,6 +19,7 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
+from tests.conftest import command_environment
 from tf_style.fit import FitConfig, fit
 from tf_style.fit.config import resume_conflicts
 from tf_style.fit.networks import (
@@ -74,6 +74,18 @@ def network_weights(directory: Path, vgg, config: FitConfig) -> list[np.ndarray]
     return [w.numpy() for w in network.weights]
 
 
+def fit_here(config: FitConfig, photos: Path, vgg, folder: Path):
+    """Train the starry-night network on ``photos`` in ``folder``, no export."""
+    return fit(
+        config,
+        style=STYLE,
+        content=str(photos),
+        directory=folder,
+        export=False,
+        vgg=vgg,
+    )
+
+
 def test_adaptive_instance_norm_moves_each_channels_mean_and_deviation():
     rng = np.random.default_rng(0)
     content = tf.constant(rng.normal(2.0, 3.0, (2, 8, 8, 4)), tf.float32)
@@ -114,14 +126,7 @@ def test_the_training_loss_is_the_optimisations_loss(vgg):
 
 def test_training_lowers_the_loss_and_writes_its_record(photos, vgg, tmp_path):
     config = FitConfig(**TINY | {"steps": 12, "learning_rate": 0.01})
-    result = fit(
-        config,
-        style=STYLE,
-        content=str(photos),
-        directory=tmp_path,
-        export=False,
-        vgg=vgg,
-    )
+    result = fit_here(config, photos, vgg, tmp_path)
     history = result.record["history"]
     assert [row["step"] for row in history] == list(range(1, 13))
     first, last = (
@@ -175,24 +180,10 @@ def test_an_interrupted_run_resumes_exactly(photos, vgg, tmp_path):
 
 def test_resuming_with_other_fixed_settings_is_refused(photos, vgg, tmp_path):
     config = FitConfig(**TINY | {"steps": 2})
-    fit(
-        config,
-        style=STYLE,
-        content=str(photos),
-        directory=tmp_path,
-        export=False,
-        vgg=vgg,
-    )
+    fit_here(config, photos, vgg, tmp_path)
     assert resume_conflicts(config, FitConfig(**TINY | {"steps": 9})) == []
     with pytest.raises(ResumeConflict, match="image_size"):
-        fit(
-            FitConfig(**TINY | {"image_size": 48}),
-            style=STYLE,
-            content=str(photos),
-            directory=tmp_path,
-            export=False,
-            vgg=vgg,
-        )
+        fit_here(FitConfig(**TINY | {"image_size": 48}), photos, vgg, tmp_path)
 
 
 def test_luminance_training_keeps_each_photos_colours(photos, vgg, tmp_path):
@@ -200,14 +191,7 @@ def test_luminance_training_keeps_each_photos_colours(photos, vgg, tmp_path):
     from tf_style.fit.data import load_photos
 
     config = FitConfig(**TINY | {"steps": 2, "preserve_color": "luminance"})
-    result = fit(
-        config,
-        style=STYLE,
-        content=str(photos),
-        directory=tmp_path,
-        export=False,
-        vgg=vgg,
-    )
+    result = fit_here(config, photos, vgg, tmp_path)
     from tf_style.fit.training import inference_network
 
     trained = network_weights(tmp_path, vgg, config)
@@ -239,14 +223,12 @@ def test_impossible_settings_are_refused(change, message):
 
 
 def run_command(*args: str, env: dict | None = None, timeout: int = 600):
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("TF_CPP")}
-    environment.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "tf_style.fit", *args],
         capture_output=True,
         text=True,
         timeout=timeout,
-        env=environment,
+        env=command_environment(**(env or {})),
         stdin=subprocess.DEVNULL,
     )
 
@@ -404,6 +386,7 @@ def test_sigterm_checkpoints_and_the_same_command_continues(photos, tmp_path):
         stderr=subprocess.PIPE,
         stdin=subprocess.DEVNULL,
         text=True,
+        env=command_environment(),
     )
     deadline = time.monotonic() + 300
     while process.poll() is None and time.monotonic() < deadline:
@@ -417,21 +400,15 @@ def test_sigterm_checkpoints_and_the_same_command_continues(photos, tmp_path):
     stopped = json.loads((output / "fit.json").read_text())["steps_done"]
     assert 0 < stopped < 100000
     more = subprocess.run([*args, "--steps", str(stopped + 1)], capture_output=True,
-                          text=True, stdin=subprocess.DEVNULL, timeout=600)  # fmt: skip
+                          text=True, stdin=subprocess.DEVNULL, timeout=600,
+                          env=command_environment())  # fmt: skip
     assert more.returncode == 0, more.stderr[-2000:]
     assert json.loads((output / "fit.json").read_text())["steps_done"] == stopped + 1
 
 
 def test_bfloat16_loss_network_trains_and_is_recorded(photos, vgg, tmp_path):
     config = FitConfig(**TINY | {"steps": 2, "mixed_precision": "bfloat16"})
-    result = fit(
-        config,
-        style=STYLE,
-        content=str(photos),
-        directory=tmp_path,
-        export=False,
-        vgg=vgg,
-    )
+    result = fit_here(config, photos, vgg, tmp_path)
     assert result.record["precision"] == "bfloat16"
     assert all(np.isfinite(row["total"]) for row in result.record["history"])
     with pytest.raises(ValueError, match="loss scaling"):
