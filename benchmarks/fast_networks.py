@@ -26,7 +26,7 @@ trained run, all at 256 px, the tutorial's loss (its weights and normalisation):
 * a picture grid: content, optimisation, your network, Magenta.
 
 Results: ``benchmarks/results/fast_networks/`` (JSON, Markdown, plots) and
-``docs/fast_networks/grid.png``.
+``docs/fast_networks/grid.jpg``.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ SHARED = ROOT.parent / "shared"
 HELD_OUT = [SHARED / "images" / "chelsea.png", SHARED / "images" / "coffee.png"]
 MAGENTA = SHARED / "models" / "magenta_arbitrary_stylization"
 RESULTS = ROOT / "benchmarks" / "results" / "fast_networks"
-GRID = ROOT / "docs" / "fast_networks" / "grid.png"
+GRID = ROOT / "docs" / "fast_networks" / "grid.jpg"
 SIZE = 256
 TUTORIAL_STEPS = 300
 NOT_PHOTOS = {"chelsea", "coffee", "horse", "logo", "phantom", "color"}
@@ -314,13 +314,15 @@ def plot_curve(result: dict, path: Path) -> None:
 
 def markdown(result: dict) -> str:
     lines = [
-        "| photo | your network | tutorial 300 steps | network / tutorial | "
-        "worth Adam steps | Magenta |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| photo | your network | its TFLite f16 / int8 | tutorial 300 steps | "
+        "network / tutorial | worth Adam steps | Magenta |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for row in result["held_out"]:
         lines.append(
-            f"| {row['photo']} | {row['network']:.3g} | {row['optimisation_300']:.3g} "
+            f"| {row['photo']} | {row['network']:.3g} | "
+            f"{row['network_tflite_float16']:.3g} / {row['network_tflite_int8']:.3g} "
+            f"| {row['optimisation_300']:.3g} "
             f"| {row['network'] / row['optimisation_300']:.2f}x | "
             f"{row['network_worth_steps']} | {row.get('magenta', float('nan')):.3g} |"
         )
@@ -330,6 +332,7 @@ def markdown(result: dict) -> str:
         "|---|---:|---:|---:|",
     ]
     for name, timing in result["milliseconds"].items():
+        timing = {int(side): ms for side, ms in timing.items()}  # JSON keys: strings
         cells = [f"{timing[s]:.0f}" if s in timing else "" for s in (256, 512, 1024)]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     lines += ["", "| file | MB |", "|---|---:|"]
