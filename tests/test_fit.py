@@ -8,6 +8,7 @@ benchmarks/fast_networks.py's job.
 from __future__ import annotations
 
 import json
+import shutil
 import signal
 import subprocess
 import sys
@@ -372,6 +373,21 @@ def test_the_command_trains_continues_and_exports(photos, tmp_path):
         "network_int8.tflite",
     ]
     assert "held-out loss" in second.stdout
+
+
+def test_a_file_that_is_no_image_is_one_note_and_training_goes_on(photos, tmp_path):
+    folder = tmp_path / "photos"
+    shutil.copytree(photos, folder)
+    (folder / "notes.png").write_text("not an image")
+    done = run_command(
+        "--style", str(STYLE), "--content", str(folder), "--output",
+        str(tmp_path / "model"), "--image-size", "32", "--batch-size", "2",
+        "--width", "4", "--held-out", "1", "--steps", "1", "--no-export",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    notes = [line for line in done.stderr.splitlines() if "notes.png" in line]
+    assert len(notes) == 1 and notes[0].startswith("tf-style-fit: note: Skipped 1")
+    assert "Warning" not in done.stderr
 
 
 def test_sigterm_checkpoints_and_the_same_command_continues(photos, tmp_path):

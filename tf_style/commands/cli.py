@@ -194,20 +194,26 @@ def flag_message(message: str) -> str:
     return message
 
 
-def notes_as_lines(program: str) -> None:
-    """Show the library's notes (a file decoded reduced) as ``program: note: ...``.
+def notes_as_lines(program: str, *more: type[Warning]) -> None:
+    """Show the library's notes (a file decoded reduced, and ``more`` kinds) as
+    ``program: note: ...``.
 
-    The library says them as a :class:`~tf_style.decode.ReducedDecodeWarning`;
-    Python's default display would add a file name, a line number and the source
-    line to a command's stderr.
+    The library says them as warnings (:class:`~tf_style.decode.ReducedDecodeWarning`
+    and the like); Python's default display would add a file name, a line number
+    and the source line to a command's stderr.
     """
     from tf_style.decode import ReducedDecodeWarning
 
+    notes = (ReducedDecodeWarning, *more)
     default = getattr(warnings.showwarning, "shows_notes_of", warnings.showwarning)
 
+    shown: set[str] = set()  # a note found by two checks of one input, said once
+
     def show(message, category, filename, lineno, file=None, line=None):
-        if issubclass(category, ReducedDecodeWarning):
-            print(f"{program}: note: {message}", file=sys.stderr)
+        if issubclass(category, notes):
+            if str(message) not in shown:
+                shown.add(str(message))
+                print(f"{program}: note: {message}", file=sys.stderr)
         else:
             default(message, category, filename, lineno, file, line)
 

@@ -22,6 +22,7 @@ from tf_style.commands.cli import (
     EXIT_OK,
     EXIT_USAGE,
     UsageError,
+    notes_as_lines,
     quiet_tensorflow,
     stop_on_sigterm,
 )
@@ -197,7 +198,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     stop_on_sigterm()
     from tf_style.batch.distribute import make_strategy
+    from tf_style.fit.photos import UnreadableImagesWarning
     from tf_style.fit.run import ResumeConflict, check_resumable
+
+    notes_as_lines(PROGRAM, UnreadableImagesWarning)
 
     try:
         config = config_from_args(args)
