@@ -183,4 +183,9 @@ def test_measured_peak_memory_stays_within_the_estimate(tmp_path):
     whole, tiled = measured["off"], measured["on"]
     assert tiled["mode"] == "tiled" and whole["estimate_gib"] > 2.4
     assert tiled["peak_gib"] <= 2.4
-    assert 0.75 < whole["peak_gib"] / whole["estimate_gib"] < 1.25
+    # The estimate must not fall short (a run would then exceed its limit) and must
+    # not be so generous that runs tile needlessly. VGG19's memory per pixel differs
+    # between machines (oneDNN's kernels): the whole-image peak was 0.83-1.04x the
+    # estimate on a 2-core AMD EPYC and 0.61-0.69x on a 2-core AMX Xeon (512-1448
+    # px, benchmarks/README.md#print-size-print_sizepy).
+    assert 0.5 < whole["peak_gib"] / whole["estimate_gib"] < 1.25
