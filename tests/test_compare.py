@@ -172,18 +172,25 @@ def test_offline_tutorial_handle_leaves_the_fast_column_empty_and_says_why(
     assert "Could not download" in (tmp_path / "comparison.md").read_text()
 
 
-def test_run_comparison_with_a_saved_model_fills_every_field(tmp_path, real_extractor):
+def compare_with_stand_in(tmp_path, extractor, size: tuple[int, int], **options):
+    """run_comparison on random content of ``size`` with a stand-in SavedModel as
+    the fast model (``options``: e.g. ``network``)."""
     model_dir = tmp_path / "stand_in"
     tf.saved_model.save(StandInStylizer(), str(model_dir))
-    content = tf.image.resize(tf.random.uniform([1, 40, 48, 3], seed=1), (32, 48))
-    comparison = run_comparison(
+    content = tf.image.resize(tf.random.uniform([1, 40, 48, 3], seed=1), size)
+    return run_comparison(
         content,
         ASSETS / "starry_night.jpg",
         tmp_path / "out",
         QUICK_CONFIG,
         hub_handle=model_dir,
-        extractor=real_extractor,
+        extractor=extractor,
+        **options,
     )
+
+
+def test_run_comparison_with_a_saved_model_fills_every_field(tmp_path, real_extractor):
+    comparison = compare_with_stand_in(tmp_path, real_extractor, (32, 48))
     assert comparison.fast_error is None and "SavedModel" in comparison.fast_model
     assert comparison.fast_image.shape == comparison.optimized_image.shape
     assert comparison.content_image.shape == (1, 32, 48, 3)
@@ -213,17 +220,8 @@ def test_run_comparison_with_a_saved_model_fills_every_field(tmp_path, real_extr
 def test_run_comparison_with_your_network_scores_and_writes_it(
     tmp_path, real_extractor, tiny_network
 ):
-    model_dir = tmp_path / "stand_in"
-    tf.saved_model.save(StandInStylizer(), str(model_dir))
-    content = tf.image.resize(tf.random.uniform([1, 40, 48, 3], seed=1), (30, 46))
-    comparison = run_comparison(
-        content,
-        ASSETS / "starry_night.jpg",
-        tmp_path / "out",
-        QUICK_CONFIG,
-        hub_handle=model_dir,
-        extractor=real_extractor,
-        network=tiny_network,
+    comparison = compare_with_stand_in(
+        tmp_path, real_extractor, (30, 46), network=tiny_network
     )
     assert comparison.network_error is None and comparison.has_network
     assert "SavedModel" in comparison.network_model
