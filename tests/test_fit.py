@@ -390,6 +390,21 @@ def test_a_file_that_is_no_image_is_one_note_and_training_goes_on(photos, tmp_pa
     assert "Warning" not in done.stderr
 
 
+def test_an_output_folder_that_cannot_be_made_is_one_line_and_exit_1(photos):
+    done = run_command(
+        "--style", str(STYLE), "--content", str(photos), "--output",
+        "/proc/no/such/model", "--image-size", "32", "--width", "4", "--steps", "1",
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr[-2000:]
+    assert "could not write" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_other_held_out_photos_cannot_continue_a_run():
+    config = FitConfig(**TINY)
+    conflicts = resume_conflicts(config, FitConfig(**TINY | {"held_out": 2}))
+    assert [line.split(":")[0] for line in conflicts] == ["held_out"]
+
+
 def test_sigterm_checkpoints_and_the_same_command_continues(photos, tmp_path):
     output = tmp_path / "model"
     args = [sys.executable, "-m", "tf_style.fit", "--style", str(STYLE),

@@ -53,11 +53,6 @@ HELP = {
     "preview_every": "steps between preview images (previews/, TensorBoard)",
     "log_every": "steps between logged losses (fit.json, TensorBoard)",
 }
-CHOICES = {
-    "architecture": ("johnson", "adain"),
-    "preserve_color": ("none", "luminance"),
-    "mixed_precision": ("float32", "bfloat16", "auto"),
-}
 FLAG_NAMES = {"architecture": "--arch"}
 
 
@@ -124,6 +119,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _choices() -> dict[str, tuple[str, ...]]:
+    """The settings with a fixed set of values, as FitConfig checks them."""
+    from tf_style.fit.config import FIT_PRECISIONS, FIT_PRESERVE_COLOR
+    from tf_style.fit.networks import ARCHITECTURES
+
+    return {
+        "architecture": ARCHITECTURES,
+        "preserve_color": FIT_PRESERVE_COLOR["johnson"],
+        "mixed_precision": FIT_PRECISIONS,
+    }
+
+
 def _add_field(group, field: dataclasses.Field) -> None:
     flag = FLAG_NAMES.get(field.name, "--" + field.name.replace("_", "-"))
     default = field.default
@@ -132,8 +139,8 @@ def _add_field(group, field: dataclasses.Field) -> None:
         if isinstance(default, tuple)
         else {"type": type(default)}
     )
-    if field.name in CHOICES:
-        kind["choices"] = CHOICES[field.name]
+    if field.name in _choices():
+        kind["choices"] = _choices()[field.name]
     group.add_argument(
         flag,
         dest=field.name,
@@ -157,6 +164,8 @@ def config_from_args(args: argparse.Namespace):
 
 def check_inputs(args: argparse.Namespace, config) -> None:
     """Style, photos, weights and output folder, before any model is built."""
+    from tf_style.commands.preflight import check_writable_location
+    from tf_style.fit.data import check_source
     from tf_style.fit.photos import list_images
 
     style = Path(args.style)
@@ -168,14 +177,14 @@ def check_inputs(args: argparse.Namespace, config) -> None:
     try:
         if config.architecture == "adain":
             list_images(args.style)
-        if not args.content.startswith("tfds:"):
-            list_images(args.content)
+        check_source(args.content)
     except ValueError as error:
         raise UsageError(str(error)) from None
     if args.weights is not None and not args.weights.is_file():
         raise UsageError(f"{args.weights}: no such weights file (--weights).")
     if args.output.exists() and not args.output.is_dir():
         raise UsageError(f"{args.output}: exists and is not a directory (--output).")
+    check_writable_location(args.output)
     for role, source in (("--content", args.content), ("--style", args.style)):
         folder = Path(source)
         if folder.is_dir() and _within(args.output, folder):

@@ -40,6 +40,7 @@ FIXED_ON_RESUME = (
     "style_scale",
     "preserve_color",
     "seed",
+    "held_out",  # which photos train: the checkpointed data iterator's file list
 )
 
 

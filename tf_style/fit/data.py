@@ -312,17 +312,10 @@ def dataset_from_source(
         ValueError: the source names no usable images, or a size is too small.
     """
     if source.startswith(TFDS_PREFIX):
-        # Dataset names have no colon, so the first one ends the name; splits may
-        # have their own ("train[:90%]").
-        name, _, split = source.removeprefix(TFDS_PREFIX).partition(":")
-        if not name:
-            raise ValueError(
-                f"'{source}' names no dataset: write {TFDS_PREFIX}NAME[:SPLIT], "
-                f"e.g. {TFDS_PREFIX}coco/2017."
-            )
+        name, split = parse_tfds_source(source)
         batches = tfds_dataset(
             name,
-            split=split or "train",
+            split=split,
             image_size=image_size,
             batch_size=batch_size,
             seed=seed,
@@ -333,6 +326,33 @@ def dataset_from_source(
         training, image_size=image_size, batch_size=batch_size, seed=seed
     )
     return batches, held_out_paths
+
+
+def parse_tfds_source(source: str) -> tuple[str, str]:
+    """``tfds:NAME[:SPLIT]`` as ``(NAME, SPLIT)``, the split ``train`` by default."""
+    # Dataset names have no colon, so the first one ends the name; splits may have
+    # their own ("train[:90%]").
+    name, _, split = source.removeprefix(TFDS_PREFIX).partition(":")
+    if not name:
+        raise ValueError(
+            f"'{source}' names no dataset: write {TFDS_PREFIX}NAME[:SPLIT], "
+            f"e.g. {TFDS_PREFIX}coco/2017."
+        )
+    return name, split or "train"
+
+
+def check_source(source: str) -> None:
+    """Refuse what :func:`dataset_from_source` would, without building a pipeline
+    (a command checks its inputs before any model is built).
+
+    Raises:
+        ValueError: as :func:`dataset_from_source`.
+    """
+    if source.startswith(TFDS_PREFIX):
+        name, split = parse_tfds_source(source)
+        _tfds_examples(name, split=split, data_dir=None, seed=0)
+    else:
+        list_images(source)
 
 
 def _check_sizes(image_size: int, batch_size: int) -> None:
@@ -355,6 +375,8 @@ def _resolve_seed(seed: int | None) -> int:
 __all__ = [
     "IMAGE_SUFFIXES",
     "TFDS_PREFIX",
+    "check_source",
+    "parse_tfds_source",
     "UnreadableImagesWarning",
     "crop_batches",
     "dataset_from_source",

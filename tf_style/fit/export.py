@@ -33,12 +33,17 @@ from tf_style.fast.network import (
     pixel_blend,
 )
 from tf_style.files import atomic_write
-from tf_style.fit.networks import ARCHITECTURES, JOHNSON_STRIDE, pad_to_multiple
+from tf_style.fit.networks import (
+    ADAIN_STRIDE,
+    ARCHITECTURES,
+    JOHNSON_STRIDE,
+    pad_to_multiple,
+)
 from tf_style.images import clip_0_1
 
 # What each network's input sides must be multiples of: the Johnson network halves
 # twice; AdaIN's VGG19 encoder pools three times before block4_conv1.
-STRIDES = {"johnson": JOHNSON_STRIDE, "adain": 8}
+STRIDES = {"johnson": JOHNSON_STRIDE, "adain": ADAIN_STRIDE}
 NETWORK_INPUTS = {"johnson": 1, "adain": 3}  # content; content, style, alpha
 # Named as tf_style.fast.network reads them back from the TFLite files' inputs.
 CONTENT = tf.TensorSpec([None, None, None, 3], tf.float32, name=CONTENT_INPUT)

@@ -25,12 +25,12 @@ import tensorflow as tf
 
 from tf_style.vgg.model import vgg_layers
 
-# The encoder's last layer (relu4_1 in Caffe's names) and the layers whose
-# statistics describe a style in AdaIN's loss (relu1_1 ... relu4_1).
+# The encoder's last layer (relu4_1 in Caffe's names).
 ADAIN_ENCODER_LAYER = "block4_conv1"
-ADAIN_STYLE_LAYERS = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1")
 # The Johnson network halves the image twice: sides must be multiples of this.
 JOHNSON_STRIDE = 4
+# AdaIN's encoder pools three times before block4_conv1.
+ADAIN_STRIDE = 8
 ARCHITECTURES = ("johnson", "adain")
 
 
@@ -213,7 +213,7 @@ def pad_to_multiple(image: tf.Tensor, multiple: int = JOHNSON_STRIDE) -> tf.Tens
 
 __all__ = [
     "ADAIN_ENCODER_LAYER",
-    "ADAIN_STYLE_LAYERS",
+    "ADAIN_STRIDE",
     "ARCHITECTURES",
     "JOHNSON_STRIDE",
     "AdaptiveInstanceNorm",

@@ -31,7 +31,7 @@ from tf_style.fit.training import (
     StepLosses,
     inference_network,
 )
-from tf_style.images import load_image, save_image
+from tf_style.images import clip_0_1, load_image, save_image
 from tf_style.vgg.network import precision_reason
 
 
@@ -85,6 +85,9 @@ def fit(
     """
     directory = Path(directory)
     check_resumable(directory, config)
+    # First: a folder that cannot be made is an OSError now, not a TensorFlow error
+    # from the log writer after VGG19 is built.
+    directory.mkdir(parents=True, exist_ok=True)
     trainer, record = _prepare(config, style, content, directory, strategy, vgg)
     started = time.perf_counter() - record["seconds"]
     try:
@@ -232,7 +235,7 @@ def preview_grid(photos: tf.Tensor, stylized: tf.Tensor) -> tf.Tensor:
     """``[1, 2S, N*S, 3]``: the photos in a row, their results beneath."""
     top = tf.concat(tf.unstack(photos), axis=1)
     bottom = tf.concat(tf.unstack(tf.cast(stylized, tf.float32)), axis=1)
-    return tf.clip_by_value(tf.concat([top, bottom], axis=0)[None], 0.0, 1.0)
+    return clip_0_1(tf.concat([top, bottom], axis=0)[None])
 
 
 def _checkpoint(trainer, record: dict, directory: Path) -> None:

@@ -13,7 +13,6 @@ style). Printing, progress bars and exit codes are the command's
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 from pathlib import Path
 
 import keras
@@ -273,11 +272,8 @@ def inference_network(network: keras.Model, config: FitConfig) -> keras.Model:
     return keras.Model(image, output, name=f"{network.name}_luminance")
 
 
-StepCallback = Callable[[StepLosses], None]
-
 __all__ = [
     "NetworkTrainer",
-    "StepCallback",
     "StepLosses",
     "build_extractor",
     "build_network",
