@@ -248,11 +248,14 @@ def _train(args, config, strategy) -> int:
         print(f"{PROGRAM}: error: could not write ({error}).", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
-        print(
-            f"{PROGRAM}: interrupted; checkpoint saved in {args.output}/checkpoints;"
-            " run the same command to continue.",
-            file=sys.stderr,
-        )
+        if (args.output / "fit.json").is_file():  # written with every checkpoint
+            said = (
+                f"checkpoint saved in {args.output}/checkpoints; run the same "
+                "command to continue."
+            )
+        else:
+            said = "no step was finished, so nothing was saved."
+        print(f"{PROGRAM}: interrupted; {said}", file=sys.stderr)
         return EXIT_INTERRUPTED
     _summary(result)
     return EXIT_OK
