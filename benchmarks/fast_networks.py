@@ -87,7 +87,7 @@ def optimise(extractor, content, style) -> tuple[object, list[float], float]:
     return result.image, result.history["total"], result.seconds
 
 
-def score_held_out(run: Path, extractor, style, models: dict) -> list[dict]:
+def score_held_out(extractor, style, models: dict) -> list[dict]:
     """Network, optimisation and Magenta on the held-out photos, tutorial loss."""
     from tf_style.images import load_image
 
@@ -217,7 +217,7 @@ def measure(run: Path) -> dict:
     extractor = StyleContentModel()
     style = load_image(ROOT / "tf_style" / "data" / "starry_night.jpg", SIZE)
     models = load_models(run)
-    rows = score_held_out(run, extractor, style, models)
+    rows = score_held_out(extractor, style, models)
     save_grid(rows, GRID)
     curve = held_out_curve(run, extractor, style, models["network"])
     timings = {name: time_model(model) for name, model in models.items()}
