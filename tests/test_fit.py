@@ -216,6 +216,11 @@ def test_luminance_training_keeps_each_photos_colours(photos, vgg, tmp_path):
         ({"preserve_color": "histogram"}, "histogram"),
         ({"steps": 0}, "steps"),
         ({"image_size": 8}, "image_size"),
+        ({"style_weight": float("nan")}, "style_weight must be a finite"),
+        ({"learning_rate": float("inf")}, "learning_rate must be a finite"),
+        ({"style_scale": 0.0}, "style_scale must be above 0"),
+        ({"held_out": -1}, "held_out must be >= 0"),
+        ({"style_layer_weights": (1.0, float("nan"))}, "style_layer_weights"),
     ],
 )
 def test_impossible_settings_are_refused(change, message):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from pathlib import Path
 
 from tf_style.config import TUTORIAL
@@ -142,8 +143,8 @@ def check_fit_config(config: FitConfig) -> None:
             raise ValueError(f"{name} must be at least 1, got {getattr(config, name)}.")
     if config.image_size < 32:
         raise ValueError(f"image_size must be at least 32 px, got {config.image_size}.")
-    if config.learning_rate < 0 or config.style_scale <= 0 or config.held_out < 0:
-        raise ValueError("learning_rate and held_out must be >= 0, style_scale > 0.")
+    if config.held_out < 0:
+        raise ValueError(f"held_out must be >= 0, got {config.held_out}.")
     if config.mixed_precision not in FIT_PRECISIONS:
         raise ValueError(
             f"mixed_precision must be one of {', '.join(FIT_PRECISIONS)}, got "
@@ -152,9 +153,27 @@ def check_fit_config(config: FitConfig) -> None:
         )
     if config.width < 0:
         raise ValueError(f"width must be >= 0 (0: the default), got {config.width}.")
-    for name in ("style_weight", "content_weight", "total_variation_weight"):
-        if getattr(config, name) < 0:
-            raise ValueError(f"{name} must be >= 0, got {getattr(config, name)}.")
+    # nan passes every comparison and inf most: both only show later as a NaN loss.
+    for name in (
+        "learning_rate",
+        "style_weight",
+        "content_weight",
+        "total_variation_weight",
+        "style_scale",
+    ):
+        value = getattr(config, name)
+        if not math.isfinite(value) or value < 0:
+            raise ValueError(f"{name} must be a finite number >= 0, got {value}.")
+    if config.style_scale == 0:
+        raise ValueError("style_scale must be above 0, got 0.")
+    weights = config.style_layer_weights
+    if weights and not (
+        all(math.isfinite(w) and w >= 0 for w in weights) and sum(weights) > 0
+    ):
+        raise ValueError(
+            "style_layer_weights must be finite, >= 0 and sum above 0, got "
+            f"{' '.join(str(w) for w in weights)}."
+        )
 
 
 def resume_conflicts(saved: FitConfig, requested: FitConfig) -> list[str]:
