@@ -20,7 +20,14 @@ from tf_style.config import StyleTransferConfig
 from tf_style.decode import rgb_icc_profile
 from tf_style.encode import read_tiff
 from tf_style.images import save_image
-from tf_style.memory import TooLarge, plan_tiling, step_bytes
+from tf_style.memory import (
+    TooLarge,
+    no_larger_than_later,
+    plan_scales,
+    plan_tiling,
+    step_bytes,
+)
+from tf_style.tiles.tiling import Tiling
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_IMAGES = ROOT.parent / "shared" / "images"
@@ -56,6 +63,38 @@ def test_tiling_is_planned_only_where_the_whole_image_would_not_fit():
     with pytest.raises(TooLarge) as refused:
         plan_tiling((3072, 4096), StyleTransferConfig(tiling="off"), 6 << 30)
     assert 0 < refused.value.largest < 4096
+
+
+def test_no_scale_takes_a_larger_workspace_than_a_later_tiled_one():
+    """TensorFlow's allocators keep the largest workspace a process has used, so
+    an early scale with large tiles (or whole, with large activations) would add
+    to the final scale's peak."""
+    gib = 1 << 30
+    plans = [None, None, Tiling(4 * gib), Tiling(3 * gib), None, Tiling(gib)]
+    workspaces = [gib // 2, 2 * gib, 9 * gib, 9 * gib, gib // 4, 9 * gib]
+    capped = no_larger_than_later(plans, workspaces)
+    assert capped[0] is None  # its activations fit in the final window
+    assert [plan.window_bytes for plan in capped[1:4]] == [gib] * 3
+    assert capped[4] is None and capped[5] == Tiling(gib)
+    # nothing tiled later: every plan stays as it was
+    assert no_larger_than_later([Tiling(4 * gib), None], [0, 9 * gib]) == [
+        Tiling(4 * gib),
+        None,
+    ]
+
+
+def test_a_coarse_to_fine_run_plans_every_scale_within_the_final_window():
+    config = StyleTransferConfig(
+        optimizer="lbfgs",
+        scales=(0.25, 0.5, 1.0),
+        scale_steps=(10, 4, 2),
+        mixed_precision="float32",
+    )
+    plans = plan_scales((2730, 4096), config, 7 << 30)
+    final = plans[-1].window_bytes
+    assert all(plan is None or plan.window_bytes <= final for plan in plans)
+    assert plans[1] is not None  # alone, 1365 x 2048 would have taken 4 GiB tiles
+    assert plan_tiling((1365, 2048), config, 7 << 30).window_bytes > final
 
 
 def ramp() -> np.ndarray:

@@ -215,3 +215,32 @@ def test_a_loss_scores_an_array_tiled_or_whole_alike(real_extractor):
     tiles = StyleContentLoss(real_extractor, content, style, tiling=tiling)(image)
     for name in whole:
         assert relative_error(tiles[name], whole[name]) < 1e-5, name
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    batch=st.integers(1, 2),
+    height=st.integers(1, 9),
+    width=st.integers(1, 9),
+    strip=st.integers(1, 4),
+    levels=st.sampled_from([3, 256]),  # 3 levels: many equal neighbours (sign 0)
+)
+def test_the_variation_gradient_in_strips_is_tensorflows(
+    batch, height, width, strip, levels
+):
+    from tf_style.tiles import evaluate
+
+    rng = np.random.default_rng(height * 31 + width)
+    image = rng.integers(0, levels, (batch, height, width, 3)) / (levels - 1)
+    image = tf.constant(image, tf.float32)
+    with tf.GradientTape() as tape:
+        tape.watch(image)
+        total = tf.reduce_sum(30.0 * tf.image.total_variation(image))
+    expected = tape.gradient(total, image).numpy()
+    got = np.full(image.shape, 0.5, np.float32)
+    original, evaluate.VARIATION_ROWS = evaluate.VARIATION_ROWS, strip
+    try:
+        evaluate.add_variation_gradient(got, image, 30.0)
+    finally:
+        evaluate.VARIATION_ROWS = original
+    np.testing.assert_array_equal(got - 0.5, expected)

@@ -31,12 +31,18 @@ FIXED_BYTES = 5 << 28  # 1.25 GiB
 IMAGE_COPIES = 12
 # Optimiser state in image-sized float32 tensors: Adam's moments; L-BFGS's
 # working vectors (direction, trial point and gradient, the two-loop's), with its
-# history (2 per pair) on top. Calibrated on the fast preset's 4096 px run, whose
-# peak (7.6 GB under a 6 GB limit) the first estimate missed by about 12 copies.
-OPTIMIZER_COPIES = {"adam": 2, "lbfgs": 10}
-# The Fourier preconditioner's FFTs (and its local scaling): measured 0.82 GB on a
-# 4096 x 2730 image, 6.6 image copies.
-PRECONDITIONER_COPIES = 8
+# history (2 per pair) on top.
+OPTIMIZER_COPIES = {"adam": 2, "lbfgs": 6}
+# The Fourier preconditioner's lasting state (its local scale, the filter) and
+# what its FFTs add. Alone the FFTs take 6.6 image copies at 4096 x 2730, but they
+# run between evaluations and take that memory from the allocator's pool, which
+# the tiles' workspace has already grown and then left free.
+PRECONDITIONER_COPIES = 2
+# Checked at 4096 x 2730 (the fast preset's final scale, 2 L-BFGS steps; 2-core
+# AMX Xeon; benchmarks/results/print_size/final_scale_4096.json): measured peaks
+# 5.4 GB (float32) and 5.8 GB (bfloat16) against estimates of 7.2 and 7.5 GB.
+# An earlier calibration, with 10 L-BFGS and 8 preconditioner copies, fitted a
+# run whose coarse scales had left a 4 GiB pool behind (see no_larger_than_later).
 # The smallest tile workspace worth running (below it the halos cost more than
 # the cores).
 MIN_WINDOW_BYTES = 64 << 20
@@ -77,8 +83,13 @@ def state_bytes_per_pixel(
 
 
 def dtype_bytes(precision: str) -> int:
-    """Bytes per activation: 16-bit precisions halve them (``auto`` counts as 32)."""
-    return 4 if precision in ("float32", "auto") else 2
+    """Bytes per activation: 16-bit precisions halve them; ``auto`` counts as what
+    it picks on this machine (:func:`tf_style.precision.auto_precision`)."""
+    if precision == "auto":
+        from tf_style.precision import auto_precision  # may measure, once a machine
+
+        precision = auto_precision().precision
+    return 4 if precision == "float32" else 2
 
 
 def step_bytes(
@@ -253,19 +264,62 @@ def plan_scales(
     *,
     batch: int = 1,
 ) -> list[Tiling | None]:
-    """:func:`plan_tiling` for each scale of ``config``'s schedule, at ``size``.
+    """:func:`plan_tiling` for each scale of ``config``'s schedule, at ``size``,
+    with no scale's workspace larger than a later tiled scale's
+    (:func:`no_larger_than_later`).
 
     Raises:
         TooLarge: a scale that does not fit (the largest is the final one).
     """
     from tf_style.optimize.multiscale import scale_sizes  # geometry only
 
-    return [
-        plan_tiling(scaled, at_scale(config, steps), budget, batch=batch)
-        for scaled, steps in zip(
-            scale_sizes(size, config.scales), config.steps_per_scale, strict=True
+    layers = (*config.style_layers, *config.content_layers)
+    plans, workspaces = [], []
+    for scaled, steps in zip(
+        scale_sizes(size, config.scales), config.steps_per_scale, strict=True
+    ):
+        settings = at_scale(config, steps)
+        plans.append(plan_tiling(scaled, settings, budget, batch=batch))
+        workspaces.append(
+            whole_workspace_bytes(scaled, layers, settings.mixed_precision, batch)
         )
-    ]
+    return no_larger_than_later(plans, workspaces)
+
+
+def whole_workspace_bytes(
+    size: Sequence[int], layers: Iterable[str], precision: str, batch: int = 1
+) -> int:
+    """The activations of a whole-image step (:func:`step_bytes` less the state)."""
+    pixels = int(size[0]) * int(size[1]) * batch
+    activations = forward_bytes_per_pixel(layers, dtype_bytes(precision))
+    per_pixel = BACKWARD_FACTOR * activations
+    return int(per_pixel * pixels)
+
+
+def no_larger_than_later(
+    plans: Sequence[Tiling | None], workspaces: Sequence[int]
+) -> list[Tiling | None]:
+    """Each scale's plan, its workspace capped by the smallest later tiled one.
+
+    TensorFlow's CPU allocator (oneDNN's pool) and its GPU allocator keep the
+    largest workspace a process has used and never hand it back. A coarse scale
+    with large tiles, or run whole, would leave a pool behind that the final
+    scale, whose own image-sized state is the largest, then pays for on top: a
+    4096 px run planned for 6 GB peaked at 7.6 GB this way. So a scale takes no
+    larger tiles than any later tiled scale, and a scale run whole whose
+    activations (``workspaces``) exceed that window is tiled with it.
+    """
+    capped: list[Tiling | None] = []
+    smallest: int | None = None
+    for plan, workspace in zip(reversed(plans), reversed(workspaces), strict=True):
+        if plan is not None:
+            if smallest is not None and plan.window_bytes > smallest:
+                plan = dataclasses.replace(plan, window_bytes=smallest)
+            smallest = plan.window_bytes
+        elif smallest is not None and workspace > smallest:
+            plan = Tiling(smallest)
+        capped.append(plan)
+    return capped[::-1]
 
 
 def available_memory(on_gpu: bool) -> int | None:
@@ -341,6 +395,8 @@ __all__ = [
     "largest_side",
     "plan_tiling",
     "plan_scales",
+    "no_larger_than_later",
+    "whole_workspace_bytes",
     "at_scale",
     "run_options",
     "TooLarge",

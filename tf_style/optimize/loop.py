@@ -18,7 +18,7 @@ import tensorflow as tf
 from tf_style.config import StyleTransferConfig
 from tf_style.controls import RunImages
 from tf_style.losses import TEMPORAL_WEIGHT, TemporalTarget
-from tf_style.memory import at_scale, memory_budget, plan_tiling
+from tf_style.memory import at_scale, memory_budget, plan_scales
 from tf_style.objective import StyleContentLoss
 from tf_style.optimize.adam import StyleTransfer
 from tf_style.optimize.lbfgs import LBFGSTransfer
@@ -84,13 +84,12 @@ def run_batch(
     recorder = RunRecorder(config.total_steps, callback, batch=batch)
     sizes = scale_sizes(content.shape[1:3], config.scales)
     image, transfer = resize_to(images.start, sizes[0]), None
-    budget = run_budget(config)
+    plans = plan_scales(content.shape[1:3], config, run_budget(config), batch=batch)
     try:
-        for number, (scale, size, steps) in enumerate(
-            zip(config.scales, sizes, config.steps_per_scale, strict=True)
+        for number, (scale, size, steps, tiling) in enumerate(
+            zip(config.scales, sizes, config.steps_per_scale, plans, strict=True)
         ):
             settings = at_scale(config, steps)
-            tiling = plan_tiling(size, settings, budget, batch=batch)
             if tiling is not None:
                 where = partial(TileReport, number + 1, len(sizes), tuple(size))
                 tiling = replace(tiling, callback=tile_callback(callback, where))

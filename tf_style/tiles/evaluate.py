@@ -106,7 +106,7 @@ def tiled_loss_and_gradient(
         content_targets=loss.content_targets,
         keep=True,
     )
-    terms, seeds, variation = loss_seeds(loss, first, composed, scaled_to)
+    terms, seeds = loss_seeds(loss, first, composed, scaled_to)
     style_seeds, content_seeds, scale = seeds
     network = backward(
         loss.extractor,
@@ -116,11 +116,14 @@ def tiled_loss_and_gradient(
         content_seeds,
         loss.content_targets,
     )
-    # In place: at print size each image-sized temporary costs ~130 MB.
+    # In place, and the elementwise terms' gradient only now, after pass 2 has
+    # freed its maps: at print size each image-sized array costs ~130 MB.
     if scaled_to is not None:
         network /= float(scale)
-    network += variation.numpy()
-    del variation
+    if loss.temporal:
+        network += elementwise_gradient(loss, first, composed).numpy()
+    else:
+        add_variation_gradient(network, composed, loss.total_variation_weight)
     if composed is image:  # no mask: the composition is the identity
         return terms, tf.constant(network)
     return terms, compose_tape.gradient(composed, image, output_gradients=network)
@@ -131,8 +134,8 @@ def loss_seeds(
     first: Pass,
     composed: tf.Tensor,
     scaled_to: float | None,
-) -> tuple[dict[str, tf.Tensor], tuple, tf.Tensor]:
-    """The terms, the seeds of pass 2 and the total variation's gradient.
+) -> tuple[dict[str, tf.Tensor], tuple]:
+    """The terms and the seeds of pass 2.
 
     The seeds are the derivatives of the network's terms with respect to pass 1's
     sums: ``dL/dG_l`` per style layer, ``dL/dS_l`` per content layer, times
@@ -140,11 +143,9 @@ def loss_seeds(
     """
     grams, sums = dict(first.grams), dict(first.sums)
     with tf.GradientTape(persistent=True) as tape:
-        tape.watch([composed, grams, sums])
+        tape.watch([grams, sums])
         terms = loss_terms(loss, replace(first, grams=grams, sums=sums), composed)
         network_total = tf.reduce_sum(terms["style"] + terms["content"])
-        # the elementwise terms, differentiated on the whole image
-        variation_total = tf.reduce_sum(terms["total"]) - network_total
     scale = (
         1.0
         if scaled_to is None
@@ -152,13 +153,60 @@ def loss_seeds(
     )
     style = {k: v * scale for k, v in tape.gradient(network_total, grams).items()}
     content = {k: v * scale for k, v in tape.gradient(network_total, sums).items()}
-    variation = tape.gradient(variation_total, composed)
-    return terms, (style, content, scale), variation
+    return terms, (style, content, scale)
+
+
+# Rows of the image whose total-variation gradient is taken at once (bounds the
+# temporaries to a strip instead of several image-sized arrays).
+VARIATION_ROWS = 256
+
+
+def add_variation_gradient(
+    gradient: np.ndarray, image: tf.Tensor | np.ndarray, weight: float
+) -> None:
+    """Add the gradient of ``weight * tf.image.total_variation(image)`` to
+    ``gradient`` in place, a strip of rows at a time.
+
+    The same numbers TensorFlow's gradient gives (``weight * sign`` of each
+    neighbour difference, added to one pixel and taken from the other), without
+    its image-sized temporaries: through a tape the term cost about five image
+    copies of memory at print size, more than any other step of an evaluation.
+    """
+    image = np.asarray(image, np.float32)
+    height = image.shape[1]
+    for top in range(0, height, VARIATION_ROWS):
+        rows = slice(top, min(top + VARIATION_ROWS, height))
+        across = np.sign(image[:, rows, 1:] - image[:, rows, :-1]) * weight
+        gradient[:, rows, 1:] += across
+        gradient[:, rows, :-1] -= across
+        below = slice(top + 1, min(top + VARIATION_ROWS, height - 1) + 1)
+        if below.start >= below.stop:
+            continue
+        down = np.sign(image[:, below] - image[:, below.start - 1 : below.stop - 1])
+        down *= weight
+        gradient[:, below] += down
+        gradient[:, below.start - 1 : below.stop - 1] -= down
+
+
+def elementwise_gradient(
+    loss: StyleContentLoss, first: Pass, composed: tf.Tensor
+) -> tf.Tensor:
+    """The gradient of the terms other than style and content (total variation,
+    a video's temporal term), differentiated on the whole image: cheap sums over
+    pixels, so they are taken again here rather than kept through pass 2."""
+    with tf.GradientTape() as tape:
+        tape.watch(composed)
+        terms = loss_terms(loss, first, composed)
+        elementwise = tf.reduce_sum(terms["total"] - terms["style"] - terms["content"])
+    return tape.gradient(elementwise, composed)
 
 
 __all__ = [
+    "VARIATION_ROWS",
     "StyleContentLoss",
+    "add_variation_gradient",
     "content_distance",
+    "elementwise_gradient",
     "loss_seeds",
     "loss_terms",
     "tiled_loss_and_gradient",
