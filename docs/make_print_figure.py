@@ -1,7 +1,7 @@
 """The README's print-size figure: the whole 4096 px result beside a crop at full size.
 
     python docs/make_print_figure.py outputs/coffee_starry_4096.tif \
-        --tile-bytes 1234567890   # the final scale's tile_bytes from the record
+        --record outputs/coffee_starry_4096.json   # the run's record: its tiles
 
 The crop is 512 x 512 pixels of the result at 1:1, centred where four tiles of the
 first stage meet (a seam, if there were one, would cross it there); the whole
@@ -11,6 +11,7 @@ picture is shrunk to the crop's height. Writes ``docs/print_size.jpg``.
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 import numpy as np
@@ -48,15 +49,18 @@ def figure(pixels: np.ndarray, centre: tuple[int, int], side: int = 512):
     return canvas
 
 
-def tile_corner(size: tuple[int, int], tile_bytes: int) -> tuple[int, int]:
-    """Where the first stage's tiles meet nearest the centre (row, column)."""
+def tile_corner(
+    size: tuple[int, int], tile_bytes: int, dtype_bytes: int = 4
+) -> tuple[int, int]:
+    """Where the first stage's tiles meet nearest the centre (row, column);
+    ``dtype_bytes``: 2 for a run in bfloat16 or float16 (larger cores)."""
     from tf_style.tiles import Tiling, network_stages
     from tf_style.tiles.geometry import cuts
     from tf_style.vgg.model import StyleContentModel
     from tf_style.vgg.weights import load_vgg19
 
     stage = network_stages(StyleContentModel(vgg=load_vgg19(random_weights=True)))[0]
-    core = Tiling(tile_bytes).core(stage, 4)
+    core = Tiling(tile_bytes).core(stage, dtype_bytes)
     return tuple(  # type: ignore[return-value]
         min(
             cuts(side, core, stage.stride)[1:-1] or [side // 2],
@@ -71,11 +75,19 @@ def main() -> None:
     parser.add_argument("result", type=Path)
     parser.add_argument("--centre", type=int, nargs=2, metavar=("ROW", "COLUMN"))
     parser.add_argument("--tile-bytes", type=int, help="centre on a tile corner")
+    parser.add_argument(
+        "--record", type=Path, help="the run's .json: its final tiles and precision"
+    )
     parser.add_argument("--output", type=Path, default=DOCS / "print_size.jpg")
     args = parser.parse_args()
     pixels = load(args.result)
     centre = args.centre or (pixels.shape[0] // 2, pixels.shape[1] // 2)
-    if args.tile_bytes:
+    if args.record:
+        record = json.loads(args.record.read_text())
+        dtype_bytes = 4 if record["precision"] == "float32" else 2
+        tile_bytes = record["scales"][-1]["tile_bytes"]
+        centre = tile_corner(pixels.shape[:2], tile_bytes, dtype_bytes)
+    elif args.tile_bytes:
         centre = tile_corner(pixels.shape[:2], args.tile_bytes)
     print(f"crop centred at row {centre[0]}, column {centre[1]}")
     figure(pixels, tuple(centre)).save(args.output, quality=85)
