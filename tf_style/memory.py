@@ -38,11 +38,11 @@ OPTIMIZER_COPIES = {"adam": 2, "lbfgs": 6}
 # run between evaluations and take that memory from the allocator's pool, which
 # the tiles' workspace has already grown and then left free.
 PRECONDITIONER_COPIES = 2
-# Checked at 4096 x 2730 (the fast preset's final scale, 2 L-BFGS steps; 2-core
-# AMX Xeon; benchmarks/results/print_size/final_scale_4096.json): measured peaks
-# 5.4 GB (float32) and 5.8 GB (bfloat16) against estimates of 7.2 and 7.5 GB.
-# An earlier calibration, with 10 L-BFGS and 8 preconditioner copies, fitted a
-# run whose coarse scales had left a 4 GiB pool behind (see no_larger_than_later).
+# Checked at 4096 x 2730 on a 2-core AMX Xeon (benchmarks/results/print_size/):
+# the fast preset's final scale alone peaked at 5.10 GB in bfloat16 planned for
+# 6 GiB and 5.42 GB in float32 planned for 8 GiB; its whole 7-scale run at 6 GiB
+# at 5.69 GB. An earlier calibration (10 L-BFGS, 8 preconditioner copies) fitted a
+# run whose coarse scales had left a 4 GiB pool behind (no_larger_than_later).
 # The smallest tile workspace worth running (below it the halos cost more than
 # the cores).
 MIN_WINDOW_BYTES = 64 << 20
