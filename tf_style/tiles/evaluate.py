@@ -24,6 +24,7 @@ from tf_style.losses import (
     TemporalTarget,
     layer_weighted_sum,
     style_loss,
+    temporal_loss,
     total_variation_loss,
     with_total,
 )
@@ -120,10 +121,9 @@ def tiled_loss_and_gradient(
     # freed its maps: at print size each image-sized array costs ~130 MB.
     if scaled_to is not None:
         network /= float(scale)
+    add_variation_gradient(network, composed, loss.total_variation_weight)
     if loss.temporal:
-        network += elementwise_gradient(loss, first, composed).numpy()
-    else:
-        add_variation_gradient(network, composed, loss.total_variation_weight)
+        network += temporal_gradient(loss, composed).numpy()
     if composed is image:  # no mask: the composition is the identity
         return terms, tf.constant(network)
     return terms, compose_tape.gradient(composed, image, output_gradients=network)
@@ -188,17 +188,13 @@ def add_variation_gradient(
         gradient[:, below.start - 1 : below.stop - 1] -= down
 
 
-def elementwise_gradient(
-    loss: StyleContentLoss, first: Pass, composed: tf.Tensor
-) -> tf.Tensor:
-    """The gradient of the terms other than style and content (total variation,
-    a video's temporal term), differentiated on the whole image: cheap sums over
-    pixels, so they are taken again here rather than kept through pass 2."""
+def temporal_gradient(loss: StyleContentLoss, composed: tf.Tensor) -> tf.Tensor:
+    """The gradient of a video frame's temporal term, taken on the whole image (an
+    elementwise sum over pixels: tiles never need it)."""
     with tf.GradientTape() as tape:
         tape.watch(composed)
-        terms = loss_terms(loss, first, composed)
-        elementwise = tf.reduce_sum(terms["total"] - terms["style"] - terms["content"])
-    return tape.gradient(elementwise, composed)
+        term = temporal_loss(composed, loss.temporal, loss.temporal_weight)
+    return tape.gradient(term, composed)
 
 
 __all__ = [
@@ -206,8 +202,8 @@ __all__ = [
     "StyleContentLoss",
     "add_variation_gradient",
     "content_distance",
-    "elementwise_gradient",
     "loss_seeds",
     "loss_terms",
+    "temporal_gradient",
     "tiled_loss_and_gradient",
 ]
