@@ -1,4 +1,6 @@
-"""How much memory a run needs, how much it may use, and when to tile.
+"""How much memory a run needs, and when to tile.
+
+What it may use is read by :mod:`tf_style.free_memory`.
 
 A step's memory is estimated from VGG19's activations per pixel (the measured
 constants below: ``benchmarks/print_size.py`` checks the estimate against the peak
@@ -10,12 +12,8 @@ whole-image step would not fit in the memory it may use is evaluated tile by til
 from __future__ import annotations
 
 import dataclasses
-import shutil
-import subprocess
 from collections.abc import Callable, Iterable, Sequence
-from pathlib import Path
 
-from tf_style.byte_sizes import parse_memory
 from tf_style.config import StyleTransferConfig
 from tf_style.tiles.stages import BACKWARD_FACTOR, STAGE_ENDS, VGG19_ORDER
 from tf_style.tiles.tiling import Tiling
@@ -104,10 +102,10 @@ def step_bytes(
 ) -> int:
     """Estimated peak memory of a run whose steps see the whole image at once."""
     pixels = int(size[0]) * int(size[1]) * batch
-    activations = forward_bytes_per_pixel(layers, dtype_bytes(precision))
-    per_pixel = BACKWARD_FACTOR * activations
-    per_pixel += state_bytes_per_pixel(optimizer, history, preconditioner)
-    return FIXED_BYTES + int(per_pixel * pixels)
+    state = state_bytes_per_pixel(optimizer, history, preconditioner) * pixels
+    return (
+        FIXED_BYTES + whole_workspace_bytes(size, layers, precision, batch) + int(state)
+    )
 
 
 def boundary_bytes_per_pixel(
@@ -322,75 +320,8 @@ def no_larger_than_later(
     return capped[::-1]
 
 
-def available_memory(on_gpu: bool) -> int | None:
-    """Free memory of the device that will run the steps: the GPU's where
-    ``nvidia-smi`` tells, else the host's; None when unknown."""
-    return available_gpu_memory() if on_gpu else available_host_memory()
-
-
-def available_host_memory() -> int | None:
-    """Bytes this process may still use: MemAvailable, capped by a cgroup limit."""
-    available = _meminfo_available()
-    limit = _cgroup_room()
-    if available is None:
-        return limit
-    return available if limit is None else min(available, limit)
-
-
-def _meminfo_available() -> int | None:
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemAvailable:"):
-                return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return None
-
-
-def _cgroup_room() -> int | None:
-    """cgroup v2 ``memory.max - memory.current`` where a limit is set."""
-    root = Path("/sys/fs/cgroup")
-    try:
-        limit = (root / "memory.max").read_text().strip()
-        if limit == "max":
-            return None
-        return int(limit) - int((root / "memory.current").read_text())
-    except (OSError, ValueError):
-        return None
-
-
-def available_gpu_memory() -> int | None:
-    """Free memory of the first GPU from ``nvidia-smi``, or None when it cannot tell."""
-    program = shutil.which("nvidia-smi")
-    if program is None:
-        return None
-    try:
-        output = subprocess.run(
-            [program, "--query-gpu=memory.free", "--format=csv,noheader,nounits"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        ).stdout
-        return int(output.split()[0]) * 2**20
-    except (OSError, subprocess.SubprocessError, ValueError, IndexError):
-        return None
-
-
-def memory_budget(config: StyleTransferConfig, on_gpu: bool) -> int | None:
-    """The bytes a run may use: ``config.memory_limit``, or the device's free memory
-    for ``auto`` (None when unknown)."""
-    if config.memory_limit == "auto":
-        return available_memory(on_gpu)
-    return parse_memory(config.memory_limit)
-
-
 __all__ = [
-    "memory_budget",
     "FIXED_BYTES",
-    "available_gpu_memory",
-    "available_host_memory",
-    "available_memory",
     "forward_bytes_per_pixel",
     "largest_side",
     "plan_tiling",

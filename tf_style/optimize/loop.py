@@ -18,8 +18,9 @@ import tensorflow as tf
 
 from tf_style.config import StyleTransferConfig
 from tf_style.controls import RunImages
+from tf_style.free_memory import memory_budget
 from tf_style.losses import TEMPORAL_WEIGHT, TemporalTarget
-from tf_style.memory import at_scale, memory_budget, plan_scales
+from tf_style.memory import at_scale, plan_scales
 from tf_style.objective import StyleContentLoss
 from tf_style.optimize.adam import StyleTransfer
 from tf_style.optimize.lbfgs import LBFGSTransfer
