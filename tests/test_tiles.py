@@ -13,9 +13,10 @@ from hypothesis import strategies as st
 
 from tests.conftest import random_image
 from tf_style.objective import StyleContentLoss, loss_and_gradient
-from tf_style.tiles import Tiling, network_stages, tile_grid
-from tf_style.tiles import passes as tiled
+from tf_style.tiles import Tiling, compiled, network_stages, tile_grid
 from tf_style.tiles.geometry import cuts
+from tf_style.tiles.kept import kept_stages
+from tf_style.tiles.stages import stage_sizes
 from tf_style.vgg.layers import VGG19_CONV_LAYERS
 from tf_style.vgg.model import StyleContentModel
 from tf_style.vgg.network import with_network
@@ -112,14 +113,91 @@ def test_a_video_frames_temporal_term_is_the_same_tiled(real_extractor):
     assert relative_error(tiled_gradient, gradient) < 1e-4
 
 
+def test_kept_stages_are_the_trailing_one_tile_stages_within_the_budget(
+    real_extractor,
+):
+    stages = network_stages(real_extractor)
+    sizes = stage_sizes(stages, (80, 120))
+    assert sizes == [(80, 120), (20, 30), (10, 15), (5, 7)]
+    mib = 2**20
+    # 28 MiB windows: 4, 2, 1 and 1 tiles; the last two fit beside each other.
+    window = Tiling(28 * mib)
+    assert [
+        len(window.tiles(s, size, 4)) for s, size in zip(stages, sizes, strict=True)
+    ] == [
+        4,
+        2,
+        1,
+        1,
+    ]
+    assert kept_stages(stages, sizes, 1, window, 4) == {2, 3}
+    costs = [
+        s.window_bytes_per_pixel(4) * h * w
+        for s, (h, w) in zip(stages, sizes, strict=True)
+    ]
+    exact = int(costs[2] + costs[3])
+    assert kept_stages(stages, sizes, 1, Tiling(28 * mib, keep_bytes=exact), 4) == {
+        2,
+        3,
+    }
+    tight = Tiling(28 * mib, keep_bytes=exact - 1)
+    assert kept_stages(stages, sizes, 1, tight, 4) == {3}
+    assert kept_stages(stages, sizes, 2, Tiling(28 * mib, keep_bytes=exact), 4) == {
+        3
+    }  # twice the batch, twice the activations
+    assert kept_stages(stages, sizes, 1, Tiling(28 * mib, keep_bytes=0), 4) == set()
+    whole = Tiling(0, core_pixels=1000, keep_bytes=2**40)
+    assert kept_stages(stages, sizes, 1, whole, 4) == {0, 1, 2, 3}
+
+
+def test_a_kept_stage_gives_the_same_gradient_without_running_again(
+    real_extractor, monkeypatch
+):
+    content, image = random_image(80, 120, 1), random_image(80, 120, 2)
+    style = random_image(50, 64, 3)
+    ran = []
+    for function in compiled.stage_functions(real_extractor):
+        original = function.gradient
+        monkeypatch.setattr(
+            function,
+            "gradient",
+            lambda *args, _run=original, _stage=function.stage: (
+                ran.append(_stage) or _run(*args)
+            ),
+        )
+    (terms, gradient), (tiled_terms, tiled_gradient) = both_ways(
+        real_extractor, content, style, image, Tiling(28 * 2**20)
+    )
+    stages = network_stages(real_extractor)
+    assert [stage in ran for stage in stages] == [True, True, False, False]
+    for name in terms:
+        assert relative_error(tiled_terms[name], terms[name]) < 1e-5, name
+    assert relative_error(tiled_gradient, gradient) < 1e-4
+
+
+def test_tiling_refuses_layers_it_cannot_run():
+    import keras
+
+    from tf_style.tiles.stages import _check_layer
+
+    _check_layer(keras.layers.Conv2D(4, 3, padding="same", activation="relu"))
+    for layer in [
+        keras.layers.Conv2D(4, 5, padding="same", activation="relu", name="wide"),
+        keras.layers.Conv2D(4, 3, padding="valid", activation="relu", name="valid"),
+        keras.layers.MaxPooling2D(3, name="pool3"),
+    ]:
+        with pytest.raises(ValueError, match=f"{layer.name} is not one"):
+            _check_layer(layer)
+
+
 def test_without_the_halo_the_tiles_are_wrong(real_extractor, monkeypatch):
     """The check above can fail: windows that stop at their cores see zero
     padding where the image goes on, and the gradient is no longer the same."""
     content, image = random_image(64, 64, 1), random_image(64, 64, 2)
     style = random_image(48, 48, 3)
     stages = [dataclasses.replace(s, halo=0) for s in network_stages(real_extractor)]
-    monkeypatch.setattr(tiled, "network_stages", lambda extractor: stages)
-    monkeypatch.setattr(tiled, "_FUNCTIONS", type(tiled._FUNCTIONS)())
+    monkeypatch.setattr(compiled, "network_stages", lambda extractor: stages)
+    monkeypatch.setattr(compiled, "_FUNCTIONS", type(compiled._FUNCTIONS)())
     (_, gradient), (_, tiled_gradient) = both_ways(
         real_extractor, content, style, image, Tiling(0, core_pixels=16)
     )
@@ -148,6 +226,7 @@ STYLE_LAYER_SETS = st.lists(
     precision=st.sampled_from(["float32", "bfloat16", "float16"]),
     pooling=st.sampled_from(["max", "avg"]),
     normalization=st.sampled_from(["tutorial", "paper"]),
+    kept=st.booleans(),  # one-tile trailing stages keep pass 1's forward
 )
 def test_tiles_agree_with_the_whole_image_for_any_size_and_control(
     real_vgg,
@@ -161,6 +240,7 @@ def test_tiles_agree_with_the_whole_image_for_any_size_and_control(
     precision,
     pooling,
     normalization,
+    kept,
 ):
     extractor = with_network(
         StyleContentModel(style_layers, [content_layer], vgg=real_vgg),
@@ -179,7 +259,12 @@ def test_tiles_agree_with_the_whole_image_for_any_size_and_control(
         "loss_normalization": normalization,
     }
     (terms, gradient), (tiled_terms, tiled_gradient) = both_ways(
-        extractor, content, styles, image, Tiling(0, core_pixels=core), **options
+        extractor,
+        content,
+        styles,
+        image,
+        Tiling(0, core_pixels=core, keep_bytes=2**40 if kept else None),
+        **options,
     )
     # 16 bits round each convolution's output; a window computes the same sums
     # in another order, so equal values may round apart.

@@ -6,12 +6,13 @@ image's Gram sums and content distances (or keeps the content maps whole, for th
 targets) and writes each stage's output, the next stage's input. :func:`backward`
 is pass 2: stage by stage, last first, it differentiates each tile's surrogate
 ``sum_l <D_l, G_l(core)> + sum_l c_l S_l(core) + <g, output(core)>`` with respect to
-its window and adds that into the gradient of the stage's input.
+its window and adds that into the gradient of the stage's input. Trailing stages
+that fit in one tile skip pass 2's forward: pass 1 keeps theirs on a tape
+(:mod:`tf_style.tiles.kept`).
 """
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -19,8 +20,15 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from tf_style.tiles.compiled import StageFunctions, stage_functions
 from tf_style.tiles.geometry import Tile
-from tf_style.tiles.stages import Stage, network_stages
+from tf_style.tiles.kept import KeptStage, kept_stages
+from tf_style.tiles.stages import (
+    Stage,
+    layer_sizes,
+    output_size,
+    stage_sizes,
+)
 from tf_style.tiles.tiling import Tiling
 from tf_style.vgg.model import StyleContentModel
 
@@ -29,85 +37,12 @@ from tf_style.vgg.model import StyleContentModel
 class Pass:
     """What pass 1 leaves: each stage's input, and the whole image's sums."""
 
-    inputs: list[np.ndarray]  # stage k's input map (stage 0: the image)
+    inputs: list[np.ndarray | None]  # stage k's input (stage 0: the image; None: kept)
     grams: dict[str, tf.Tensor]  # style layer: [B, C, C], sum over locations / M
     sums: dict[str, tf.Tensor]  # content layer: [B], sum of squared distances
     sizes: dict[str, tuple[int, int, int]]  # layer: (h, w, C) of its whole map
     contents: dict[str, np.ndarray] = field(default_factory=dict)
-
-
-class StageFunctions:
-    """One stage's two compiled tile functions (built once per network).
-
-    Compiled, so TensorFlow fuses each convolution with its bias and ReLU as it
-    does for the whole image; ``reduce_retracing`` lets the few window shapes of a
-    grid share a trace. A tile's core is passed as numbers, not baked into the
-    graph: ``core = [first row, last row, first column, last column)`` of the
-    stage's input, relative to the window.
-    """
-
-    def __init__(self, stage: Stage, style_layers: list[str]):
-        self.stage = stage
-        self.style_layers = set(style_layers)
-        self.forward = tf.function(self._forward, reduce_retracing=True)
-        self.gradient = tf.function(self._gradient, reduce_retracing=True)
-
-    def _apply(self, window: tf.Tensor, core: tf.Tensor):
-        """The taps' cores (float32) and the output's core (the stage's dtype)."""
-        stage = self.stage
-        x = preprocess(window) if stage.first else window
-        taps = {}
-        for layer in stage.layers:
-            x = layer(x)
-            if layer.name in stage.taps:
-                taps[layer.name] = tf.cast(
-                    _crop(x, core, stage.taps[layer.name]), tf.float32
-                )
-        return taps, _crop(x, core, stage.stride)
-
-    def _forward(self, window, core, targets, keep_output: bool):
-        taps, output = self._apply(window, core)
-        grams = {
-            name: tf.linalg.einsum("bijc,bijd->bcd", value, value)
-            for name, value in taps.items()
-            if name in self.style_layers
-        }
-        contents = {  # the content layers: distances to targets, or the features
-            name: tf.reduce_sum((taps[name] - target) ** 2, axis=[1, 2, 3])
-            if target is not None
-            else taps[name]
-            for name, target in targets.items()
-        }
-        return grams, contents, output if keep_output else None
-
-    def _gradient(self, window, core, style_seeds, content_seeds, targets, upstream):
-        with tf.GradientTape() as tape:
-            tape.watch(window)
-            taps, output = self._apply(window, core)
-            terms = []
-            for name, seed in style_seeds.items():
-                gram = tf.linalg.einsum("bijc,bijd->bcd", taps[name], taps[name])
-                terms.append(tf.reduce_sum(seed * gram))
-            for name, seed in content_seeds.items():
-                distance = tf.reduce_sum((taps[name] - targets[name]) ** 2, [1, 2, 3])
-                terms.append(tf.reduce_sum(seed * distance))
-            if upstream is not None:
-                terms.append(tf.reduce_sum(upstream * tf.cast(output, tf.float32)))
-            surrogate = tf.add_n(terms)
-        return tf.cast(tape.gradient(surrogate, window), tf.float32)
-
-
-_FUNCTIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def stage_functions(extractor: StyleContentModel) -> list[StageFunctions]:
-    """The compiled tile functions of ``extractor``'s stages, made once."""
-    if extractor not in _FUNCTIONS:
-        _FUNCTIONS[extractor] = [
-            StageFunctions(stage, extractor.style_layers)
-            for stage in network_stages(extractor)
-        ]
-    return _FUNCTIONS[extractor]
+    kept: dict[int, KeptStage] = field(default_factory=dict)  # stage: its forward
 
 
 def tiled_features(
@@ -127,28 +62,45 @@ def tiled_features(
         content_targets: ``{layer: whole map}`` to measure the content layers
             against; without them the content layers' maps are kept whole
             (``contents``): they are the targets.
-        keep: keep every stage's input for pass 2.
+        keep: keep what pass 2 needs: every stage's input, or for the trailing
+            one-tile stages their forward on a tape (:mod:`tf_style.tiles.kept`).
     """
     functions = stage_functions(extractor)
     dtype_bytes = _dtype_bytes(extractor)
     current = np.asarray(image, np.float32)
     result = Pass(inputs=[], grams={}, sums={}, sizes={})
+    stages = [function.stage for function in functions]
+    recorded = (
+        kept_stages(
+            stages,
+            stage_sizes(stages, current.shape[1:3]),
+            len(current),
+            tiling,
+            dtype_bytes,
+        )
+        if keep
+        else set()
+    )
     for index, function in enumerate(functions):
         stage = function.stage
         if keep:
-            result.inputs.append(current)
+            result.inputs.append(None if index in recorded else current)
         result.sizes |= layer_sizes(stage, current.shape[1:3])
         last = index == len(functions) - 1
         output = None if last else _empty_output(stage, current)
         tiles = tiling.tiles(stage, current.shape[1:3], dtype_bytes)
         for number, tile in enumerate(tiles):
             targets = _content_cores(extractor, stage, tile, content_targets)
-            grams, contents, out = function.forward(
-                tf.constant(_window(current, tile)),
-                _core_numbers(tile),
-                targets,
-                not last,
-            )
+            window = tf.constant(_window(current, tile))
+            if index in recorded:  # one tile: the whole map
+                result.kept[index] = kept = _forward_on_tape(
+                    function, window, _core_numbers(tile), targets, not last
+                )
+                grams, contents, out = kept.grams, kept.contents, kept.output
+            else:
+                grams, contents, out = function.forward(
+                    window, _core_numbers(tile), targets, not last
+                )
             _collect(result, grams, contents, tile, stage, content_targets is None)
             if out is not None:
                 output[_whole_core(tile, stage.stride)] = out.numpy()
@@ -158,6 +110,20 @@ def tiled_features(
         height, width, _ = result.sizes[name]
         result.grams[name] = gram / float(height * width)
     return result
+
+
+def _forward_on_tape(
+    function: StageFunctions,
+    window: tf.Tensor,
+    core: tf.Tensor,
+    targets: Mapping[str, tf.Tensor | None],
+    keep_output: bool,
+) -> KeptStage:
+    """The stage's forward, recorded for pass 2 to differentiate."""
+    with tf.GradientTape(watch_accessed_variables=False) as tape:
+        tape.watch(window)
+        grams, contents, output = function.forward(window, core, targets, keep_output)
+    return KeptStage(tape, window, grams, contents, output)
 
 
 def _content_cores(
@@ -225,6 +191,13 @@ def backward(
             if name in stage.taps
         }
         contents = {k: v for k, v in content_seeds.items() if k in stage.taps}
+        if index in first.kept:  # one tile, its forward on a tape since pass 1
+            kept = first.kept.pop(index)
+            upstream = kept.gradient(
+                styles, contents, None if upstream is None else tf.constant(upstream)
+            ).numpy()
+            _report(tiling, "backward", index, 0, 1, len(functions))
+            continue
         gradient = np.zeros(inputs.shape, np.float32)
         tiles = tiling.tiles(stage, inputs.shape[1:3], dtype_bytes)
         for number, tile in enumerate(tiles):
@@ -251,31 +224,9 @@ def backward(
     return upstream
 
 
-def preprocess(image: tf.Tensor) -> tf.Tensor:
-    """:class:`StyleContentModel`'s input step: [0, 1] to VGG19's caffe input."""
-    return keras.applications.vgg19.preprocess_input(tf.cast(image, tf.float32) * 255.0)
-
-
-def layer_sizes(stage: Stage, size: tuple[int, int]) -> dict[str, tuple[int, int, int]]:
-    """(h, w, C) of each tap's whole map, from the stage's input size."""
-    height, width = (int(side) for side in size)
-    sizes = {}
-    for layer in stage.layers:
-        if isinstance(layer, keras.layers.Conv2D):
-            channels = layer.filters
-        else:  # a 2x2 pooling, stride 2, "valid": floors odd sides
-            height, width = height // 2, width // 2
-        if layer.name in stage.taps:
-            sizes[layer.name] = (height, width, channels)
-    return sizes
-
-
 def _empty_output(stage: Stage, current: np.ndarray) -> np.ndarray:
     """The stage's whole output map, to be filled core by core."""
-    height, width = current.shape[1:3]
-    for layer in stage.layers:
-        if not isinstance(layer, keras.layers.Conv2D):
-            height, width = height // 2, width // 2
+    height, width = output_size(stage, current.shape[1:3])
     convs = [layer for layer in stage.layers if isinstance(layer, keras.layers.Conv2D)]
     channels = convs[-1].filters
     dtype = tf.as_dtype(stage.layers[-1].compute_dtype).as_numpy_dtype
@@ -290,12 +241,6 @@ def _window(inputs: np.ndarray, tile: Tile) -> np.ndarray:
 def _core_numbers(tile: Tile) -> tf.Tensor:
     """The core inside the window, in the stage's input: int32 ``[4]``."""
     return tf.constant([*tile.rows.core_in(1), *tile.cols.core_in(1)], tf.int32)
-
-
-def _crop(x: tf.Tensor, core: tf.Tensor, stride: int) -> tf.Tensor:
-    """The core's positions of a window's map at ``stride`` (see ``Span.core_in``)."""
-    first_row, last_row, first_col, last_col = tf.unstack(core // stride)
-    return x[:, first_row:last_row, first_col:last_col]
 
 
 def _whole_core(tile: Tile, stride: int) -> tuple[slice, ...]:
@@ -323,10 +268,6 @@ def _report(tiling: Tiling, *where: str | int) -> None:
 
 __all__ = [
     "Pass",
-    "StageFunctions",
     "backward",
-    "layer_sizes",
-    "preprocess",
-    "stage_functions",
     "tiled_features",
 ]

@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import keras
+import tensorflow as tf
 
 from tf_style.vgg.model import StyleContentModel
 
@@ -72,6 +73,53 @@ def _is_conv(layer: keras.layers.Layer) -> bool:
     return isinstance(layer, keras.layers.Conv2D)
 
 
+def run_layer(layer: keras.layers.Layer, x: tf.Tensor) -> tf.Tensor:
+    """One VGG19 layer on ``x`` (in the layer's compute dtype), its weights held
+    constant.
+
+    The numbers Keras's layer gives, but its kernel and bias enter through
+    ``stop_gradient``: a stage run under a tape in pass 1 (:mod:`.kept`) is
+    differentiated through its compiled function's backward, which TensorFlow
+    builds for every captured variable; held constant, they cost no filter
+    gradients (they doubled the backward's time).
+    """
+    if isinstance(layer, keras.layers.AveragePooling2D):  # --pooling avg
+        return tf.nn.avg_pool2d(x, 2, 2, "VALID")
+    if not _is_conv(layer):
+        return tf.nn.max_pool2d(x, 2, 2, "VALID")
+    kernel = tf.stop_gradient(tf.cast(layer.kernel.value, x.dtype))
+    bias = tf.stop_gradient(tf.cast(layer.bias.value, x.dtype))
+    return tf.nn.relu(tf.nn.bias_add(tf.nn.conv2d(x, kernel, 1, "SAME"), bias))
+
+
+def _check_layer(layer: keras.layers.Layer) -> None:
+    """Raise ValueError unless ``layer`` is what :func:`run_layer` runs."""
+    config = layer.get_config()
+    if _is_conv(layer):
+        usual = (
+            config["padding"] == "same"
+            and tuple(config["kernel_size"]) == (3, 3)
+            and tuple(config["strides"]) == (1, 1)
+            and config.get("groups", 1) == 1
+            and tuple(config["dilation_rate"]) == (1, 1)
+            and config["use_bias"]
+            and config["activation"] == "relu"
+            and config["data_format"] == "channels_last"
+        )
+    else:
+        usual = (
+            isinstance(layer, keras.layers.MaxPooling2D | keras.layers.AveragePooling2D)
+            and tuple(config["pool_size"]) == (2, 2)
+            and tuple(config["strides"]) == (2, 2)
+            and config["padding"] == "valid"
+        )
+    if not usual:
+        raise ValueError(
+            f"tiling needs VGG19's layers (3x3 'same' ReLU convolutions, 2x2 "
+            f"poolings); {layer.name} is not one."
+        )
+
+
 def _channels_before(layers: Iterable[keras.layers.Layer]) -> int:
     convs = [layer for layer in layers if _is_conv(layer)]
     return convs[-1].filters
@@ -115,6 +163,8 @@ def _stage(
             f"tiling needs Keras VGG19's layer names ({error}); the extractor's "
             "network does not have them."
         ) from None
+    for layer in layers:
+        _check_layer(layer)
     stride, reach, values = 1, 0, float(input_channels)
     stage_taps = {}
     for layer in layers:
@@ -137,4 +187,46 @@ def _stage(
     )
 
 
-__all__ = ["BACKWARD_FACTOR", "STAGE_ENDS", "Stage", "VGG19_ORDER", "network_stages"]
+def layer_sizes(stage: Stage, size: tuple[int, int]) -> dict[str, tuple[int, int, int]]:
+    """(h, w, C) of each tap's whole map, from the stage's input size."""
+    height, width = (int(side) for side in size)
+    sizes = {}
+    for layer in stage.layers:
+        if _is_conv(layer):
+            channels = layer.filters
+        else:  # a 2x2 pooling, stride 2, "valid": floors odd sides
+            height, width = height // 2, width // 2
+        if layer.name in stage.taps:
+            sizes[layer.name] = (height, width, channels)
+    return sizes
+
+
+def output_size(stage: Stage, size: tuple[int, int]) -> tuple[int, int]:
+    """(h, w) of the stage's output map from its input's (poolings floor odd sides)."""
+    height, width = (int(side) for side in size)
+    for layer in stage.layers:
+        if not _is_conv(layer):
+            height, width = height // 2, width // 2
+    return height, width
+
+
+def stage_sizes(stages: list[Stage], size: tuple[int, int]) -> list[tuple[int, int]]:
+    """Each stage's input size, the first's ``size``."""
+    sizes = []
+    for stage in stages:
+        sizes.append(tuple(int(side) for side in size))
+        size = output_size(stage, size)
+    return sizes
+
+
+__all__ = [
+    "BACKWARD_FACTOR",
+    "STAGE_ENDS",
+    "Stage",
+    "VGG19_ORDER",
+    "layer_sizes",
+    "network_stages",
+    "output_size",
+    "run_layer",
+    "stage_sizes",
+]

@@ -30,6 +30,13 @@ class Tiling:
     window_bytes: int
     core_pixels: int | None = None
     callback: TileCallback | None = field(default=None, compare=False)
+    keep_bytes: int | None = None
+
+    @property
+    def keep_budget(self) -> int:
+        """Activations pass 1 may keep for pass 2 (:mod:`tf_style.tiles.kept`):
+        ``keep_bytes``, or by default one window's."""
+        return self.window_bytes if self.keep_bytes is None else self.keep_bytes
 
     def core(self, stage: Stage, dtype_bytes: int) -> int:
         """The core side for ``stage``, in positions of its input.
