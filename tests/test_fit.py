@@ -323,6 +323,20 @@ def styles(tmp_path_factory) -> Path:
     return folder
 
 
+def test_the_adain_encoder_is_the_extractors_content_layer(vgg):
+    """Training reads the styles' encoder features off the loss's extractor (one
+    VGG19 pass for both): the two must be the same numbers."""
+    from tf_style.fit.networks import ADAIN_ENCODER_LAYER, adain_encoder
+    from tf_style.fit.training import build_extractor
+
+    config = FitConfig(**TINY | {"architecture": "adain"})
+    image = tf.random.uniform([2, 40, 48, 3], seed=3)
+    encoded = adain_encoder(vgg)(image)
+    extracted = build_extractor(config, vgg)(image)["content"][ADAIN_ENCODER_LAYER]
+    assert encoded.shape == extracted.shape
+    np.testing.assert_allclose(encoded, extracted, rtol=1e-5, atol=1e-4)
+
+
 def test_adain_trains_resumes_exactly_and_exports(photos, styles, vgg, tmp_path):
     """The arbitrary-style network through the same loop: stopped and resumed it
     equals a straight run; exported, it takes any style and a strength."""

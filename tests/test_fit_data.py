@@ -12,13 +12,13 @@ import tensorflow as tf
 
 from tf_style.fit.data import (
     UnreadableImagesWarning,
-    dataset_from_source,
     list_images,
     load_photos,
     split_held_out,
-    tfds_dataset,
     training_dataset,
 )
+from tf_style.fit.sources import PhotoSource, dataset_from_source, resolve_source
+from tf_style.fit.tfds import tfds_dataset
 
 
 def save(path: Path, pixels: np.ndarray, mode: str | None = None) -> Path:
@@ -275,3 +275,21 @@ def test_dataset_from_source_holds_photos_back_from_a_folder(photos, tmp_path):
 
     assert held_out == split_held_out(sorted(photos), 2)[1]
     assert take(batches, 1)[0].shape == (2, 16, 16, 3)
+
+
+def test_a_resolved_source_is_not_listed_again(photos, tmp_path, monkeypatch):
+    import tf_style.fit.sources as sources
+
+    source = resolve_source(tmp_path / "photos")
+    assert source == PhotoSource(str(tmp_path / "photos"), tuple(sorted(photos)))
+    listed = []
+    monkeypatch.setattr(
+        sources, "list_images", lambda text: listed.append(text) or list(source.files)
+    )
+    batches, held_out = dataset_from_source(
+        source, image_size=16, batch_size=2, seed=0, held_out=2
+    )
+    assert listed == [] and held_out == split_held_out(list(source.files), 2)[1]
+    assert take(batches, 1)[0].shape == (2, 16, 16, 3)
+    dataset_from_source(source.text, image_size=16, batch_size=2, held_out=2)
+    assert listed == [source.text]  # text is listed, once

@@ -162,11 +162,16 @@ def config_from_args(args: argparse.Namespace):
         raise UsageError(str(error)) from None
 
 
-def check_inputs(args: argparse.Namespace, config) -> None:
-    """Style, photos, weights and output folder, before any model is built."""
+def check_inputs(args: argparse.Namespace, config) -> tuple:
+    """Style, photos, weights and output folder, before any model is built.
+
+    Returns:
+        ``(style, content)`` as :func:`~tf_style.fit.run.fit` takes them, the
+        folders and globs listed (:class:`~tf_style.fit.sources.PhotoSource`):
+        once here, not again when training starts.
+    """
     from tf_style.commands.preflight import check_writable_location
-    from tf_style.fit.data import check_source
-    from tf_style.fit.photos import list_images
+    from tf_style.fit.sources import resolve_source
 
     style = Path(args.style)
     if config.architecture == "johnson" and not style.is_file():
@@ -176,8 +181,8 @@ def check_inputs(args: argparse.Namespace, config) -> None:
         )
     try:
         if config.architecture == "adain":
-            list_images(args.style)
-        check_source(args.content)
+            style = resolve_source(args.style)
+        content = resolve_source(args.content)
     except ValueError as error:
         raise UsageError(str(error)) from None
     if args.weights is not None and not args.weights.is_file():
@@ -194,6 +199,7 @@ def check_inputs(args: argparse.Namespace, config) -> None:
             )
     if args.time_limit is not None and not args.time_limit > 0:
         raise UsageError(f"--time-limit must be positive, got {args.time_limit}.")
+    return style, content
 
 
 def _within(path: Path, folder: Path) -> bool:
@@ -214,16 +220,16 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         config = config_from_args(args)
-        check_inputs(args, config)
+        sources = check_inputs(args, config)
         check_resumable(args.output, config)
         strategy = make_strategy(args.strategy)
     except (UsageError, ResumeConflict, ValueError) as error:
         print(f"{PROGRAM}: error: {error}", file=sys.stderr)
         return EXIT_USAGE
-    return _train(args, config, strategy)
+    return _train(args, config, sources, strategy)
 
 
-def _train(args, config, strategy) -> int:
+def _train(args, config, sources: tuple, strategy) -> int:
     from tf_style.fit.run import fit
     from tf_style.vgg.weights import WeightsNotFoundError, load_vgg19
 
@@ -232,8 +238,8 @@ def _train(args, config, strategy) -> int:
         with _progress(config) as progress:
             result = fit(
                 config,
-                style=args.style,
-                content=args.content,
+                style=sources[0],
+                content=sources[1],
                 directory=args.output,
                 strategy=strategy,
                 on_step=progress,

@@ -5,10 +5,12 @@
 the tutorial's loss (:meth:`tf_style.objective.StyleContentLoss.scored`), then
 exports it for :func:`tf_style.fast.load_fast_model` and ``tf-style-compare``.
 
-Modules: :mod:`~tf_style.fit.networks` (the architectures), :mod:`~tf_style.fit.data`
-(tf.data over photo folders), :mod:`~tf_style.fit.config` (FitConfig),
-:mod:`~tf_style.fit.training` (the trainer), :mod:`~tf_style.fit.run` (``fit()``),
-:mod:`~tf_style.fit.export` (SavedModel and TensorFlow Lite).
+Modules: :mod:`~tf_style.fit.networks` (the architectures),
+:mod:`~tf_style.fit.sources` (a run's photos, named once), :mod:`~tf_style.fit.data`
+(tf.data over photo files), :mod:`~tf_style.fit.tfds` (TensorFlow Datasets splits),
+:mod:`~tf_style.fit.config` (FitConfig), :mod:`~tf_style.fit.training` (the
+trainer), :mod:`~tf_style.fit.run` (``fit()``), :mod:`~tf_style.fit.export`
+(SavedModel and TensorFlow Lite).
 
 The names below are imported on first use (PEP 562), as the package's are, so that
 ``python -m tf_style.fit`` can quiet TensorFlow's start-up before it loads.

@@ -1,9 +1,9 @@
 """Training images for the fit command: where they come from and how they are cut.
 
 A feed-forward style network learns from many photos, each seen as a random square
-crop (Johnson et al. train on 256x256 crops of COCO). This module finds those photos
-(a folder, a glob, one file, or a prepared TensorFlow Datasets split), holds a few
-back for previews, and turns the rest into an endless ``tf.data`` pipeline of
+crop (Johnson et al. train on 256x256 crops of COCO). This module turns photo files
+(:func:`list_images` finds them; :mod:`tf_style.fit.sources` names a run's source
+once) into an endless ``tf.data`` pipeline of
 float32 ``[batch_size, image_size, image_size, 3]`` batches in [0, 1]. Nothing here
 knows about networks or losses.
 
@@ -32,8 +32,6 @@ from tf_style.fit.photos import (
     split_held_out,
 )
 from tf_style.images import clip_0_1
-
-TFDS_PREFIX = "tfds:"
 
 
 def training_dataset(
@@ -72,13 +70,13 @@ def training_dataset(
         >>> training, preview = split_held_out(list_images("photos"), 4)
         >>> batches = training_dataset(training, image_size=256, batch_size=4, seed=0)
     """
-    _check_sizes(image_size, batch_size)
+    check_sizes(image_size, batch_size)
     if not paths:
         raise ValueError(
             "training_dataset needs at least one image path, got none: "
             "list_images(source) finds them."
         )
-    seed = _resolve_seed(seed)
+    seed = resolve_seed(seed)
     files = tf.data.Dataset.from_tensor_slices([os.fspath(path) for path in paths])
     files = files.shuffle(
         min(len(paths), shuffle_buffer), seed=seed, reshuffle_each_iteration=True
@@ -92,83 +90,6 @@ def training_dataset(
         contents, image_size=image_size, batch_size=batch_size, seed=seed
     )
     return batches.with_options(options)
-
-
-def tfds_dataset(
-    name: str,
-    *,
-    split: str = "train",
-    image_size: int,
-    batch_size: int,
-    seed: int | None = None,
-    data_dir: str | None = None,
-    shuffle_buffer: int = 1024,
-) -> tf.data.Dataset:
-    """Endless batches of random crops of a prepared TensorFlow Datasets split.
-
-    The same crops as :func:`training_dataset`, over the ``image`` feature of a
-    dataset such as ``"coco/2017"``. Nothing is downloaded: prepare the data first
-    (``tfds build coco/2017``). Images are shuffled still encoded, so the buffer
-    holds compressed bytes rather than pixels.
-
-    Args:
-        name: the dataset, with its config if any (``"coco/2017"``).
-        split: the split, in TFDS's syntax (``"train"``, ``"train[:90%]"``).
-        image_size: side of the square crops, in pixels (at least 16).
-        batch_size: crops per batch (at least 1).
-        seed: the same seed gives the same batches; None draws one.
-        data_dir: where the prepared data lives; TFDS's default when None.
-        shuffle_buffer: how many encoded images the shuffle holds.
-
-    Returns:
-        A ``tf.data.Dataset`` of float32 ``[batch_size, image_size, image_size, 3]``
-        in [0, 1].
-
-    Raises:
-        ValueError: ``tensorflow_datasets`` is not installed, the split is not
-            prepared or does not exist, or a size is too small.
-    """
-    _check_sizes(image_size, batch_size)
-    seed = _resolve_seed(seed)
-    examples = _tfds_examples(name, split=split, data_dir=data_dir, seed=seed)
-    contents = (
-        examples.map(lambda example: example["image"])
-        .repeat()
-        .shuffle(shuffle_buffer, seed=seed)
-    )
-    return crop_batches(
-        contents, image_size=image_size, batch_size=batch_size, seed=seed
-    )
-
-
-def _tfds_examples(
-    name: str, *, split: str, data_dir: str | None, seed: int
-) -> tf.data.Dataset:
-    """The examples of a prepared split, images still encoded; never downloads."""
-    try:
-        import tensorflow_datasets as tfds
-    except ImportError as error:
-        raise ValueError(
-            f"Training on '{TFDS_PREFIX}{name}' needs TensorFlow Datasets: "
-            "pip install tensorflow-datasets, then prepare the data with "
-            f"'tfds build {name}'. Or train on a folder of images."
-        ) from error
-    try:
-        builder = tfds.builder(name, data_dir=data_dir)
-        return builder.as_dataset(
-            split=split,
-            shuffle_files=True,
-            read_config=tfds.ReadConfig(shuffle_seed=seed),
-            decoders={"image": tfds.decode.SkipDecoding()},
-        )
-    # TFDS raises AssertionError for data that is not prepared, ValueError or
-    # KeyError for unknown names and splits.
-    except (AssertionError, ValueError, KeyError, OSError) as error:
-        where = f" in {data_dir}" if data_dir else ""
-        raise ValueError(
-            f"TensorFlow Datasets has no prepared '{name}' split '{split}'{where}: "
-            f"prepare it with 'tfds build {name}' ({error})."
-        ) from error
 
 
 def crop_batches(
@@ -284,78 +205,7 @@ def load_photos(paths: Sequence[Path | str], size: int) -> tf.Tensor:
     )
 
 
-def dataset_from_source(
-    source: str,
-    *,
-    image_size: int,
-    batch_size: int,
-    seed: int | None = None,
-    held_out: int = 0,
-) -> tuple[tf.data.Dataset, list[Path]]:
-    """The training batches a command's ``source`` argument names.
-
-    Args:
-        source: a folder, glob or image file (see :func:`list_images`), or
-            ``tfds:NAME[:SPLIT]`` for a prepared TensorFlow Datasets split
-            (``tfds:coco/2017``; the split defaults to ``train``).
-        image_size: side of the square crops, in pixels.
-        batch_size: crops per batch.
-        seed: the same seed gives the same batches; None draws one.
-        held_out: photos of a folder source to hold back (:func:`split_held_out`:
-            the same folder always holds back the same photos, whatever the seed).
-
-    Returns:
-        ``(batches, held_out_paths)``. A TFDS source holds nothing back (its
-        held-out paths are ``[]``): the caller brings its own preview photos.
-
-    Raises:
-        ValueError: the source names no usable images, or a size is too small.
-    """
-    if source.startswith(TFDS_PREFIX):
-        name, split = parse_tfds_source(source)
-        batches = tfds_dataset(
-            name,
-            split=split,
-            image_size=image_size,
-            batch_size=batch_size,
-            seed=seed,
-        )
-        return batches, []
-    training, held_out_paths = split_held_out(list_images(source), held_out)
-    batches = training_dataset(
-        training, image_size=image_size, batch_size=batch_size, seed=seed
-    )
-    return batches, held_out_paths
-
-
-def parse_tfds_source(source: str) -> tuple[str, str]:
-    """``tfds:NAME[:SPLIT]`` as ``(NAME, SPLIT)``, the split ``train`` by default."""
-    # Dataset names have no colon, so the first one ends the name; splits may have
-    # their own ("train[:90%]").
-    name, _, split = source.removeprefix(TFDS_PREFIX).partition(":")
-    if not name:
-        raise ValueError(
-            f"'{source}' names no dataset: write {TFDS_PREFIX}NAME[:SPLIT], "
-            f"e.g. {TFDS_PREFIX}coco/2017."
-        )
-    return name, split or "train"
-
-
-def check_source(source: str) -> None:
-    """Refuse what :func:`dataset_from_source` would, without building a pipeline
-    (a command checks its inputs before any model is built).
-
-    Raises:
-        ValueError: as :func:`dataset_from_source`.
-    """
-    if source.startswith(TFDS_PREFIX):
-        name, split = parse_tfds_source(source)
-        _tfds_examples(name, split=split, data_dir=None, seed=0)
-    else:
-        list_images(source)
-
-
-def _check_sizes(image_size: int, batch_size: int) -> None:
+def check_sizes(image_size: int, batch_size: int) -> None:
     _check_at_least("image_size", image_size, MIN_IMAGE_SIZE)
     _check_at_least("batch_size", batch_size, 1)
 
@@ -367,25 +217,20 @@ def _check_at_least(name: str, value: int, minimum: int) -> None:
         )
 
 
-def _resolve_seed(seed: int | None) -> int:
+def resolve_seed(seed: int | None) -> int:
     """``seed``, or a fresh one: the pipeline needs a concrete seed to be resumable."""
     return random.randrange(2**31) if seed is None else int(seed)
 
 
 __all__ = [
     "IMAGE_SUFFIXES",
-    "TFDS_PREFIX",
-    "check_source",
-    "parse_tfds_source",
     "UnreadableImagesWarning",
     "crop_batches",
-    "dataset_from_source",
     "decode_rgb",
     "list_images",
     "load_photos",
     "random_crop",
     "resize_shorter_side",
     "split_held_out",
-    "tfds_dataset",
     "training_dataset",
 ]

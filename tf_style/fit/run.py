@@ -25,7 +25,8 @@ import tensorflow as tf
 
 from tf_style.artifacts import write_json
 from tf_style.fit.config import FitConfig, read_fit_config, resume_conflicts
-from tf_style.fit.data import dataset_from_source, load_photos
+from tf_style.fit.data import load_photos
+from tf_style.fit.sources import PhotoSource, dataset_from_source, resolve_source
 from tf_style.fit.training import (
     NetworkTrainer,
     StepLosses,
@@ -52,8 +53,8 @@ class FitResult:
 def fit(
     config: FitConfig,
     *,
-    style: str | Path,
-    content: str,
+    style: str | Path | PhotoSource,
+    content: str | PhotoSource,
     directory: str | Path,
     strategy: tf.distribute.Strategy | None = None,
     on_step: Callable[[StepLosses], None] | None = None,
@@ -66,7 +67,9 @@ def fit(
     Args:
         config: the run's settings.
         style: the style image (Johnson), or a folder or glob of styles (AdaIN).
-        content: a folder or glob of photos, or ``tfds:NAME[:SPLIT]``.
+        content: a folder or glob of photos, or ``tfds:NAME[:SPLIT]``. Either
+            source may come resolved (:func:`~tf_style.fit.sources.resolve_source`,
+            as the command does when it checks them): it is not listed again.
         directory: the run's folder; a run already there is continued.
         strategy: ``tf.distribute`` strategy (one device when None).
         on_step: called after every step with its losses (a progress bar).
@@ -88,6 +91,9 @@ def fit(
     # First: a folder that cannot be made is an OSError now, not a TensorFlow error
     # from the log writer after VGG19 is built.
     directory.mkdir(parents=True, exist_ok=True)
+    content = resolve_source(content)
+    if config.architecture == "adain":
+        style = resolve_source(style)
     trainer, record = _prepare(config, style, content, directory, strategy, vgg)
     started = time.perf_counter() - record["seconds"]
     try:
@@ -140,8 +146,8 @@ def _prepare(config, style, content, directory, strategy, vgg):
     if record is None:
         record = {
             "config": config.to_json(),
-            "style": str(style),
-            "content": str(content),
+            "style": style.text if isinstance(style, PhotoSource) else str(style),
+            "content": content.text,
             "held_out": [str(path) for path in held_out],
             "replicas": trainer.strategy.num_replicas_in_sync,
             "precision": trainer.precision,
@@ -159,7 +165,7 @@ def _prepare(config, style, content, directory, strategy, vgg):
     return trainer, record
 
 
-def _dataset(config: FitConfig, style, content: str):
+def _dataset(config: FitConfig, style, content: PhotoSource):
     """Content crops (Johnson) or (content, style) pairs (AdaIN), and the held-out
     photos; styles are crops of the style folder at the same size."""
     contents, held_out = dataset_from_source(
@@ -172,7 +178,7 @@ def _dataset(config: FitConfig, style, content: str):
     if config.architecture == "johnson":
         return contents, held_out
     styles, _ = dataset_from_source(
-        str(style),
+        style,
         image_size=config.image_size,
         batch_size=config.batch_size,
         seed=config.seed + 1,
@@ -182,11 +188,7 @@ def _dataset(config: FitConfig, style, content: str):
 
 def _preview_style(config: FitConfig, style) -> tf.Tensor:
     """The style image at ``style_scale * image_size`` (the first of a folder)."""
-    path = Path(style)
-    if path.is_dir() or any(mark in str(style) for mark in "*?["):
-        from tf_style.fit.photos import list_images
-
-        path = list_images(style)[0]
+    path = style.files[0] if isinstance(style, PhotoSource) else Path(style)
     return load_image(path, round(config.style_scale * config.image_size))
 
 

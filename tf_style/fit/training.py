@@ -219,11 +219,17 @@ class NetworkTrainer:
         its own style's."""
         encoder = self.network.get_layer("adain_encoder")
         decoder = self.network.get_layer("adain_decoder")
-        target = adaptive_instance_norm(encoder(content), encoder(style))
+        # One VGG19 pass over the styles gives both their Gram targets and the
+        # encoder's features (the extractor's content layer is the encoder's).
+        style_outputs = self.extractor(style)
+        features = encoder(content)
+        style_features = style_outputs["content"][ADAIN_ENCODER_LAYER]
+        target = adaptive_instance_norm(
+            features, tf.cast(style_features, features.dtype)
+        )
         output = decoder(target, training=True)
-        style_targets = self.extractor(style)["style"]
         content_targets = {ADAIN_ENCODER_LAYER: tf.stop_gradient(target)}
-        return self.loss.scored(output, content_targets, style_targets)
+        return self.loss.scored(output, content_targets, style_outputs["style"])
 
     def stylize_photos(self) -> tf.Tensor:
         """The held-back photos through the network as a user gets them (the
