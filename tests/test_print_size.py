@@ -21,6 +21,7 @@ from tf_style.decode import rgb_icc_profile
 from tf_style.encode import read_tiff
 from tf_style.images import save_image
 from tf_style.memory import (
+    MAX_WINDOW_BYTES,
     TooLarge,
     no_larger_than_later,
     plan_scales,
@@ -81,6 +82,20 @@ def test_no_scale_takes_a_larger_workspace_than_a_later_tiled_one():
         Tiling(4 * gib),
         None,
     ]
+    # a scale capped to a later window takes its keeping too
+    tight = [Tiling(4 * gib), None, Tiling(gib, keep_bytes=0)]
+    capped = no_larger_than_later(tight, [9 * gib, 9 * gib, 9 * gib])
+    assert capped == [Tiling(gib, keep_bytes=0)] * 3
+
+
+def test_only_tiles_with_memory_to_spare_keep_stages_for_pass_2():
+    """Tiles the budget sized keep nothing (kept activations grew the peak of a
+    memory-bound run); tiles at the largest size keep the deep stages."""
+    config = StyleTransferConfig(mixed_precision="float32")
+    roomy = plan_tiling((1365, 2048), config, 6 << 30)
+    assert roomy == Tiling(MAX_WINDOW_BYTES) and roomy.keep_budget > 0
+    tight = plan_tiling((2730, 4096), config, 6 << 30)
+    assert tight.window_bytes < MAX_WINDOW_BYTES and tight.keep_budget == 0
 
 
 def test_a_coarse_to_fine_run_plans_every_scale_within_the_final_window():

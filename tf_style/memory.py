@@ -237,7 +237,12 @@ def plan_tiling(
 
         largest = largest_side(size, fits)
         raise TooLarge(_too_large(size, budget, "even tile by tile"), largest)
-    return Tiling(min(window, MAX_WINDOW_BYTES))
+    if window >= MAX_WINDOW_BYTES:  # memory to spare
+        return Tiling(MAX_WINDOW_BYTES)
+    # The budget sized the tiles. Pass 1 keeps no stage's forward for pass 2
+    # (tiles.kept): TensorFlow's pool placed a kept stage beside, not inside, the
+    # later windows' room, and a 4096 px final scale peaked 0.22 GB higher.
+    return Tiling(window, keep_bytes=0)
 
 
 def _too_large(size: Sequence[int], budget: int, how: str) -> str:
@@ -308,14 +313,18 @@ def no_larger_than_later(
     activations (``workspaces``) exceed that window is tiled with it.
     """
     capped: list[Tiling | None] = []
-    smallest: int | None = None
+    smallest: Tiling | None = None
     for plan, workspace in zip(reversed(plans), reversed(workspaces), strict=True):
         if plan is not None:
-            if smallest is not None and plan.window_bytes > smallest:
-                plan = dataclasses.replace(plan, window_bytes=smallest)
-            smallest = plan.window_bytes
-        elif smallest is not None and workspace > smallest:
-            plan = Tiling(smallest)
+            if smallest is not None and plan.window_bytes > smallest.window_bytes:
+                plan = dataclasses.replace(
+                    plan,
+                    window_bytes=smallest.window_bytes,
+                    keep_bytes=smallest.keep_bytes,
+                )
+            smallest = plan
+        elif smallest is not None and workspace > smallest.window_bytes:
+            plan = Tiling(smallest.window_bytes, keep_bytes=smallest.keep_bytes)
         capped.append(plan)
     return capped[::-1]
 

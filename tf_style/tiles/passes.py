@@ -192,10 +192,15 @@ def backward(
         }
         contents = {k: v for k, v in content_seeds.items() if k in stage.taps}
         if index in first.kept:  # one tile, its forward on a tape since pass 1
-            kept = first.kept.pop(index)
-            upstream = kept.gradient(
-                styles, contents, None if upstream is None else tf.constant(upstream)
-            ).numpy()
+            upstream = (
+                first.kept.pop(index)  # and with it, its activations
+                .gradient(
+                    styles,
+                    contents,
+                    None if upstream is None else tf.constant(upstream),
+                )
+                .numpy()
+            )
             _report(tiling, "backward", index, 0, 1, len(functions))
             continue
         gradient = np.zeros(inputs.shape, np.float32)
