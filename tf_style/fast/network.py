@@ -13,11 +13,10 @@ import os
 import time
 from pathlib import Path
 
-import numpy as np
 import tensorflow as tf
 
 from tf_style.fast.base import FastModelError, FastStylizer
-from tf_style.fast.tflite import make_interpreter
+from tf_style.fast.tflite import make_interpreter, run_interpreter
 
 # One file per weight precision; the first is the default.
 TFLITE_FILES = {
@@ -96,13 +95,8 @@ class NetworkLiteStylizer(FastStylizer):
                 self.interpreter.resize_tensor_input(self.inputs[name], list(shape))
             self.interpreter.allocate_tensors()
             self.allocated = shapes
-        for name, value in feeds.items():
-            self.interpreter.set_tensor(
-                self.inputs[name], np.asarray(value, np.float32)
-            )
-        self.interpreter.invoke()
-        output = self.interpreter.get_output_details()[0]
-        return tf.constant(self.interpreter.get_tensor(output["index"]))
+        by_index = {self.inputs[name]: value for name, value in feeds.items()}
+        return tf.constant(run_interpreter(self.interpreter, by_index))
 
 
 def find_network_tflite(directory: Path) -> dict[str, Path]:

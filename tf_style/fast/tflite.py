@@ -58,10 +58,7 @@ class LiteStylizer(FastStylizer):
         """The style bottleneck float32 ``[1, 1, 1, 100]`` of a 256x256 image."""
         image = resize(style_image, STYLE_SIZE, antialias=False)
         detail = self.predictor.get_input_details()[0]
-        self.predictor.set_tensor(detail["index"], np.asarray(image, np.float32))
-        self.predictor.invoke()
-        output = self.predictor.get_output_details()[0]
-        return np.array(self.predictor.get_tensor(output["index"]))
+        return run_interpreter(self.predictor, {detail["index"]: image})
 
     def _stylize(
         self, content_image: tf.Tensor, style_image: tf.Tensor, strength: float
@@ -80,15 +77,11 @@ class LiteStylizer(FastStylizer):
         content = (
             resize(content_image, size, antialias=False) if size else content_image
         )
-        self.transformer.set_tensor(
-            self.content_input["index"], np.asarray(content, np.float32)
-        )
-        self.transformer.set_tensor(
-            self.bottleneck_input["index"], np.asarray(bottleneck, np.float32)
-        )
-        self.transformer.invoke()
-        output = self.transformer.get_output_details()[0]
-        return tf.constant(self.transformer.get_tensor(output["index"]))
+        feeds = {
+            self.content_input["index"]: content,
+            self.bottleneck_input["index"]: bottleneck,
+        }
+        return tf.constant(run_interpreter(self.transformer, feeds))
 
     def _allocate(self, size: tuple[int, int]) -> tuple[int, int] | None:
         """Resize the content input to ``size``; return the size to resize to instead.
@@ -170,6 +163,18 @@ def make_interpreter(path: Path, num_threads: int | None):
         ) from None
 
 
+def run_interpreter(interpreter, feeds: dict[int, object]) -> np.ndarray:
+    """Set each input (by tensor index) as float32, invoke, return the first output.
+
+    The inputs' shapes must already be allocated (``resize_tensor_input``).
+    """
+    for index, value in feeds.items():
+        interpreter.set_tensor(index, np.asarray(value, np.float32))
+    interpreter.invoke()
+    output = interpreter.get_output_details()[0]
+    return np.array(interpreter.get_tensor(output["index"]))
+
+
 def transfer_inputs(interpreter) -> tuple[dict, dict]:
     """The transfer model's content input and bottleneck input (found by shape)."""
     details = interpreter.get_input_details()
@@ -184,4 +189,4 @@ def transfer_inputs(interpreter) -> tuple[dict, dict]:
     return content[0], bottleneck[0]
 
 
-__all__ = ["LiteStylizer", "find_tflite_pair", "make_interpreter"]
+__all__ = ["LiteStylizer", "find_tflite_pair", "make_interpreter", "run_interpreter"]
