@@ -13,6 +13,7 @@ from pathlib import Path
 
 from tf_style.byte_sizes import parse_memory
 from tf_style.config import StyleTransferConfig
+from tf_style.resident_memory import proc_bytes
 
 
 def available_memory(on_gpu: bool) -> int | None:
@@ -23,21 +24,11 @@ def available_memory(on_gpu: bool) -> int | None:
 
 def available_host_memory() -> int | None:
     """Bytes this process may still use: MemAvailable, capped by a cgroup limit."""
-    available = _meminfo_available()
+    available = proc_bytes(Path("/proc/meminfo"), "MemAvailable")
     limit = _cgroup_room()
     if available is None:
         return limit
     return available if limit is None else min(available, limit)
-
-
-def _meminfo_available() -> int | None:
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemAvailable:"):
-                return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return None
 
 
 def _cgroup_room() -> int | None:

@@ -39,8 +39,9 @@ PRECONDITIONER_COPIES = 2
 # Checked at 4096 x 2730 on a 2-core AMX Xeon (benchmarks/results/print_size/):
 # the fast preset's final scale alone peaked at 5.10 GB in bfloat16 planned for
 # 6 GiB and 5.42 GB in float32 planned for 8 GiB; its whole 7-scale run at 6 GiB
-# at 5.69 GB. An earlier calibration (10 L-BFGS, 8 preconditioner copies) fitted a
-# run whose coarse scales had left a 4 GiB pool behind (no_larger_than_later).
+# at 5.69-5.92 GB (the pool's history across scales varies between runs). An
+# earlier calibration (10 L-BFGS, 8 preconditioner copies) fitted a run whose
+# coarse scales had left a 4 GiB pool behind (no_larger_than_later).
 # The smallest tile workspace worth running (below it the halos cost more than
 # the cores).
 MIN_WINDOW_BYTES = 64 << 20
@@ -324,7 +325,7 @@ def no_larger_than_later(
                 )
             smallest = plan
         elif smallest is not None and workspace > smallest.window_bytes:
-            plan = Tiling(smallest.window_bytes, keep_bytes=smallest.keep_bytes)
+            plan = smallest
         capped.append(plan)
     return capped[::-1]
 

@@ -19,13 +19,21 @@ def peak_resident_bytes() -> int:
     that forked this one across ``exec``, so a run started from a large process
     (pytest) would report that process's peak.
     """
+    peak = proc_bytes(Path("/proc/self/status"), "VmHWM")
+    if peak is not None:
+        return peak
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def proc_bytes(path: Path, key: str) -> int | None:
+    """A ``key:  N kB`` line of a Linux ``/proc`` file, in bytes (None: absent)."""
     try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
+        for line in path.read_text().splitlines():
+            if line.startswith(f"{key}:"):
                 return int(line.split()[1]) * 1024
     except (OSError, ValueError, IndexError):
         pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    return None
 
 
 def reset_peak_resident() -> bool:
@@ -57,4 +65,9 @@ def release_free_heap() -> None:
         pass
 
 
-__all__ = ["peak_resident_bytes", "release_free_heap", "reset_peak_resident"]
+__all__ = [
+    "peak_resident_bytes",
+    "proc_bytes",
+    "release_free_heap",
+    "reset_peak_resident",
+]
