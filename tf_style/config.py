@@ -34,9 +34,11 @@ from tf_style.validation import validate_config
 from tf_style.vgg.layers import CONTENT_LAYERS, STYLE_LAYERS
 
 
-def _option(default: Any, help: str, **metadata: Any) -> Any:
-    """A dataclass field whose help text (and ``choices``, where it has them) the
-    command line shows and :func:`tf_style.validation.validate_config` checks."""
+def option(default: Any, help: str, **metadata: Any) -> Any:
+    """A dataclass field whose help text (and ``choices``, ``flag`` or ``metavar``,
+    where it has them) the command line shows
+    (:func:`tf_style.commands.cli.add_field_options`); for this module's config,
+    :func:`tf_style.validation.validate_config` checks the choices too."""
     return field(default=default, metadata={"help": help, **metadata})
 
 
@@ -49,40 +51,40 @@ class StyleTransferConfig:
         >>> quick = dataclasses.replace(config, max_dim=128, epochs=1)
     """
 
-    max_dim: int = _option(512, "longest side of the images, in pixels")
-    epochs: int = _option(10, "number of epochs (the tutorial's outer loop)")
-    steps_per_epoch: int = _option(100, "optimisation steps per epoch")
-    style_weight: float = _option(1e-2, "weight of the style loss")
-    content_weight: float = _option(1e4, "weight of the content loss")
-    total_variation_weight: float = _option(
+    max_dim: int = option(512, "longest side of the images, in pixels")
+    epochs: int = option(10, "number of epochs (the tutorial's outer loop)")
+    steps_per_epoch: int = option(100, "optimisation steps per epoch")
+    style_weight: float = option(1e-2, "weight of the style loss")
+    content_weight: float = option(1e4, "weight of the content loss")
+    total_variation_weight: float = option(
         30.0,
         "weight of the total-variation regulariser (a sum over pixels, so its "
         "effect grows with the image size)",
         flag="tv-weight",
     )
-    learning_rate: float = _option(0.02, "Adam learning rate")
-    beta_1: float = _option(0.99, "Adam beta_1")
-    epsilon: float = _option(0.1, "Adam epsilon")
-    style_layers: tuple[str, ...] = _option(
+    learning_rate: float = option(0.02, "Adam learning rate")
+    beta_1: float = option(0.99, "Adam beta_1")
+    epsilon: float = option(0.1, "Adam epsilon")
+    style_layers: tuple[str, ...] = option(
         STYLE_LAYERS, "VGG19 layers whose Gram matrices describe style"
     )
-    content_layers: tuple[str, ...] = _option(
+    content_layers: tuple[str, ...] = option(
         CONTENT_LAYERS, "VGG19 layers whose features describe content"
     )
-    optimizer: str = _option(
+    optimizer: str = option(
         "adam",
         "optimiser: adam (the tutorial's) or lbfgs",
         choices=OPTIMIZERS,
     )
-    scales: tuple[float, ...] = _option(
+    scales: tuple[float, ...] = option(
         (1.0,), "coarse-to-fine sizes as fractions of max-dim, ending at 1"
     )
-    scale_steps: tuple[int, ...] = _option(
+    scale_steps: tuple[int, ...] = option(
         (),
         "steps at each scale, coarse to fine (default: epochs x steps-per-epoch "
         "split evenly over the scales)",
     )
-    mixed_precision: str = _option(
+    mixed_precision: str = option(
         "float32",
         "compute precision of VGG19: float32, bfloat16, float16, or auto (bfloat16 "
         "where this device runs it much faster, as on AMX CPUs and recent GPUs; "
@@ -90,95 +92,95 @@ class StyleTransferConfig:
         choices=PRECISIONS,
         label="precision",
     )
-    jit: bool = _option(False, "compile the step with XLA")
-    memory_limit: str = _option(
+    jit: bool = option(False, "compile the step with XLA")
+    memory_limit: str = option(
         "auto",
         "memory the run may use, e.g. 6G or 512M (auto: the free memory of the "
         "device, the GPU's on a GPU); a larger image is evaluated tile by tile",
         metavar="SIZE",
     )
-    tiling: str = _option(
+    tiling: str = option(
         "auto",
         "evaluate VGG19 tile by tile, with the exact gradient: auto (when the whole "
         "image would not fit in --memory-limit), on or off",
         choices=TILING,
     )
-    seed: int | None = _option(None, "random seed (for reproducible runs)")
+    seed: int | None = option(None, "random seed (for reproducible runs)")
     # --- speed (defaults: scipy's L-BFGS-B, plain upsampling) ---
-    lbfgs_backend: str = _option(
+    lbfgs_backend: str = option(
         "scipy",
         "L-BFGS implementation: scipy (L-BFGS-B, on the host) or tensorflow "
         "(projected L-BFGS on the device; takes a preconditioner)",
         choices=LBFGS_BACKENDS,
     )
-    lbfgs_history: int = _option(
+    lbfgs_history: int = option(
         10, "L-BFGS correction pairs kept (scipy's maxcor, torch's history_size)"
     )
-    preconditioner: str = _option(
+    preconditioner: str = option(
         "none",
         "L-BFGS's starting curvature (tensorflow backend): none (the identity), "
         "fourier (a gain falling with frequency) or fourier-color (and ImageNet's "
         "colour correlation)",
         choices=PRECONDITIONERS,
     )
-    precondition_decay: float = _option(
+    precondition_decay: float = option(
         1.0, "power law of the fourier preconditioner's gain, 1/f^X"
     )
-    precondition_local: float = _option(
+    precondition_local: float = option(
         0.0,
         "local scaling of L-BFGS's starting curvature (tensorflow backend): pixels "
         "where the gradient is large move less, by (|gradient| blurred)^-X; 0 is off",
     )
-    coarse_start: str = _option(
+    coarse_start: str = option(
         "upsample",
         "how a coarse result starts the next scale: upsample (the image) or "
         "correction (the content at the new size plus the upsampled change)",
         choices=COARSE_STARTS,
     )
-    upsampling: str = _option(
+    upsampling: str = option(
         "bilinear",
         "interpolation between scales: bilinear or bicubic",
         choices=UPSAMPLING,
     )
     # --- artistic controls (defaults leave the tutorial's result unchanged) ---
-    preserve_color: str = _option(
+    preserve_color: str = option(
         "none",
         "keep the content's colours: none, luminance (stylise the luminance only) "
         "or histogram (give the style the content's colour statistics first)",
         choices=PRESERVE_COLOR,
     )
-    style_blend: tuple[float, ...] = _option(
+    style_blend: tuple[float, ...] = option(
         (),
         "weight of each style image when several are given (normalised; default: "
         "equal)",
     )
-    init: str = _option(
+    init: str = option(
         "content",
         "starting image: content, noise, style, content-recolored (the content with "
         "the style's colour mean and covariance; the fast preset's start) or an "
         "image file (an earlier output, to continue)",
         metavar="{content,noise,style,content-recolored,PATH}",
     )
-    init_noise_ratio: float = _option(
+    init_noise_ratio: float = option(
         0.0, "share of noise blended into the starting image (1: pure noise)"
     )
-    style_scale: float = _option(
+    style_scale: float = option(
         1.0,
         "size of the style image relative to the content's longest side (larger: "
         "bigger brush strokes)",
     )
-    style_layer_weights: tuple[float, ...] = _option(
+    style_layer_weights: tuple[float, ...] = option(
         (),
         "weight of each style layer, in style_layers order (normalised; "
         "default: equal, the tutorial's mean)",
     )
-    loss_normalization: str = _option(
+    loss_normalization: str = option(
         "tutorial",
         "style loss per layer: tutorial (mean squared Gram difference) or paper "
         "(Gatys et al.'s 1/(4 N^2 M^2) sum)",
         choices=LOSS_NORMALIZATION,
     )
-    pooling: str = _option(
+    pooling: str = option(
         "max",
         "VGG19's pooling: max (Keras's weights) or avg (as Gatys et al.)",
         choices=POOLING,
@@ -241,5 +243,6 @@ __all__ = [
     "TUTORIAL",
     "UPSAMPLING",
     "StyleTransferConfig",
+    "option",
     "validate_config",
 ]

@@ -1,7 +1,9 @@
 """What the command-line programs share: options built from the config, and checks.
 
 ``tf_style.train`` and ``tf_style.compare`` read the optimisation settings from
-:class:`tf_style.config.StyleTransferConfig` through :func:`add_config_arguments`, so
+:class:`tf_style.config.StyleTransferConfig` through :func:`add_config_arguments`,
+and ``tf_style.fit`` its training settings from
+:class:`tf_style.fit.config.FitConfig`, both through :func:`add_field_options`, so
 no default or help text exists twice. Expected failures are :class:`UsageError`: the
 programs print them as one line and exit with status 2, without a traceback.
 
@@ -78,22 +80,38 @@ def add_config_arguments(parser: argparse.ArgumentParser) -> None:
         "(the quickest to reach the tutorial's quality; see the README's Speed "
         "section) (default: tutorial)",
     )
-    defaults = StyleTransferConfig()
-    for field in dataclasses.fields(StyleTransferConfig):
+    add_field_options(group, StyleTransferConfig, keep_defaults=False)
+
+
+def add_field_options(group, config_class: type, *, keep_defaults: bool) -> None:
+    """One option per field of the dataclass ``config_class``, from its metadata.
+
+    Each field's ``metadata`` (see :func:`tf_style.config.option`) gives the help
+    text and, where it has them, ``choices``, ``flag`` (the option's name without
+    ``--``) and ``metavar``. The type comes from the field's annotation: ``bool`` is
+    ``--x/--no-x``, a tuple takes one or more values.
+
+    Args:
+        group: the parser or argument group to add to.
+        config_class: ``StyleTransferConfig``, ``FitConfig``...
+        keep_defaults: True: an option left out takes the field's default.
+            False: it is left out of the namespace, so a preset can decide.
+    """
+    defaults = config_class()
+    hints = typing.get_type_hints(config_class)
+    for field in dataclasses.fields(config_class):
         flag = "--" + field.metadata.get("flag", field.name.replace("_", "-"))
         default = getattr(defaults, field.name)
         group.add_argument(
             flag,
             dest=field.name,
-            default=argparse.SUPPRESS,  # absent: the preset decides
+            default=default if keep_defaults else argparse.SUPPRESS,
             help=_help(field.metadata["help"], default),
-            **_argument_kind(field, default),
+            **_argument_kind(field, hints[field.name]),
         )
 
 
-def _argument_kind(field: dataclasses.Field, default: object) -> dict:
-    hints = typing.get_type_hints(StyleTransferConfig)
-    kind = hints[field.name]
+def _argument_kind(field: dataclasses.Field, kind: object) -> dict:
     if kind is bool:
         return {"action": argparse.BooleanOptionalAction}
     if typing.get_origin(kind) is tuple:

@@ -22,38 +22,13 @@ from tf_style.commands.cli import (
     EXIT_OK,
     EXIT_USAGE,
     UsageError,
+    add_field_options,
     notes_as_lines,
     quiet_tensorflow,
     stop_on_sigterm,
 )
 
 PROGRAM = "tf-style-fit"
-HELP = {
-    "architecture": "johnson: one network per style (Johnson et al. 2016); adain: "
-    "any style, --style is then a folder or glob (Huang and Belongie 2017)",
-    "steps": "optimiser steps in all; a resumed run goes on to this many",
-    "batch_size": "images per step, over all devices",
-    "image_size": "side of the square training crops, px",
-    "learning_rate": "Adam's learning rate (0: 1e-3 johnson, 1e-4 adain)",
-    "width": "johnson: filters of the first convolution (32 in the paper; 16 runs "
-    "a 256-px image in under 100 ms on a 2-core CPU); adain: the decoder's "
-    "narrowest layer (64 in the paper); 0: 16 johnson, 64 adain",
-    "style_weight": "the tutorial's style weight",
-    "content_weight": "the tutorial's content weight",
-    "total_variation_weight": "the tutorial's total-variation weight",
-    "style_layer_weights": "one weight per style layer (normalised)",
-    "style_scale": "the style image's long side as a multiple of --image-size",
-    "preserve_color": "johnson: 'luminance' trains on the luminance and keeps each "
-    "photo's colours",
-    "mixed_precision": "VGG19's precision in the loss; auto: bfloat16 where the "
-    "device computes it fast",
-    "seed": "seed of the crops, flips and initial weights",
-    "held_out": "photos kept back from training for previews and the held-out loss",
-    "checkpoint_every": "steps between checkpoints",
-    "preview_every": "steps between preview images (previews/, TensorBoard)",
-    "log_every": "steps between logged losses (fit.json, TensorBoard)",
-}
-FLAG_NAMES = {"architecture": "--arch"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -114,40 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="train only; do not write the SavedModel and TFLite",
     )
     options = parser.add_argument_group("training (FitConfig)")
-    for field in dataclasses.fields(FitConfig):
-        _add_field(options, field)
+    add_field_options(options, FitConfig, keep_defaults=True)
     return parser
-
-
-def _choices() -> dict[str, tuple[str, ...]]:
-    """The settings with a fixed set of values, as FitConfig checks them."""
-    from tf_style.fit.config import FIT_PRECISIONS, FIT_PRESERVE_COLOR
-    from tf_style.fit.networks import ARCHITECTURES
-
-    return {
-        "architecture": ARCHITECTURES,
-        "preserve_color": FIT_PRESERVE_COLOR["johnson"],
-        "mixed_precision": FIT_PRECISIONS,
-    }
-
-
-def _add_field(group, field: dataclasses.Field) -> None:
-    flag = FLAG_NAMES.get(field.name, "--" + field.name.replace("_", "-"))
-    default = field.default
-    kind = (
-        {"nargs": "+", "type": float}
-        if isinstance(default, tuple)
-        else {"type": type(default)}
-    )
-    if field.name in _choices():
-        kind["choices"] = _choices()[field.name]
-    group.add_argument(
-        flag,
-        dest=field.name,
-        default=default,
-        help=f"{HELP[field.name]} (default: {default if default != () else 'equal'})",
-        **kind,
-    )
 
 
 def config_from_args(args: argparse.Namespace):
