@@ -410,7 +410,7 @@ def test_a_side_file_that_cannot_be_written_keeps_the_image(
     def disk_full(*args, **kwargs):
         raise OSError(28, "No space left on device", str(tmp_path / "cat.json"))
 
-    monkeypatch.setattr("tf_style.commands.one_image.write_json", disk_full)
+    monkeypatch.setattr("tf_style.commands.run_outputs.write_json", disk_full)
     status = train.main(["--output", str(tmp_path / "cat.png"), *TINY])
     err = capsys.readouterr().err.strip().splitlines()
     assert status == 1

@@ -1,7 +1,8 @@
 """The commands: parse, check, call the library, write outputs, map errors to exits.
 
 ``tf-style-train`` (:mod:`~tf_style.commands.train`: one image in
-:mod:`~tf_style.commands.one_image`, many in :mod:`~tf_style.commands.many_images`,
+:mod:`~tf_style.commands.one_image`, writing :mod:`~tf_style.commands.run_outputs`;
+many in :mod:`~tf_style.commands.many_images`,
 :mod:`~tf_style.commands.folder` and :mod:`~tf_style.commands.frames`) and
 ``tf-style-compare`` (:mod:`~tf_style.commands.compare`), with their options and exit
 statuses (:mod:`~tf_style.commands.cli`), the checks made before any model is built

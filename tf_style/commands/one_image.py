@@ -3,55 +3,50 @@
 :mod:`tf_style.commands.train` parses the command line and calls :func:`make_plan`
 then :func:`run`. The plan checks every input and every file the run will write
 before a model is built (:mod:`tf_style.commands.preflight`), so a run is refused in
-a second rather than failing after an hour. The image is written first; a side file
-that cannot be written (a full disk) is reported in one line and never costs the
-image.
+a second rather than failing after an hour. What the run writes, and how a file
+that cannot be written is reported, is :mod:`tf_style.commands.run_outputs`.
 """
 
 from __future__ import annotations
 
 import argparse
 import signal
-import sys
 import time
 import warnings
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 
 import tensorflow as tf
 
-from tf_style.artifacts import FrameSaver, library_versions, make_gif, write_json
+from tf_style.artifacts import FrameSaver
 from tf_style.commands.cli import (
     EXIT_INTERRUPTED,
     EXIT_NON_FINITE,
     UsageError,
     check_style_count,
     config_from_args,
-    flag_message,
     input_image,
 )
 from tf_style.commands.memory import check_step_memory, resized_size
 from tf_style.commands.preflight import check_bit_depth, check_outputs
 from tf_style.commands.progress import FrameProgress
+from tf_style.commands.run_outputs import (
+    PROGRAM,
+    OutputError,
+    print_summary,
+    write_outputs,
+)
 from tf_style.config import INITS, StyleTransferConfig
 from tf_style.controls import scaled_style_size
-from tf_style.decode import ReducedDecodeWarning, rgb_icc_profile
+from tf_style.decode import ReducedDecodeWarning
 from tf_style.device import describe_device
-from tf_style.images import SAVE_FORMATS, load_image, save_image
-from tf_style.optimize import StylizeResult, stylize
+from tf_style.images import SAVE_FORMATS, load_image
+from tf_style.optimize import stylize
 from tf_style.optimize.multiscale import check_scaled_sizes
-from tf_style.plotting import plot_losses, save_figure
 from tf_style.vgg.model import StyleContentModel
-from tf_style.vgg.network import precision_reason, resolve_precision
 from tf_style.vgg.weights import WeightsNotFoundError, load_vgg19, weights_source
 
-PROGRAM = "tf-style-train"
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
-
-
-class OutputError(Exception):
-    """A file of the run could not be written: one line, exit status 1."""
 
 
 @dataclass
@@ -231,132 +226,6 @@ def run(plan: Plan, *, quiet: bool) -> int:
 
 def make_frames(plan: Plan) -> FrameSaver | None:
     return FrameSaver(plan.frames_folder, plan.save_every) if plan.save_every else None
-
-
-def write_outputs(
-    plan: Plan,
-    result: StylizeResult,
-    frames: FrameSaver | None,
-    weights_source: str,
-    build_seconds: float,
-) -> dict[str, str]:
-    """The image first, then the loss curves, GIF and JSON record; each atomically.
-
-    Raises:
-        OutputError: a file could not be written; the message says which, and
-            whether the image was kept.
-    """
-    try:
-        image = save_image(
-            result.image,
-            plan.output,
-            bit_depth=plan.bit_depth,
-            icc_profile=rgb_icc_profile(plan.content_path),
-        )
-        written = {"image": str(image)}
-    except OSError as error:
-        raise OutputError(
-            f"could not write the image {plan.output} ({_reason(error)})."
-        ) from None
-    failed: list[str] = []
-    for name, write in side_file_writers(plan, result, frames):
-        try:
-            written[name] = str(write())
-        except OSError as error:
-            failed.append(f"{name} ({_reason(error)})")
-    record_path = plan.output_file(".json")
-    record = run_record(plan, result, weights_source, build_seconds, written)
-    try:
-        written["record"] = str(write_json(record, record_path))
-    except OSError as error:
-        failed.append(f"record {record_path} ({_reason(error)})")
-    if failed:
-        raise OutputError(
-            f"could not write {'; '.join(failed)}; the image was kept at {plan.output}."
-        )
-    return written
-
-
-def side_file_writers(plan: Plan, result: StylizeResult, frames: FrameSaver | None):
-    """(name, write) for the loss curves, the last frame and the GIF."""
-    writers = []
-    if result.history["total"]:
-        title = f"{plan.output.name} ({result.status})"
-        path = plan.output_file("_losses.png")
-        writers.append(
-            (
-                "losses",
-                lambda: save_figure(plot_losses(result.history, title=title), path),
-            )
-        )
-    if frames is not None:
-
-        def animate() -> Path:
-            frames.save_final(len(result.history["total"]), result.image)
-            return make_gif(frames.paths, plan.output_file(".gif"))
-
-        writers.append(("gif", animate))
-    return writers
-
-
-def _reason(error: OSError) -> str:
-    where = f": {error.filename}" if error.filename else ""
-    return f"{error.strerror or error}{where}"
-
-
-def run_record(
-    plan: Plan,
-    result: StylizeResult,
-    weights_source: str,
-    build_seconds: float,
-    written: dict[str, str],
-) -> dict:
-    """Settings, sources, device, versions, timings, final losses and the outcome."""
-    steps = len(result.history["total"])
-    final = {term: values[-1] for term, values in result.history.items() if values}
-    return {
-        "status": result.status,
-        "message": flag_message(result.message),
-        "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "command": [PROGRAM, *sys.argv[1:]],
-        "settings": plan.config.to_dict(),
-        "content": str(plan.content_path),
-        "style": [str(path) for path in plan.style_paths],
-        "mask": str(plan.mask_path) if plan.mask_path else None,
-        "init": str(plan.init_path) if plan.init_path else None,
-        "image_size": list(result.image.shape[1:3]),
-        "weights_source": weights_source,
-        "device": describe_device(),
-        "precision": resolve_precision(plan.config.mixed_precision),
-        "precision_reason": precision_reason(plan.config.mixed_precision),
-        "notes": plan.notes,
-        "versions": library_versions(),
-        "timings": {
-            "model_build_seconds": round(build_seconds, 3),
-            "optimisation_seconds": round(result.seconds, 3),
-            "seconds_per_step": round(result.seconds / steps, 4) if steps else None,
-        },
-        "steps_completed": steps,
-        "steps_planned": plan.config.total_steps,
-        "scales": result.scales,
-        "final_losses": final,
-        "outputs": {**written, "record": str(plan.output_file(".json"))},
-    }
-
-
-def print_summary(result: StylizeResult, written: dict[str, str]) -> None:
-    steps = len(result.history["total"])
-    if result.status == "completed":
-        print(f"Done: {steps} steps in {result.seconds:.1f} s.")
-    elif result.status == "interrupted":
-        print(f"Interrupted after {steps} steps; saved the work so far.")
-    else:
-        print(f"{PROGRAM}: error: {flag_message(result.message)}", file=sys.stderr)
-    if steps:
-        first, last = result.history["total"][0], result.history["total"][-1]
-        print(f"Total loss: {first:.4g} -> {last:.4g}")
-    for name, path in written.items():
-        print(f"  {name:>7}: {path}")
 
 
 __all__ = ["OutputError", "Plan", "make_plan", "run"]

@@ -1,0 +1,160 @@
+"""What a finished optimisation writes: the image, its side files and its record.
+
+The image is written first; a side file that cannot be written (a full disk) is
+reported in one line and never costs the image. :mod:`tf_style.commands.one_image`
+calls :func:`write_outputs` once the run has stopped, however it stopped.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tf_style.artifacts import FrameSaver, library_versions, make_gif, write_json
+from tf_style.commands.cli import flag_message
+from tf_style.decode import rgb_icc_profile
+from tf_style.device import describe_device
+from tf_style.images import save_image
+from tf_style.optimize import StylizeResult
+from tf_style.plotting import plot_losses, save_figure
+from tf_style.vgg.network import precision_reason, resolve_precision
+
+if TYPE_CHECKING:
+    from tf_style.commands.one_image import Plan
+
+PROGRAM = "tf-style-train"
+
+
+class OutputError(Exception):
+    """A file of the run could not be written: one line, exit status 1."""
+
+
+def write_outputs(
+    plan: Plan,
+    result: StylizeResult,
+    frames: FrameSaver | None,
+    weights_source: str,
+    build_seconds: float,
+) -> dict[str, str]:
+    """The image first, then the loss curves, GIF and JSON record; each atomically.
+
+    Raises:
+        OutputError: a file could not be written; the message says which, and
+            whether the image was kept.
+    """
+    try:
+        image = save_image(
+            result.image,
+            plan.output,
+            bit_depth=plan.bit_depth,
+            icc_profile=rgb_icc_profile(plan.content_path),
+        )
+        written = {"image": str(image)}
+    except OSError as error:
+        raise OutputError(
+            f"could not write the image {plan.output} ({_reason(error)})."
+        ) from None
+    failed: list[str] = []
+    for name, write in side_file_writers(plan, result, frames):
+        try:
+            written[name] = str(write())
+        except OSError as error:
+            failed.append(f"{name} ({_reason(error)})")
+    record_path = plan.output_file(".json")
+    record = run_record(plan, result, weights_source, build_seconds, written)
+    try:
+        written["record"] = str(write_json(record, record_path))
+    except OSError as error:
+        failed.append(f"record {record_path} ({_reason(error)})")
+    if failed:
+        raise OutputError(
+            f"could not write {'; '.join(failed)}; the image was kept at {plan.output}."
+        )
+    return written
+
+
+def side_file_writers(plan: Plan, result: StylizeResult, frames: FrameSaver | None):
+    """(name, write) for the loss curves, the last frame and the GIF."""
+    writers = []
+    if result.history["total"]:
+        title = f"{plan.output.name} ({result.status})"
+        path = plan.output_file("_losses.png")
+        writers.append(
+            (
+                "losses",
+                lambda: save_figure(plot_losses(result.history, title=title), path),
+            )
+        )
+    if frames is not None:
+
+        def animate() -> Path:
+            frames.save_final(len(result.history["total"]), result.image)
+            return make_gif(frames.paths, plan.output_file(".gif"))
+
+        writers.append(("gif", animate))
+    return writers
+
+
+def _reason(error: OSError) -> str:
+    where = f": {error.filename}" if error.filename else ""
+    return f"{error.strerror or error}{where}"
+
+
+def run_record(
+    plan: Plan,
+    result: StylizeResult,
+    weights_source: str,
+    build_seconds: float,
+    written: dict[str, str],
+) -> dict:
+    """Settings, sources, device, versions, timings, final losses and the outcome."""
+    steps = len(result.history["total"])
+    final = {term: values[-1] for term, values in result.history.items() if values}
+    return {
+        "status": result.status,
+        "message": flag_message(result.message),
+        "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "command": [PROGRAM, *sys.argv[1:]],
+        "settings": plan.config.to_dict(),
+        "content": str(plan.content_path),
+        "style": [str(path) for path in plan.style_paths],
+        "mask": str(plan.mask_path) if plan.mask_path else None,
+        "init": str(plan.init_path) if plan.init_path else None,
+        "image_size": list(result.image.shape[1:3]),
+        "weights_source": weights_source,
+        "device": describe_device(),
+        "precision": resolve_precision(plan.config.mixed_precision),
+        "precision_reason": precision_reason(plan.config.mixed_precision),
+        "notes": plan.notes,
+        "versions": library_versions(),
+        "timings": {
+            "model_build_seconds": round(build_seconds, 3),
+            "optimisation_seconds": round(result.seconds, 3),
+            "seconds_per_step": round(result.seconds / steps, 4) if steps else None,
+        },
+        "steps_completed": steps,
+        "steps_planned": plan.config.total_steps,
+        "scales": result.scales,
+        "final_losses": final,
+        "outputs": {**written, "record": str(plan.output_file(".json"))},
+    }
+
+
+def print_summary(result: StylizeResult, written: dict[str, str]) -> None:
+    steps = len(result.history["total"])
+    if result.status == "completed":
+        print(f"Done: {steps} steps in {result.seconds:.1f} s.")
+    elif result.status == "interrupted":
+        print(f"Interrupted after {steps} steps; saved the work so far.")
+    else:
+        print(f"{PROGRAM}: error: {flag_message(result.message)}", file=sys.stderr)
+    if steps:
+        first, last = result.history["total"][0], result.history["total"][-1]
+        print(f"Total loss: {first:.4g} -> {last:.4g}")
+    for name, path in written.items():
+        print(f"  {name:>7}: {path}")
+
+
+__all__ = ["PROGRAM", "OutputError", "print_summary", "run_record", "write_outputs"]
