@@ -1,18 +1,20 @@
 """Your own fast network against the tutorial's optimisation and Magenta's model.
 
     pip install scikit-image                      # its bundled photos: training data
-    python benchmarks/fast_networks.py photos /tmp/fit_photos
+    python benchmarks/fast_networks.py photos /tmp/fit_photos --debian
     python -m tf_style.fit --style tf_style/data/starry_night.jpg \\
         --content /tmp/fit_photos --output /tmp/fn_run --steps 100000 \\
-        --batch-size 2 --image-size 256 --width 16 --preview-every 50 \\
-        --time-limit 45
+        --batch-size 2 --image-size 256 --width 16 --mixed-precision auto \\
+        --preview-every 250 --checkpoint-every 500 --time-limit 60
     python benchmarks/fast_networks.py measure /tmp/fn_run
     python benchmarks/fast_networks.py throughput PHOTOS   # images/s only
 
-``photos`` copies scikit-image's bundled photos of at least 256 px (not its
-``chelsea`` and ``coffee``, which are the held-out photos below, nor its drawings)
-into a folder: the only photos an offline machine has. ``measure`` then scores a
-trained run, all at 256 px, the tutorial's loss (its weights and normalisation):
+``photos`` gathers the photos an offline machine has into a folder: scikit-image's
+bundled photos of at least 256 px (not its ``chelsea`` and ``coffee``, which are
+the held-out photos below, nor its drawings) and, with ``--debian``, 32 more from
+two Debian packages (:mod:`training_photos` says which and why). ``measure`` then
+scores a trained run, all at 256 px, the tutorial's loss (its weights and
+normalisation):
 
 * the network's output on ``chelsea.png`` and ``coffee.png`` from ``../shared``
   (never trained on), against the tutorial's 300 Adam steps on the same pixels, and
@@ -23,6 +25,8 @@ trained run, all at 256 px, the tutorial's loss (its weights and normalisation):
   SavedModel, its TFLite float16 and int8 files, Magenta's TFLite model (when
   ``../shared`` has it) and one optimisation (the 300 steps' seconds);
 * model sizes, training throughput (images per second at 256 px);
+* a forecast, marked as one: where a power law through the held-back curve's
+  second half meets the tutorial's line;
 * a picture grid: content, optimisation, your network, Magenta.
 
 Results: ``benchmarks/results/fast_networks/`` (JSON, Markdown, plots) and
@@ -38,32 +42,14 @@ import statistics
 import time
 from pathlib import Path
 
+from fast_networks_report import SIZE, markdown, plot_curve, save_grid
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 HELD_OUT = [SHARED / "images" / "chelsea.png", SHARED / "images" / "coffee.png"]
 MAGENTA = SHARED / "models" / "magenta_arbitrary_stylization"
 RESULTS = ROOT / "benchmarks" / "results" / "fast_networks"
 GRID = ROOT / "docs" / "fast_networks" / "grid.jpg"
-SIZE = 256
-TUTORIAL_STEPS = 300
-NOT_PHOTOS = {"chelsea", "coffee", "horse", "logo", "phantom", "color"}
-
-
-def copy_photos(folder: Path) -> list[str]:
-    """scikit-image's bundled photos (>= 256 px, no drawings, no held-out ones)."""
-    import skimage
-    from PIL import Image
-
-    folder.mkdir(parents=True, exist_ok=True)
-    copied = []
-    for path in sorted((Path(skimage.__file__).parent / "data").iterdir()):
-        if path.suffix not in (".png", ".jpg") or path.stem in NOT_PHOTOS:
-            continue
-        image = Image.open(path)
-        if min(image.size) >= SIZE:
-            image.convert("RGB").save(folder / f"{path.stem}.png")
-            copied.append(path.name)
-    return copied
 
 
 def tutorial_loss(extractor, content, style, image) -> float:
@@ -125,8 +111,10 @@ def held_out_curve(run: Path, extractor, style, network) -> dict:
         image, _, _ = optimise(extractor, content, style)
         targets.append(tutorial_loss(extractor, content, style, image))
         finals.append(tutorial_loss(extractor, content, style, network(content, style)))
+    curve = [(row["seconds"], row["total"]) for row in record["held_out_losses"]]
     return {
-        "curve": [(row["seconds"], row["total"]) for row in record["held_out_losses"]],
+        "curve": curve,
+        "forecast": power_law_hours(curve, statistics.mean(targets)),
         "tutorial_300": statistics.mean(targets),
         "final_float32": statistics.mean(finals),
         "precision": record.get("precision", record["config"]["mixed_precision"]),
@@ -134,6 +122,24 @@ def held_out_curve(run: Path, extractor, style, network) -> dict:
         "seconds": record["seconds"],
         "batch_size": record["config"]["batch_size"],
     }
+
+
+def power_law_hours(curve: list, target: float) -> dict | None:
+    """Where a power law through the curve's second half (``loss = a t^b``, a
+    least-squares line in log-log) meets ``target``: a rough forecast of how long
+    training would need to reach the tutorial's line, not a measurement."""
+    import numpy as np
+
+    points = [(s, loss) for s, loss in curve if s > 0]
+    points = points[len(points) // 2 :]
+    if len(points) < 3:
+        return None
+    logs = np.log(np.asarray(points))
+    slope, intercept = np.polyfit(logs[:, 0], logs[:, 1], 1)
+    hours = None
+    if slope < 0:
+        hours = float(np.exp((np.log(target) - intercept) / slope)) / 3600
+    return {"exponent": float(slope), "hours": hours}
 
 
 def time_model(model, sizes=(256, 512, 1024), repeats: int = 5) -> dict[int, float]:
@@ -245,122 +251,16 @@ def measure(run: Path) -> dict:
     }
 
 
-def save_grid(rows: list[dict], path: Path) -> None:
-    """content | optimisation | your network | Magenta, one row per photo."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    columns = [
-        c
-        for c in ("content", "optimisation", "network", "magenta")
-        if c in rows[0]["images"]
-    ]
-    titles = {
-        "content": "content",
-        "optimisation": f"optimisation ({TUTORIAL_STEPS} Adam steps)",
-        "network": "your network (one pass)",
-        "magenta": "Magenta (one pass)",
-    }
-    figure, axes = plt.subplots(
-        len(rows),
-        len(columns),
-        figsize=(3 * len(columns), 2.2 * len(rows)),
-        squeeze=False,
-    )
-    for r, row in enumerate(rows):
-        for c, column in enumerate(columns):
-            axis = axes[r][c]
-            axis.imshow(row["images"][column].numpy()[0].clip(0, 1))
-            axis.set_xticks([])
-            axis.set_yticks([])
-            if r == 0:
-                axis.set_title(titles[column], fontsize=9)
-            if column != "content":
-                key = "optimisation_300" if column == "optimisation" else column
-                axis.set_xlabel(f"loss {row[key]:.3g}", fontsize=8)
-    figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
-
-
-def plot_curve(result: dict, path: Path) -> None:
-    """Held-back photos' loss against training minutes, with the tutorial's line."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    training = result["training"]
-    seconds, losses = zip(*training["curve"], strict=True)
-    figure, axis = plt.subplots(figsize=(6, 3.5))
-    axis.plot([s / 60 for s in seconds], losses, marker=".", label="your network")
-    axis.axhline(
-        training["tutorial_300"],
-        color="k",
-        linestyle="--",
-        label=f"tutorial, {TUTORIAL_STEPS} Adam steps per photo",
-    )
-    axis.set_yscale("log")
-    axis.set_xlabel("training minutes (2-core CPU)")
-    axis.set_ylabel("tutorial loss, held-back photos")
-    axis.legend()
-    figure.tight_layout()
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
-
-
-def markdown(result: dict) -> str:
-    lines = [
-        "| photo | your network | its TFLite f16 / int8 | tutorial 300 steps | "
-        "network / tutorial | worth Adam steps | Magenta |",
-        "|---|---:|---:|---:|---:|---:|---:|",
-    ]
-    for row in result["held_out"]:
-        lines.append(
-            f"| {row['photo']} | {row['network']:.3g} | "
-            f"{row['network_tflite_float16']:.3g} / {row['network_tflite_int8']:.3g} "
-            f"| {row['optimisation_300']:.3g} "
-            f"| {row['network'] / row['optimisation_300']:.2f}x | "
-            f"{row['network_worth_steps']} | {row.get('magenta', float('nan')):.3g} |"
-        )
-    lines += [
-        "",
-        "| model | 256 px ms | 512 px ms | 1024 px ms |",
-        "|---|---:|---:|---:|",
-    ]
-    for name, timing in result["milliseconds"].items():
-        timing = {int(side): ms for side, ms in timing.items()}  # JSON keys: strings
-        cells = [f"{timing[s]:.0f}" if s in timing else "" for s in (256, 512, 1024)]
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    lines += ["", "| file | MB |", "|---|---:|"]
-    lines += [f"| {k} | {v:.2f} |" for k, v in result["megabytes"].items()]
-    lines += [
-        "",
-        "Training throughput at 256 px (images/s, batch 2): "
-        + ", ".join(f"{k} {v:.2f}" for k, v in result["throughput"].items())
-        + f"; {result['auto_precision']}.",
-    ]
-    training = result["training"]
-    lines += [
-        "",
-        f"Training: {training['steps']} steps of {training['batch_size']} "
-        f"images in {training['seconds'] / 60:.1f} min "
-        f"({result['images_per_second']:.2f} images/s at {SIZE} px); "
-        f"held-back loss at the end {training['curve'][-1][1]:.3g} (VGG19 in "
-        f"{training['precision']}; {training['final_float32']:.3g} rescored in "
-        f"float32), the tutorial's 300 steps on the same photos "
-        f"{training['tutorial_300']:.3g}.",
-    ]
-    return "\n".join(lines) + "\n"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("photos").add_argument("folder", type=Path)
+    photos = sub.add_parser("photos", help="gather training photos into a folder")
+    photos.add_argument("folder", type=Path)
+    photos.add_argument(
+        "--debian",
+        action="store_true",
+        help="also opencv-doc's and plasma-workspace-wallpapers' photos",
+    )
     speed = sub.add_parser("throughput", help="training images/s only (GPU check)")
     speed.add_argument("photos", type=Path)
     speed.add_argument("--steps", type=int, default=8)
@@ -369,7 +269,9 @@ def main() -> None:
     measured.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args()
     if args.command == "photos":
-        print("\n".join(copy_photos(args.folder)))
+        from training_photos import gather
+
+        print("\n".join(gather(args.folder, debian=args.debian, min_side=SIZE)))
         return
     if args.command == "throughput":
         for precision in ("float32", "bfloat16"):

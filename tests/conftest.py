@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import importlib.util
 import os
 from pathlib import Path
 
@@ -101,6 +102,16 @@ def command_environment(**extra: str) -> dict[str, str]:
         if name not in TENSORFLOW_LOGGING
     }
     return environment | {"PYTHONPATH": str(ROOT)} | extra
+
+
+def load_benchmark(name: str):
+    """``benchmarks/NAME.py`` as a module: the scripts are not a package."""
+    spec = importlib.util.spec_from_file_location(
+        name, ROOT / "benchmarks" / f"{name}.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def replace(config: StyleTransferConfig, **changes) -> StyleTransferConfig:

@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
-BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+from tests.conftest import load_benchmark
 
 
 def load_report():
-    spec = importlib.util.spec_from_file_location(
-        "quality_report", BENCHMARKS / "quality_report.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("quality_report")
 
 
 def trace(name: str, losses: list[float], seconds_per_eval: float) -> dict:
