@@ -13,7 +13,6 @@ import argparse
 import signal
 import time
 import warnings
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import tensorflow as tf
@@ -33,10 +32,10 @@ from tf_style.commands.progress import FrameProgress
 from tf_style.commands.run_outputs import (
     PROGRAM,
     OutputError,
+    Plan,
     print_summary,
     write_outputs,
 )
-from tf_style.config import INITS, StyleTransferConfig
 from tf_style.controls import scaled_style_size
 from tf_style.decode import ReducedDecodeWarning
 from tf_style.device import describe_device
@@ -47,48 +46,6 @@ from tf_style.vgg.model import StyleContentModel
 from tf_style.vgg.weights import WeightsNotFoundError, load_vgg19, weights_source
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
-
-
-@dataclass
-class Plan:
-    """Everything checked before the run: settings, images and where outputs go."""
-
-    config: StyleTransferConfig
-    content_path: Path
-    style_paths: list[Path]
-    output: Path
-    save_every: int
-    weights: Path | None
-    mask_path: Path | None = None
-    bit_depth: int | None = None
-    images: dict = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def init_path(self) -> Path | None:
-        """The starting image's file, where ``--init`` names one."""
-        return None if self.config.init in INITS else Path(self.config.init)
-
-    @property
-    def inputs(self) -> list[Path]:
-        """Every file the run reads."""
-        files = [self.content_path, *self.style_paths]
-        files += [self.init_path, self.weights, self.mask_path]
-        return [path for path in files if path is not None]
-
-    def output_file(self, suffix: str) -> Path:
-        """A file next to the image: ``cat.png`` -> ``cat<suffix>``."""
-        return self.output.with_name(self.output.stem + suffix)
-
-    @property
-    def side_files(self) -> list[Path]:
-        """Every file written beside the image."""
-        suffixes = ["_losses.png", ".json"] + ([".gif"] if self.save_every else [])
-        return [self.output_file(suffix) for suffix in suffixes]
-
-    @property
-    def frames_folder(self) -> Path | None:
-        return self.output_file("_frames") if self.save_every else None
 
 
 def make_plan(args: argparse.Namespace) -> Plan:

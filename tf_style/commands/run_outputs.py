@@ -1,19 +1,22 @@
-"""What a finished optimisation writes: the image, its side files and its record.
+"""One image's run on files: its :class:`Plan` and what it writes when it ends.
 
-The image is written first; a side file that cannot be written (a full disk) is
-reported in one line and never costs the image. :mod:`tf_style.commands.one_image`
-calls :func:`write_outputs` once the run has stopped, however it stopped.
+The plan holds the checked settings, the images and every path the run reads or
+writes (:mod:`tf_style.commands.one_image` makes it before any model is built).
+When the run has stopped, however it stopped, :func:`write_outputs` writes the
+image first; a side file that cannot be written (a full disk) is reported in one
+line and never costs the image.
 """
 
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from tf_style.artifacts import FrameSaver, library_versions, make_gif, write_json
 from tf_style.commands.cli import flag_message
+from tf_style.config import INITS, StyleTransferConfig
 from tf_style.decode import rgb_icc_profile
 from tf_style.device import describe_device
 from tf_style.images import save_image
@@ -21,14 +24,53 @@ from tf_style.optimize import StylizeResult
 from tf_style.plotting import plot_losses, save_figure
 from tf_style.vgg.network import precision_reason, resolve_precision
 
-if TYPE_CHECKING:
-    from tf_style.commands.one_image import Plan
-
 PROGRAM = "tf-style-train"
 
 
 class OutputError(Exception):
     """A file of the run could not be written: one line, exit status 1."""
+
+
+@dataclass
+class Plan:
+    """Everything checked before the run: settings, images and where outputs go."""
+
+    config: StyleTransferConfig
+    content_path: Path
+    style_paths: list[Path]
+    output: Path
+    save_every: int
+    weights: Path | None
+    mask_path: Path | None = None
+    bit_depth: int | None = None
+    images: dict = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def init_path(self) -> Path | None:
+        """The starting image's file, where ``--init`` names one."""
+        return None if self.config.init in INITS else Path(self.config.init)
+
+    @property
+    def inputs(self) -> list[Path]:
+        """Every file the run reads."""
+        files = [self.content_path, *self.style_paths]
+        files += [self.init_path, self.weights, self.mask_path]
+        return [path for path in files if path is not None]
+
+    def output_file(self, suffix: str) -> Path:
+        """A file next to the image: ``cat.png`` -> ``cat<suffix>``."""
+        return self.output.with_name(self.output.stem + suffix)
+
+    @property
+    def side_files(self) -> list[Path]:
+        """Every file written beside the image."""
+        suffixes = ["_losses.png", ".json"] + ([".gif"] if self.save_every else [])
+        return [self.output_file(suffix) for suffix in suffixes]
+
+    @property
+    def frames_folder(self) -> Path | None:
+        return self.output_file("_frames") if self.save_every else None
 
 
 def write_outputs(
@@ -157,4 +199,11 @@ def print_summary(result: StylizeResult, written: dict[str, str]) -> None:
         print(f"  {name:>7}: {path}")
 
 
-__all__ = ["PROGRAM", "OutputError", "print_summary", "run_record", "write_outputs"]
+__all__ = [
+    "PROGRAM",
+    "OutputError",
+    "Plan",
+    "print_summary",
+    "run_record",
+    "write_outputs",
+]
