@@ -25,19 +25,21 @@ import warnings
 import zlib
 from collections.abc import Callable
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import PIL.features
 import PIL.Image
+import PIL.ImageFile
 import pytest
 import tensorflow as tf
-from hypothesis import currently_in_test_context, event, given
+from hypothesis import assume, currently_in_test_context, event, given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from tests.conftest import FUZZ_SETTINGS
 from tf_style.config import MIN_IMAGE_SIDE, MIN_NETWORK_SIDE
-from tf_style.decode import ReducedDecodeWarning
+from tf_style.decode import MOST_PIXELS_PER_BYTE, ReducedDecodeWarning
 from tf_style.images import RANGE_TOLERANCE, ImageError, as_batch, load_image
 
 WIDTH, HEIGHT = 48, 40  # above MIN_IMAGE_SIDE, so every seed file loads
@@ -299,6 +301,9 @@ CONTAINERS: dict[str, Callable[[np.ndarray], object]] = {
     "bfloat16": _bfloat16,
 }
 containers = st.sampled_from(sorted(CONTAINERS))
+# Formats whose headers are checked against their bytes (and the name Pillow gives
+# each): JPEG and GIF decoders pad a short file; deflate has a ceiling too.
+PADDED = {"jpg": "JPEG", "gif": "GIF", "png": "PNG"}
 
 
 def is_image(seen: np.ndarray) -> bool | None:
@@ -373,6 +378,39 @@ def test_headers_claiming_another_size(name, width, height):
     # Reduced only: a JPEG padded to 64 megapixels at full size takes seconds.
     suffix, sized = SIZED[name]
     loads_or_refuses(sized(width, height), suffix, 48)
+
+
+@given(st.sampled_from(sorted(PADDED)), sides, sides)
+def test_headers_claiming_more_than_their_bytes_hold_are_refused_undecoded(
+    name, width, height
+):
+    """A JPEG's or GIF's decoder pads what is missing: the header alone decides."""
+    suffix, sized = SIZED[name]
+    data = sized(width, height)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", PIL.Image.DecompressionBombWarning)
+            with PIL.Image.open(io.BytesIO(data)) as image:
+                claimed = image.size[0] * image.size[1]
+    except (PIL.Image.DecompressionBombError, PIL.UnidentifiedImageError):
+        claimed = 0  # refused on opening, as other tests check
+    assume(claimed > MOST_PIXELS_PER_BYTE[PADDED[name]] * len(data))
+    with (
+        mock.patch.object(PIL.ImageFile.ImageFile, "load") as load,
+        mock.patch.object(tf.io, "decode_jpeg") as decode_jpeg,
+        mock.patch.object(tf.io, "decode_image") as decode_image,
+    ):
+        with pytest.raises(ImageError, match="claims|megapixels"):
+            loads_or_refuses_raising(data, suffix, 48)
+    assert not (load.called or decode_jpeg.called or decode_image.called)
+
+
+def loads_or_refuses_raising(data: bytes, suffix: str, max_dim: int | None) -> None:
+    """``load_image`` on ``data`` written to a file, its ImageError raised."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"image.{suffix}"
+        path.write_bytes(data)
+        load_image(path, max_dim)
 
 
 @given(image_arrays(), containers)

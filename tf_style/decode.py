@@ -44,7 +44,9 @@ def read_rgb(path: str | os.PathLike, *, max_dim: int | None = None) -> np.ndarr
 
     Files are decoded in full. Only a JPEG over :data:`MAX_PIXELS` with ``max_dim``
     set is decoded at 1/2, 1/4 or 1/8 of its size (the least reduction that fits),
-    and a :class:`ReducedDecodeWarning` says so.
+    and a :class:`ReducedDecodeWarning` says so. A file whose header claims more
+    pixels than its bytes can encode is refused before decoding
+    (:func:`check_plausible_size`).
     """
     path = Path(path)
     check_readable_file(path)
@@ -138,6 +140,7 @@ def _decode(
                 f"megapixels), more than the {MAX_PIXELS / 1e6:.0f} megapixels "
                 f"tf_style decodes; {DOWNSCALE}."
             )
+    check_plausible_size(opened, path)
     if by_tensorflow:
         orientation = exif_orientation(opened)  # a JPEG's EXIF: read on opening
         _check_complete(opened)
@@ -164,6 +167,46 @@ def _decode(
     except ValueError as error:  # non-finite values in a float image
         raise ImageError(f"{path}: image holds {error}.") from None
     return orient(pixels, orientation), oriented_size(width, height, orientation)
+
+
+def check_plausible_size(opened: PIL.Image.Image, path: Path) -> None:
+    """Refuse a file whose header claims more pixels than its bytes can encode.
+
+    A JPEG's or GIF's decoder pads missing data and succeeds, so a few hundred
+    bytes claiming 12000x12000 px would be decoded (gigabytes) and stylised as
+    grey. No such file is a picture: its coder cannot reach that ratio
+    (:data:`MOST_PIXELS_PER_BYTE`). Other formats' decoders refuse a short file
+    before a pixel is converted.
+
+    Raises:
+        ImageError: naming the size claimed, the file's size and the limit.
+    """
+    limit = MOST_PIXELS_PER_BYTE.get(opened.format or "")
+    if limit is None:
+        return
+    width, height = opened.size
+    size = path.stat().st_size
+    if width * height > limit * size:
+        raise ImageError(
+            f"{path}: the header claims {width}x{height} px "
+            f"({width * height / 1e6:.1f} megapixels), more than {size} bytes of "
+            f"{opened.format} can hold (at most {limit} px a byte); the file is "
+            "corrupt or a decompression bomb."
+        )
+
+
+# The most pixels one byte of each format can encode, twice the coder's ceiling so
+# that no real picture comes near. JPEG's Huffman coding spends at least one bit on
+# each 8x8 block (a flat grey image, optimised and progressive, takes 1/255 of a
+# byte a pixel); GIF's LZW at most 4096 pixels in a 12-bit code (2731 a byte);
+# PNG's deflate at most 1032:1, 8256 pixels a byte at 1 bit a pixel. An
+# arithmetic-coded JPEG of one flat colour could pass the JPEG limit: none is seen.
+MOST_PIXELS_PER_BYTE = {
+    "JPEG": 1024,
+    "MPO": 1024,  # cameras' multi-picture JPEGs
+    "GIF": 5462,
+    "PNG": 16512,
+}
 
 
 def _tutorial_decodes(opened: PIL.Image.Image) -> bool:
@@ -326,6 +369,7 @@ def _full_scale(gray: np.ndarray) -> float:
 
 __all__ = [
     "MAX_PIXELS",
+    "MOST_PIXELS_PER_BYTE",
     "ImageError",
     "ReducedDecodeWarning",
     "read_rgb",
