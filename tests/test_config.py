@@ -76,3 +76,72 @@ def test_largest_seed_is_accepted():
 def test_counts_and_seed_must_be_whole_numbers(changes):
     with pytest.raises(TypeError, match="must be a whole number"):
         StyleTransferConfig(**changes)
+
+
+def test_numpy_numbers_count_as_pythons_and_the_record_stays_json():
+    import json
+
+    import numpy as np
+
+    config = StyleTransferConfig(
+        max_dim=np.int64(48),
+        epochs=np.int32(2),
+        seed=np.uint32(7),
+        style_weight=np.float32(0.5),
+        content_weight=np.float64(1e4),
+        scales=(np.float32(0.5), 1.0),
+        scale_steps=(np.int64(3), np.int16(4)),
+        jit=np.bool_(False),
+    )
+    assert (config.max_dim, config.epochs, config.seed) == (48, 2, 7)
+    assert type(config.max_dim) is int and type(config.style_weight) is float
+    assert config.scale_steps == (3, 4) and type(config.scale_steps[0]) is int
+    assert config.jit is False
+    assert json.loads(json.dumps(config.to_dict()))["max_dim"] == 48
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"max_dim": True}, {"epochs": False}, {"scale_steps": (True,)}, {"seed": 2.0}],
+)
+def test_bools_and_floats_are_not_counts(changes):
+    import numpy as np
+
+    with pytest.raises(TypeError, match="must be a whole number"):
+        StyleTransferConfig(**changes)
+    if changes.get("max_dim") is True:
+        with pytest.raises(TypeError, match="must be a whole number"):
+            StyleTransferConfig(max_dim=np.bool_(True))
+
+
+@pytest.mark.parametrize("name", ["style_weight", "content_weight", "learning_rate"])
+def test_bools_are_not_numbers(name):
+    with pytest.raises(ValueError, match=f"{name} must be a number"):
+        StyleTransferConfig(**{name: True})
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["style_weight", "content_weight", "total_variation_weight", "learning_rate"]
+    + ["epsilon"],
+)
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        (1e300, r"must be at most 3\.403e\+38 \(float32's largest number\)"),
+        (3.5e38, "must be at most 3.403e"),
+        (1e-50, "which float32 rounds to 0"),
+    ],
+)
+def test_settings_computed_in_float32_must_be_float32_numbers(name, value, message):
+    """1e300 is finite for Python and infinite in the float32 loss: NaN later."""
+    with pytest.raises(ValueError, match=message) as raised:
+        StyleTransferConfig(**{name: value})
+    assert str(raised.value).startswith(f"{name} ")
+
+
+def test_the_largest_float32_weights_are_still_taken():
+    """Tests drive the loss non-finite with style_weight=1e38 (exit status 3)."""
+    config = StyleTransferConfig(style_weight=1e38, total_variation_weight=0.0)
+    assert config.style_weight == 1e38
+    assert StyleTransferConfig(content_weight=1e-45).content_weight == 1e-45

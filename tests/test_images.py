@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import struct
 import warnings
+from unittest import mock
 
 import numpy as np
 import PIL.Image
@@ -460,3 +461,108 @@ def test_as_batch_refuses_a_symbolic_tensor_clearly():
 
     with pytest.raises(TypeError, match="content_image: .*symbolic tensor"):
         inside(tf.zeros([20, 20, 3]))
+
+
+# --- headers that claim more than the file's bytes can hold -------------------------
+
+
+def _jpeg_claiming(path, width: int, height: int, **options):
+    """A valid 64x64 JPEG whose start-of-frame claims ``width`` x ``height``: the
+    decoder pads the missing blocks and succeeds."""
+    PIL.Image.new("RGB", (64, 64), (120, 30, 200)).save(path, **options)
+    data = bytearray(path.read_bytes())
+    frame = max(data.find(b"\xff\xc0"), data.find(b"\xff\xc2"))  # baseline, progressive
+    struct.pack_into(">HH", data, frame + 5, height, width)
+    path.write_bytes(bytes(data))
+    return path
+
+
+@pytest.mark.parametrize(
+    "width, height, options",
+    [
+        (12000, 12000, {}),  # what testers found: decoded at 1/2 size, 2 GB
+        (8000, 8000, {}),  # at the pixel limit: decoded in full
+        (3000, 2000, {"progressive": True}),
+        (60000, 1000, {"quality": 10}),
+    ],
+)
+@pytest.mark.parametrize("max_dim", [64, None])
+def test_a_jpeg_claiming_more_pixels_than_its_bytes_is_refused_before_decoding(
+    tmp_path, monkeypatch, width, height, options, max_dim
+):
+    path = _jpeg_claiming(tmp_path / "claim.jpg", width, height, **options)
+    assert path.stat().st_size < 1000
+    decoded = []
+    monkeypatch.setattr(PIL.ImageFile.ImageFile, "load", lambda i: decoded.append(i))
+    monkeypatch.setattr(tf.io, "decode_jpeg", lambda *a, **k: decoded.append(a))
+    monkeypatch.setattr(tf.io, "decode_image", lambda *a, **k: decoded.append(a))
+    with pytest.raises(ImageError) as raised:
+        load_image(path, max_dim)
+    message = str(raised.value)
+    if width * height <= MAX_PIXELS or max_dim is not None:
+        assert f"the header claims {width}x{height} px" in message
+        assert f"more than {path.stat().st_size} bytes of JPEG" in message
+    assert "\n" not in message and decoded == []
+
+
+def test_a_gif_whose_screen_is_larger_than_its_bytes_is_refused(tmp_path):
+    """GIF's decoder fills a screen its frames do not cover with the background."""
+    path = _save(PIL.Image.new("P", (48, 40)), tmp_path / "small.gif")
+    data = bytearray(path.read_bytes())
+    struct.pack_into("<HH", data, 6, 8000, 8000)  # the logical screen
+    path.write_bytes(bytes(data))
+    with pytest.raises(ImageError, match="the header claims 8000x8000 px"):
+        load_image(path, 64)
+
+
+@pytest.mark.parametrize(
+    "mode, suffix, options",
+    [
+        ("L", "jpg", {"optimize": True}),  # the densest JPEG: 1/255 byte a pixel
+        ("RGB", "jpg", {"progressive": True}),
+        ("1", "png", {"optimize": True}),  # deflate at its 1032:1 ceiling
+        ("P", "gif", {}),
+    ],
+)
+def test_the_flattest_real_files_still_load_and_resize(tmp_path, mode, suffix, options):
+    """One flat colour, 16 megapixels: as many pixels a byte as a real file has."""
+    path = _save(
+        PIL.Image.new(mode, (4800, 3200)), tmp_path / f"flat.{suffix}", **options
+    )
+    image = load_image(path, 64)
+    assert image.shape == (1, 42, 64, 3)
+
+
+# --- arrays: what converting would cost, and the promised errors ----------------------
+
+
+@pytest.mark.parametrize("shape", [(40000, 40000, 3), (1, 9000, 8000, 3)])
+def test_a_huge_broadcast_array_is_refused_before_converting(shape):
+    """np.broadcast_to takes no memory; converting 40000x40000 would take 19 GB."""
+    huge = np.broadcast_to(np.float32(0.5), shape)
+    with mock.patch.object(np, "isfinite", side_effect=AssertionError("converted")):
+        with pytest.raises(ValueError, match=r"megapixels\), more than the 64 mega"):
+            as_batch(huge, "content_image")
+
+
+def test_an_array_at_the_pixel_limit_is_taken_one_more_row_is_not(monkeypatch):
+    monkeypatch.setattr("tf_style.images.MAX_PIXELS", 40 * 30)
+    assert as_batch(np.zeros((30, 40, 3), np.float32)).shape == (1, 30, 40, 3)
+    with pytest.raises(ValueError, match="40x31 px"):
+        as_batch(np.zeros((31, 40, 3), np.float32))
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.uint16, np.bool_])
+def test_an_integer_array_is_the_value_error_the_docs_promise(dtype):
+    """docs/promises.md: other integer types are a ValueError (and still a
+    TypeError, as the dtype is the wrong type)."""
+    image = np.ones((20, 20, 3), dtype)
+    with pytest.raises(ValueError, match=f"dtype {np.dtype(dtype).name}"):
+        as_batch(image, "content_image")
+    with pytest.raises(TypeError, match=f"dtype {np.dtype(dtype).name}"):
+        as_batch(image, "content_image")
+
+
+def test_load_image_takes_a_numpy_max_dim(tmp_path):
+    path = _save(PIL.Image.new("RGB", (96, 64)), tmp_path / "a.png")
+    assert load_image(path, np.int64(48)).shape == (1, 32, 48, 3)

@@ -187,6 +187,11 @@ class StyleTransferConfig:
     )
 
     def __post_init__(self) -> None:
+        # NumPy numbers count as Python's (np.int64(48) is a max_dim, as in
+        # load_image), and the run's record stays plain JSON. A bool stays a bool,
+        # which no count or weight accepts.
+        for name, value in list(vars(self).items()):
+            object.__setattr__(self, name, plain(value))
         validate_config(self)
 
     @property
@@ -220,6 +225,16 @@ class StyleTransferConfig:
             key: list(value) if isinstance(value, tuple) else value
             for key, value in dataclasses.asdict(self).items()
         }
+
+
+def plain(value: Any) -> Any:
+    """NumPy numbers as Python's, in a tuple too (``np.int64(48)`` is 48, an
+    ``np.float32`` a float, an ``np.bool_`` a bool); anything else as it is."""
+    if isinstance(value, tuple):
+        return tuple(plain(item) for item in value)
+    # NumPy's scalars, found without importing NumPy (the commands parse first).
+    is_numpy = type(value).__module__ == "numpy" and hasattr(value, "item")
+    return value.item() if is_numpy else value
 
 
 TUTORIAL = StyleTransferConfig()

@@ -144,13 +144,15 @@ def as_batch(
         float32 ``[1, H, W, 3]`` in [0, 1].
 
     Raises:
-        TypeError: None, a path, not a numeric array, a symbolic tensor, or a
-            dtype other than uint8 and float.
-        ValueError: another shape, a side under ``min_side`` px, non-finite values
-            or values outside [0, 1]; naming ``name`` and what was passed.
+        TypeError: None, a path, not a numeric array or a symbolic tensor.
+        ImageDtypeError: a dtype other than uint8 and float (both a TypeError and
+            a ValueError).
+        ValueError: another shape, a side under ``min_side`` px, more than
+            :data:`MAX_PIXELS` pixels (checked before converting), non-finite
+            values or values outside [0, 1]; naming ``name`` and what was passed.
     """
     array = _as_array(image, name)
-    array = _as_unit_float(array, name)
+    _check_dtype(array, name)
     if array.ndim == 3:
         array = array[np.newaxis]
     if array.ndim != 4 or array.shape[0] != 1 or array.shape[-1] != 3:
@@ -159,12 +161,29 @@ def as_batch(
             f"shape {list(array.shape)}."
         )
     height, width = array.shape[1:3]
+    # Checked on the shape, before converting: a broadcast array (np.broadcast_to)
+    # takes no memory until converted, and converting it could take gigabytes.
+    if height * width > MAX_PIXELS:
+        raise ValueError(
+            f"{name}: image is {width}x{height} px ({height * width / 1e6:.0f} "
+            f"megapixels), more than the {MAX_PIXELS / 1e6:.0f} megapixels tf_style "
+            f"takes (as float32 it would need {height * width * 12 / 1e9:.1f} GB); "
+            "downscale it first."
+        )
     if min(height, width) < min_side:
         raise ValueError(
             f"{name}: image is {width}x{height} px; at least {min_side} px on each "
             "side is needed."
         )
-    return tf.convert_to_tensor(array, dtype=tf.float32)
+    return tf.convert_to_tensor(_as_unit_float(array, name), dtype=tf.float32)
+
+
+class ImageDtypeError(TypeError, ValueError):
+    """An array of a dtype that is not an image's (bool, other integers, complex).
+
+    A TypeError, as a wrong type is in Python, and a ValueError, as the documents
+    promise for integer arrays (docs/promises.md): either ``except`` catches it.
+    """
 
 
 def _as_array(image: Any, name: str) -> np.ndarray:
@@ -193,17 +212,21 @@ def _as_array(image: Any, name: str) -> np.ndarray:
     return array
 
 
+def _check_dtype(array: np.ndarray, name: str) -> None:
+    """uint8, bfloat16 or float; anything else is an :class:`ImageDtypeError`."""
+    if array.dtype != np.uint8 and array.dtype != BFLOAT16 and array.dtype.kind != "f":
+        raise ImageDtypeError(
+            f"{name}: expected float32 values in [0, 1] (or uint8 0-255), got "
+            f"dtype {array.dtype}; {_conversion_hint(array.dtype)}."
+        )
+
+
 def _as_unit_float(array: np.ndarray, name: str) -> np.ndarray:
-    """float32 values in [0, 1] from uint8 or float input; refuses anything else."""
+    """float32 values in [0, 1] from uint8 or float input (see :func:`_check_dtype`)."""
     if array.dtype == np.uint8:
         return array.astype(np.float32) / 255.0
     if array.dtype == BFLOAT16:
         array = array.astype(np.float32)  # exact: bfloat16 is float32 cut short
-    if array.dtype.kind != "f":
-        raise TypeError(
-            f"{name}: expected float32 values in [0, 1] (or uint8 0-255), got "
-            f"dtype {array.dtype}; {_conversion_hint(array.dtype)}."
-        )
     # Checked in the array's own precision: float64 beyond float32's range would
     # overflow in the cast.
     bad = int(np.size(array) - np.count_nonzero(np.isfinite(array)))
@@ -316,6 +339,7 @@ __all__ = [
     "MIN_SIDE",
     "BIT_DEPTHS",
     "SAVE_FORMATS",
+    "ImageDtypeError",
     "ImageError",
     "ImageLike",
     "as_batch",

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
+import struct
 from typing import Any
 
 from tf_style.byte_sizes import parse_memory
@@ -35,6 +37,7 @@ def validate_config(config: Any) -> None:
     validate_choices(config)
     _require(
         len(config.scales) >= 1
+        and all(is_real(s) for s in config.scales)
         and all(0 < s <= 1 for s in config.scales)
         and list(config.scales) == sorted(config.scales)
         and config.scales[-1] == 1,
@@ -138,9 +141,7 @@ def _require_weights(name: str, weights: tuple[float, ...]) -> None:
     if not weights:
         return
     _require(
-        all(
-            isinstance(w, (int, float)) and math.isfinite(w) and w >= 0 for w in weights
-        )
+        all(is_real(w) and math.isfinite(w) and w >= 0 for w in weights)
         and sum(weights) > 0,
         f"{name} must be finite weights of at least 0 that sum above 0, "
         f"got {' '.join(str(w) for w in weights)}.",
@@ -165,14 +166,11 @@ def validate_numbers(config: Any) -> None:
     )
     for name in FLOAT_SETTINGS:
         value = getattr(config, name)
-        _require(
-            isinstance(value, (int, float)) and not isinstance(value, bool),
-            f"{name} must be a number, got {value!r}.",
-        )
+        _require(is_real(value), f"{name} must be a number, got {value!r}.")
         _require(math.isfinite(value), f"{name} must be finite, got {value}.")
+        check_float32(name, value)
     for name in ("style_weight", "content_weight", "total_variation_weight"):
-        value = getattr(config, name)
-        _require(value >= 0, f"{name} must be zero or positive, got {value}.")
+        check_weight(name, getattr(config, name))
     _require(
         config.learning_rate > 0,
         f"learning_rate must be positive, got {config.learning_rate}.",
@@ -201,12 +199,66 @@ FLOAT_SETTINGS = (
 )
 
 
+def check_weight(name: str, value: float, *, terms: int = 1) -> None:
+    """A loss weight: finite, at least 0, and with its product in float32's range.
+
+    The loss and its gradient are float32; the term a weight multiplies is summed
+    over ``terms`` parts (the temporal term's earlier frames), so ``value * terms``
+    must be a float32 number. A larger weight is infinite there, and infinity
+    times a distance of 0 (a frame that starts from its target) is NaN. How large
+    the weighted loss may grow during the run is the run's to report: a
+    non-finite loss stops it, keeping the last finite image.
+
+    Raises:
+        ValueError: naming ``name``, the value and the limit.
+    """
+    _require(
+        is_real(value) and math.isfinite(value),
+        f"{name} must be a finite number, got {value!r}.",
+    )
+    _require(value >= 0, f"{name} must be zero or positive, got {value}.")
+    check_float32(name, value * terms, shown=value)
+
+
+def check_float32(name: str, value: float, *, shown: float | None = None) -> None:
+    """A setting the steps compute with in float32 must be a float32 number: at
+    most 3.4e38 in size, and not so small that it rounds to 0.
+
+    Raises:
+        ValueError: naming ``name``, the value (``shown``, where the value checked
+            is a product of it) and the range.
+    """
+    shown = value if shown is None else shown
+    _require(
+        abs(value) <= FLOAT32_MAX,
+        f"{name} must be at most {FLOAT32_MAX:.4g} (float32's largest number"
+        f"{'' if shown == value else ', with the terms it multiplies'}), "
+        f"got {shown:g}.",
+    )
+    _require(
+        value == 0 or struct.unpack("f", struct.pack("f", value))[0] != 0,
+        f"{name} is {shown:g}, which float32 rounds to 0; give 0 or a value of at "
+        f"least {FLOAT32_SMALLEST:.3g}.",
+    )
+
+
+def is_real(value: object) -> bool:
+    """A real number: int, float or a NumPy one; not a bool (a flag, not a count)."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+FLOAT32_MAX = (2 - 2.0**-23) * 2.0**127  # 3.4028235e38
+FLOAT32_SMALLEST = 2.0**-149  # the least above 0 (subnormal): 1.4e-45
+
+
 def validate_scale_steps(config: Any) -> None:
     """Steps per scale: one positive count per scale, or enough steps to split.
 
     Raises:
         ValueError: a count per scale is missing, extra or below 1.
     """
+    for steps in config.scale_steps:
+        _require_int("scale_steps", steps)
     if config.scale_steps:
         _require(
             len(config.scale_steps) == len(config.scales)
@@ -225,7 +277,8 @@ def validate_scale_steps(config: Any) -> None:
 
 
 def _require_int(name: str, value: object) -> None:
-    if not isinstance(value, int) or isinstance(value, bool):
+    """int or a NumPy integer; not a bool, a float or a string."""
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
         raise TypeError(f"{name} must be a whole number, got {value!r}.")
 
 
