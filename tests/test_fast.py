@@ -271,3 +271,74 @@ def test_loading_a_saved_model_logs_its_handle_hash_and_the_trust_warning(
     assert f"sha256 {digest}" in model.source
     assert str(saved_model_archive) in caplog.text and digest in caplog.text
     assert "Only load models you trust" in caplog.text
+
+
+def _archive_of(path: Path, members: list[tuple[tarfile.TarInfo, bytes | None]]):
+    with tarfile.open(path, "w:gz") as tar:
+        for info, data in members:
+            tar.addfile(info, None if data is None else io.BytesIO(data))
+    return path
+
+
+def _file(name: str, size: int) -> tarfile.TarInfo:
+    info = tarfile.TarInfo(name)
+    info.size = size
+    return info
+
+
+def test_an_archive_bomb_is_refused_from_its_headers(tmp_path, monkeypatch):
+    """300 KB of gzip unpacking to 301 MB of zeros: refused before a byte is
+    written, and before the member's data is even decompressed."""
+    archive = tmp_path / "bomb.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.addfile(_file("saved_model.pb", 301 * 2**20), io.BytesIO(bytes(301 << 20)))
+    assert archive.stat().st_size < 400_000
+    reads = []
+    real_read = tarfile.ExFileObject.read
+    monkeypatch.setattr(
+        tarfile.ExFileObject, "read", lambda *a: reads.append(a) or real_read(*a)
+    )
+    with pytest.raises(FastModelError, match=r"would unpack to more than 29 MB"):
+        load_fast_model(hub_handle=archive)
+    assert reads == []
+    assert not [p for p in (tmp_path / "cache").rglob("*") if p.is_file()]
+
+
+def test_an_archive_of_too_many_members_is_refused(tmp_path):
+    archive = _archive_of(
+        tmp_path / "many.tar.gz", [(_file(f"f{n}", 0), b"") for n in range(10_001)]
+    )
+    with pytest.raises(FastModelError, match="more than 10000 members"):
+        load_fast_model(hub_handle=archive)
+
+
+def test_an_archive_with_a_huge_long_name_header_is_refused(tmp_path):
+    """tarfile reads a GNU long-name header whole: a 64 MB one is refused unread."""
+    archive = tmp_path / "long.tar.gz"
+    with tarfile.open(archive, "w:gz", format=tarfile.GNU_FORMAT) as tar:
+        info = _file("x", 0)
+        info.type = tarfile.GNUTYPE_LONGNAME
+        info.size = 64 * 2**20
+        tar.addfile(info, io.BytesIO(bytes(64 << 20)))
+    with pytest.raises(FastModelError, match="extended header"):
+        load_fast_model(hub_handle=archive)
+
+
+@pytest.mark.parametrize(
+    "kind", [tarfile.SYMTYPE, tarfile.LNKTYPE, tarfile.FIFOTYPE, tarfile.CHRTYPE]
+)
+def test_links_and_devices_in_an_archive_are_refused(tmp_path, kind):
+    info = _file("variables", 0)
+    info.type, info.linkname = kind, "/etc/passwd"
+    archive = _archive_of(tmp_path / "links.tar.gz", [(info, None)])
+    with pytest.raises(FastModelError, match="unsafe archive member 'variables'"):
+        load_fast_model(hub_handle=archive)
+
+
+def test_an_archive_within_the_limits_still_loads(saved_model_archive, tmp_path):
+    from tf_style.fast.archive import unpacked_limit
+
+    assert unpacked_limit(90 * 2**20) == 4 * 2**30  # a real model's size: the cap
+    assert unpacked_limit(1000) == 16 * 2**20
+    root = extract_saved_model(saved_model_archive, cache_dir=tmp_path)
+    assert (root / "saved_model.pb").is_file()

@@ -3,7 +3,8 @@
 TF-Hub's compressed downloads (``?tf-hub-format=compressed``) are ``.tar.gz`` files
 holding ``saved_model.pb`` and ``variables/``. An archive from the internet is
 untrusted input, so only plain files and folders that stay inside the target folder
-are extracted, and the folder appears under its final name only when complete.
+are extracted, no more than a SavedModel holds (an archive bomb is refused from its
+headers), and the folder appears under its final name only when complete.
 """
 
 from __future__ import annotations
@@ -77,16 +78,25 @@ def file_digest(path: Path, *, length: int = 16) -> str:
 
 
 def safe_extract(archive: Path, destination: Path) -> None:
-    """Extract regular files and folders only, each inside ``destination``.
+    """Extract regular files and folders only, each inside ``destination``, and no
+    more than a SavedModel holds (:func:`unpacked_limit`, :data:`MAX_MEMBERS`).
+
+    Each member is checked from its header, before its data is read: a 300 KB
+    archive of zeros that would unpack to gigabytes is refused at once.
 
     Raises:
-        ArchiveError: the archive is unreadable or a member is unsafe.
+        ArchiveError: the archive is unreadable, a member is unsafe, or it holds
+            more than a SavedModel would.
     """
+    limit = unpacked_limit(archive.stat().st_size)
     try:
-        with tarfile.open(archive, "r:gz") as tar:
-            members = tar.getmembers()
-            for member in members:
+        with tarfile.open(archive, "r:gz", tarinfo=_BoundedTarInfo) as tar:
+            members, total = [], 0
+            for member in tar:  # one header at a time, checked before its data
                 check_member(member, destination, archive)
+                members.append(member)
+                total += member.size
+                check_totals(archive, len(members), total, limit)
             tar.extractall(destination, members=members, filter="data")
     except (tarfile.TarError, EOFError, OSError) as error:
         raise ArchiveError(
@@ -94,11 +104,71 @@ def safe_extract(archive: Path, destination: Path) -> None:
         ) from None
 
 
+# A SavedModel is a few files, mostly float weights, which gzip hardly compresses
+# (by a tenth or so); its protobuf graph perhaps 10:1. An archive unpacking to more
+# than 100 times its size (past 16 MB, so that small archives of small files always
+# pass), to more than 4 GiB, or holding more than 10,000 members is not a model.
+MAX_EXPANSION = 100
+EXPANSION_ALLOWANCE = 16 * 2**20
+MAX_UNPACKED_BYTES = 4 * 2**30
+MAX_MEMBERS = 10_000
+# A long-name or pax header is read whole into memory by tarfile: 1 MB is plenty.
+MAX_HEADER_BYTES = 2**20
+
+
+def unpacked_limit(archive_bytes: int) -> int:
+    """The most bytes an archive of ``archive_bytes`` may unpack to."""
+    return min(
+        MAX_UNPACKED_BYTES, max(EXPANSION_ALLOWANCE, MAX_EXPANSION * archive_bytes)
+    )
+
+
+def check_totals(archive: Path, members: int, total: int, limit: int) -> None:
+    """Refuse an archive past :data:`MAX_MEMBERS` or ``limit`` unpacked bytes."""
+    if members > MAX_MEMBERS:
+        raise ArchiveError(
+            f"{archive}: holds more than {MAX_MEMBERS} members; a SavedModel has "
+            "a few. Refusing to extract it."
+        )
+    if total > limit:
+        raise ArchiveError(
+            f"{archive}: would unpack to more than {limit / 2**20:.0f} MB "
+            f"({archive.stat().st_size} bytes packed); a SavedModel's weights hardly "
+            "compress, so this is not one. Refusing to extract it."
+        )
+
+
+class _BoundedTarInfo(tarfile.TarInfo):
+    """tarfile's member header, refusing a long-name or pax header past
+    :data:`MAX_HEADER_BYTES` before tarfile reads it into memory."""
+
+    def _proc_member(self, tarfile_):
+        if self.type in HEADER_TYPES and self.size > MAX_HEADER_BYTES:
+            raise tarfile.HeaderError(
+                f"a {self.size}-byte extended header; at most {MAX_HEADER_BYTES}"
+            )
+        return super()._proc_member(tarfile_)
+
+
+HEADER_TYPES = (
+    tarfile.GNUTYPE_LONGNAME,
+    tarfile.GNUTYPE_LONGLINK,
+    tarfile.XHDTYPE,
+    tarfile.XGLTYPE,
+    tarfile.SOLARIS_XHDTYPE,
+)
+
+
 def check_member(member: tarfile.TarInfo, destination: Path, archive: Path) -> None:
-    """Refuse members that are not plain files/folders or that leave the folder."""
+    """Refuse members that are not plain files/folders or that leave the folder.
+
+    Links, devices, FIFOs and GNU sparse files (whose size is not their bytes)
+    are refused, as are absolute names and ``..`` that would leave it.
+    """
     target = (destination / member.name).resolve()
     inside = target == destination.resolve() or destination.resolve() in target.parents
-    if not (member.isfile() or member.isdir()) or not inside:
+    plain = (member.isfile() and not member.issparse()) or member.isdir()
+    if not plain or not inside:
         raise ArchiveError(
             f"{archive}: refusing unsafe archive member {member.name!r} "
             "(only plain files and folders inside the archive are extracted)."
