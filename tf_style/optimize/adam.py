@@ -22,6 +22,7 @@ import tensorflow as tf
 
 from tf_style.config import StyleTransferConfig
 from tf_style.images import clip_0_1
+from tf_style.losses import LOSS_TERMS
 from tf_style.objective import StyleContentLoss, loss_and_gradient
 from tf_style.optimize.recorder import RunRecorder
 
@@ -115,6 +116,21 @@ class StyleTransfer:
         share = -(-self.batch // context.num_replicas_in_sync)
         start = tf.minimum(context.replica_id_in_sync_group * share, self.batch)
         end = tf.minimum(start + share, self.batch)
+        # A batch smaller than the replicas (a folder's group of one photo on two
+        # workers) leaves some with no share: they only join the sums. They must
+        # not run VGG19 on an empty batch: oneDNN's fused convolution (on by
+        # default on Intel CPUs) returns it with the input's 3 channels, and the
+        # next convolution fails ("3 vs 64" at block1_conv2).
+        return tf.cond(
+            start < end,
+            lambda: self._share_terms_and_gradient(images, start, end),
+            lambda: self._no_share(images),
+        )
+
+    def _share_terms_and_gradient(
+        self, images: tf.Tensor, start: tf.Tensor, end: tf.Tensor
+    ) -> tuple[dict, tf.Tensor]:
+        """Terms and gradient of images ``start:end`` (a share that is not empty)."""
         with tf.GradientTape() as tape:
             tape.watch(images)
             terms = self.loss.terms(images[start:end], start, end)
@@ -122,6 +138,12 @@ class StyleTransfer:
         gradient = tape.gradient(total, images)
         padding = [[start, self.batch - end]]
         return {k: tf.pad(v, padding) for k, v in terms.items()}, gradient
+
+    def _no_share(self, images: tf.Tensor) -> tuple[dict, tf.Tensor]:
+        """The zero terms and gradient of a replica with no share of the batch."""
+        names = (*LOSS_TERMS, *(["temporal"] if self.loss.temporal else []))
+        zeros = tf.zeros([self.batch])
+        return {name: zeros for name in names}, tf.zeros_like(images)
 
     def run(self, steps: int, recorder: RunRecorder) -> None:
         """``steps`` Adam steps; each records the loss *before* its update, as Keras.
