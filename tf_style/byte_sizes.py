@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import re
+from fractions import Fraction
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?\s*$", re.IGNORECASE)
+# No machine has a pebibyte of memory; a larger limit is a typo (and past 2**63
+# would overflow the int64 sizes TensorFlow takes).
+MAX_MEMORY = 2**50
 
 
 def parse_memory(text: str) -> int:
@@ -12,18 +16,31 @@ def parse_memory(text: str) -> int:
     units: ``1G`` is 2**30).
 
     Raises:
-        ValueError: anything else, or zero.
+        ValueError: anything else, zero, or more than :data:`MAX_MEMORY` (1P).
     """
     match = _SIZE.match(str(text))
     if not match:
         raise ValueError(
-            f"memory limit {text!r}: expected a size such as 6G, 512M or 1.5G, or auto."
+            f"memory limit {_shown(text)}: expected a size such as 6G, 512M or 1.5G, "
+            "or auto."
         )
-    number, unit = float(match[1]), match[2].lower()
-    value = int(number * 1024 ** "bkmgt".index(unit or "b"))
+    # Exact arithmetic: a float of 400 digits is infinity, which int() refuses.
+    number = Fraction(match[1]) * 1024 ** "bkmgt".index(match[2].lower() or "b")
+    if number > MAX_MEMORY:
+        raise ValueError(
+            f"memory limit {_shown(text)}: more than any machine has (at most 1024T, "
+            f"{MAX_MEMORY} bytes)."
+        )
+    value = int(number)
     if value <= 0:
-        raise ValueError(f"memory limit {text!r}: must be above zero.")
+        raise ValueError(f"memory limit {_shown(text)}: must be above zero.")
     return value
 
 
-__all__ = ["parse_memory"]
+def _shown(text: str, limit: int = 40) -> str:
+    """The text as the user gave it, cut short: a 400-digit number fills a screen."""
+    shown = repr(str(text))
+    return shown if len(shown) <= limit else shown[: limit - 4] + "...'"
+
+
+__all__ = ["MAX_MEMORY", "parse_memory"]

@@ -38,7 +38,8 @@ def _cgroup_room() -> int | None:
         limit = (root / "memory.max").read_text().strip()
         if limit == "max":
             return None
-        return int(limit) - int((root / "memory.current").read_text())
+        # Above the limit (page cache counts in memory.current): no room, not less.
+        return max(0, int(limit) - int((root / "memory.current").read_text()))
     except (OSError, ValueError):
         return None
 
