@@ -528,3 +528,60 @@ def test_a_jpeg_decoded_reduced_is_said_in_the_log_and_the_record(tmp_path):
     assert "Note: " in result.stdout and "decoded at 1/2 size" in result.stdout
     record = json.loads(output.with_suffix(".json").read_text())
     assert len(record["notes"]) == 1 and "1/2 size" in record["notes"][0]
+
+
+# --- stdout that cannot be written, a weight float32 cannot hold -------------------
+
+
+def run_to(stdout, *args: str, cwd: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "tf_style.train", *TINY, "--memory-limit", "2G", *args],
+        cwd=cwd,
+        env=command_environment(),
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def test_stdout_on_a_full_device_loses_no_result(tmp_path):
+    """``python -m tf_style.train ... > /dev/full`` ended in an OSError traceback at
+    the first print, before the run."""
+    with open("/dev/full", "w") as full:
+        process = run_to(full, "--output", str(tmp_path / "cat.png"), cwd=tmp_path)
+        _, stderr = process.communicate(timeout=300)
+    assert process.returncode == 1, stderr
+    assert "Traceback" not in stderr
+    ours = [line for line in stderr.splitlines() if line.startswith("tf-style")]
+    assert ours == [
+        "tf-style-train: error: could not write to stdout (No space left on device); "
+        "the output files, if any, were written in full."
+    ]
+    assert image_size(tmp_path / "cat.png") == (48, 31)
+    assert json.loads((tmp_path / "cat.json").read_text())["status"] == "completed"
+
+
+def test_a_reader_that_leaves_at_once_is_no_broken_pipe_traceback(tmp_path):
+    """``tf-style-train ... | head -0``: the pipe's reader is gone before the first
+    line; the run goes on and ends with one line and status 1."""
+    process = run_to(
+        subprocess.PIPE, "--output", str(tmp_path / "cat.png"), cwd=tmp_path
+    )
+    process.stdout.close()
+    with process.stderr:
+        stderr = process.stderr.read()
+    process.wait(timeout=300)
+    assert process.returncode == 1, stderr
+    assert "Traceback" not in stderr and "Exception ignored" not in stderr
+    assert "could not write to stdout (Broken pipe)" in stderr
+    assert image_size(tmp_path / "cat.png") == (48, 31)
+
+
+def test_a_temporal_weight_of_1e300_is_refused_before_the_model(tmp_path):
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    result = run_command(
+        "--frames", str(frames), "--temporal-weight", "1e300", *TINY, cwd=tmp_path
+    )
+    assert_usage_error(result, "--temporal-weight must be at most 3.403e+38")

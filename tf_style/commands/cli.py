@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import errno
 import importlib.resources
 import logging
 import os
@@ -50,6 +51,217 @@ EXIT_CODES = {
 
 class UsageError(Exception):
     """A problem with the user's input: printed as one line, exit status 2."""
+
+
+class CommandParser(argparse.ArgumentParser):
+    """argparse, with an option's error as one line and exit status 2.
+
+    argparse prints the whole usage (30 lines here) above its message; the line
+    that says what was wrong is enough, with where to read more.
+    """
+
+    def error(self, message: str) -> typing.NoReturn:
+        text = " ".join(message.split())
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {text} (see {self.prog} --help)\n")
+
+
+def run_command(
+    program: str, body: typing.Callable[[], int], *, as_program: bool
+) -> int:
+    """Run a command's ``body`` so that it ends in one line, whatever happens.
+
+    - Ctrl-C or SIGTERM at any moment is one line on stderr and exit status 130.
+      An interrupt that Python swallows (raised inside a ``__del__`` during
+      garbage collection, where Python prints "Exception ignored" and goes on)
+      is counted by the signal handler, so the run ends with 130 all the same.
+    - stdout that cannot be written (a full disk, a closed descriptor, a pipe
+      whose reader left) never stops the run: the files are written, then one
+      line on stderr says so and the status is 1 (where it would have been 0).
+
+    Args:
+        program: the command's name, for its messages.
+        body: parses, runs and returns the exit status (argparse's SystemExit
+            passes through, with its status checked the same way).
+        as_program: True when this is the process's own command (``main()`` with
+            no ``argv``): a Ctrl-C after the body, while Python shuts down, still
+            ends as one line and 130. False (tests, notebooks) restores Python's
+            handlers.
+
+    Returns:
+        The exit status.
+    """
+    guard = _Guard(program)
+    try:
+        status = body()
+    except KeyboardInterrupt:
+        guard.interrupts.raising = False
+        status = guard.interrupted()
+    except SystemExit as stop:  # argparse: --help (0) or an option's error (2)
+        code = stop.code if isinstance(stop.code, int) else EXIT_USAGE
+        raise SystemExit(guard.finish(code, as_program)) from None
+    except BaseException:
+        guard.interrupts.raising = False
+        if not guard.interrupts.count:
+            guard.finish(EXIT_FAILED, as_program=False)
+            raise  # a bug: its traceback, as before
+        status = guard.interrupted()  # what an interrupt turned into
+    return guard.finish(status, as_program)
+
+
+class _Interrupts:
+    """SIGINT's and SIGTERM's handler: counts each, and raises KeyboardInterrupt
+    while ``raising``."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.raising = True
+
+    def __call__(self, signum: int, frame: object) -> None:
+        self.count += 1
+        if self.raising:
+            raise KeyboardInterrupt(f"signal {signum}")
+
+
+class _Guard:
+    """What :func:`run_command` installs for the body and takes down after it."""
+
+    def __init__(self, program: str) -> None:
+        self.program = program
+        self.interrupts = _Interrupts()
+        self.reported = False  # the interrupted line is printed
+        self.handlers = {}
+        with contextlib.suppress(ValueError):  # not the main thread: no signals
+            for sig in STOP_SIGNALS:
+                self.handlers[sig] = signal.signal(sig, self.interrupts)
+        self.unraisablehook = sys.unraisablehook
+        sys.unraisablehook = self._unraisable
+        self.stdout = sys.stdout
+        if self.stdout is None:  # descriptor 1 closed: no file opened later takes it
+            try:
+                os.fstat(1)
+            except OSError:
+                _point_at_devnull(1)
+        sys.stdout = SafeStdout(self.stdout)
+
+    def _unraisable(self, unraisable) -> None:
+        # An interrupt raised in a __del__: counted by the handler, reported at the
+        # end. Anything else as Python shows it.
+        if not issubclass(unraisable.exc_type, KeyboardInterrupt):
+            self.unraisablehook(unraisable)
+
+    def interrupted(self) -> int:
+        self.say("interrupted.")
+        self.reported = True
+        return EXIT_INTERRUPTED
+
+    def say(self, message: str) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            print(f"{self.program}: {message}", file=sys.stderr, flush=True)
+
+    def finish(self, status: int, as_program: bool) -> int:
+        """The status, turned into 130 by a counted interrupt or into 1 by stdout
+        that could not be written; one line says which."""
+        self.interrupts.raising = False  # from here a Ctrl-C is counted, not raised
+        stdout = sys.stdout
+        if isinstance(stdout, SafeStdout):
+            stdout.flush()
+        sys.stdout = self.stdout
+        sys.unraisablehook = self.unraisablehook
+        if self.interrupts.count and status != EXIT_INTERRUPTED:
+            if status == EXIT_OK:  # else the error's own line is said already
+                self.say("interrupted.")
+            status = EXIT_INTERRUPTED
+        elif isinstance(stdout, SafeStdout) and stdout.error and status == EXIT_OK:
+            self.say(
+                f"error: could not write to stdout ({stdout.error}); the output "
+                "files, if any, were written in full."
+            )
+            status = EXIT_FAILED
+        late = _exit_on_interrupt(self.program, status) if as_program else None
+        for sig, handler in self.handlers.items():
+            signal.signal(sig, late or handler)
+        return status
+
+
+def _exit_on_interrupt(program: str, status: int) -> typing.Callable:
+    """The handler for Python's shutdown after a command: one line, exit 130.
+
+    Shutting TensorFlow down takes a moment; an exception raised then would be
+    "Exception ignored" lines and the status unchanged.
+    """
+    line = b"" if status == EXIT_INTERRUPTED else f"{program}: interrupted.\n".encode()
+
+    def handler(signum, frame, write=os.write, exit_now=os._exit) -> None:
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        with contextlib.suppress(OSError):
+            write(2, line)
+        exit_now(EXIT_INTERRUPTED)
+
+    return handler
+
+
+class SafeStdout:
+    """sys.stdout during a command: a write that fails is noted, never raised.
+
+    A command's results are its files; its stdout is a summary. A full disk, a
+    closed descriptor or a pipe whose reader left (``| head -1``) must not stop
+    the run before they are written, nor end it in a traceback. After the first
+    failure the rest is dropped, and the descriptor is pointed at /dev/null so
+    that Python's own flush at exit does not fail again.
+    """
+
+    def __init__(self, stream: typing.TextIO | None) -> None:
+        self.stream = stream  # None: Python found descriptor 1 closed at start
+        self.error: str | None = None
+
+    def write(self, text: str) -> int:
+        if self.error is None:
+            try:
+                if self.stream is None:
+                    raise OSError(errno.EBADF, "stdout is closed")
+                self._write(text)
+                self.stream.flush()  # each line now: a failure shows at once
+            except (OSError, ValueError) as error:  # ValueError: a closed file
+                self._failed(error)
+        return len(text)
+
+    def _write(self, text: str) -> None:
+        try:
+            self.stream.write(text)
+        except UnicodeEncodeError:  # a file name the terminal cannot show
+            encoding = getattr(self.stream, "encoding", None) or "utf-8"
+            shown = text.encode(encoding, "backslashreplace").decode(encoding)
+            self.stream.write(shown)
+
+    def flush(self) -> None:
+        if self.error is None and self.stream is not None:
+            try:
+                self.stream.flush()
+            except (OSError, ValueError) as error:
+                self._failed(error)
+
+    def _failed(self, error: Exception) -> None:
+        self.error = getattr(error, "strerror", None) or str(error)
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            _point_at_devnull(self.stream.fileno())
+
+    def isatty(self) -> bool:
+        return self.error is None and self.stream is not None and self.stream.isatty()
+
+    def __getattr__(self, name: str):  # encoding, fileno, buffer...
+        return getattr(self.stream, name)
+
+
+def _point_at_devnull(descriptor: int) -> None:
+    null = os.open(os.devnull, os.O_WRONLY)
+    if null != descriptor:
+        os.dup2(null, descriptor)
+        os.close(null)
+
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 def stop_on_sigterm() -> None:

@@ -19,6 +19,7 @@ from tf_style.commands.cli import (
     EXIT_INTERRUPTED,
     EXIT_NON_FINITE,
     EXIT_USAGE,
+    CommandParser,
     UsageError,
     add_config_arguments,
     check_style_count,
@@ -26,6 +27,7 @@ from tf_style.commands.cli import (
     input_image,
     notes_as_lines,
     quiet_tensorflow,
+    run_command,
 )
 from tf_style.commands.preflight import check_outputs
 from tf_style.config import StyleTransferConfig
@@ -38,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     options."""
     from tf_style.fast import TRUST_WARNING, TUTORIAL_HUB_HANDLE  # imports TF
 
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog=PROGRAM,
         description="Stylise one pair with Magenta's fast model and with the "
         "tutorial's optimisation; time both, score both with the same measures "
@@ -158,8 +160,13 @@ def main(argv: list[str] | None = None) -> int:
 
     0 when done (with or without the fast model), 2 for bad input or missing VGG19
     weights (one line, no traceback, before any model is built), 3 when the loss
-    became non-finite, 130 when interrupted.
+    became non-finite, 130 when interrupted, at any moment (one line; see
+    :func:`~tf_style.commands.cli.run_command`).
     """
+    return run_command(PROGRAM, lambda: _main(argv), as_program=argv is None)
+
+
+def _main(argv: list[str] | None) -> int:
     quiet_tensorflow()  # compare has no --debug: its parser needs the hub module
     notes_as_lines(PROGRAM)
     args = build_parser().parse_args(argv)
@@ -199,11 +206,11 @@ def main(argv: list[str] | None = None) -> int:
             f"{PROGRAM}: error: could not write the outputs ({error}).", file=sys.stderr
         )
         return EXIT_FAILED
-    except KeyboardInterrupt:
-        print(f"{PROGRAM}: interrupted.", file=sys.stderr)
-        return EXIT_INTERRUPTED
     print_summary(comparison, markdown_table(comparison))
-    return exit_status(comparison.optimization_status)
+    status = exit_status(comparison.optimization_status)
+    if status == EXIT_INTERRUPTED:
+        print(f"{PROGRAM}: interrupted; the work so far was saved.", file=sys.stderr)
+    return status
 
 
 def print_summary(comparison, table: str) -> None:

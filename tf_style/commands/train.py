@@ -24,19 +24,21 @@ from tf_style.commands.cli import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
     EXIT_USAGE,
+    CommandParser,
     UsageError,
     add_config_arguments,
     notes_as_lines,
     quiet_tensorflow,
-    stop_on_sigterm,
+    run_command,
 )
+from tf_style.validation import check_weight
 
 PROGRAM = "tf-style-train"
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The command line; optimisation options come from StyleTransferConfig."""
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog=PROGRAM,
         description="Neural style transfer as in the TensorFlow tutorial. With no "
         "arguments, paints the bundled cat in the style of The Starry Night.",
@@ -167,30 +169,32 @@ def add_many_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command; returns the exit status."""
+    """Run the command; returns the exit status.
+
+    ``argv`` None: the process's own command line (see
+    :func:`~tf_style.commands.cli.run_command`).
+    """
+    return run_command(PROGRAM, lambda: _main(argv), as_program=argv is None)
+
+
+def _main(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
-    stop_on_sigterm()
-    try:
-        if not args.debug:
-            quiet_tensorflow()
-        notes_as_lines(PROGRAM)
-        logging.basicConfig(level=logging.WARNING, format=f"{PROGRAM}: %(message)s")
-        # TensorFlow loads here, after the options are parsed and its logging is quiet.
-        from tf_style.batch.inputs import is_many
-        from tf_style.commands.one_image import OutputError, make_plan, run
-        from tf_style.images import ImageError
-    except KeyboardInterrupt:  # Ctrl-C while TensorFlow starts
-        print(f"{PROGRAM}: interrupted before the run started", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    if not args.debug:
+        quiet_tensorflow()
+    notes_as_lines(PROGRAM)
+    logging.basicConfig(level=logging.WARNING, format=f"{PROGRAM}: %(message)s")
+    # TensorFlow loads here, after the options are parsed and its logging is quiet.
+    from tf_style.batch.inputs import is_many
+    from tf_style.commands.one_image import OutputError, make_plan, run
+    from tf_style.images import ImageError
 
     try:
         check_frames_options(args)
         if args.frames is not None or is_many(args.content, args.output):
             from tf_style.commands.many_images import run_many
 
-            return run_many(args)
-        plan = make_plan(args)
-        return run(plan, quiet=args.quiet)
+            return run_many(args)  # its own lines, an interruption's too
+        status = run(make_plan(args), quiet=args.quiet)
     except (UsageError, ImageError) as error:
         if args.debug:
             raise
@@ -201,9 +205,9 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"{PROGRAM}: error: {error}", file=sys.stderr)
         return EXIT_FAILED
-    except KeyboardInterrupt:
-        print(f"{PROGRAM}: interrupted before the run started", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    if status == EXIT_INTERRUPTED:  # the summary (stdout) says how far it got
+        print(f"{PROGRAM}: interrupted; the work so far was saved.", file=sys.stderr)
+    return status
 
 
 def check_frames_options(args: argparse.Namespace) -> None:
@@ -234,11 +238,15 @@ def check_frames_options(args: argparse.Namespace) -> None:
             f"{flow_only[0]} sets the flow mode's temporal term; --temporal "
             f"{args.temporal} has none."
         )
-    weight = args.temporal_weight
-    if weight is not None and not 0 <= weight < float("inf"):
-        raise UsageError(f"--temporal-weight must be 0 or more, got {weight}.")
     if args.long_term is not None and args.long_term < 1:
         raise UsageError(f"--long-term must be at least 1, got {args.long_term}.")
+    if args.temporal_weight is not None:
+        try:  # the config's rule for weights, with the long-term frames it sums
+            check_weight(
+                "--temporal-weight", args.temporal_weight, terms=args.long_term or 1
+            )
+        except ValueError as error:
+            raise UsageError(str(error)) from None
     if args.fps is not None and not 0 < args.fps <= 1000:
         raise UsageError(f"--fps must be above 0 (and at most 1000), got {args.fps}.")
 
