@@ -10,7 +10,7 @@ import pytest
 
 from tf_style import train
 from tf_style.batch.frames import numbered_frames
-from tf_style.batch.manifest import Manifest
+from tf_style.batch.manifest import Manifest, identify
 from tf_style.commands import folder
 from tf_style.optimize.adam import StyleTransfer
 
@@ -49,7 +49,7 @@ def test_folder_stylises_every_image_and_reports_a_bad_file(tmp_path, capsys):
     write_photos(photos, [(40, 40), (40, 40), (36, 40), (40, 40)])
     (photos / "broken.png").write_bytes(b"not a png")
     status = train.main(["--content", str(photos), "--output", str(output), *TINY])
-    assert status == 0
+    assert status == 1  # one input failed: said, and not a clean exit
     found = statuses(output)
     assert found.pop("broken.png") == "failed"
     assert set(found.values()) == {"done"} and len(found) == 4
@@ -99,30 +99,20 @@ def test_rerun_after_ctrl_c_finishes_only_what_was_missing(tmp_path, monkeypatch
 def test_changed_input_or_settings_is_redone(tmp_path):
     photo = tmp_path / "a.png"
     PIL.Image.new("RGB", (8, 8)).save(photo)
-    manifest = Manifest(tmp_path / "out", {"x": 1})
-    manifest.entry(photo, tmp_path / "out" / "a.png")
-    (tmp_path / "out").mkdir()
-    PIL.Image.new("RGB", (8, 8)).save(tmp_path / "out" / "a.png")
-    manifest.update(photo, status="done")
-    assert (
-        Manifest(tmp_path / "out", {"x": 1}).entry(photo, tmp_path / "out" / "a.png")[
-            "status"
-        ]
-        == "done"
-    )
-    assert (
-        Manifest(tmp_path / "out", {"x": 2}).entry(photo, tmp_path / "out" / "a.png")[
-            "status"
-        ]
-        == "pending"
-    )
-    PIL.Image.new("RGB", (9, 8)).save(photo)
-    assert (
-        Manifest(tmp_path / "out", {"x": 1}).entry(photo, tmp_path / "out" / "a.png")[
-            "status"
-        ]
-        == "pending"
-    )
+    output = tmp_path / "out"
+
+    def status(settings: dict) -> str:
+        return Manifest(output, settings).entry("a.png", identify(photo), 1)["status"]
+
+    manifest = Manifest(output, {"x": 1})
+    manifest.entry("a.png", identify(photo), 1)
+    output.mkdir()
+    PIL.Image.new("RGB", (8, 8)).save(output / "a.png")
+    manifest.update("a.png", status="done")
+    assert status({"x": 1}) == "done"
+    assert status({"x": 2}) == "pending"
+    PIL.Image.new("RGB", (9, 8)).save(photo)  # another photo: not this output's
+    assert status({"x": 1}) == "pending"
 
 
 def test_frames_run_in_order_with_the_warping_error_a_video_and_preview(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 
 from tf_style import train
 from tf_style.batch.plan import OutputPlanError, plan_outputs
+from tf_style.commands import folder
 
 TINY = ["--max-dim", "40", "--epochs", "1", "--steps-per-epoch", "1", "--quiet"]
 
@@ -87,19 +89,25 @@ def test_frames_into_their_own_folder_are_refused(tmp_path, monkeypatch, capsys)
     assert snapshot(frames) == before
 
 
-def test_an_output_that_would_replace_the_style_image_is_refused(tmp_path):
+def test_an_output_never_takes_the_name_of_a_file_it_did_not_make(tmp_path):
     style = photo(tmp_path / "out" / "style.png", seed=3)
     inputs = [photo(tmp_path / "photos" / "style.jpg")]
-    with pytest.raises(OutputPlanError, match="would replace the input"):
-        plan_outputs(inputs, tmp_path / "out", spec=tmp_path / "photos", reads=[style])
+    plan = plan_outputs(
+        inputs, tmp_path / "out", spec=tmp_path / "photos", reads=[style]
+    )
+    name = plan.name(inputs[0])
+    assert name.startswith("style-") and name.endswith(".png")
 
 
-def test_an_output_reached_through_a_symlink_is_the_same_file(tmp_path):
+def test_an_output_reached_through_a_symlink_avoids_the_file_there(tmp_path):
     style = photo(tmp_path / "styles" / "a.png", seed=3)
     (tmp_path / "out").symlink_to(tmp_path / "styles")
     inputs = [photo(tmp_path / "photos" / "a.jpg")]
-    with pytest.raises(OutputPlanError, match="would replace the input"):
-        plan_outputs(inputs, tmp_path / "out", spec=tmp_path / "photos", reads=[style])
+    plan = plan_outputs(
+        inputs, tmp_path / "out", spec=tmp_path / "photos", reads=[style]
+    )
+    assert plan.outputs[inputs[0]].parent == (tmp_path / "styles").resolve()
+    assert plan.name(inputs[0]) != "a.png"
 
 
 def test_names_that_would_collide_are_made_distinct_and_stable(tmp_path):
@@ -292,7 +300,7 @@ def test_bad_entries_in_a_folder_are_skipped_and_the_others_run(
     (photos / ("x" * 200 + ".png")).write_bytes(b"not an image")
     output = tmp_path / "out"
     arguments = ["--content", str(photos), "--output", str(output), *TINY]
-    assert train.main(arguments) == 0
+    assert train.main(arguments) == 1  # some inputs failed
     record = json.loads((output / "manifest.json").read_text())
     statuses = {Path(k).name: v["status"] for k, v in record["images"].items()}
     assert statuses.pop("good.png") == "done"
@@ -312,13 +320,23 @@ def test_frames_of_different_sizes_are_refused_up_front(tmp_path, monkeypatch, c
 
 
 @pytest.mark.slow
-def test_an_output_that_cannot_be_written_fails_alone(tmp_path, model, capsys):
+def test_an_output_that_cannot_be_written_fails_alone(
+    tmp_path, model, monkeypatch, capsys
+):
     photos = tmp_path / "photos"
     photo(photos / "good.png")
-    photo(photos / ("y" * 247 + ".png"), seed=2)  # its temporary copy's name: too long
+    photo(photos / "unlucky.png", seed=2)
+    real_save = folder.save_image
+
+    def failing(image, path, **kwargs):
+        if Path(path).name == "unlucky.png":
+            raise OSError(errno.EIO, "Input/output error", str(path))
+        return real_save(image, path, **kwargs)
+
+    monkeypatch.setattr(folder, "save_image", failing)
     output = tmp_path / "out"
     arguments = ["--content", str(photos), "--output", str(output), *TINY]
-    assert train.main(arguments) == 0
+    assert train.main(arguments) == 1
     err = capsys.readouterr().err
     assert "Traceback" not in err and "could not write it" in err
     record = json.loads((output / "manifest.json").read_text())
@@ -369,7 +387,7 @@ def test_a_bad_frame_is_skipped_and_the_others_run(tmp_path, model, capsys):
         photo(frames / f"frame_{index:03d}.png", seed=index, size=(40, 48))
     (frames / "frame_001.png").write_bytes(b"not a frame")
     output = tmp_path / "out"
-    assert train.main(["--frames", str(frames), "--output", str(output), *TINY]) == 0
+    assert train.main(["--frames", str(frames), "--output", str(output), *TINY]) == 1
     assert "skipped" in capsys.readouterr().err
     record = json.loads((output / "manifest.json").read_text())
     statuses = [entry["status"] for entry in record["images"].values()]

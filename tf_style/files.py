@@ -2,7 +2,10 @@
 
 Every file tf_style writes (images, records, figures, GIFs, tables) goes through
 :class:`atomic_write`: a temporary file beside the target, then a rename, so an
-interrupted or failed write never leaves half a file where a good one was.
+interrupted or failed write never leaves half a file where a good one was. The
+rename is refused when the target is a file a running command reads
+(:func:`tf_style.identity.protecting`): the last of the checks that keep every
+input as it was, made at the moment of writing.
 """
 
 from __future__ import annotations
@@ -10,6 +13,8 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+
+from tf_style.identity import check_not_protected
 
 
 class atomic_write:  # noqa: N801 - used like open()
@@ -19,6 +24,7 @@ class atomic_write:  # noqa: N801 - used like open()
         self.path = Path(path)
 
     def __enter__(self):
+        check_not_protected(self.path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         descriptor, temporary = tempfile.mkstemp(
             prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent
@@ -32,6 +38,7 @@ class atomic_write:  # noqa: N801 - used like open()
         try:
             self.handle.close()  # flushes: a full disk fails here
             if exc_type is None:
+                check_not_protected(self.path)
                 os.replace(self.temporary, self.path)
         finally:
             self.temporary.unlink(missing_ok=True)  # gone already after the rename

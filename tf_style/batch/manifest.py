@@ -1,27 +1,45 @@
-"""The manifest: what a folder run has done, so a rerun does only what is missing.
+"""The manifest: who owns each output of a folder, and what is done, so a rerun does
+only what is missing and never replaces a result it did not make.
 
 ``manifest.json`` in the output folder (schema version :data:`SCHEMA_VERSION`,
-checked on read) records every input: its path, size and
-modification time (a changed file is redone), the settings it was made with (changed
-settings redo it), its status (``pending``, ``partial``, ``done`` or ``failed``), its
-output, the steps a ``partial`` image has had and the error of a ``failed`` one.
-Written atomically after every change, so Ctrl-C or a crash leaves the last good
-manifest, never half of one.
+checked on read) maps every output *name* to the input that owns it: the input's
+real path (as the kernel resolves it) and the SHA-256 of its bytes, with its size
+and modification time. A name, once given, is never given to another input: a photo
+of the same name from another folder, or a photo edited in place, is another input
+and gets a name of its own (:mod:`tf_style.batch.plan`). Each record also holds the
+settings the output was made with (changed settings redo it), its status
+(``pending``, ``partial``, ``done`` or ``failed``), the steps a ``partial`` image has
+had and the error of a ``failed`` one. Written atomically after every change, so
+Ctrl-C or a crash leaves the last good manifest, never half of one.
+
+The manifest is read as a contract: at most :data:`MAX_BYTES`, a regular file (a
+FIFO or a device is refused without being opened for reading), every field checked;
+anything else is a :class:`ManifestError`, one line, and nothing is overwritten.
+Version 2 manifests (keyed by input path) are read and converted.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+import os
+import stat
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from tf_style.files import atomic_write
+from tf_style.identity import PathError, kernel_path, read_bounded, regular_file
 
 MANIFEST = "manifest.json"
 LOCK = ".manifest.lock"
 STATUSES = ("pending", "partial", "done", "failed")
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+# A manifest entry is about 600 bytes: 64 MB is a folder of 100,000 photos.
+MAX_BYTES = 64 * 2**20
+# More steps than any run takes (the tutorial's are 1,000): a larger count is a
+# hand-edited record.
+MAX_STEPS = 10**7
 
 
 class ManifestError(ValueError):
@@ -32,20 +50,87 @@ class ManifestLocked(RuntimeError):
     """Another run holds this output folder."""
 
 
+@dataclass(frozen=True)
+class Input:
+    """One input file as the run identifies it.
+
+    Attributes:
+        path: as collected (what messages show).
+        real: where it really is, every symlink resolved.
+        sha256: the SHA-256 of its bytes (None: it could not be read).
+        bytes, mtime_ns: its size and modification time when identified.
+    """
+
+    path: Path
+    real: Path
+    sha256: str | None
+    bytes: int = -1
+    mtime_ns: int = -1
+
+    def record(self) -> dict:
+        return {
+            "input": str(self.path),
+            "owner": str(self.real),
+            "sha256": self.sha256,
+            "bytes": self.bytes,
+            "mtime_ns": self.mtime_ns,
+        }
+
+
+def identify(path: Path) -> Input:
+    """The identity of ``path``: real path and content hash (FIFOs are not read).
+
+    Raises:
+        OSError: it cannot be read.
+        tf_style.identity.SpecialFileError: not a regular file.
+        tf_style.identity.PathError: the working folder is gone.
+    """
+    real = kernel_path(path)
+    info = regular_file(path, "input")
+    return Input(Path(path), real, file_sha256(path), info.st_size, info.st_mtime_ns)
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a regular file's bytes, read in 1 MB pieces."""
+    digest = hashlib.sha256()
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with os.fdopen(descriptor, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise OSError(f"{path}: not a regular file")
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def settings_key(settings: dict) -> str:
     """A short hash of the settings (config and style files) an output depends on."""
     text = json.dumps(settings, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def fingerprint(path: Path) -> dict:
-    """What identifies this version of an input: size and modification time."""
-    stat = path.stat()
-    return {"bytes": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+def owns(entry: Mapping, source: Input, output: Path) -> bool:
+    """Whether ``entry`` (an output's record) belongs to ``source``.
+
+    The same real path and the same bytes; a version 2 record (no hash) by size and
+    modification time. A record whose output was never written (failed or pending)
+    is taken over by a new version of the file at the same place: there is no
+    result to lose.
+    """
+    if entry.get("owner") != str(source.real):
+        return False
+    if entry.get("sha256") is not None:
+        if entry["sha256"] == source.sha256:
+            return True
+    elif (entry.get("bytes"), entry.get("mtime_ns")) == (
+        source.bytes,
+        source.mtime_ns,
+    ):
+        return True
+    return entry.get("status") in ("pending", "failed") and not os.path.lexists(output)
 
 
 class Manifest:
-    """The per-input records of one output folder.
+    """The per-output records of one output folder, keyed by output name.
 
     Args:
         folder: the output folder; ``manifest.json`` is read from it if present.
@@ -53,69 +138,91 @@ class Manifest:
     """
 
     def __init__(self, folder: Path, settings: dict):
-        self.path = Path(folder) / MANIFEST
+        self.folder = Path(folder)
+        self.path = self.folder / MANIFEST
         self.settings = settings
         self.key = settings_key(settings)
         self.entries: dict[str, dict] = {}
-        if self.path.exists() or self.path.is_symlink():
-            self.entries = read_entries(self.path)
+        self.source: dict | None = None
+        if os.path.lexists(self.path):
+            self.entries, self.source = read_manifest(self.path)
 
-    def entry(self, source: Path, output: Path) -> dict:
-        """The record of ``source``, reset to pending if it or the settings changed."""
-        name = str(source)
-        current = {"path": name, **fingerprint(source), "settings": self.key}
+    def entry(self, name: str, source: Input, total_steps: int) -> dict:
+        """The record of output ``name`` for ``source``: pending again if the
+        settings changed, a ``done`` output is missing, or its steps cannot be."""
         old = self.entries.get(name, {})
-        same = all(old.get(k) == v for k, v in current.items())
-        if not same or (old.get("status") == "done" and not output.is_file()):
+        current = {**source.record(), "settings": self.key}
+        output = self.folder / name
+        steps = old.get("steps", 0)
+        stale = (
+            not owns(old, source, output)
+            or old.get("settings") != self.key
+            or (old.get("status") == "done" and not output.is_file())
+            or (old.get("status") == "partial" and not 0 < steps < total_steps)
+        )
+        if stale:
             old = {"status": "pending", "steps": 0}
         self.entries[name] = {**old, **current, "output": str(output)}
         return self.entries[name]
 
-    def failed(self, source: Path, output: Path, error: BaseException) -> None:
+    def failed(self, name: str, source: Input | Path, error: BaseException) -> None:
         """Record that ``source`` could not be used (it may be gone or unreadable)."""
-        name = str(source)
+        record = (
+            source.record() if isinstance(source, Input) else {"input": str(source)}
+        )
         self.entries[name] = {
             **self.entries.get(name, {}),
-            "path": name,
+            **record,
             "settings": self.key,
-            "output": str(output),
+            "output": str(self.folder / name),
             "status": "failed",
             "error": f"{type(error).__name__}: {error}",
         }
 
-    def update(self, source: Path, **fields: object) -> None:
-        """Change ``source``'s record and write the manifest."""
-        self.entries[str(source)].update(fields)
+    def update(self, name: str, **fields: object) -> None:
+        """Change output ``name``'s record and write the manifest."""
+        self.entries[name].update(fields)
         self.save()
 
-    def counts(self, inputs: Iterable[Path] | None = None) -> dict[str, int]:
-        """How many of ``inputs`` (default: every entry) have each status."""
-        names = self.entries if inputs is None else [str(p) for p in inputs]
-        statuses = [self.entries[n]["status"] for n in names if n in self.entries]
+    def counts(self, names: Iterable[str] | None = None) -> dict[str, int]:
+        """How many of ``names`` (default: every entry) have each status; a
+        ``done`` whose file is missing is not counted as done."""
+        names = list(self.entries if names is None else names)
+        statuses = [self.status(n) for n in names if n in self.entries]
         return {status: statuses.count(status) for status in STATUSES}
+
+    def status(self, name: str) -> str:
+        entry = self.entries[name]
+        if entry["status"] == "done" and not (self.folder / name).is_file():
+            return "pending"
+        return entry["status"]
 
     def save(self) -> None:
         record = {
             "version": SCHEMA_VERSION,
             "settings": self.settings,
+            "source": self.source,
             "images": self.entries,
         }
         with atomic_write(self.path) as handle:
             handle.write(json.dumps(record, indent=2, default=str).encode())
 
 
-def read_entries(path: Path) -> dict[str, dict]:
-    """The entries of the manifest at ``path``, checked against the schema.
+def read_manifest(path: Path) -> tuple[dict[str, dict], dict | None]:
+    """The entries (by output name) of the manifest at ``path``, and the source
+    of a frames run, checked against the schema.
 
     Raises:
-        ManifestError: unreadable, not JSON, another version, or an entry with a
-            missing or mistyped field; the message names the file and the fault.
+        ManifestError: not a regular file, too large, not JSON, another version,
+            or an entry with a missing or mistyped field; the message names the
+            file and the fault.
     """
     try:
-        record = json.loads(path.read_text())
-    except (OSError, UnicodeDecodeError, ValueError) as error:
-        raise ManifestError(f"{path}: not a readable manifest ({error}).") from None
-    if not isinstance(record, dict) or record.get("version") != SCHEMA_VERSION:
+        record = json.loads(read_bounded(path, MAX_BYTES, "manifest"))
+    except (OSError, PathError, UnicodeDecodeError, ValueError, RecursionError) as e:
+        reason = "nested too deeply" if isinstance(e, RecursionError) else e
+        raise ManifestError(f"{path}: not a readable manifest ({reason}).") from None
+    if not isinstance(record, dict) or record.get("version") not in (2, SCHEMA_VERSION):
         raise ManifestError(
             f"{path}: not a version {SCHEMA_VERSION} tf_style manifest; move it away "
             "or choose another --output folder."
@@ -124,36 +231,81 @@ def read_entries(path: Path) -> dict[str, dict]:
     if not isinstance(entries, dict):
         raise ManifestError(f"{path}: 'images' must be an object.")
     for name, entry in entries.items():
-        problem = _entry_problem(entry)
+        problem = _entry_problem(entry, record["version"])
         if problem:
-            raise ManifestError(f"{path}: the entry for {name}: {problem}.")
-    return entries
+            raise ManifestError(f"{path}: the entry for {name[:200]}: {problem}.")
+    source = record.get("source")
+    if source is not None and not _flat_record(source):
+        raise ManifestError(f"{path}: 'source' must be an object of plain values.")
+    if record["version"] == 2:
+        entries = _from_version_2(entries)
+    return entries, source
 
 
-def _entry_problem(entry: object) -> str | None:
+def _entry_problem(entry: object, version: int) -> str | None:
     if not isinstance(entry, dict):
         return "not an object"
     if entry.get("status") not in STATUSES:
         return f"status must be one of {', '.join(STATUSES)}"
-    for key, kind in (("bytes", int), ("mtime_ns", int), ("steps", int)):
+    for key in ("bytes", "mtime_ns", "steps"):
         if key in entry and (
-            not isinstance(entry[key], kind) or isinstance(entry[key], bool)
+            not isinstance(entry[key], int) or isinstance(entry[key], bool)
         ):
             return f"{key} must be a whole number"
-    for key in ("path", "settings", "output"):
-        if key in entry and not isinstance(entry[key], str):
+    if not 0 <= entry.get("steps", 0) <= MAX_STEPS:
+        return f"steps must be 0 to {MAX_STEPS:,}"
+    text = ("path", "settings", "output", "input", "owner", "partial", "error")
+    for key in text:
+        if entry.get(key) is not None and not isinstance(entry[key], str):
             return f"{key} must be text"
+    if entry.get("sha256") is not None and not _is_hex_digest(entry["sha256"]):
+        return "sha256 must be 64 hex digits"
+    if version == SCHEMA_VERSION and not isinstance(entry.get("owner"), str):
+        return "owner must be text"
+    if version == 2 and not isinstance(entry.get("output", ""), str):
+        return "output must be text"
     return None
+
+
+def _is_hex_digest(value: object) -> bool:
+    return (
+        isinstance(value, str)
+        and len(value) == 64
+        and all(c in "0123456789abcdef" for c in value)
+    )
+
+
+def _flat_record(value: object) -> bool:
+    return isinstance(value, dict) and all(
+        isinstance(v, str | int | float | type(None)) and not isinstance(v, bool)
+        for v in value.values()
+    )
+
+
+def _from_version_2(entries: dict[str, dict]) -> dict[str, dict]:
+    """Version 2 (keyed by input path, no hash) as version 3: each output name
+    owned by its input's real path, matched by size and modification time."""
+    converted = {}
+    for path, entry in entries.items():
+        name = Path(entry.get("output") or Path(path).stem + ".png").name
+        try:
+            owner = str(kernel_path(path))
+        except PathError:
+            owner = path
+        converted[name] = {**entry, "input": path, "owner": owner, "sha256": None}
+    return converted
 
 
 class folder_lock:  # noqa: N801 - used like open()
     """An advisory lock on an output folder, so two runs do not both compute it.
 
     ``fcntl.flock`` on a lock file beside the manifest: released when the run
-    ends, however it ends (the kernel drops it with the process).
+    ends, however it ends (the kernel drops it with the process). The file is
+    opened without following a symlink and without blocking, and must be a
+    regular file: a FIFO in its place would otherwise hang the run.
 
     Raises:
-        ManifestLocked: another process holds it.
+        ManifestLocked: another process holds it, or it is not a regular file.
     """
 
     def __init__(self, folder: Path):
@@ -162,7 +314,20 @@ class folder_lock:  # noqa: N801 - used like open()
     def __enter__(self) -> folder_lock:
         import fcntl
 
-        self.handle = open(self.path, "a")  # noqa: SIM115 - held until __exit__
+        flags = os.O_WRONLY | os.O_CREAT | os.O_NONBLOCK | os.O_NOFOLLOW
+        try:
+            descriptor = os.open(self.path, flags, 0o666)
+        except OSError as error:
+            raise ManifestLocked(
+                f"{self.path}: cannot open the lock file ({error.strerror or error}); "
+                "move it away or choose another --output."
+            ) from None
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            os.close(descriptor)
+            raise ManifestLocked(
+                f"{self.path}: the lock file is not a regular file; move it away."
+            )
+        self.handle = os.fdopen(descriptor, "a")
         try:
             fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -177,20 +342,20 @@ class folder_lock:  # noqa: N801 - used like open()
         self.handle.close()
 
 
-def output_name(source: Path, suffix: str = ".png") -> str:
-    """The output file name of ``source`` (its stem, with ``suffix``)."""
-    return source.stem + suffix
-
-
 __all__ = [
+    "LOCK",
     "MANIFEST",
+    "MAX_BYTES",
     "SCHEMA_VERSION",
     "STATUSES",
+    "Input",
     "Manifest",
     "ManifestError",
     "ManifestLocked",
-    "fingerprint",
+    "file_sha256",
     "folder_lock",
-    "read_entries",
+    "identify",
+    "owns",
+    "read_manifest",
     "settings_key",
 ]

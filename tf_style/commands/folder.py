@@ -19,16 +19,19 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import tensorflow as tf
 from tqdm.auto import tqdm
 
-from tf_style.batch.manifest import Manifest, output_name
+from tf_style.batch.manifest import Manifest
+from tf_style.batch.plan import OutputPlan
 from tf_style.batch.stylize_many import pad_to
-from tf_style.commands.cli import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from tf_style.commands.cli import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from tf_style.commands.preflight import is_disk_full
 from tf_style.config import StyleTransferConfig
+from tf_style.identity import OverwriteError, regular_file
 from tf_style.images import load_image, resize, save_image
 from tf_style.optimize.multiscale import check_scaled_sizes
 from tf_style.optimize.recorder import StepReport
@@ -43,16 +46,19 @@ class Job:
     """One input to stylise: its content, starting image and remaining steps."""
 
     source: Path
-    name: str  # the output's file name (see tf_style.batch.plan)
+    name: str  # the output's file name, owned by this input (tf_style.batch.plan)
     content: tf.Tensor
     start: tf.Tensor | None  # a partial result to resume from, or None
     done_steps: int
 
 
+class DiskFull(OSError):
+    """No space (or quota) left: every later write would fail too."""
+
+
 def stylize_folder(
-    inputs: Sequence[Path],
+    plan: OutputPlan,
     styles: Sequence[tf.Tensor],
-    output: Path,
     config: StyleTransferConfig,
     *,
     extractor: StyleContentModel,
@@ -61,25 +67,28 @@ def stylize_folder(
     sizing: str = "group",
     strategy: tf.distribute.Strategy | None = None,
     quiet: bool = False,
-    names: Mapping[Path, str] | None = None,
 ) -> int:
-    """Stylise ``inputs`` into ``output``; returns the exit status (0 or 130).
+    """Stylise the plan's inputs into its folder; returns the exit status.
 
     Args:
-        inputs: image files.
+        plan: the inputs and the output each owns
+            (:func:`tf_style.batch.plan.plan_outputs`).
         styles: float32 ``[1, H, W, 3]`` style images (blended by the config).
-        output: the output folder (holds the results and ``manifest.json``).
         config: settings, every one honoured as for one image.
         extractor: the feature extractor.
         settings: what the manifest records as the settings outputs depend on.
         batch_size, sizing, strategy: see :func:`tf_style.batch.stylize_many`.
         quiet: no progress bar.
-        names: each input's output file name (:func:`tf_style.batch.plan.plan_outputs`
-            makes them distinct); ``<stem>.png`` by default.
+
+    Returns:
+        0 when every input is done; 1 when some failed (named on stderr) or the
+        disk filled up (the run stops there); 2 when none could be stylised; 130
+        when interrupted.
     """
+    output = plan.folder
     manifest = Manifest(output, settings)
-    names = names or {source: output_name(source) for source in inputs}
-    jobs = load_jobs(inputs, output, config, manifest, sizing, names)
+    names = [plan.name(item.path) for item in plan.inputs]
+    jobs = load_jobs(plan, config, manifest, sizing)
     manifest.save()
     bar = tqdm(
         total=len(jobs),
@@ -94,44 +103,71 @@ def stylize_folder(
     except KeyboardInterrupt:
         bar.close()
         print(
-            f"interrupted: {summary(manifest, inputs)}; rerun to finish",
+            f"interrupted: {summary(manifest, names)}; rerun to finish",
             file=sys.stderr,
         )
         return EXIT_INTERRUPTED
+    except DiskFull as error:
+        bar.close()
+        print(
+            f"tf-style-train: error: the disk is full ({error.filename}); "
+            f"{summary(manifest, names)}. Free some space and rerun to finish.",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
     bar.close()
-    print(summary(manifest, inputs), file=sys.stderr)
-    counts = manifest.counts(inputs)
+    print(summary(manifest, names), file=sys.stderr)
+    counts = manifest.counts(names)
     if counts["done"] == 0 and counts["failed"]:
         print("tf-style-train: error: no input could be stylised.", file=sys.stderr)
         return EXIT_USAGE
-    return EXIT_OK
+    return EXIT_FAILED if counts["failed"] else EXIT_OK
 
 
-def load_jobs(inputs, output, config, manifest, sizing, names) -> list[Job]:
+def load_jobs(
+    plan: OutputPlan, config: StyleTransferConfig, manifest: Manifest, sizing: str
+) -> list[Job]:
     """Every input not yet done, loaded; unreadable ones recorded as failed."""
     jobs, common = [], None
-    for source in inputs:
+    for item in plan.inputs:
+        name = plan.name(item.path)
         try:
-            entry = manifest.entry(source, output / names[source])
+            entry = manifest.entry(name, item, config.total_steps)
             if entry["status"] == "done":
                 continue
-            content = load_image(source, config.max_dim)
+            if item.sha256 is None:
+                regular_file(item.path, "input")  # says why it could not be read
+            content = load_image(item.path, config.max_dim)
             check_scaled_sizes({"content": content.shape[1:3]}, config.scales)
         except Exception as error:  # noqa: BLE001 - any bad file is skipped
-            manifest.failed(source, output / names[source], error)
-            print(f"skipped {source}: {error}", file=sys.stderr)
+            manifest.failed(name, item, error)
+            print(f"skipped {item.path}: {error}", file=sys.stderr)
             continue
         if sizing == "common":
             common = common or tuple(content.shape[1:3])
             content = pad_to(content, common)
-        start, steps = None, 0
-        partial = output / PARTIAL / names[source]
-        if entry["status"] == "partial" and partial.is_file():
-            start = resize(load_image(partial, None), content.shape[1:3])
-            steps = int(entry.get("steps", 0))
+        start, steps = partial_start(plan.folder / PARTIAL / name, entry, content)
         entry.update(status="pending" if steps == 0 else "partial", error=None)
-        jobs.append(Job(source, names[source], content, start, steps))
+        jobs.append(Job(item.path, name, content, start, steps))
     return jobs
+
+
+def partial_start(
+    partial: Path, entry: dict, content: tf.Tensor
+) -> tuple[tf.Tensor | None, int]:
+    """An interrupted image to go on from, and its steps (None, 0: start over).
+
+    The partial file is only a cache of this run's own: one that is missing, not a
+    regular file, unreadable or of another size is ignored.
+    """
+    if entry["status"] != "partial":
+        return None, 0
+    try:
+        regular_file(partial, "partial image")
+        start = resize(load_image(partial, None), content.shape[1:3])
+    except Exception:  # noqa: BLE001 - any fault: the image starts over
+        return None, 0
+    return start, int(entry.get("steps", 0))
 
 
 def batches(jobs: Sequence[Job], batch_size: int) -> list[list[Job]]:
@@ -166,10 +202,16 @@ def run_batch(group, styles, config, extractor, strategy, manifest, output, bar)
     for job, result in zip(group, results, strict=True):
         try:
             keep_result(job, result, done, manifest, output)
-        except OSError as error:  # a full disk, a name too long: this image only
-            reason = f"could not write it ({error.strerror or error})"
-            manifest.update(job.source, status="failed", error=reason)
-            print(f"skipped {job.source}: {reason}", file=sys.stderr)
+        except (OSError, OverwriteError) as error:
+            reason = getattr(error, "strerror", None) or error
+            manifest.update(
+                job.name, status="failed", error=f"could not write it ({reason})"
+            )
+            print(
+                f"skipped {job.source}: could not write it ({reason})", file=sys.stderr
+            )
+            if isinstance(error, OSError) and is_disk_full(error):
+                raise DiskFull(error.errno, error.strerror, error.filename) from None
     if any(result.status == "interrupted" for result in results):
         raise KeyboardInterrupt
 
@@ -179,12 +221,12 @@ def keep_result(job: Job, result, done: int, manifest: Manifest, output: Path) -
     steps = done + len(result.history["total"])
     if result.status == "interrupted":
         path = save_image(result.image, output / PARTIAL / job.name)
-        manifest.update(job.source, status="partial", partial=str(path), steps=steps)
+        manifest.update(job.name, status="partial", partial=str(path), steps=steps)
         return
     save_image(result.image, output / job.name)
     finite = result.status == "completed"
     manifest.update(
-        job.source,
+        job.name,
         status="done" if finite else "failed",
         steps=steps,
         partial=None,
@@ -201,10 +243,11 @@ def resumed(config: StyleTransferConfig, steps: int) -> StyleTransferConfig:
     )
 
 
-def summary(manifest: Manifest, inputs: Sequence[Path]) -> str:
-    """ "3 done, 1 failed": this run's inputs only (not older entries)."""
-    counts = manifest.counts(inputs)
+def summary(manifest: Manifest, names: Sequence[str]) -> str:
+    """ "3 done, 1 failed": this run's outputs only (not older entries); an output
+    counts as done only while its file is there."""
+    counts = manifest.counts(names)
     return ", ".join(f"{n} {status}" for status, n in counts.items() if n)
 
 
-__all__ = ["PARTIAL", "stylize_folder"]
+__all__ = ["PARTIAL", "DiskFull", "stylize_folder"]

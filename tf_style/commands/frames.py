@@ -24,9 +24,11 @@ import tensorflow as tf
 from tqdm.auto import tqdm
 
 from tf_style.artifacts import make_gif, write_json
-from tf_style.batch.manifest import Manifest, output_name
-from tf_style.commands.cli import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from tf_style.batch.manifest import Input, Manifest
+from tf_style.batch.plan import OutputPlan
+from tf_style.commands.cli import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from tf_style.config import StyleTransferConfig
+from tf_style.identity import OverwriteError, regular_file
 from tf_style.images import load_image, resize, save_image
 from tf_style.losses import TEMPORAL_WEIGHT
 from tf_style.optimize import stylize
@@ -123,37 +125,45 @@ class FramesSoFar:
 
 
 def stylize_frames(
-    frames: Sequence[Path],
+    plan: OutputPlan,
     styles: Sequence[tf.Tensor],
-    output: Path,
     config: StyleTransferConfig,
     *,
     extractor: StyleContentModel,
     settings: dict,
     quiet: bool = False,
-    names: Mapping[Path, str] | None = None,
     video: VideoSettings | None = None,
+    source: dict | None = None,
 ) -> int:
-    """Stylise ``frames`` in order into ``output``; report, MP4 and GIF at the end.
+    """Stylise the plan's frames in order into its folder; report, MP4 and GIF at
+    the end.
 
     Resumable through the manifest: done frames are read back (they feed the next
     frame). A frame that cannot be read, or whose loss became non-finite, is
     recorded as failed (the next follows the last good one). Ctrl-C keeps every
-    finished frame; the interrupted frame restarts on the rerun. Returns the exit
-    status (0, 2 when no frame could be stylised, or 130).
+    finished frame; the interrupted frame restarts on the rerun.
+
+    Args:
+        source: what the frames come from (a video's or a folder's identity),
+            recorded in the manifest so another sequence is not mixed in.
+
+    Returns:
+        The exit status: 0; 1 when a frame failed (named on stderr) or a file
+        could not be written; 2 when no frame could be stylised; 130.
     """
     video = video or VideoSettings()
     config = dataclasses.replace(config, seed=0 if config.seed is None else config.seed)
+    output = plan.folder
     manifest = Manifest(output, settings)
-    names = names or {source: output_name(source) for source in frames}
+    manifest.source = source
     flows = FlowCache(output / FLOW_FOLDER)
     done, seconds = FramesSoFar(flows, video.long_term), []
-    bar = tqdm(total=len(frames), unit="frame", disable=quiet, file=sys.stderr)
+    bar = tqdm(total=len(plan.inputs), unit="frame", disable=quiet, file=sys.stderr)
     try:
-        for source in frames:
+        for item in plan.inputs:
             step = stylize_frame(
-                source, output / names[source], styles, config, extractor, manifest,
-                done, video,
+                item, output / plan.name(item.path), styles, config, extractor,
+                manifest, done, video,
             )  # fmt: skip
             if step is not None:
                 seconds.append(step)
@@ -168,11 +178,22 @@ def stylize_frames(
         bar.close()
         print("interrupted; rerun to finish the frames", file=sys.stderr)
         return EXIT_INTERRUPTED
-    return EXIT_OK
+    except (OSError, OverwriteError) as error:
+        bar.close()
+        reason = getattr(error, "strerror", None) or error
+        where = getattr(error, "filename", None) or output
+        print(
+            f"tf-style-train: error: could not write {where} ({reason}); the frames "
+            "done so far are kept. Rerun to finish.",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    failed = manifest.counts(plan.name(item.path) for item in plan.inputs)["failed"]
+    return EXIT_FAILED if failed else EXIT_OK
 
 
 def stylize_frame(
-    source: Path,
+    source: Input,
     target: Path,
     styles: Sequence[tf.Tensor],
     config: StyleTransferConfig,
@@ -187,33 +208,38 @@ def stylize_frame(
     Raises:
         KeyboardInterrupt: the run was interrupted (the manifest is saved).
     """
+    name = target.name
     try:
-        entry = manifest.entry(source, target)
-        content = load_image(source, config.max_dim)
+        entry = manifest.entry(name, source, config.total_steps)
+        if source.sha256 is None:
+            regular_file(source.path, "frame")  # says why it could not be read
+        content = load_image(source.path, config.max_dim)
     except Exception as error:  # noqa: BLE001 - a bad frame is skipped alone
-        manifest.failed(source, target, error)
+        manifest.failed(name, source, error)
         manifest.save()
-        print(f"skipped {source}: {error}", file=sys.stderr)
+        print(f"skipped {source.path}: {error}", file=sys.stderr)
         return None
-    frame, name, took = content[0].numpy(), target.stem, None
+    frame, took = content[0].numpy(), None
     if entry["status"] == "done" and target.is_file():
         losses = entry.get("losses", {})
     else:
         started = time.perf_counter()
-        outcome = stylize_one(content, name, styles, config, extractor, done, video)
+        outcome = stylize_one(
+            content, target.stem, styles, config, extractor, done, video
+        )
         if outcome.status == "interrupted":
             raise KeyboardInterrupt
         if outcome.status != "completed":  # non-finite: not a frame to follow
-            manifest.update(source, status="failed", error=outcome.message)
-            print(f"skipped {source}: {outcome.message}", file=sys.stderr)
+            manifest.update(name, status="failed", error=outcome.message)
+            print(f"skipped {source.path}: {outcome.message}", file=sys.stderr)
             return None
         save_image(outcome.image, target)
         losses = {k: values[-1] for k, values in outcome.history.items() if values}
         took = time.perf_counter() - started
-        manifest.update(source, status="done", steps=config.total_steps, losses=losses)
+        manifest.update(name, status="done", steps=config.total_steps, losses=losses)
     # As written (8 bits): what the video shows, and the same on a resumed run.
     result = resize(load_image(target, None), frame.shape[:2])[0].numpy()
-    done.add(frame, result, name, losses, target)
+    done.add(frame, result, target.stem, losses, target)
     return took
 
 

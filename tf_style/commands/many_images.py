@@ -11,7 +11,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
-import hashlib
+import os
+import shutil
+import sys
 from pathlib import Path
 
 from tf_style.batch.distribute import make_strategy
@@ -21,10 +23,16 @@ from tf_style.batch.manifest import (
     MANIFEST,
     ManifestError,
     ManifestLocked,
+    file_sha256,
     folder_lock,
-    read_entries,
+    read_manifest,
 )
-from tf_style.batch.plan import OutputPlanError, plan_outputs
+from tf_style.batch.plan import (
+    OWNED_FOLDERS,
+    OutputPlan,
+    OutputPlanError,
+    plan_outputs,
+)
 from tf_style.choices import TEMPORAL_WEIGHT
 from tf_style.commands.cli import (
     UsageError,
@@ -36,6 +44,13 @@ from tf_style.commands.folder import stylize_folder
 from tf_style.commands.frames import VideoSettings, stylize_frames
 from tf_style.commands.memory import check_step_memory, resized_size
 from tf_style.config import INITS
+from tf_style.identity import (
+    PathError,
+    SpecialFileError,
+    kernel_path,
+    protecting,
+    regular_file,
+)
 from tf_style.images import SAVE_FORMATS, load_image
 from tf_style.vgg.model import extractor_for
 from tf_style.vgg.network import with_network
@@ -51,31 +66,68 @@ from tf_style.video.files import (
 
 
 def run_many(args: argparse.Namespace) -> int:
-    """Stylise a folder, glob or frame sequence; returns the exit status."""
+    """Stylise a folder, glob or frame sequence; returns the exit status.
+
+    Raises:
+        UsageError: anything refused before the run (one line, exit 2).
+    """
+    try:
+        return _run_many(args)
+    except PathError as error:  # a deleted working folder, a special file
+        raise UsageError(str(error)) from None
+
+
+def _run_many(args: argparse.Namespace) -> int:
+    """The many-image run (see :func:`run_many`).
+
+    Everything that can be checked is checked before a video is decoded or a
+    model built: the options, the styles, the manifest already in the output
+    folder, and every file the run will write against every file it reads.
+    """
     config = config_from_args(args)
     styles = args.style or [input_image(None, "style")]
     check_style_count(config, len(styles))
     if args.frames is not None:
         check_video_tools()
     spec = args.frames or args.content
-    frames_from_video = args.frames is not None and is_video(args.frames)
-    if frames_from_video and not Path(args.frames).is_file():
-        raise UsageError(f"{args.frames}: no such video file.")
-    if args.frames is not None and not (frames_from_video or args.frames.is_dir()):
-        raise UsageError(
-            f"{args.frames}: --frames names a video file "
-            f"({', '.join(VIDEO_SUFFIXES)}) or a folder of numbered frames."
-        )
-    name = Path(str(spec).split("*")[0].rstrip("/")).name or "images"
-    if frames_from_video:
-        name = Path(args.frames).stem
-    output = args.output or Path("outputs") / f"{name}_{styles[0].stem}"
+    video_file = check_frames_source(args.frames)
+    output = args.output or default_output(spec, video_file, styles[0])
     if output.suffix.lower() in SAVE_FORMATS or output.is_file():
         raise UsageError(f"{output}: with many images --output names a folder.")
     refuse_single_image_options(args)
-    inputs, fps = collect_many(args, spec, output)
     if args.batch_size < 1:
         raise UsageError(f"--batch-size must be at least 1, got {args.batch_size}.")
+    strategy = None if args.frames else strategy_from(args.strategy)
+    if strategy is not None and config.optimizer != "adam":
+        raise UsageError(
+            f"--strategy shares an Adam batch across {strategy.num_replicas_in_sync} "
+            "replicas; L-BFGS optimises one image at a time. Use --optimizer adam "
+            "or --strategy none."
+        )
+    if strategy is not None:
+        config = untiled(config, strategy)
+    if args.weights is not None and not args.weights.is_file():
+        raise UsageError(f"{args.weights}: no such weights file.")
+    init_file = None if config.init in INITS else Path(config.init)
+    reads = [*styles, *(p for p in (init_file, args.weights) if p is not None)]
+    style_images = [load_image(s, config.max_dim) for s in styles]
+    held, source = check_existing_manifest(output)
+    if video_file is not None:
+        reads.append(video_file)
+        check_same_source(output, source, video_record(video_file))
+        checked(lambda: plan_outputs([], output, spec=video_file, reads=reads))
+    with removed_if_refused(output, output / INPUT_FRAMES):
+        plan, fps, frames_source = plan_many(
+            args, config.max_dim, spec, output, video_file, reads, (held, source)
+        )
+        check_step_memory(largest_size(plan, config.max_dim), config)
+        try:
+            extractor = extractor_for(config, weights=args.weights)
+        except WeightsNotFoundError as error:
+            raise UsageError(str(error)) from None
+    extractor = with_network(
+        extractor, precision=config.mixed_precision, pooling=config.pooling
+    )
     video = VideoSettings(
         mode=args.temporal or "flow",
         temporal_weight=TEMPORAL_WEIGHT
@@ -84,69 +136,42 @@ def run_many(args: argparse.Namespace) -> int:
         long_term=args.long_term or 1,
         fps=args.fps or fps or DEFAULT_FPS,
     )
-    strategy = None if args.frames else strategy_from(args.strategy)
-    if strategy is not None and config.optimizer != "adam":
-        raise UsageError(
-            f"--strategy shares an Adam batch across {strategy.num_replicas_in_sync} "
-            "replicas; L-BFGS optimises one image at a time. Use --optimizer adam "
-            "or --strategy none."
-        )
-    if args.weights is not None and not args.weights.is_file():
-        raise UsageError(f"{args.weights}: no such weights file.")
-    init_file = None if config.init in INITS else Path(config.init)
-    reads = [*styles, *(p for p in (init_file, args.weights) if p is not None)]
-    try:
-        plan = plan_outputs(inputs, output, spec=spec, reads=reads)
-    except OutputPlanError as error:
-        raise UsageError(str(error)) from None
-    check_existing_manifest(output)
-    if args.frames:
-        check_one_frame_size(inputs, config.max_dim)
-    check_step_memory(largest_size(inputs, config.max_dim), config)
-    style_images = [load_image(s, config.max_dim) for s in styles]
-    try:
-        extractor = extractor_for(config, weights=args.weights)
-    except WeightsNotFoundError as error:
-        raise UsageError(str(error)) from None
-    extractor = with_network(
-        extractor, precision=config.mixed_precision, pooling=config.pooling
-    )
     settings = {
         "config": dataclasses.asdict(config),
         "style": [str(s) for s in styles],
         # The contents, not only the names: a style replaced under the same name
         # must redo every output.
-        "inputs_sha256": {str(p): file_sha256(p) for p in reads if p != args.weights},
+        "inputs_sha256": {
+            str(p): file_sha256(p) for p in reads if p not in (args.weights, video_file)
+        },
         "sizing": args.sizing,
     }
     if args.frames:
         settings["temporal"] = video.record()
-    names = {source: plan.name(source) for source in inputs}
-    with contextlib.ExitStack() as held:
+    with contextlib.ExitStack() as held_open:
         try:
-            output.mkdir(parents=True, exist_ok=True)
-            held.enter_context(folder_lock(output))
+            plan.folder.mkdir(parents=True, exist_ok=True)
+            held_open.enter_context(folder_lock(plan.folder))
         except ManifestLocked as error:
             raise UsageError(str(error)) from None
         except OSError as error:
             reason = error.strerror or error
             raise UsageError(f"{output}: cannot write there ({reason}).") from None
+        held_open.enter_context(protecting(plan.reads))
         if args.frames:
             return stylize_frames(
-                inputs,
+                plan,
                 style_images,
-                output,
                 config,
                 extractor=extractor,
                 settings=settings,
                 quiet=args.quiet,
-                names=names,
                 video=video,
+                source=frames_source,
             )
         return stylize_folder(
-            inputs,
+            plan,
             style_images,
-            output,
             config,
             extractor=extractor,
             settings=settings,
@@ -154,8 +179,144 @@ def run_many(args: argparse.Namespace) -> int:
             sizing=args.sizing,
             strategy=strategy,
             quiet=args.quiet,
-            names=names,
         )
+
+
+def plan_many(args, max_dim, spec, output, video_file, reads, recorded):
+    """The inputs (a video decoded first), the plan of their outputs, the frame
+    rate of a video (None otherwise) and what the frames come from."""
+    held, source = recorded
+    inputs, fps = collect_many(args, spec, output)
+    plan = checked(
+        lambda: plan_outputs(
+            inputs,
+            output,
+            spec=spec,
+            reads=reads,
+            held=held,
+            owned_folders=OWNED_FOLDERS if video_file is None else DECODED,
+        )
+    )
+    frames_source = None
+    if args.frames is not None:
+        frames_source = video_record(video_file) if video_file else folder_record(spec)
+        check_same_source(output, source, frames_source)
+        check_one_frame_size(readable(plan), max_dim)
+    say_duplicates(plan)
+    return plan, fps, frames_source
+
+
+# A decoded video's frames live in input_frames/: the run's own files, read back.
+DECODED = tuple(name for name in OWNED_FOLDERS if name != INPUT_FRAMES)
+
+
+def untiled(config, strategy):
+    """The settings for a batch shared across replicas, which a tiled loss cannot
+    be: ``--tiling auto`` is decided as off (the same on every worker, whatever
+    memory each measures), ``--tiling on`` is refused with the reason.
+
+    Raises:
+        UsageError: ``--tiling on`` with a strategy.
+    """
+    if config.tiling == "on":
+        raise UsageError(
+            f"--tiling on evaluates one image tile by tile on one device; --strategy "
+            f"shares a batch across {strategy.num_replicas_in_sync} replicas. Use "
+            "--strategy none to tile, or --tiling off."
+        )
+    return dataclasses.replace(config, tiling="off")
+
+
+def checked(make_plan):
+    """The plan, or its refusal as a usage error (one line, exit 2)."""
+    try:
+        return make_plan()
+    except OutputPlanError as error:
+        raise UsageError(str(error)) from None
+
+
+def check_frames_source(frames: Path | None) -> Path | None:
+    """The video file ``--frames`` names (None: a folder of frames, or no frames).
+
+    Raises:
+        UsageError: a missing video, or neither a video nor a folder.
+    """
+    if frames is None:
+        return None
+    if is_video(frames):
+        try:
+            regular_file(frames, "video")
+        except FileNotFoundError:
+            raise UsageError(f"{frames}: no such video file.") from None
+        except SpecialFileError as error:
+            raise UsageError(str(error)) from None
+        return frames
+    if not frames.is_dir():
+        raise UsageError(
+            f"{frames}: --frames names a video file "
+            f"({', '.join(VIDEO_SUFFIXES)}) or a folder of numbered frames."
+        )
+    return None
+
+
+def default_output(spec: Path | str, video_file: Path | None, style: Path) -> Path:
+    """``outputs/<folder or video>_<style>/``."""
+    name = Path(str(spec).split("*")[0].rstrip("/")).name or "images"
+    if video_file is not None:
+        name = video_file.stem
+    return Path("outputs") / f"{name}_{style.stem}"
+
+
+def video_record(video: Path) -> dict:
+    """What identifies a video for the manifest: where it is, its size and time."""
+    info = video.stat()
+    return {
+        "video": str(kernel_path(video)),
+        "bytes": info.st_size,
+        "mtime_ns": info.st_mtime_ns,
+    }
+
+
+def folder_record(folder: Path | str) -> dict:
+    return {"frames": str(kernel_path(folder))}
+
+
+def check_same_source(output: Path, recorded: dict | None, current: dict) -> None:
+    """Frames of one video (or folder) per output folder: another would mix two
+    sequences in one video and replace the first one's frames.
+
+    Raises:
+        UsageError: the folder holds another sequence's frames.
+    """
+    if recorded is None:
+        return
+    kind = next(iter(current))
+    if recorded.get(kind) != current[kind]:
+        was = recorded.get("video") or recorded.get("frames") or "a folder of images"
+        raise UsageError(
+            f"{output}: holds the results of {was}; choose another --output for "
+            f"{current[kind]}."
+        )
+
+
+@contextlib.contextmanager
+def removed_if_refused(*folders: Path):
+    """Leaves no trace of a refused run: each of ``folders`` that this run made
+    (decoding a video makes the output folder and its ``input_frames/``) is
+    removed again when the run is refused or interrupted before it starts."""
+    made = [folder for folder in folders if not os.path.lexists(folder)]
+    try:
+        yield
+    except BaseException:
+        for folder in made:
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
+
+
+def say_duplicates(plan) -> None:
+    """One line for each input that is another path to an earlier one."""
+    for path, first in plan.duplicates.items():
+        print(f"skipped {path}: the same file as {first}", file=sys.stderr)
 
 
 def refuse_single_image_options(args: argparse.Namespace) -> None:
@@ -219,18 +380,20 @@ def check_video_tools() -> None:
         )
 
 
-def check_existing_manifest(output: Path) -> None:
-    """A manifest already in ``output`` is one tf_style wrote (else nothing runs).
+def check_existing_manifest(output: Path) -> tuple[dict[str, dict], dict | None]:
+    """The records of a manifest already in ``output`` (one tf_style wrote, else
+    nothing runs): the output names earlier runs gave, and a frames run's source.
 
     Raises:
         UsageError: it cannot be read or does not follow the schema.
     """
     path = output / MANIFEST
-    if path.exists() or path.is_symlink():
-        try:
-            read_entries(path)
-        except ManifestError as error:
-            raise UsageError(str(error)) from None
+    if not os.path.lexists(path):
+        return {}, None
+    try:
+        return read_manifest(path)
+    except ManifestError as error:
+        raise UsageError(str(error)) from None
 
 
 def check_one_frame_size(frames: list[Path], max_dim: int) -> None:
@@ -241,6 +404,8 @@ def check_one_frame_size(frames: list[Path], max_dim: int) -> None:
     Raises:
         UsageError: naming the first frame that differs.
     """
+    if not frames:
+        return
     first = resized_size(frames[0], max_dim)
     for frame in frames[1:]:
         size = resized_size(frame, max_dim)
@@ -252,9 +417,16 @@ def check_one_frame_size(frames: list[Path], max_dim: int) -> None:
             )
 
 
-def largest_size(inputs: list[Path], max_dim: int) -> tuple[int, int] | None:
+def readable(plan: OutputPlan) -> list[Path]:
+    """The inputs that are regular files (a FIFO's header is never read: the read
+    would wait for a writer for ever)."""
+    return [item.path for item in plan.inputs if item.sha256 is not None]
+
+
+def largest_size(plan: OutputPlan, max_dim: int) -> tuple[int, int] | None:
     """The largest (H, W) any input will have, from the headers (None: unknown)."""
-    sizes = [s for s in (resized_size(p, max_dim) for p in inputs) if s is not None]
+    sizes = [resized_size(path, max_dim) for path in readable(plan)]
+    sizes = [size for size in sizes if size is not None]
     return max(sizes, key=lambda size: size[0] * size[1], default=None)
 
 
@@ -269,15 +441,6 @@ def strategy_from(name: str):
         return make_strategy(name)
     except (ValueError, KeyError, TypeError) as error:
         raise UsageError(str(error)) from None
-
-
-def file_sha256(path: Path) -> str:
-    """The SHA-256 of a file's bytes, read in 1 MB pieces."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 __all__ = ["run_many"]

@@ -5,18 +5,23 @@ output path naming a folder, a file name too long for its temporary copy, a side
 that would replace an input image) or when its first step runs (a size that cannot fit
 in memory, :mod:`~tf_style.commands.memory`) loses all of it. The outputs are checked
 here, and fail as a :class:`tf_style.commands.cli.UsageError` (one line, exit status
-2). Nothing here creates a file or a folder: folders appear only when a file is
-written into them, so a refused run leaves nothing behind.
+2). Nothing here leaves a file or a folder behind (a probe file proves a folder
+writable and is removed at once): folders appear only when a file is written into
+them, so a refused run leaves nothing behind. What a path is, and whether two paths
+are one file, is :mod:`tf_style.identity`'s to say.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
-from collections.abc import Iterable, Sequence
+import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from tf_style.commands.cli import UsageError
+from tf_style.identity import PathError, ReadSet
 
 # mkstemp's temporary name beside the target: "." + name + "." + 8 random + ".tmp".
 TEMPORARY_NAME_OVERHEAD = 14
@@ -38,37 +43,40 @@ def check_outputs(
             name is too long for its temporary copy, or a location cannot be
             created or written.
     """
-    inputs = [path for path in inputs if path is not None]
-    for path in files:
-        check_output_file(path, inputs)
-    for folder in folders:
-        check_output_folder(folder, inputs)
+    reads = inputs if isinstance(inputs, ReadSet) else ReadSet(inputs)
+    try:
+        for path in files:
+            check_output_file(path, reads)
+        for folder in folders:
+            check_output_folder(folder, reads)
+    except PathError as error:  # a deleted working folder
+        raise UsageError(str(error)) from None
 
 
-def check_output_file(path: Path, inputs: Sequence[Path]) -> None:
+def check_output_file(path: Path, reads: ReadSet) -> None:
     """One output file: not a folder, not an input, a writable place, a short name."""
     if path.is_dir():
         raise UsageError(f"{path}: is a directory; name a file to write instead.")
-    for source in inputs:
-        if same_file(path, source):
-            raise UsageError(f"{path}: refusing to overwrite the input image {source}.")
+    source = reads.holder(path)
+    if source is not None:
+        raise UsageError(f"{path}: refusing to overwrite the input image {source}.")
     check_writable_location(path.parent)
     check_name_length(path, extra=TEMPORARY_NAME_OVERHEAD)
 
 
-def check_output_folder(folder: Path, inputs: Sequence[Path]) -> None:
+def check_output_folder(folder: Path, reads: ReadSet) -> None:
     """A folder the command fills: not a file, and holding none of the inputs."""
     if folder.exists() and not folder.is_dir():
         raise UsageError(
             f"{folder}: exists and is not a directory; it is needed for the frames. "
             "Move it or choose another --output."
         )
-    for source in inputs:
-        if inside(source, folder):
-            raise UsageError(
-                f"{folder}: refusing to write frames into the folder that holds the "
-                f"input {source}; move the input or choose another --output."
-            )
+    source = reads.inside(folder)
+    if source is not None:
+        raise UsageError(
+            f"{folder}: refusing to write frames into the folder that holds the "
+            f"input {source}; move the input or choose another --output."
+        )
     check_writable_location(folder)
     check_name_length(folder / "step_000000.png", extra=TEMPORARY_NAME_OVERHEAD)
 
@@ -89,11 +97,27 @@ def check_writable_location(folder: Path) -> None:
         raise UsageError(
             f"{folder}: cannot create output directory ({existing} is not a directory)."
         )
+    verb = "is not writable" if existing == folder else "cannot be created"
     if not os.access(existing, os.W_OK | os.X_OK):
-        verb = "is not writable" if existing == folder else "cannot be created"
         raise UsageError(f"{folder}: output directory {verb} (permission denied).")
+    reason = _cannot_create_in(existing)
+    if reason:
+        raise UsageError(f"{folder}: output directory {verb} ({reason}).")
     for part in _missing_parts(folder, existing):
         check_name_length(part, extra=0)
+
+
+def _cannot_create_in(folder: Path) -> str | None:
+    """Why no file can be made in ``folder`` (None: one can), found by making
+    and removing one: ``/proc`` and read-only mounts pass ``os.access`` as root."""
+    try:
+        descriptor, probe = tempfile.mkstemp(prefix=".tf_style-probe-", dir=folder)
+    except OSError as error:
+        return error.strerror or str(error)
+    os.close(descriptor)
+    with contextlib.suppress(OSError):
+        os.unlink(probe)
+    return None
 
 
 def _missing_parts(folder: Path, existing: Path) -> list[Path]:
@@ -128,51 +152,6 @@ def name_limit(folder: Path) -> int:
         return os.pathconf(folder, "PC_NAME_MAX")
     except (OSError, ValueError, AttributeError):
         return 255  # what ext4, XFS, APFS and NTFS allow
-
-
-def same_file(a: Path, b: Path) -> bool:
-    """The same file (device and inode), however the two paths are spelled, with
-    paths through folders yet to be made taken as the write will take them."""
-    try:
-        real_a, real_b = as_written(a), as_written(b)
-        if real_a.exists() and real_b.exists():
-            return os.path.samefile(real_a, real_b)
-        return real_a == real_b
-    except (OSError, RuntimeError):
-        return False
-
-
-def as_written(path: Path) -> Path:
-    """Where a write to ``path`` lands once its missing folders are made.
-
-    ``nodir/../photo.png`` with ``nodir`` absent names no file now, but the command
-    makes ``nodir`` and then writes ``photo.png`` beside it: the deepest existing
-    folder is resolved (symlinks and all), and the parts after it are applied as
-    the folders made for them will apply them.
-    """
-    path = Path(path)
-    parts = list(path.parts)
-    for cut in range(len(parts), 0, -1):
-        prefix = Path(*parts[:cut])
-        if prefix.exists():
-            real, rest = prefix.resolve(), parts[cut:]
-            break
-    else:
-        real, rest = Path.cwd(), parts
-    for part in rest:
-        real = real.parent if part == ".." else real if part == "." else real / part
-    return real
-
-
-def inside(path: Path, folder: Path) -> bool:
-    """``path`` lies somewhere under ``folder`` (compared by inode, not spelling)."""
-    if not folder.is_dir():
-        return False
-    try:
-        parents = Path(path).resolve().parents
-    except (OSError, RuntimeError):
-        return False
-    return any(same_file(parent, folder) for parent in parents)
 
 
 def is_disk_full(error: OSError) -> bool:

@@ -37,6 +37,7 @@ from PIL import Image
 
 from tf_style.choices import MIN_IMAGE_SIDE
 from tf_style.decode import MAX_PIXELS
+from tf_style.identity import check_not_protected, read_bounded
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm")
 INPUT_FRAMES = "input_frames"
@@ -93,26 +94,14 @@ def _executable() -> str:
 
 
 def read_regular_file(path: Path, *, limit: int) -> bytes:
-    """The bytes of ``path`` if it is a regular file of at most ``limit`` bytes.
-
-    A FIFO or a device where a file is expected is never read (a FIFO would block
-    forever): the file is checked before it is opened and again once open.
+    """The bytes of ``path`` if it is a regular file of at most ``limit`` bytes
+    (:func:`tf_style.identity.read_bounded`: a FIFO or a device is never read).
 
     Raises:
         OSError: it cannot be read.
         ValueError: it is not a regular file, or is larger than ``limit``.
     """
-    if not stat.S_ISREG(os.stat(path).st_mode):
-        raise ValueError(f"{path}: not a regular file")
-    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    with os.fdopen(descriptor, "rb") as handle:
-        info = os.fstat(descriptor)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
-            raise ValueError(f"{path}: not a regular file of at most {limit} bytes")
-        data = handle.read(limit + 1)
-    if len(data) > limit:
-        raise ValueError(f"{path}: larger than {limit} bytes")
-    return data
+    return read_bounded(path, limit, "cache file")
 
 
 def _video_file(video: Path) -> os.stat_result:
@@ -640,6 +629,7 @@ def write_video(frames: Sequence[Path], path: Path, fps: float) -> Path:
     try:
         os.chmod(partial, 0o666 & ~_umask())  # mkstemp makes it private
         _encode(frames, partial, fps)
+        check_not_protected(path)  # never over a file the run reads
         partial.replace(path)
     except BaseException:
         partial.unlink(missing_ok=True)

@@ -1,0 +1,386 @@
+"""Nothing overwritten, nothing lost: paths as the kernel resolves them, every output
+owned by one input, records read as contracts (tf_style.identity, batch.plan,
+batch.manifest and the many-image command)."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import PIL.Image
+import pytest
+
+from tf_style import train
+from tf_style.batch.manifest import MANIFEST, Manifest, identify, read_manifest
+from tf_style.batch.plan import plan_outputs
+from tf_style.files import atomic_write
+from tf_style.identity import (
+    OverwriteError,
+    ReadSet,
+    SpecialFileError,
+    kernel_path,
+    protecting,
+    read_bounded,
+)
+from tf_style.optimize.adam import StyleTransfer
+
+TINY = ["--max-dim", "40", "--epochs", "1", "--steps-per-epoch", "1", "--quiet"]
+
+
+def photo(path: Path, seed: int = 0, size=(40, 40)) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pixels = np.random.default_rng(seed).integers(0, 255, (*size, 3), dtype=np.uint8)
+    PIL.Image.fromarray(pixels).save(path)
+    return path
+
+
+def snapshot(folder: Path) -> dict:
+    return {p: p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def no_model(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("the model was built before the outputs were checked")
+
+    monkeypatch.setattr("tf_style.commands.many_images.extractor_for", refuse)
+
+
+@pytest.fixture
+def model(monkeypatch, real_extractor):
+    monkeypatch.setattr(
+        "tf_style.commands.many_images.extractor_for",
+        lambda config, **_: real_extractor,
+    )
+
+
+def count_steps(monkeypatch) -> list:
+    calls = []
+    real_run = StyleTransfer.run
+    monkeypatch.setattr(
+        StyleTransfer,
+        "run",
+        lambda self, steps, recorder: (
+            calls.append(1) or real_run(self, steps, recorder)
+        ),
+    )
+    return calls
+
+
+# --- what a path is ------------------------------------------------------------------
+
+
+def test_a_symlink_then_dotdot_lands_where_the_kernel_says(tmp_path):
+    photos = tmp_path / "photos"
+    (photos / "sub").mkdir(parents=True)
+    (tmp_path / "L").symlink_to(photos / "sub")
+    assert kernel_path(tmp_path / "L" / "..") == photos.resolve()
+    assert kernel_path(tmp_path / "L" / ".." / "new" / "x.png") == (
+        photos.resolve() / "new" / "x.png"
+    )
+    # the text says tmp_path; the kernel says photos
+    assert Path(os.path.abspath(tmp_path / "L" / "..")) == tmp_path
+
+
+def test_a_hard_link_is_the_same_file(tmp_path):
+    original = photo(tmp_path / "a.png")
+    os.link(original, tmp_path / "b.png")
+    assert ReadSet([original]).holder(tmp_path / "b.png") == original
+
+
+def test_atomic_write_refuses_to_replace_a_file_being_read(tmp_path):
+    source = photo(tmp_path / "in" / "a.png")
+    before = source.read_bytes()
+    (tmp_path / "L").symlink_to(tmp_path / "in")
+    with protecting(ReadSet([source])):
+        with pytest.raises(OverwriteError, match="refusing to overwrite"):
+            with atomic_write(tmp_path / "L" / "a.png") as handle:
+                handle.write(b"x")
+    assert source.read_bytes() == before
+    assert sorted(p.name for p in source.parent.iterdir()) == ["a.png"]
+
+
+def test_special_files_are_refused_without_being_opened(tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    with pytest.raises(SpecialFileError, match="FIFO"):
+        read_bounded(fifo, 100)
+    with pytest.raises(SpecialFileError, match="character device"):
+        read_bounded("/dev/zero", 100)
+
+
+# --- data loss (high) ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", ["folder", "glob", "frames"])
+def test_an_output_through_a_symlink_and_dotdot_into_the_inputs_is_refused(
+    tmp_path, monkeypatch, capsys, mode
+):
+    photos = tmp_path / "photos"
+    for index in range(2):
+        photo(photos / f"frame_{index:03d}.png", seed=index)
+    (photos / "sub").mkdir()
+    (tmp_path / "L").symlink_to(photos / "sub")
+    before = snapshot(photos)
+    no_model(monkeypatch)
+    source = {
+        "folder": ["--content", str(photos)],
+        "glob": ["--content", str(photos / "*.png")],
+        "frames": ["--frames", str(photos)],
+    }[mode]
+    output = str(tmp_path / "L" / "..")
+    assert train.main([*source, "--output", output, *TINY]) == 2
+    assert "read from" in capsys.readouterr().err
+    assert snapshot(photos) == before
+
+
+def make_video(path: Path, frames: int = 3, size: int = 40) -> Path:
+    import imageio_ffmpeg
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi"]
+    command += ["-i", f"testsrc=size={size}x{size}:rate=5", "-frames:v", str(frames)]
+    command += ["-pix_fmt", "yuv420p", str(path)]
+    subprocess.run(command, check=True, capture_output=True, timeout=60)
+    return path
+
+
+@pytest.mark.parametrize("where", ["output folder", "current folder"])
+def test_an_input_video_named_like_a_side_file_is_never_replaced(
+    tmp_path, monkeypatch, capsys, where
+):
+    pytest.importorskip("cv2")
+    out = tmp_path / "out"
+    video = make_video(out / "video.mp4")
+    before = video.read_bytes()
+    style = photo(tmp_path / "style.png", seed=5)
+    no_model(monkeypatch)
+    monkeypatch.chdir(out)
+    output = str(out) if where == "output folder" else "."
+    arguments = ["--frames", str(video), "--output", output, "--style", str(style)]
+    assert train.main([*arguments, *TINY]) == 2
+    err = capsys.readouterr().err
+    assert "video.mp4" in err and len(err.strip().splitlines()) == 1
+    assert video.read_bytes() == before
+    assert sorted(p.name for p in out.iterdir()) == ["video.mp4"]  # nothing left
+
+
+def test_a_style_inside_the_decoded_frames_folder_is_refused_before_decoding(
+    tmp_path, monkeypatch, capsys
+):
+    pytest.importorskip("cv2")
+    video = make_video(tmp_path / "clip.mp4")
+    style = photo(tmp_path / "out" / "input_frames" / "frame_00001.png", seed=5)
+    before = style.read_bytes()
+    no_model(monkeypatch)
+    arguments = ["--frames", str(video), "--output", str(tmp_path / "out")]
+    assert train.main([*arguments, "--style", str(style), *TINY]) == 2
+    assert "input_frames" in capsys.readouterr().err
+    assert style.read_bytes() == before
+    assert sorted(p.name for p in style.parent.iterdir()) == ["frame_00001.png"]
+
+
+def test_a_file_in_the_way_of_the_flow_cache_is_refused_up_front(
+    tmp_path, monkeypatch, capsys
+):
+    pytest.importorskip("cv2")
+    for index in range(2):
+        photo(tmp_path / "frames" / f"f{index}.png", seed=index)
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "flows").write_text("mine")
+    no_model(monkeypatch)
+    arguments = [
+        "--frames",
+        str(tmp_path / "frames"),
+        "--output",
+        str(tmp_path / "out"),
+    ]
+    assert train.main([*arguments, *TINY]) == 2
+    assert "flows" in capsys.readouterr().err
+    assert (tmp_path / "out" / "flows").read_text() == "mine"
+
+
+def test_inputs_whose_names_look_like_collision_suffixes_keep_distinct_outputs(
+    tmp_path,
+):
+    photos = tmp_path / "photos"
+    a_png, a_jpg = photo(photos / "a.png", 1), photo(photos / "a.jpg", 2)
+    first = plan_outputs([a_png, a_jpg], tmp_path / "out", spec=photos)
+    # an input named exactly like the suffixed name another input would get
+    photo(photos / first.name(a_jpg), 3)
+    inputs = sorted(photos.iterdir())
+    plan = plan_outputs(inputs, tmp_path / "out", spec=photos)
+    names = [plan.name(path) for path in inputs]
+    assert len(inputs) == 3 and len({n.casefold() for n in names}) == 3
+
+
+def test_two_folders_with_the_same_names_into_one_output_each_keep_their_result(
+    tmp_path,
+):
+    day1 = photo(tmp_path / "day1" / "IMG_0001.JPG", 1)
+    day2 = photo(tmp_path / "day2" / "IMG_0001.JPG", 2)
+    output = tmp_path / "out"
+    first = plan_outputs([day1], output, spec=day1.parent)
+    manifest = Manifest(output, {"s": 1})
+    manifest.entry(first.name(day1), identify(day1), 1)
+    manifest.save()
+    (output / first.name(day1)).write_bytes(b"result of day 1")
+    held, _ = read_manifest(output / MANIFEST)
+    second = plan_outputs([day2], output, spec=day2.parent, held=held)
+    assert second.name(day2) != first.name(day1)
+    again = plan_outputs([day1], output, spec=day1.parent, held=held)
+    assert again.name(day1) == first.name(day1)  # a name is never reassigned
+
+
+@pytest.mark.slow
+def test_same_names_from_two_folders_two_runs_one_output_lose_nothing(
+    tmp_path, model, monkeypatch, capsys
+):
+    output = tmp_path / "out"
+    for day, seed in (("day1", 1), ("day2", 2)):
+        photo(tmp_path / day / "IMG_0001.JPG", seed)
+        photo(tmp_path / day / "IMG_0002.png", seed + 10)
+    run = [*TINY, "--output", str(output)]
+    assert train.main(["--content", str(tmp_path / "day1"), *run]) == 0
+    first = snapshot(output)
+    assert train.main(["--content", str(tmp_path / "day2"), *run]) == 0
+    after = snapshot(output)
+    for path, data in first.items():  # the first run's results are all still there
+        if path.suffix == ".png":
+            assert after[path] == data
+    results = sorted(output.glob("*.png"))
+    assert len(results) == 4
+    record = json.loads((output / MANIFEST).read_text())
+    owners = [entry["owner"] for entry in record["images"].values()]
+    assert len(set(owners)) == 4 and len(record["images"]) == 4
+    calls = count_steps(monkeypatch)
+    assert train.main(["--content", str(tmp_path / "day1"), *run]) == 0
+    assert train.main(["--content", str(tmp_path / "day2"), *run]) == 0
+    assert calls == []  # both reruns find their own results
+    assert "4 done" not in capsys.readouterr().err  # each run counts its own files
+
+
+@pytest.mark.slow
+def test_a_photo_replaced_in_place_gets_a_new_result_and_keeps_the_old(tmp_path, model):
+    photos, output = tmp_path / "photos", tmp_path / "out"
+    photo(photos / "a.png", 1)
+    arguments = ["--content", str(photos), "--output", str(output), *TINY]
+    assert train.main(arguments) == 0
+    old = (output / "a.png").read_bytes()
+    photo(photos / "a.png", 2)  # another photo under the same name
+    assert train.main(arguments) == 0
+    assert (output / "a.png").read_bytes() == old
+    assert len(list(output.glob("a*.png"))) == 2
+
+
+@pytest.mark.slow
+def test_a_name_too_long_for_its_output_is_shortened_before_the_run(tmp_path, model):
+    photos, output = tmp_path / "photos", tmp_path / "out"
+    photo(photos / ("y" * 249 + ".png"), 1)
+    photo(photos / ("y" * 248 + ".png"), 2)
+    arguments = ["--content", str(photos), "--output", str(output), *TINY]
+    assert train.main(arguments) == 0
+    results = sorted(p.name for p in output.glob("*.png"))
+    assert len(results) == 2
+    assert all(len(name.encode()) + 14 <= 255 for name in results)
+
+
+@pytest.mark.slow
+def test_a_symlink_beside_its_target_is_one_input(tmp_path, model, capsys):
+    photos, output = tmp_path / "photos", tmp_path / "out"
+    photo(photos / "a.png", 1)
+    (photos / "b.png").symlink_to(photos / "a.png")
+    arguments = ["--content", str(photos), "--output", str(output), *TINY]
+    assert train.main(arguments) == 0
+    assert "the same file as" in capsys.readouterr().err
+    assert [p.name for p in output.glob("*.png")] == ["a.png"]
+
+
+# --- records as contracts, special files ---------------------------------------------
+
+
+def folder_run(tmp_path, *extra) -> list[str]:
+    photo(tmp_path / "photos" / "p.png")
+    output = tmp_path / "out"
+    output.mkdir(exist_ok=True)
+    return ["--content", str(tmp_path / "photos"), "--output", str(output), *TINY]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "[" * 100_000 + "]" * 100_000,
+        '{"version": 3, "images": {"a.png": {"status": "partial", "owner": "/x", '
+        '"steps": 1000000000000}}}',
+        '{"version": 3, "images": {"a.png": {"status": "done", "owner": "/x", '
+        '"steps": -7}}}',
+        '{"version": 3, "images": {"a.png": {"status": "done", "steps": 1}}}',
+        '{"version": 3, "images": {"a.png": {"status": "done", "owner": "/x", '
+        '"sha256": 5}}}',
+        '{"version": 3, "images": {}, "source": [1]}',
+    ],
+    ids=["nested", "steps-huge", "steps-negative", "no-owner", "sha", "source"],
+)
+def test_a_hand_edited_manifest_is_one_line(tmp_path, monkeypatch, capsys, content):
+    arguments = folder_run(tmp_path)
+    (tmp_path / "out" / MANIFEST).write_text(content)
+    no_model(monkeypatch)
+    assert train.main(arguments) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and MANIFEST in err
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero"])
+@pytest.mark.parametrize("name", [MANIFEST, ".manifest.lock"])
+def test_a_special_file_as_manifest_or_lock_is_refused_without_hanging(
+    tmp_path, monkeypatch, capsys, kind, name
+):
+    arguments = folder_run(tmp_path)
+    target = tmp_path / "out" / name
+    if kind == "fifo":
+        os.mkfifo(target)
+    else:
+        target.symlink_to("/dev/zero")
+    monkeypatch.setattr(
+        "tf_style.commands.many_images.extractor_for", lambda config, **_: object()
+    )
+    monkeypatch.setattr(
+        "tf_style.commands.many_images.with_network", lambda extractor, **_: extractor
+    )
+    assert train.main(arguments) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and name in err
+
+
+@pytest.mark.slow
+def test_a_fifo_in_the_folder_is_skipped_and_the_others_run(tmp_path, model, capsys):
+    photos, output = tmp_path / "photos", tmp_path / "out"
+    photo(photos / "a.png", 1)
+    os.mkfifo(photos / "pipe.png")
+    arguments = ["--content", str(photos), "--output", str(output), *TINY]
+    assert train.main(arguments) == 1  # a file failed: not a clean run
+    err = capsys.readouterr().err
+    assert "FIFO" in err and "Traceback" not in err
+    assert [p.name for p in output.glob("*.png")] == ["a.png"]
+
+
+@pytest.mark.slow
+def test_a_full_disk_stops_a_folder_run_with_one_line_and_exit_1(
+    tmp_path, model, monkeypatch, capsys
+):
+    photos, output = tmp_path / "photos", tmp_path / "out"
+    for index in range(3):
+        photo(photos / f"p{index}.png", index)
+
+    def full(image, path, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr("tf_style.commands.folder.save_image", full)
+    arguments = ["--content", str(photos), "--output", str(output), "--batch-size"]
+    assert train.main([*arguments, "1", *TINY]) == 1
+    err = capsys.readouterr().err
+    assert "disk is full" in err and "Traceback" not in err
+    assert not [p for p in output.rglob("*") if p.name.endswith(".tmp")]
