@@ -384,3 +384,81 @@ def test_a_full_disk_stops_a_folder_run_with_one_line_and_exit_1(
     err = capsys.readouterr().err
     assert "disk is full" in err and "Traceback" not in err
     assert not [p for p in output.rglob("*") if p.name.endswith(".tmp")]
+
+
+# --- refuse before work, leave nothing behind ---------------------------------------
+
+
+def test_a_fifo_as_content_or_style_is_refused_without_hanging(tmp_path, capsys):
+    fifo = tmp_path / "pipe.png"
+    os.mkfifo(fifo)
+    for role in ("--content", "--style"):
+        arguments = [role, str(fifo), "--output", str(tmp_path / "o.png"), *TINY]
+        assert train.main(arguments) == 2
+        assert "FIFO" in capsys.readouterr().err
+    assert not (tmp_path / "o.png").exists()
+
+
+def test_an_output_where_no_file_can_be_made_is_refused_before_the_run(
+    monkeypatch, capsys
+):
+    monkeypatch.setattr(
+        "tf_style.commands.one_image.load_vgg19",
+        lambda *a, **k: pytest.fail("the model was built before the check"),
+    )
+    assert train.main(["--output", "/proc/r.png", *TINY]) == 2
+    assert "/proc" in capsys.readouterr().err
+
+
+def test_a_deleted_working_folder_is_one_line_before_the_run(
+    tmp_path, monkeypatch, capsys
+):
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    content = photo(tmp_path / "c.png")
+    for output in ("out.png", "results"):
+        arguments = ["--content", str(content), "--output", output, *TINY]
+        if output == "results":
+            arguments[1] = str(tmp_path)
+        assert train.main(arguments) == 2
+        err = capsys.readouterr().err
+        assert len(err.strip().splitlines()) == 1, err
+
+
+@pytest.mark.parametrize("kind", ["not a video", "audio only"])
+def test_a_video_refused_leaves_no_folder_behind(tmp_path, monkeypatch, capsys, kind):
+    pytest.importorskip("cv2")
+    import imageio_ffmpeg
+
+    video = tmp_path / "clip.mp4"
+    if kind == "not a video":
+        video.write_bytes(b"\x00" * 4096)
+    else:
+        command = [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", "-f"]
+        command += ["lavfi", "-i", "sine=duration=0.5", str(video)]
+        subprocess.run(command, check=True, capture_output=True, timeout=60)
+    no_model(monkeypatch)
+    output = tmp_path / "deep" / "out"
+    assert train.main(["--frames", str(video), "--output", str(output), *TINY]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1
+    assert "At least one output file" not in err
+    assert not (tmp_path / "deep").exists()
+
+
+def test_a_bad_style_is_refused_before_the_video_is_decoded(
+    tmp_path, monkeypatch, capsys
+):
+    pytest.importorskip("cv2")
+    video = make_video(tmp_path / "clip.mp4")
+    (tmp_path / "bad.png").write_bytes(b"not an image")
+    monkeypatch.setattr(
+        "tf_style.commands.many_images.extract_frames",
+        lambda *a: pytest.fail("the video was decoded before the style was read"),
+    )
+    arguments = ["--frames", str(video), "--output", str(tmp_path / "out")]
+    assert train.main([*arguments, "--style", str(tmp_path / "bad.png"), *TINY]) == 2
+    assert "bad.png" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()

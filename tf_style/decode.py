@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import os
+import stat
 import struct
 import warnings
 from pathlib import Path
@@ -318,6 +319,11 @@ def check_readable_file(path: Path) -> None:
         raise ImageError(f"{path}: no such file.")
     if path.is_dir():
         raise ImageError(f"{path}: is a directory, not an image file.")
+    if not stat.S_ISREG(path.stat().st_mode):  # a FIFO would block the open
+        raise ImageError(
+            f"{path}: is a FIFO, device or socket, not an image file; tf_style "
+            "reads images from regular files only."
+        )
     if not os.access(path, os.R_OK):
         raise ImageError(f"{path}: permission denied (the file cannot be read).")
     if path.stat().st_size == 0:

@@ -80,6 +80,8 @@ def resized_size(path: Path, max_dim: int) -> tuple[int, int] | None:
 
     None when the header cannot be read: :func:`load_image` then says why.
     """
+    if not Path(path).is_file():  # a FIFO's header would never come
+        return None
     try:
         with PIL.Image.open(path) as image:
             width, height = image.size

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from tf_style.commands.cli import UsageError
-from tf_style.identity import PathError, ReadSet
+from tf_style.identity import PathError, ReadSet, kernel_path
 
 # mkstemp's temporary name beside the target: "." + name + "." + 8 random + ".tmp".
 TEMPORARY_NAME_OVERHEAD = 14
@@ -46,6 +46,7 @@ def check_outputs(
     reads = inputs if isinstance(inputs, ReadSet) else ReadSet(inputs)
     try:
         for path in files:
+            kernel_path(path)  # a deleted working folder says so here
             check_output_file(path, reads)
         for folder in folders:
             check_output_folder(folder, reads)
