@@ -462,3 +462,20 @@ def test_a_bad_style_is_refused_before_the_video_is_decoded(
     assert train.main([*arguments, "--style", str(tmp_path / "bad.png"), *TINY]) == 2
     assert "bad.png" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("where", ["folder", "image", "content"])
+def test_a_name_longer_than_the_file_system_allows_is_one_line(
+    tmp_path, monkeypatch, capsys, where
+):
+    photo(tmp_path / "photos" / "a.png")
+    monkeypatch.chdir(tmp_path)
+    long = "d" * 256
+    arguments = {
+        "folder": ["--content", "photos", "--output", long],
+        "image": ["--content", "photos/a.png", "--output", f"{long}/x.png"],
+        "content": ["--content", f"{long}.png", "--output", "x.png"],
+    }[where]
+    assert train.main([*arguments, *TINY]) == 2
+    err = capsys.readouterr().err
+    assert "bytes" in err and "255" in err and len(err.strip().splitlines()) == 1

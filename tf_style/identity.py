@@ -52,6 +52,7 @@ def kernel_path(path: str | os.PathLike) -> Path:
         PathError: ``path`` is relative and the working folder has been deleted.
     """
     path = Path(path)
+    check_name_lengths(path)
     if not path.is_absolute():
         try:
             path = Path(os.getcwd()) / path
@@ -71,6 +72,34 @@ def kernel_path(path: str | os.PathLike) -> Path:
     for part in rest:
         real = real.parent if part == ".." else real if part == "." else real / part
     return real
+
+
+# What ext4, XFS, btrfs, APFS and NTFS allow for one name, and Linux for a path.
+NAME_MAX = 255
+PATH_MAX = 4096
+
+
+def check_name_lengths(path: str | os.PathLike) -> None:
+    """Every name in ``path`` fits the file system's limits (the kernel refuses a
+    longer one with ENAMETOOLONG wherever it meets it, often after the work).
+
+    Raises:
+        PathError: a name over :data:`NAME_MAX` bytes or a path over
+            :data:`PATH_MAX`.
+    """
+    encoded = os.fsencode(path)
+    if len(encoded) >= PATH_MAX:
+        raise PathError(
+            f"{os.fsdecode(encoded[:60])}...: the path is {len(encoded)} bytes; "
+            f"Linux allows {PATH_MAX - 1}."
+        )
+    for part in Path(path).parts:
+        size = len(os.fsencode(part))
+        if size > NAME_MAX:
+            raise PathError(
+                f"{part[:40]}...: a name of {size} bytes in {str(path)[:80]}...; "
+                f"file systems allow {NAME_MAX}. Choose a shorter name."
+            )
 
 
 def _resolved(path: Path) -> Path:
@@ -243,11 +272,14 @@ def check_not_protected(target: str | os.PathLike) -> None:
 
 
 __all__ = [
+    "NAME_MAX",
+    "PATH_MAX",
     "FileId",
     "OverwriteError",
     "PathError",
     "ReadSet",
     "SpecialFileError",
+    "check_name_lengths",
     "check_not_protected",
     "file_id",
     "is_inside",

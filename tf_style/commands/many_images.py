@@ -43,6 +43,7 @@ from tf_style.commands.cli import (
 from tf_style.commands.folder import stylize_folder
 from tf_style.commands.frames import VideoSettings, stylize_frames
 from tf_style.commands.memory import check_step_memory, resized_size
+from tf_style.commands.preflight import check_path_arguments
 from tf_style.config import INITS
 from tf_style.identity import (
     PathError,
@@ -84,6 +85,7 @@ def _run_many(args: argparse.Namespace) -> int:
     model built: the options, the styles, the manifest already in the output
     folder, and every file the run will write against every file it reads.
     """
+    check_path_arguments(args)
     config = config_from_args(args)
     styles = args.style or [input_image(None, "style")]
     check_style_count(config, len(styles))

@@ -27,7 +27,11 @@ from tf_style.commands.cli import (
     input_image,
 )
 from tf_style.commands.memory import check_step_memory, resized_size
-from tf_style.commands.preflight import check_bit_depth, check_outputs
+from tf_style.commands.preflight import (
+    check_bit_depth,
+    check_outputs,
+    check_path_arguments,
+)
 from tf_style.commands.progress import FrameProgress
 from tf_style.commands.run_outputs import (
     PROGRAM,
@@ -55,6 +59,7 @@ def make_plan(args: argparse.Namespace) -> Plan:
         UsageError: a setting, file, location or size that cannot work.
         ImageError: an image that cannot be read.
     """
+    check_path_arguments(args)
     config = config_from_args(args)
     content = input_image(args.content, "content")
     styles = args.style or [input_image(None, "style")]

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from tf_style.commands.cli import UsageError
-from tf_style.identity import PathError, ReadSet, kernel_path
+from tf_style.identity import PathError, ReadSet, check_name_lengths, kernel_path
 
 # mkstemp's temporary name beside the target: "." + name + "." + 8 random + ".tmp".
 TEMPORARY_NAME_OVERHEAD = 14
@@ -80,6 +80,23 @@ def check_output_folder(folder: Path, reads: ReadSet) -> None:
         )
     check_writable_location(folder)
     check_name_length(folder / "step_000000.png", extra=TEMPORARY_NAME_OVERHEAD)
+
+
+def check_path_arguments(args: object) -> None:
+    """Every path the command line names (a ``Path`` or a list of them) has names
+    the file system can hold: a 256-byte name otherwise fails as a traceback
+    wherever it is first touched.
+
+    Raises:
+        UsageError: naming the path.
+    """
+    for value in vars(args).values():
+        for path in value if isinstance(value, list) else [value]:
+            if isinstance(path, Path):
+                try:
+                    check_name_lengths(path)
+                except PathError as error:
+                    raise UsageError(str(error)) from None
 
 
 def check_writable_location(folder: Path) -> None:
