@@ -479,3 +479,19 @@ def test_a_name_longer_than_the_file_system_allows_is_one_line(
     assert train.main([*arguments, *TINY]) == 2
     err = capsys.readouterr().err
     assert "bytes" in err and "255" in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("folder", ["flows", ".partial"])
+def test_inputs_inside_a_folder_the_run_fills_are_refused(
+    tmp_path, monkeypatch, capsys, folder
+):
+    frames = tmp_path / "out" / folder
+    for index in range(2):
+        photo(frames / f"frame_{index}.png", seed=index)
+    before = snapshot(frames)
+    no_model(monkeypatch)
+    for mode in ("--frames", "--content"):
+        arguments = [mode, str(frames), "--output", str(tmp_path / "out"), *TINY]
+        assert train.main(arguments) == 2
+        assert folder in capsys.readouterr().err
+    assert snapshot(frames) == before

@@ -102,7 +102,7 @@ def plan_outputs(
     extra = ReadSet(reads)
     everything = ReadSet([*(item.path for item in unique), *extra.paths])
     _check_folder_is_not_the_source(home, unique, spec)
-    _check_nothing_read_is_inside(home, owned_folders, extra)
+    _check_nothing_read_is_inside(home, owned_folders, everything)
     names = assign_names(unique, home, held or {})
     outputs = {item.path: home / name for item, name in zip(unique, names, strict=True)}
     written = [*outputs.values(), *(home / name for name in SIDE_FILES)]
