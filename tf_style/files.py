@@ -16,6 +16,9 @@ from pathlib import Path
 
 from tf_style.identity import check_not_protected
 
+# The temporary file's name beside the target: "." + name + "." + 8 random + ".tmp".
+TEMPORARY_NAME_OVERHEAD = 14
+
 
 class atomic_write:  # noqa: N801 - used like open()
     """A binary file handle whose content appears at ``path`` only on success."""
@@ -50,4 +53,4 @@ def _current_umask() -> int:
     return mask
 
 
-__all__ = ["atomic_write"]
+__all__ = ["TEMPORARY_NAME_OVERHEAD", "atomic_write"]

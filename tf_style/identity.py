@@ -102,6 +102,17 @@ def check_name_lengths(path: str | os.PathLike) -> None:
             )
 
 
+def name_limit(folder: str | os.PathLike) -> int:
+    """Longest file name allowed in ``folder`` (or its deepest existing parent)."""
+    folder = Path(folder)
+    while not os.path.lexists(folder) and folder.parent != folder:
+        folder = folder.parent
+    try:
+        return os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError, AttributeError):
+        return NAME_MAX
+
+
 def _resolved(path: Path) -> Path:
     """``path`` with every symlink and ``..`` resolved; a loop or a dangling link
     resolves as far as it goes (what the kernel would then create or refuse)."""
@@ -284,6 +295,7 @@ __all__ = [
     "file_id",
     "is_inside",
     "kernel_path",
+    "name_limit",
     "protecting",
     "read_bounded",
     "regular_file",

@@ -32,12 +32,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tf_style.batch.manifest import LOCK, MANIFEST, Input, identify, owns
-from tf_style.identity import PathError, ReadSet, kernel_path
+from tf_style.files import TEMPORARY_NAME_OVERHEAD
+from tf_style.identity import PathError, ReadSet, kernel_path, name_limit
 
 SIDE_FILES = (MANIFEST, LOCK, "frames.json", "preview.gif", "video.mp4")
 OWNED_FOLDERS = (".partial", "flows", "input_frames")
-# mkstemp's temporary name beside the target: "." + name + "." + 8 random + ".tmp".
-TEMPORARY_NAME_OVERHEAD = 14
 
 
 class OutputPlanError(ValueError):
@@ -209,7 +208,7 @@ def assign_names(
     """Each input's output name: the one an earlier run gave it, else its plain
     ``<stem>.png`` when no other input wants it and nothing holds it, else a
     hashed name nothing holds."""
-    limit = _name_limit(home) - TEMPORARY_NAME_OVERHEAD
+    limit = name_limit(home) - TEMPORARY_NAME_OVERHEAD
     names: dict[int, str] = {}
     for index, item in enumerate(inputs):
         mine = [name for name, entry in held.items() if owns(entry, item, home / name)]
@@ -264,15 +263,6 @@ def _names_in(folder: Path) -> list[str]:
         return os.listdir(folder)
     except OSError:
         return []
-
-
-def _name_limit(folder: Path) -> int:
-    while not folder.exists() and folder.parent != folder:
-        folder = folder.parent
-    try:
-        return os.pathconf(folder, "PC_NAME_MAX")
-    except (OSError, ValueError, AttributeError):
-        return 255
 
 
 __all__ = [

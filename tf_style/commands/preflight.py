@@ -21,10 +21,14 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from tf_style.commands.cli import UsageError
-from tf_style.identity import PathError, ReadSet, check_name_lengths, kernel_path
-
-# mkstemp's temporary name beside the target: "." + name + "." + 8 random + ".tmp".
-TEMPORARY_NAME_OVERHEAD = 14
+from tf_style.files import TEMPORARY_NAME_OVERHEAD
+from tf_style.identity import (
+    PathError,
+    ReadSet,
+    check_name_lengths,
+    kernel_path,
+    name_limit,
+)
 
 
 def check_outputs(
@@ -160,16 +164,6 @@ def check_name_length(path: Path, *, extra: int) -> None:
             f"allows {limit - extra} for a file written through a temporary copy). "
             "Choose a shorter --output."
         )
-
-
-def name_limit(folder: Path) -> int:
-    """Longest file name allowed in ``folder`` (or its deepest existing parent)."""
-    while not folder.exists() and folder.parent != folder:
-        folder = folder.parent
-    try:
-        return os.pathconf(folder, "PC_NAME_MAX")
-    except (OSError, ValueError, AttributeError):
-        return 255  # what ext4, XFS, APFS and NTFS allow
 
 
 def is_disk_full(error: OSError) -> bool:
