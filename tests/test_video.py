@@ -227,7 +227,7 @@ def test_a_video_file_in_gives_frames_and_a_video_out_at_its_rate(
         (["--fps", "12"], "needs --frames"),
         (["--frames", "{clip}", "--temporal", "previous", "--long-term", "2"], "none"),
         (["--frames", "{clip}", "--long-term", "0"], "at least 1"),
-        (["--frames", "{clip}", "--temporal-weight", "-1"], "0 or more"),
+        (["--frames", "{clip}", "--temporal-weight", "-1"], "zero or positive"),
         (["--frames", "{clip}", "--fps", "0"], "above 0"),
         (["--frames", "{missing}.mp4"], "no such video"),
     ],
