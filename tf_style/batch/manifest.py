@@ -28,11 +28,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from tf_style.batch.lock import LOCK, ManifestLocked, folder_lock
 from tf_style.files import atomic_write
 from tf_style.identity import PathError, kernel_path, read_bounded, regular_file
 
 MANIFEST = "manifest.json"
-LOCK = ".manifest.lock"
 STATUSES = ("pending", "partial", "done", "failed")
 SCHEMA_VERSION = 3
 # A manifest entry is about 600 bytes: 64 MB is a folder of 100,000 photos.
@@ -44,10 +44,6 @@ MAX_STEPS = 10**7
 
 class ManifestError(ValueError):
     """A manifest that is not one tf_style wrote: nothing is overwritten."""
-
-
-class ManifestLocked(RuntimeError):
-    """Another run holds this output folder."""
 
 
 @dataclass(frozen=True)
@@ -294,52 +290,6 @@ def _from_version_2(entries: dict[str, dict]) -> dict[str, dict]:
             owner = path
         converted[name] = {**entry, "input": path, "owner": owner, "sha256": None}
     return converted
-
-
-class folder_lock:  # noqa: N801 - used like open()
-    """An advisory lock on an output folder, so two runs do not both compute it.
-
-    ``fcntl.flock`` on a lock file beside the manifest: released when the run
-    ends, however it ends (the kernel drops it with the process). The file is
-    opened without following a symlink and without blocking, and must be a
-    regular file: a FIFO in its place would otherwise hang the run.
-
-    Raises:
-        ManifestLocked: another process holds it, or it is not a regular file.
-    """
-
-    def __init__(self, folder: Path):
-        self.path = Path(folder) / LOCK
-
-    def __enter__(self) -> folder_lock:
-        import fcntl
-
-        flags = os.O_WRONLY | os.O_CREAT | os.O_NONBLOCK | os.O_NOFOLLOW
-        try:
-            descriptor = os.open(self.path, flags, 0o666)
-        except OSError as error:
-            raise ManifestLocked(
-                f"{self.path}: cannot open the lock file ({error.strerror or error}); "
-                "move it away or choose another --output."
-            ) from None
-        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-            os.close(descriptor)
-            raise ManifestLocked(
-                f"{self.path}: the lock file is not a regular file; move it away."
-            )
-        self.handle = os.fdopen(descriptor, "a")
-        try:
-            fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            self.handle.close()
-            raise ManifestLocked(
-                f"{self.path.parent}: another run is writing this folder; wait for "
-                "it or choose another --output."
-            ) from None
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.handle.close()
 
 
 __all__ = [
