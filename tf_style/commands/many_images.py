@@ -42,15 +42,20 @@ from tf_style.commands.cli import (
 )
 from tf_style.commands.folder import stylize_folder
 from tf_style.commands.frames import VideoSettings, stylize_frames
+from tf_style.commands.frames_source import (
+    check_frames_source,
+    check_one_frame_size,
+    check_same_source,
+    check_video_tools,
+    folder_record,
+    video_record,
+)
 from tf_style.commands.memory import check_step_memory, resized_size
 from tf_style.commands.preflight import check_path_arguments
 from tf_style.config import INITS
 from tf_style.identity import (
     PathError,
-    SpecialFileError,
-    kernel_path,
     protecting,
-    regular_file,
 )
 from tf_style.images import SAVE_FORMATS, load_image
 from tf_style.vgg.model import extractor_for
@@ -59,7 +64,6 @@ from tf_style.vgg.weights import WeightsNotFoundError
 from tf_style.video.files import (
     DEFAULT_FPS,
     INPUT_FRAMES,
-    VIDEO_SUFFIXES,
     VideoError,
     extract_frames,
     is_video,
@@ -237,68 +241,12 @@ def checked(make_plan):
         raise UsageError(str(error)) from None
 
 
-def check_frames_source(frames: Path | None) -> Path | None:
-    """The video file ``--frames`` names (None: a folder of frames, or no frames).
-
-    Raises:
-        UsageError: a missing video, or neither a video nor a folder.
-    """
-    if frames is None:
-        return None
-    if is_video(frames):
-        try:
-            regular_file(frames, "video")
-        except FileNotFoundError:
-            raise UsageError(f"{frames}: no such video file.") from None
-        except SpecialFileError as error:
-            raise UsageError(str(error)) from None
-        return frames
-    if not frames.is_dir():
-        raise UsageError(
-            f"{frames}: --frames names a video file "
-            f"({', '.join(VIDEO_SUFFIXES)}) or a folder of numbered frames."
-        )
-    return None
-
-
 def default_output(spec: Path | str, video_file: Path | None, style: Path) -> Path:
     """``outputs/<folder or video>_<style>/``."""
     name = Path(str(spec).split("*")[0].rstrip("/")).name or "images"
     if video_file is not None:
         name = video_file.stem
     return Path("outputs") / f"{name}_{style.stem}"
-
-
-def video_record(video: Path) -> dict:
-    """What identifies a video for the manifest: where it is, its size and time."""
-    info = video.stat()
-    return {
-        "video": str(kernel_path(video)),
-        "bytes": info.st_size,
-        "mtime_ns": info.st_mtime_ns,
-    }
-
-
-def folder_record(folder: Path | str) -> dict:
-    return {"frames": str(kernel_path(folder))}
-
-
-def check_same_source(output: Path, recorded: dict | None, current: dict) -> None:
-    """Frames of one video (or folder) per output folder: another would mix two
-    sequences in one video and replace the first one's frames.
-
-    Raises:
-        UsageError: the folder holds another sequence's frames.
-    """
-    if recorded is None:
-        return
-    kind = next(iter(current))
-    if recorded.get(kind) != current[kind]:
-        was = recorded.get("video") or recorded.get("frames") or "a folder of images"
-        raise UsageError(
-            f"{output}: holds the results of {was}; choose another --output for "
-            f"{current[kind]}."
-        )
 
 
 @contextlib.contextmanager
@@ -365,23 +313,6 @@ def collect_many(
     return inputs, None
 
 
-def check_video_tools() -> None:
-    """The frames mode measures (and by default follows) the optical flow: OpenCV
-    and imageio-ffmpeg must be installed (the ``video`` extra).
-
-    Raises:
-        UsageError: naming the install command.
-    """
-    import importlib.util
-
-    missing = [m for m in ("cv2", "imageio_ffmpeg") if not importlib.util.find_spec(m)]
-    if missing:
-        raise UsageError(
-            f"--frames needs {' and '.join(missing)}: pip install 'tf_style[video]' "
-            "(opencv-python-headless, imageio, imageio-ffmpeg)."
-        )
-
-
 def check_existing_manifest(output: Path) -> tuple[dict[str, dict], dict | None]:
     """The records of a manifest already in ``output`` (one tf_style wrote, else
     nothing runs): the output names earlier runs gave, and a frames run's source.
@@ -396,27 +327,6 @@ def check_existing_manifest(output: Path) -> tuple[dict[str, dict], dict | None]
         return read_manifest(path)
     except ManifestError as error:
         raise UsageError(str(error)) from None
-
-
-def check_one_frame_size(frames: list[Path], max_dim: int) -> None:
-    """Every frame has the first one's size once resized (else refused up front:
-    each frame starts from the last, and the warping error compares them pixel by
-    pixel).
-
-    Raises:
-        UsageError: naming the first frame that differs.
-    """
-    if not frames:
-        return
-    first = resized_size(frames[0], max_dim)
-    for frame in frames[1:]:
-        size = resized_size(frame, max_dim)
-        if size is not None and first is not None and size != first:
-            raise UsageError(
-                f"{frame}: the frames differ in size ({size[1]}x{size[0]} px at "
-                f"--max-dim {max_dim}, the first {first[1]}x{first[0]}); resize them "
-                "to one size first."
-            )
 
 
 def readable(plan: OutputPlan) -> list[Path]:
