@@ -175,6 +175,34 @@ def test_ctrl_c_while_python_shuts_down_after_a_command_is_still_130():
     assert done.stderr == f"{PROGRAM}: interrupted.\n"
 
 
+def test_a_command_ends_its_process_as_python_would_less_the_teardown(tmp_path):
+    """As a program, run_command ends the process itself (TensorFlow's native
+    teardown left Ctrl-C no handler): threads still finish, atexit still runs."""
+    done = run_python(
+        f"""
+        import atexit, pathlib, sys, threading, time
+        from tf_style.commands.cli import run_command
+
+        folder = pathlib.Path({str(tmp_path)!r})
+        atexit.register(lambda: (folder / "atexit").write_text("ran"))
+
+        def body():
+            def late():
+                time.sleep(0.2)
+                (folder / "thread").write_text("ran")
+
+            threading.Thread(target=late).start()
+            print("result", end="")
+            return 3
+
+        run_command({PROGRAM!r}, body, as_program=True)
+        print("not reached", file=sys.stderr)
+        """
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (3, "result", "")
+    assert (tmp_path / "thread").read_text() == (tmp_path / "atexit").read_text()
+
+
 # --- the commands, in a subprocess ----------------------------------------------
 
 
@@ -255,3 +283,34 @@ def test_ctrl_c_in_the_first_seconds_of_tf_style_train(tmp_path, then, sig):
     args = ["tf_style.train", *LONG, "--quiet", "--output", str(tmp_path / "c.png")]
     status, _, stderr = interrupt(args, "libtensorflow", then=then, sig=sig)
     assert_one_line_130(status, stderr, "tf-style-train")
+
+
+def test_an_interrupt_while_outputs_are_written_is_held_then_130(capsys):
+    """Writing the outputs must not be cut short; SIG_IGN there dropped Ctrl-C and
+    the run ended 0. Held, it is counted, and the run ends 130 once written."""
+    from tf_style.commands.cli import interrupts_held
+
+    written = []
+
+    def body() -> int:
+        with interrupts_held():
+            signal.raise_signal(signal.SIGINT)
+            for _ in range(1000):
+                pass
+            written.append(True)
+        return 0
+
+    assert run_command(PROGRAM, body, as_program=False) == EXIT_INTERRUPTED
+    assert written == [True]
+    assert capsys.readouterr().err == f"{PROGRAM}: interrupted.\n"
+
+
+def test_outside_a_command_held_interrupts_are_ignored():
+    from tf_style.commands.cli import interrupts_held
+
+    before = signal.getsignal(signal.SIGINT)
+    with interrupts_held():
+        signal.raise_signal(signal.SIGINT)
+        for _ in range(1000):
+            pass
+    assert signal.getsignal(signal.SIGINT) is before

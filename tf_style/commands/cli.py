@@ -9,11 +9,16 @@ programs print them as one line and exit with status 2, without a traceback.
 
 Nothing here imports TensorFlow at module level: the commands parse their options and
 call :func:`quiet_tensorflow` first.
+
+Every command ends in one line: :class:`CommandParser` says an option's error in
+one, and :func:`run_command` turns Ctrl-C or SIGTERM at any moment into one line
+and 130, and stdout that cannot be written into one line and 1.
 """
 
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import dataclasses
 import errno
@@ -22,6 +27,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 import types
 import typing
 import warnings
@@ -83,13 +89,13 @@ def run_command(
         body: parses, runs and returns the exit status (argparse's SystemExit
             passes through, with its status checked the same way).
         as_program: True when this is the process's own command (``main()`` with
-            no ``argv``): a Ctrl-C after the body, while Python shuts down, still
-            ends as one line and 130. False (tests, notebooks) restores Python's
-            handlers.
+            no ``argv``): the process then ends here, see :func:`_exit_process`.
+            False (tests, notebooks) returns, with Python's handlers restored.
 
     Returns:
         The exit status.
     """
+    as_program = as_program and not _interactive()
     guard = _Guard(program)
     try:
         status = body()
@@ -97,15 +103,79 @@ def run_command(
         guard.interrupts.raising = False
         status = guard.interrupted()
     except SystemExit as stop:  # argparse: --help (0) or an option's error (2)
-        code = stop.code if isinstance(stop.code, int) else EXIT_USAGE
-        raise SystemExit(guard.finish(code, as_program)) from None
+        code = guard.finish(_exit_status(stop), as_program)
+        if as_program:
+            _exit_process(code)
+        raise SystemExit(code) from None
     except BaseException:
         guard.interrupts.raising = False
         if not guard.interrupts.count:
             guard.finish(EXIT_FAILED, as_program=False)
             raise  # a bug: its traceback, as before
         status = guard.interrupted()  # what an interrupt turned into
-    return guard.finish(status, as_program)
+    status = guard.finish(status, as_program)
+    if as_program:
+        _exit_process(status)
+    return status
+
+
+@contextlib.contextmanager
+def interrupts_held() -> Iterator[None]:
+    """Within: Ctrl-C and SIGTERM are counted, not raised, so writing the outputs
+    is never cut short; :func:`run_command` ends a run that counted one with 130.
+
+    ``SIG_IGN`` would drop the signal: the run would end 0 though the user
+    pressed Ctrl-C. Outside a command (no counting handler) they are ignored.
+    """
+    held = {}
+    with contextlib.suppress(ValueError):  # not the main thread: nothing to hold
+        for sig in STOP_SIGNALS:
+            held[sig] = signal.getsignal(sig)
+            if not isinstance(held[sig], _Interrupts):
+                signal.signal(sig, signal.SIG_IGN)
+    # SIGINT's and SIGTERM's are one handler, found once (by identity).
+    raising = {h: h.raising for h in held.values() if isinstance(h, _Interrupts)}
+    for handler in raising:
+        handler.raising = False
+    try:
+        yield
+    finally:
+        for handler, was in raising.items():
+            handler.raising = was
+        for sig, handler in held.items():
+            if not isinstance(handler, _Interrupts):
+                signal.signal(sig, handler)
+
+
+def _exit_status(stop: SystemExit) -> int:
+    """The status Python would give ``stop``: None is 0, a message 1."""
+    if stop.code is None:
+        return EXIT_OK
+    return stop.code if isinstance(stop.code, int) else EXIT_FAILED
+
+
+def _interactive() -> bool:
+    """A Python prompt or a notebook, whose process is not the command's to end."""
+    return hasattr(sys, "ps1") or "ipykernel" in sys.modules
+
+
+def _exit_process(status: int) -> typing.NoReturn:
+    """End the process as Python's shutdown does, less its native teardown.
+
+    Python joins the threads and runs the ``atexit`` functions (logging's flush,
+    temporary folders' removal), then tears down its modules and TensorFlow's
+    native state: half a second or more during which Python's signal handlers are
+    gone, so a Ctrl-C killed the process with no line and no status 130. Here the
+    first two steps run as Python runs them, with :func:`_exit_on_interrupt`'s
+    handler still in place, and the process ends.
+    """
+    with contextlib.suppress(Exception):
+        threading._shutdown()  # what Python's shutdown calls first: joins threads
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(status)
 
 
 class _Interrupts:
@@ -128,7 +198,6 @@ class _Guard:
     def __init__(self, program: str) -> None:
         self.program = program
         self.interrupts = _Interrupts()
-        self.reported = False  # the interrupted line is printed
         self.handlers = {}
         with contextlib.suppress(ValueError):  # not the main thread: no signals
             for sig in STOP_SIGNALS:
@@ -151,7 +220,6 @@ class _Guard:
 
     def interrupted(self) -> int:
         self.say("interrupted.")
-        self.reported = True
         return EXIT_INTERRUPTED
 
     def say(self, message: str) -> None:
@@ -184,10 +252,11 @@ class _Guard:
 
 
 def _exit_on_interrupt(program: str, status: int) -> typing.Callable:
-    """The handler for Python's shutdown after a command: one line, exit 130.
+    """The handler while the process ends (:func:`_exit_process`): one line (none
+    if the command said it was interrupted), exit 130.
 
-    Shutting TensorFlow down takes a moment; an exception raised then would be
-    "Exception ignored" lines and the status unchanged.
+    A KeyboardInterrupt raised there would be "Exception ignored" lines in an
+    ``atexit`` function and the status unchanged.
     """
     line = b"" if status == EXIT_INTERRUPTED else f"{program}: interrupted.\n".encode()
 
