@@ -221,6 +221,9 @@ def test_luminance_training_keeps_each_photos_colours(photos, vgg, tmp_path):
         ({"style_scale": 0.0}, "style_scale must be above 0"),
         ({"held_out": -1}, "held_out must be >= 0"),
         ({"style_layer_weights": (1.0, float("nan"))}, "style_layer_weights"),
+        ({"style_layer_weights": (1.0, 2.0)}, "2 weights for the 5 style layers"),
+        ({"seed": -1}, "seed must be between 0 and 4294967295"),
+        ({"seed": 2**32}, "seed must be between"),
     ],
 )
 def test_impossible_settings_are_refused(change, message):
@@ -409,13 +412,14 @@ def test_a_file_that_is_no_image_is_one_note_and_training_goes_on(photos, tmp_pa
     assert "Warning" not in done.stderr
 
 
-def test_an_output_folder_that_cannot_be_made_is_one_line_and_exit_1(photos):
+def test_an_output_folder_that_cannot_be_made_is_refused_before_any_work(photos):
     done = run_command(
         "--style", str(STYLE), "--content", str(photos), "--output",
         "/proc/no/such/model", "--image-size", "32", "--width", "4", "--steps", "1",
     )  # fmt: skip
-    assert done.returncode == 1, done.stderr[-2000:]
-    assert "could not write" in done.stderr and "Traceback" not in done.stderr
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "/proc/no/such/model" in done.stderr and "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
 
 
 def test_other_held_out_photos_cannot_continue_a_run():

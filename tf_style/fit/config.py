@@ -9,12 +9,12 @@ and Belongie (1e-4 for the AdaIN decoder), scaled down where a CPU has to do it.
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
-from pathlib import Path
 
+from tf_style.choices import MAX_SEED
 from tf_style.config import TUTORIAL, option
 from tf_style.fit.networks import ARCHITECTURES
+from tf_style.vgg.layers import STYLE_LAYERS
 
 # Colour controls a network can honour: the Johnson network is trained on the
 # luminance and paints the photo's own colours back (Gatys et al. 2016,
@@ -140,12 +140,52 @@ class FitConfig:
         return dataclasses.asdict(self)
 
     @classmethod
-    def from_json(cls, values: dict) -> FitConfig:
+    def from_json(cls, values: dict, *, strict: bool = False) -> FitConfig:
+        """The config of :meth:`to_json`'s ``values``.
+
+        Args:
+            values: the fields by name; unknown names are left out.
+            strict: every field must be there, each of its type (a record read
+                back, not a hand-written dict).
+
+        Raises:
+            TypeError: a field missing or of another type (``strict``).
+            ValueError: a setting :func:`check_fit_config` refuses.
+        """
+        if strict:
+            check_field_types(values)
         known = {field.name for field in dataclasses.fields(cls)}
         values = {k: v for k, v in values.items() if k in known}
         if "style_layer_weights" in values:
             values["style_layer_weights"] = tuple(values["style_layer_weights"])
         return cls(**values)
+
+
+def check_field_types(values: dict) -> None:
+    """Every FitConfig field is in ``values``, of its type (an int for a float
+    field too: JSON writes 1.0 as 1 in other tools).
+
+    Raises:
+        TypeError: naming the first field missing or of another type.
+    """
+    for field in dataclasses.fields(FitConfig):
+        if field.name not in values:
+            raise TypeError(f"no {field.name!r} setting.")
+        value, default = values[field.name], field.default
+        if isinstance(default, tuple):
+            ok = isinstance(value, (list, tuple)) and all(map(_is_number, value))
+        elif isinstance(default, float):
+            ok = _is_number(value)
+        else:
+            ok = isinstance(value, type(default)) and not isinstance(value, bool)
+        if not ok:
+            raise TypeError(
+                f"{field.name} is {value!r}, not a {type(default).__name__}."
+            )
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def check_fit_config(config: FitConfig) -> None:
@@ -179,6 +219,10 @@ def check_fit_config(config: FitConfig) -> None:
             raise ValueError(f"{name} must be at least 1, got {getattr(config, name)}.")
     if config.image_size < 32:
         raise ValueError(f"image_size must be at least 32 px, got {config.image_size}.")
+    if not 0 <= config.seed <= MAX_SEED:
+        raise ValueError(
+            f"seed must be between 0 and {MAX_SEED} (2**32 - 1), got {config.seed}."
+        )
     if config.held_out < 0:
         raise ValueError(f"held_out must be >= 0, got {config.held_out}.")
     if config.mixed_precision not in FIT_PRECISIONS:
@@ -203,6 +247,12 @@ def check_fit_config(config: FitConfig) -> None:
     if config.style_scale == 0:
         raise ValueError("style_scale must be above 0, got 0.")
     weights = config.style_layer_weights
+    if weights and len(weights) != len(STYLE_LAYERS):
+        raise ValueError(
+            f"style_layer_weights gives {len(weights)} weights for the "
+            f"{len(STYLE_LAYERS)} style layers ({', '.join(STYLE_LAYERS)}): give one "
+            "per layer, or none for equal weights."
+        )
     if weights and not (
         all(math.isfinite(w) and w >= 0 for w in weights) and sum(weights) > 0
     ):
@@ -213,21 +263,18 @@ def check_fit_config(config: FitConfig) -> None:
 
 
 def resume_conflicts(saved: FitConfig, requested: FitConfig) -> list[str]:
-    """The settings in which ``requested`` differs from the run it would resume."""
+    """The settings in which ``requested`` differs from the run it would resume
+    (a width of 0 and the architecture's default width are the same network)."""
     return [
-        f"{name}: {getattr(saved, name)!r} in the checkpoint, "
-        f"{getattr(requested, name)!r} now"
+        f"{name}: {_fixed(saved, name)!r} in the checkpoint, "
+        f"{_fixed(requested, name)!r} now"
         for name in FIXED_ON_RESUME
-        if getattr(saved, name) != getattr(requested, name)
+        if _fixed(saved, name) != _fixed(requested, name)
     ]
 
 
-def read_fit_config(directory: Path) -> FitConfig | None:
-    """The settings recorded in ``directory/fit.json``, or None."""
-    path = Path(directory) / "fit.json"
-    if not path.is_file():
-        return None
-    return FitConfig.from_json(json.loads(path.read_text())["config"])
+def _fixed(config: FitConfig, name: str) -> object:
+    return config.network_width if name == "width" else getattr(config, name)
 
 
 __all__ = [
@@ -237,7 +284,7 @@ __all__ = [
     "FIXED_ON_RESUME",
     "LEARNING_RATES",
     "FitConfig",
+    "check_field_types",
     "check_fit_config",
-    "read_fit_config",
     "resume_conflicts",
 ]

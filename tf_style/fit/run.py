@@ -1,10 +1,12 @@
 """fit(): data in, a trained and exported network out, resumable at any step.
 
-Reads like the run: load the style and the photos, build the trainer, continue
-from the last checkpoint, step (logging, previewing, checkpointing as it goes), then
-export. Everything a run writes goes under its ``directory``::
+Reads like the run: check everything that needs no model
+(:func:`~tf_style.fit.preflight.check_fit`), build the trainer, continue from the
+checkpoint the record names, step (logging, previewing, checkpointing as it goes),
+then export. Everything a run writes goes under its ``directory``::
 
-    fit.json            settings, losses per logged step, held-out losses, seconds
+    fit.json            settings, style and photo fingerprints, losses per logged
+                        step, held-out losses, seconds (tf_style.fit.record)
     checkpoints/        the newest two checkpoints (weights, Adam, data position)
     logs/               TensorBoard: loss terms, held-out loss, preview images
     previews/           step_000200.png ...: the held-back photos, then the network's
@@ -15,7 +17,6 @@ export. Everything a run writes goes under its ``directory``::
 from __future__ import annotations
 
 import dataclasses
-import json
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -23,21 +24,20 @@ from pathlib import Path
 import keras
 import tensorflow as tf
 
-from tf_style.artifacts import write_json
-from tf_style.fit.config import FitConfig, read_fit_config, resume_conflicts
+from tf_style.fit.config import FitConfig
 from tf_style.fit.data import load_photos
-from tf_style.fit.sources import PhotoSource, dataset_from_source, resolve_source
+from tf_style.fit.interrupts import between_steps
+from tf_style.fit.preflight import FitPlan, ResumeConflict, check_fit
+from tf_style.fit.record import RECORD_VERSION, write_record
+from tf_style.fit.sources import PhotoSource, dataset_from_source
 from tf_style.fit.training import (
     NetworkTrainer,
     StepLosses,
     inference_network,
+    worker_index,
 )
-from tf_style.images import clip_0_1, load_image, save_image
+from tf_style.images import clip_0_1, save_image
 from tf_style.vgg.network import precision_reason
-
-
-class ResumeConflict(ValueError):
-    """The directory holds a run with other settings; resuming would mix them."""
 
 
 @dataclasses.dataclass
@@ -61,6 +61,7 @@ def fit(
     export: bool = True,
     time_limit: float | None = None,
     vgg=None,
+    plan: FitPlan | None = None,
 ) -> FitResult:
     """Train ``config.architecture`` on the photos of ``content`` and export it.
 
@@ -78,91 +79,111 @@ def fit(
             run ends at the step it is in, as if ``config.steps`` were reached;
             the record says so.
         vgg: VGG19 to use (tests pass one); ``load_vgg19()`` when None.
+        plan: :func:`~tf_style.fit.preflight.check_fit`'s answer for these
+            arguments, when the caller has checked them (the command does, before
+            its progress bar); checked here when None.
 
     Raises:
-        ResumeConflict: ``directory`` holds a run with other fixed settings.
-        ValueError: no photos, or a style that cannot be read.
+        ResumeConflict: ``directory`` holds a run with other fixed settings, another
+            style or other photos.
+        ValueError: no photos, a style that cannot be read, a damaged record or
+            checkpoint: all found before any model is built or folder made.
+        OSError: a file could not be written (a checkpoint that failed leaves no
+            partial files).
 
-    A ``KeyboardInterrupt`` saves a checkpoint of the last finished step and the
-    record before it propagates.
+    A ``KeyboardInterrupt`` (Ctrl-C, or SIGTERM where it raises one) waits for the
+    step under way and its record (:mod:`tf_style.fit.interrupts`); the run's last
+    step is then checkpointed with its record, and the interrupt propagates.
     """
-    directory = Path(directory)
-    check_resumable(directory, config)
-    # First: a folder that cannot be made is an OSError now, not a TensorFlow error
-    # from the log writer after VGG19 is built.
+    strategy = strategy or tf.distribute.get_strategy()
+    if plan is None:
+        plan = check_fit(
+            config,
+            style=style,
+            content=content,
+            directory=directory,
+            worker=worker_index(strategy),
+        )
+    directory = plan.directory
+    # Before VGG19 is built: a folder that cannot be made is an OSError now.
     directory.mkdir(parents=True, exist_ok=True)
-    content = resolve_source(content)
-    if config.architecture == "adain":
-        style = resolve_source(style)
-    trainer, record = _prepare(config, style, content, directory, strategy, vgg)
-    started = time.perf_counter() - record["seconds"]
-    try:
-        while trainer.steps_done < config.steps:
-            if time_limit is not None and record["seconds"] >= time_limit:
-                record["stopped"] = f"time limit of {time_limit:.0f} s"
-                _preview(trainer, record, directory, trainer.steps_done)
-                break
-            losses = trainer.train_step()
-            record["seconds"] = time.perf_counter() - started
-            _after_step(trainer, losses, record, directory)
-            if on_step is not None:
-                on_step(losses)
-    except KeyboardInterrupt:
-        _checkpoint(trainer, record, directory)
-        raise
-    _checkpoint(trainer, record, directory)
+    trainer, record = _prepare(plan, strategy, vgg)
+    _train(trainer, record, directory, on_step, time_limit)
     result = FitResult(directory, trainer.steps_done, record)
     if export and trainer.worker == 0:
         result.exported = export_trained(trainer, record, directory)
     return result
 
 
-def check_resumable(directory: Path, config: FitConfig) -> None:
-    """Refuse to continue a run made with other fixed settings."""
-    saved = read_fit_config(directory)
-    if saved is None:
-        return
-    conflicts = resume_conflicts(saved, config)
-    if conflicts:
-        raise ResumeConflict(
-            f"{directory} holds a run with other settings ({'; '.join(conflicts)}): "
-            "give the same settings to continue it, or another --output."
-        )
+def _train(trainer, record: dict, directory: Path, on_step, time_limit) -> None:
+    """Steps to ``config.steps`` (or the time limit), each with its record and, when
+    due, its checkpoint; a Ctrl-C takes effect between two steps."""
+    config, first = trainer.config, trainer.steps_done
+    started = time.perf_counter() - record["seconds"]
+    with between_steps() as interrupts:
+        try:
+            while trainer.steps_done < config.steps:
+                interrupts.check()
+                if time_limit is not None and record["seconds"] >= time_limit:
+                    record["stopped"] = f"time limit of {time_limit:.0f} s"
+                    _preview(trainer, record, directory, trainer.steps_done)
+                    break
+                losses = trainer.train_step()
+                record["seconds"] = time.perf_counter() - started
+                _after_step(trainer, losses, record, directory)
+                if on_step is not None:
+                    on_step(losses)
+        except KeyboardInterrupt:
+            if trainer.steps_done > first:  # else the folder holds it already
+                _checkpoint(trainer, record, directory)
+            raise
+        _checkpoint(trainer, record, directory)
 
 
-def _prepare(config, style, content, directory, strategy, vgg):
-    """The trainer, restored from the last checkpoint where there is one."""
+def _prepare(plan: FitPlan, strategy, vgg):
+    """The trainer, restored from the checkpoint the record names, and the record."""
+    config, directory = plan.config, plan.directory
     # tf.data's shuffle seeds combine with the global seed: fix it first, so the
     # same config gives the same batches in any process.
     keras.utils.set_random_seed(config.seed)
-    dataset, held_out = _dataset(config, style, content)
-    style_image = _preview_style(config, style)
+    dataset, held_out = _dataset(config, plan.style, plan.content)
     photos = _photos(config, held_out, dataset)
     trainer = NetworkTrainer(
-        config, dataset, style_image, photos, directory, strategy=strategy, vgg=vgg
+        config,
+        dataset,
+        plan.style_image,
+        photos,
+        directory,
+        strategy=strategy,
+        vgg=vgg,
     )
-    resumed = trainer.restore()
-    record = _read_record(directory) if resumed else None
-    if record is None:
-        record = {
-            "config": config.to_json(),
-            "style": style.text if isinstance(style, PhotoSource) else str(style),
-            "content": content.text,
-            "held_out": [str(path) for path in held_out],
-            "replicas": trainer.strategy.num_replicas_in_sync,
-            "precision": trainer.precision,
-            "precision_reason": precision_reason(config.mixed_precision),
-            "seconds": 0.0,
-            "history": [],
-            "held_out_losses": [],
-        }
+    if plan.checkpoint is not None:
+        trainer.restore(plan.checkpoint)
+    record = plan.record or {
+        "version": RECORD_VERSION,
+        "run": plan.identity,
+        "held_out": [str(path) for path in held_out],
+        "replicas": trainer.strategy.num_replicas_in_sync,
+        "precision": trainer.precision,
+        "precision_reason": precision_reason(config.mixed_precision),
+        "seconds": 0.0,
+        "history": [],
+        "held_out_losses": [],
+    }
     record["config"] = config.to_json()  # steps may have grown
+    # The same bytes under another name (a moved folder) name the run from now on.
+    record["style"] = _source_text(plan.style)
+    record["content"] = plan.content.text
     trainer.log = (
         tf.summary.create_file_writer(str(directory / "logs"))
         if trainer.worker == 0
         else tf.summary.create_noop_writer()
     )
     return trainer, record
+
+
+def _source_text(source: Path | PhotoSource) -> str:
+    return source.text if isinstance(source, PhotoSource) else str(source)
 
 
 def _dataset(config: FitConfig, style, content: PhotoSource):
@@ -184,12 +205,6 @@ def _dataset(config: FitConfig, style, content: PhotoSource):
         seed=config.seed + 1,
     )
     return tf.data.Dataset.zip((contents, styles)), held_out
-
-
-def _preview_style(config: FitConfig, style) -> tf.Tensor:
-    """The style image at ``style_scale * image_size`` (the first of a folder)."""
-    path = style.files[0] if isinstance(style, PhotoSource) else Path(style)
-    return load_image(path, round(config.style_scale * config.image_size))
 
 
 def _photos(config: FitConfig, held_out: list[Path], dataset) -> tf.Tensor:
@@ -218,7 +233,8 @@ def _after_step(trainer, losses: StepLosses, record: dict, directory: Path) -> N
 
 def _preview(trainer, record: dict, directory: Path, step: int) -> None:
     """The held-back photos above their results, saved and logged; their loss."""
-    if trainer.worker != 0:
+    previewed = record["held_out_losses"]
+    if trainer.worker != 0 or (previewed and previewed[-1]["step"] == step):
         return
     stylized = trainer.stylize_photos()
     held_out = trainer.held_out_losses(stylized)
@@ -243,16 +259,10 @@ def preview_grid(photos: tf.Tensor, stylized: tf.Tensor) -> tf.Tensor:
 def _checkpoint(trainer, record: dict, directory: Path) -> None:
     """The checkpoint, then the record that names it (both or the older pair);
     the record is the first worker's to write."""
-    directory.mkdir(parents=True, exist_ok=True)
     record["checkpoint"] = str(trainer.save())
     record["steps_done"] = trainer.steps_done
     if trainer.worker == 0:
-        write_json(record, directory / "fit.json")
-
-
-def _read_record(directory: Path) -> dict | None:
-    path = directory / "fit.json"
-    return json.loads(path.read_text()) if path.is_file() else None
+        write_record(record, directory)
 
 
 def export_trained(trainer, record: dict, directory: Path) -> dict[str, Path]:
@@ -274,7 +284,8 @@ def export_trained(trainer, record: dict, directory: Path) -> dict[str, Path]:
 __all__ = [
     "FitResult",
     "ResumeConflict",
-    "check_resumable",
+    "FitPlan",
+    "check_fit",
     "export_trained",
     "fit",
     "preview_grid",

@@ -9,6 +9,7 @@ the same files each time: so a source is resolved once, into a
 
 from __future__ import annotations
 
+import glob
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,7 @@ from tf_style.fit.tfds import (
     tfds_dataset,
     tfds_examples,
 )
+from tf_style.identity import file_id, kernel_path
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,63 @@ def resolve_source(source: str | os.PathLike | PhotoSource) -> PhotoSource:
         tfds_examples(name, split=split, data_dir=None, seed=0)
         return PhotoSource(text)
     return PhotoSource(text, tuple(list_images(text)))
+
+
+def listing_root(text: str) -> str:
+    """The folder a source's files are listed under: the folder itself, a file's
+    folder, or a glob's leading parts without wildcards (``ph`` for ``ph/**/*.png``).
+    """
+    if os.path.isdir(text):
+        return text
+    if os.path.isfile(text):
+        return os.path.dirname(text) or "."
+    fixed = []
+    for part in Path(text).parts:
+        if glob.has_magic(part):
+            break
+        fixed.append(part)
+    return str(Path(*fixed)) if fixed else "."
+
+
+def read_folders(source: PhotoSource) -> list[Path]:
+    """Every folder whose files ``source`` may read, now or when listed again.
+
+    A folder is walked without following links to folders, so it is the one
+    folder (as the kernel resolves it). A glob may reach anything under its
+    leading fixed folder, and its wildcards follow links to folders: each such
+    link's target is a folder it reads too. One file, or a TFDS split, reads no
+    folder.
+    """
+    if source.is_tfds:
+        return []
+    if os.path.isdir(source.text):
+        return [kernel_path(source.text)]
+    if os.path.isfile(source.text) and not glob.has_magic(source.text):
+        return []
+    root = listing_root(source.text)
+    if not glob.has_magic(os.path.dirname(source.text)) or not os.path.isdir(root):
+        return [kernel_path(root)]  # its files are the root's own
+    return _folders_reached(root)
+
+
+def _folders_reached(root: str) -> list[Path]:
+    """``root`` and the targets of the links to folders found under it (and under
+    them), each once."""
+    found, seen, waiting = [], set(), [root]
+    while waiting:
+        folder = waiting.pop()
+        identity = file_id(folder)
+        if identity is None or identity in seen:
+            continue
+        seen.add(identity)
+        found.append(kernel_path(folder))
+        for parent, folders, _ in os.walk(folder):
+            waiting += [
+                os.path.join(parent, name)
+                for name in folders
+                if os.path.islink(os.path.join(parent, name))
+            ]
+    return found
 
 
 def dataset_from_source(
@@ -101,4 +160,10 @@ def dataset_from_source(
     return batches, held_out_paths
 
 
-__all__ = ["PhotoSource", "dataset_from_source", "resolve_source"]
+__all__ = [
+    "PhotoSource",
+    "dataset_from_source",
+    "listing_root",
+    "read_folders",
+    "resolve_source",
+]

@@ -19,6 +19,7 @@ import keras
 import tensorflow as tf
 
 from tf_style.color import gray_rgb, luminance, recombine_luminance
+from tf_style.fit.checkpoints import CheckpointError, checkpoint_folder, saving
 from tf_style.fit.config import FitConfig
 from tf_style.fit.networks import (
     ADAIN_ENCODER_LAYER,
@@ -125,11 +126,10 @@ class NetworkTrainer:
         # the first one where the user looks, the others beside it (TensorFlow's
         # multi-worker guide does the same).
         self.worker = worker_index(self.strategy)
-        folder = (
-            "checkpoints" if self.worker == 0 else f"checkpoints_worker{self.worker}"
-        )
         self.manager = tf.train.CheckpointManager(
-            self.checkpoint, str(Path(directory) / folder), max_to_keep=2
+            self.checkpoint,
+            str(checkpoint_folder(Path(directory), self.worker)),
+            max_to_keep=2,
         )
         self._train_step = tf.function(self._distributed_step)
 
@@ -151,16 +151,30 @@ class NetworkTrainer:
         """Optimiser steps taken so far (resumed runs included)."""
         return int(self.step.numpy())
 
-    def restore(self) -> bool:
-        """Continue from the newest checkpoint, if any; True when one was read."""
-        if self.manager.latest_checkpoint is None:
-            return False
-        self.checkpoint.restore(self.manager.latest_checkpoint).assert_consumed()
-        return True
+    def restore(self, prefix: Path) -> None:
+        """Continue from the checkpoint ``prefix`` (``.../checkpoints/ckpt-N``,
+        checked by :func:`~tf_style.fit.checkpoints.check_checkpoint`).
+
+        Raises:
+            CheckpointError: it does not fit this network, optimiser or data.
+        """
+        try:
+            self.checkpoint.restore(str(prefix)).assert_consumed()
+        except (tf.errors.OpError, AssertionError, ValueError) as error:
+            raise CheckpointError(
+                f"{prefix}: does not fit this run's network, optimiser or data "
+                f"({str(error).splitlines()[0]}); give another --output."
+            ) from None
 
     def save(self) -> Path:
-        """A checkpoint of this step (weights, Adam, data position)."""
-        return Path(self.manager.save(checkpoint_number=self.steps_done))
+        """A checkpoint of this step (weights, Adam, data position), all or
+        nothing.
+
+        Raises:
+            OSError: it could not be written (nothing partial is left).
+        """
+        with saving(Path(self.manager.directory)):
+            return Path(self.manager.save(checkpoint_number=self.steps_done))
 
     def train_step(self) -> StepLosses:
         """One optimiser step on the next batch; the step's mean loss terms."""
