@@ -366,6 +366,33 @@ def test_an_output_where_a_globs_link_leads_is_refused(tmp_path):
         check_outside_sources(tmp_path / "away" / "run", {"--content": content})
 
 
+def test_a_listed_link_into_the_output_or_a_style_inside_it_is_refused(tmp_path):
+    photos = write_photos(tmp_path / "ph")
+    preview = tmp_path / "run" / "previews" / "step_000002.png"
+    preview.parent.mkdir(parents=True)
+    shutil.copy(photos / "p0.png", preview)
+    (photos / "link.png").symlink_to(preview)
+    content = resolve_source(str(photos))
+    with pytest.raises(ValueError, match="inside it"):
+        check_outside_sources(tmp_path / "run", {"--content": content})
+    with pytest.raises(ValueError, match="could replace"):
+        check_outside_sources(tmp_path / "run", {"--style": preview})
+
+
+def test_a_glob_reads_the_links_within_its_depth(tmp_path):
+    (tmp_path / "ph" / "a" / "img").mkdir(parents=True)
+    write_photos(tmp_path / "ph" / "a" / "img")
+    for name in ("away", "deep"):
+        (tmp_path / name).mkdir()
+    (tmp_path / "ph" / "link").symlink_to(tmp_path / "away")  # a '*' follows it
+    (tmp_path / "ph" / "a" / "img" / "sub").mkdir()
+    (tmp_path / "ph" / "a" / "img" / "sub" / "deep").symlink_to(tmp_path / "deep")
+    content = resolve_source(str(tmp_path / "ph" / "*" / "img" / "*.png"))
+    with pytest.raises(ValueError, match="away"):
+        check_outside_sources(tmp_path / "away" / "run", {"--content": content})
+    check_outside_sources(tmp_path / "deep" / "run", {"--content": content})
+
+
 def test_the_command_refuses_an_output_inside_the_glob_it_trains_on(tmp_path):
     write_photos(tmp_path / "ph" / "shoot")
     done = run_command("--style", STYLE, "--content", tmp_path / "ph" / "**" / "*.png",

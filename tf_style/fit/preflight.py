@@ -143,11 +143,12 @@ def check_outside_sources(directory: Path, sources: dict) -> None:
                     "would become training images. Give --output a folder outside "
                     "it."
                 )
-        if directory.exists():
-            inside = next((f for f in source.files if is_inside(f, directory)), None)
+        if directory.exists():  # a listed link into it, say
+            folders = {Path(os.path.realpath(f)).parent for f in source.files}
+            inside = next((f for f in folders if is_inside(f / "x", directory)), None)
             if inside is not None:
                 raise ValueError(
-                    f"{directory}: {role} lists {inside}, which is inside it: the "
+                    f"{directory}: {role} lists files in {inside}, inside it: the "
                     "run's own files would become training images. Give --output "
                     "a folder outside the sources."
                 )

@@ -78,8 +78,8 @@ def read_folders(source: PhotoSource) -> list[Path]:
     A folder is walked without following links to folders, so it is the one
     folder (as the kernel resolves it). A glob may reach anything under its
     leading fixed folder, and its wildcards follow links to folders: each such
-    link's target is a folder it reads too. One file, or a TFDS split, reads no
-    folder.
+    link's target (within the pattern's depth, any depth for ``**``) is a folder
+    it reads too. One file, or a TFDS split, reads no folder.
     """
     if source.is_tfds:
         return []
@@ -88,25 +88,33 @@ def read_folders(source: PhotoSource) -> list[Path]:
     if os.path.isfile(source.text) and not glob.has_magic(source.text):
         return []
     root = listing_root(source.text)
-    if not glob.has_magic(os.path.dirname(source.text)) or not os.path.isdir(root):
+    folders = os.path.dirname(source.text)
+    if not glob.has_magic(folders) or not os.path.isdir(root):
         return [kernel_path(root)]  # its files are the root's own
-    return _folders_reached(root)
+    depth = (
+        None if "**" in folders else len(Path(folders).parts) - len(Path(root).parts)
+    )
+    return _folders_reached(root, depth)
 
 
-def _folders_reached(root: str) -> list[Path]:
+def _folders_reached(root: str, depth: int | None) -> list[Path]:
     """``root`` and the targets of the links to folders found under it (and under
-    them), each once."""
-    found, seen, waiting = [], set(), [root]
+    them), each once; ``depth`` folders down at most (None: all)."""
+    found, seen, waiting = [], set(), [(root, 0)]
     while waiting:
-        folder = waiting.pop()
+        folder, level = waiting.pop()
         identity = file_id(folder)
         if identity is None or identity in seen:
             continue
         seen.add(identity)
         found.append(kernel_path(folder))
         for parent, folders, _ in os.walk(folder):
+            down = level + len(Path(parent).relative_to(folder).parts)
+            if depth is not None and down >= depth:
+                folders.clear()
+                continue
             waiting += [
-                os.path.join(parent, name)
+                (os.path.join(parent, name), down + 1)
                 for name in folders
                 if os.path.islink(os.path.join(parent, name))
             ]
