@@ -342,3 +342,17 @@ def test_an_archive_within_the_limits_still_loads(saved_model_archive, tmp_path)
     assert unpacked_limit(1000) == 16 * 2**20
     root = extract_saved_model(saved_model_archive, cache_dir=tmp_path)
     assert (root / "saved_model.pb").is_file()
+
+
+@pytest.mark.parametrize("strength", [True, "0.5", None, float("nan")])
+def test_a_strength_that_is_not_a_number_in_the_unit_range_is_refused(strength):
+    from tf_style.fast import check_strength
+
+    with pytest.raises(ValueError, match="strength must be in"):
+        check_strength(strength, supported=True, source="the SavedModel")
+
+
+def test_numpy_strengths_are_numbers():
+    from tf_style.fast import check_strength
+
+    check_strength(np.float32(0.5), supported=True, source="the TFLite pair")

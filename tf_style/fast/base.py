@@ -12,6 +12,7 @@ import abc
 import tensorflow as tf
 
 from tf_style.images import as_batch, clip_0_1, resize
+from tf_style.validation import is_real
 
 # Both releases were trained with 256x256 style images; the tutorial resizes to this.
 STYLE_SIZE = (256, 256)
@@ -72,7 +73,7 @@ def check_strength(strength: float, *, supported: bool, source: str) -> None:
     Raises:
         ValueError: out of range, or below 1 for a model that cannot blend.
     """
-    if not 0.0 <= strength <= 1.0:
+    if not is_real(strength) or not 0.0 <= strength <= 1.0:  # a bool is no strength
         raise ValueError(f"strength must be in [0, 1], got {strength}.")
     if strength < 1.0 and not supported:
         raise ValueError(
