@@ -452,3 +452,26 @@ def test_help_describes_the_network_option(capsys):
     with pytest.raises(SystemExit):
         main(["--help"])
     assert NETWORK_HELP in " ".join(capsys.readouterr().out.split())
+
+
+@needs_tflite
+def test_stdout_on_a_full_device_loses_no_result(tmp_path):
+    """The table goes to stdout last: on a full disk the files are all written, then
+    one line says stdout failed (status 1), never an OSError traceback."""
+    out = tmp_path / "out"
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "tf_style.compare", "--output", str(out)]
+            + ["--tflite-dir", str(TFLITE_DIR), "--memory-limit", "2G", *QUICK],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=command_environment(),
+            timeout=600,
+        )
+    assert done.returncode == 1, done.stderr
+    ours = [line for line in done.stderr.splitlines() if line.startswith("tf-style")]
+    assert len(ours) == 1 and "could not write to stdout" in ours[0]
+    assert "Traceback" not in done.stderr
+    for name in ("comparison.png", "comparison.json", "comparison.md", "fast.png"):
+        assert (out / name).is_file(), name

@@ -56,9 +56,10 @@ def load_image(
 
     Raises:
         ImageError: the file is missing, a directory, empty, not an image, truncated,
-            smaller than 32 px on a side, or larger than :data:`MAX_PIXELS` (a JPEG
+            smaller than 32 px on a side, larger than :data:`MAX_PIXELS` (a JPEG
             is decoded at a reduced size where that brings it under, with a
-            :class:`~tf_style.decode.ReducedDecodeWarning`).
+            :class:`~tf_style.decode.ReducedDecodeWarning`), or its header claims
+            more pixels than its bytes can encode (a decompression bomb).
         ValueError: ``max_dim`` is not a whole number of at least 1.
     """
     if max_dim is not None:
