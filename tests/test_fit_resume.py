@@ -123,7 +123,7 @@ def assert_one_line(done: subprocess.CompletedProcess, status: int, *words: str)
     "text, message",
     [
         ("{}", "record version None"),
-        ("[1]", "array, not a record"),
+        ("[1]", "an array \\(JSON\\), not a record"),
         ('{"config": 5}', "record version None"),
         ("", "not a record"),
         ('{"version": 1, "config"', "not a record"),
@@ -157,12 +157,12 @@ def edited(record: dict, change: str) -> dict:
 @pytest.mark.parametrize(
     "change, message",
     [
-        ("config=5", "'config' is a number"),
+        ("config=5", "'config' is a number, expected an object"),
         ('config.image_size="32"', "image_size is '32'"),
         ("config.steps=0", "steps must be at least 1"),
         ("config.width=DELETE", "no 'width' setting"),
         ("config.seed=-1", "seed must be between"),
-        ("history={}", "'history' is a object|'history' is a number"),
+        ("history={}", "'history' is an object, expected an array"),
         ('history=[{"step": 9, "seconds": 1}]', "do not belong"),
         ('history=[{"step": 1, "seconds": 1, "total": "x"}]', "'total'"),
         ("steps_done=-1", "steps_done"),

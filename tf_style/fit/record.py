@@ -95,7 +95,7 @@ def check_record(record: object) -> None:
         ValueError: the first field that is missing, of another type or out of range.
     """
     if not isinstance(record, dict):
-        raise ValueError(f"holds a JSON {_kind(record)}, not a record (an object).")
+        raise ValueError(f"holds {_kind(record)} (JSON), not a record (an object).")
     version = record.get("version")
     if version != RECORD_VERSION or isinstance(version, bool):
         raise ValueError(
@@ -122,8 +122,15 @@ def check_record(record: object) -> None:
 
 
 def _kind(value: object) -> str:
-    names = {list: "array", str: "string", bool: "boolean", type(None): "null"}
-    return names.get(type(value), "number")
+    """What JSON calls ``value``'s type, with its article."""
+    names = {
+        dict: "an object",
+        list: "an array",
+        str: "a string",
+        bool: "a boolean",
+        type(None): "null",
+    }
+    return names.get(type(value), "a number")
 
 
 def _field(record: dict, name: str, kind: type) -> object:
@@ -132,7 +139,7 @@ def _field(record: dict, name: str, kind: type) -> object:
     value = record[name]
     if not isinstance(value, kind):
         expected = {dict: "an object", str: "a string", list: "an array"}[kind]
-        raise ValueError(f"{name!r} is a {_kind(value)}, expected {expected}.")
+        raise ValueError(f"{name!r} is {_kind(value)}, expected {expected}.")
     return value
 
 
@@ -162,7 +169,7 @@ def _rows(record: dict, name: str, steps_done: int) -> None:
     previous = 0
     for row in _field(record, name, list):
         if not isinstance(row, dict):
-            raise ValueError(f"{name!r} holds a {_kind(row)}, expected objects.")
+            raise ValueError(f"{name!r} holds {_kind(row)}, expected objects.")
         step = row.get("step")
         if isinstance(step, bool) or not isinstance(step, int):
             raise ValueError(f"{name!r} has a row without a whole 'step'.")
@@ -176,7 +183,7 @@ def _rows(record: dict, name: str, steps_done: int) -> None:
         for key, value in row.items():
             number = isinstance(value, (int, float)) and not isinstance(value, bool)
             if key not in ("step", "seconds") and not (value is None or number):
-                raise ValueError(f"{name!r} has a {_kind(value)} as its {key!r}.")
+                raise ValueError(f"{name!r} has {_kind(value)} as its {key!r}.")
 
 
 def write_record(record: dict, directory: Path) -> Path:
