@@ -10,7 +10,6 @@ that cannot be written is reported, is :mod:`tf_style.commands.run_outputs`.
 from __future__ import annotations
 
 import argparse
-import signal
 import time
 import warnings
 from pathlib import Path
@@ -25,6 +24,7 @@ from tf_style.commands.cli import (
     check_style_count,
     config_from_args,
     input_image,
+    interrupts_held,
 )
 from tf_style.commands.memory import check_step_memory, resized_size
 from tf_style.commands.preflight import (
@@ -48,8 +48,6 @@ from tf_style.optimize import stylize
 from tf_style.optimize.multiscale import check_scaled_sizes
 from tf_style.vgg.model import StyleContentModel
 from tf_style.vgg.weights import WeightsNotFoundError, load_vgg19, weights_source
-
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 def make_plan(args: argparse.Namespace) -> Plan:
@@ -171,15 +169,12 @@ def run(plan: Plan, *, quiet: bool) -> int:
         ) from None
     finally:
         progress.close()
-    # Writing the outputs must not be cut short by a second Ctrl-C or SIGTERM.
-    handlers = {sig: signal.signal(sig, signal.SIG_IGN) for sig in STOP_SIGNALS}
-    try:
+    # Writing the outputs is not cut short by a second Ctrl-C or SIGTERM; one that
+    # arrives meanwhile is counted, and the command then ends with 130.
+    with interrupts_held():
         written = write_outputs(
             plan, result, progress.frames, weights_source(vgg), build_seconds
         )
-    finally:
-        for sig, handler in handlers.items():
-            signal.signal(sig, handler)
     print_summary(result, written)
     return {"completed": 0, "interrupted": EXIT_INTERRUPTED}.get(
         result.status, EXIT_NON_FINITE
