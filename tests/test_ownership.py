@@ -137,12 +137,13 @@ def test_an_output_through_a_symlink_and_dotdot_into_the_inputs_is_refused(
     assert snapshot(photos) == before
 
 
-def make_video(path: Path, frames: int = 3, size: int = 40) -> Path:
+def make_video(path: Path, frames: int = 3, size: int = 40, height=None) -> Path:
     import imageio_ffmpeg
 
     path.parent.mkdir(parents=True, exist_ok=True)
     command = [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi"]
-    command += ["-i", f"testsrc=size={size}x{size}:rate=5", "-frames:v", str(frames)]
+    source = f"testsrc=size={size}x{height or size}:rate=5"
+    command += ["-i", source, "-frames:v", str(frames)]
     command += ["-pix_fmt", "yuv420p", str(path)]
     subprocess.run(command, check=True, capture_output=True, timeout=60)
     return path
@@ -495,3 +496,133 @@ def test_inputs_inside_a_folder_the_run_fills_are_refused(
         assert train.main(arguments) == 2
         assert folder in capsys.readouterr().err
     assert snapshot(frames) == before
+
+
+# --- found by trying: manifest names, decoded frames, globs, the lock -----------------
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "sub/a.png",
+        "../a.png",
+        "",
+        ".partial",
+        "manifest.json",
+        "a\0b.png",
+        "\ud800.png",
+    ],
+)
+def test_a_manifest_name_that_is_no_plain_png_is_one_line(
+    tmp_path, monkeypatch, capsys, name
+):
+    arguments = folder_run(tmp_path)
+    entry = {"status": "done", "owner": "/x", "steps": 1}
+    record = {"version": 3, "images": {name: entry}}
+    (tmp_path / "out" / MANIFEST).write_text(json.dumps(record))
+    no_model(monkeypatch)
+    assert train.main(arguments) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and MANIFEST in err
+
+
+def test_frames_of_ones_own_in_input_frames_are_never_replaced_by_a_decode(
+    tmp_path, monkeypatch, capsys
+):
+    pytest.importorskip("cv2")
+    video = make_video(tmp_path / "clip.mp4")
+    mine = photo(tmp_path / "out" / "input_frames" / "frame_00001.png", seed=4)
+    before = mine.read_bytes()
+    no_model(monkeypatch)
+    arguments = ["--frames", str(video), "--output", str(tmp_path / "out"), *TINY]
+    assert train.main(arguments) == 2
+    assert mine.read_bytes() == before
+
+
+def test_a_glob_through_a_symlink_and_dotdot_is_read_as_the_kernel_does(tmp_path):
+    photos = tmp_path / "photos"
+    inputs = [photo(photos / "a" / "x.png", 1), photo(photos / "b" / "y.png", 2)]
+    (tmp_path / "L").symlink_to(photos / "a")
+    from tf_style.batch.plan import OutputPlanError
+
+    spec = str(tmp_path / "L" / ".." / "*" / "*.png")
+    with pytest.raises(OutputPlanError, match="would match"):
+        plan_outputs(inputs, photos / "out2", spec=spec)
+
+
+def test_an_init_that_is_no_image_is_refused_before_anything_is_made(
+    tmp_path, monkeypatch, capsys
+):
+    arguments = folder_run(tmp_path)
+    shutil_target = tmp_path / "out"
+    shutil_target.rmdir()
+    os.mkfifo(tmp_path / "g.png")
+    (tmp_path / "t.txt").write_text("hi")
+    no_model(monkeypatch)
+    for init in ("g.png", "nope.png", "t.txt"):
+        assert train.main([*arguments, "--init", str(tmp_path / init)]) == 2
+        err = capsys.readouterr().err
+        assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+        assert not shutil_target.exists()
+
+
+def test_names_are_planned_under_the_lock(tmp_path, monkeypatch):
+    """Another run that gives a name between this run's checks and its lock is
+    seen: the plan is made once the lock is held."""
+    from tf_style.batch import lock as lock_module
+
+    photos = photo(tmp_path / "photos" / "IMG.png").parent
+    output = tmp_path / "out"
+    real_enter = lock_module.folder_lock.__enter__
+
+    def another_run_first(self):
+        other = {"status": "done", "owner": "/elsewhere/IMG.png", "steps": 1}
+        record = {"version": 3, "images": {"IMG.png": other}}
+        (output / MANIFEST).write_text(json.dumps(record))
+        (output / "IMG.png").write_bytes(b"the other run's result")
+        return real_enter(self)
+
+    monkeypatch.setattr(lock_module.folder_lock, "__enter__", another_run_first)
+    seen = {}
+
+    def stop_before_model(config, **_):
+        held, _ = read_manifest(output / MANIFEST)
+        seen["held"] = held
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(
+        "tf_style.commands.many_images.plan_outputs",
+        lambda *a, **k: seen.setdefault("plan", plan_outputs(*a, **k)),
+    )
+    monkeypatch.setattr(
+        "tf_style.commands.many_images.extractor_for", stop_before_model
+    )
+    arguments = ["--content", str(photos), "--output", str(output), *TINY]
+    assert train.main(arguments) == 130
+    assert seen["plan"].name(photos / "IMG.png") != "IMG.png"
+
+
+@pytest.mark.slow
+def test_a_manifest_that_cannot_be_saved_is_one_line_and_exit_1(
+    tmp_path, model, monkeypatch, capsys
+):
+    photo(tmp_path / "photos" / "p.png")
+
+    def full(self):
+        raise OSError(errno.ENOSPC, "No space left on device", str(self.path))
+
+    monkeypatch.setattr(Manifest, "save", full)
+    arguments = ["--content", str(tmp_path / "photos"), "--output", str(tmp_path / "o")]
+    assert train.main([*arguments, *TINY]) == 1
+    err = capsys.readouterr().err
+    assert "disk is full" in err and "Traceback" not in err
+
+
+@pytest.mark.slow
+def test_frames_smaller_than_32_px_once_resized_still_finish(tmp_path, model):
+    pytest.importorskip("cv2")
+    video = make_video(tmp_path / "clip.mp4", frames=2, size=64, height=48)
+    output = tmp_path / "out"  # at --max-dim 40 the frames are 40 x 30 px
+    arguments = ["--frames", str(video), "--output", str(output), "--max-dim", "40"]
+    assert train.main([*arguments, "--epochs", "1", "--steps-per-epoch", "1"]) == 0
+    assert len(list(output.glob("frame_*.png"))) == 2

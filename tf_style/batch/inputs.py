@@ -20,7 +20,9 @@ def collect_inputs(spec: Path | str) -> list[Path]:
     if spec.is_dir():
         files = [p for p in spec.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES]
     else:
-        files = [Path(p) for p in glob.glob(str(spec)) if Path(p).is_file()]
+        # Not only regular files: a FIFO or a dangling link the glob names is an
+        # input that fails (and is said), as in a folder, not one dropped unsaid.
+        files = [Path(p) for p in glob.glob(str(spec)) if not Path(p).is_dir()]
     return sorted(files)
 
 

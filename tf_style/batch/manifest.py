@@ -228,8 +228,11 @@ def read_manifest(path: Path) -> tuple[dict[str, dict], dict | None]:
         raise ManifestError(f"{path}: 'images' must be an object.")
     for name, entry in entries.items():
         problem = _entry_problem(entry, record["version"])
+        if record["version"] == SCHEMA_VERSION:
+            problem = problem or _name_problem(name)
         if problem:
-            raise ManifestError(f"{path}: the entry for {name[:200]}: {problem}.")
+            shown = name[:200].encode("utf-8", "backslashreplace").decode()
+            raise ManifestError(f"{path}: the entry for {shown!r}: {problem}.")
     source = record.get("source")
     if source is not None and not _flat_record(source):
         raise ManifestError(f"{path}: 'source' must be an object of plain values.")
@@ -260,6 +263,20 @@ def _entry_problem(entry: object, version: int) -> str | None:
         return "owner must be text"
     if version == 2 and not isinstance(entry.get("output", ""), str):
         return "output must be text"
+    return None
+
+
+def _name_problem(name: str) -> str | None:
+    """An output name is a plain ``.png`` file name of the folder itself: no
+    folder part, not hidden (side files and the run's folders are), encodable."""
+    try:
+        size = len(os.fsencode(name))
+    except UnicodeError:
+        return "the name is not encodable as a file name"
+    if "/" in name or "\0" in name or name.startswith(".") or size > 255:
+        return "the name must be a plain file name in the output folder"
+    if not name.lower().endswith(".png"):
+        return "the name must end in .png"
     return None
 
 

@@ -158,7 +158,8 @@ def _glob_would_match(path: Path, pattern: str) -> bool:
     """Whether ``glob`` would match ``path`` with ``pattern``: part by part, as
     ``glob.glob`` does (a ``*`` never crosses a ``/``), with the pattern's literal
     folders resolved as the kernel resolves them."""
-    parts = Path(os.path.abspath(pattern)).parts
+    # Not os.path.abspath: it would fold "L/.." as text before L is followed.
+    parts = (Path(os.getcwd()) / pattern).parts
     literal = next(
         (i for i, part in enumerate(parts) if glob.has_magic(part)), len(parts)
     )

@@ -52,10 +52,6 @@ class Job:
     done_steps: int
 
 
-class DiskFull(OSError):
-    """No space (or quota) left: every later write would fail too."""
-
-
 def stylize_folder(
     plan: OutputPlan,
     styles: Sequence[tf.Tensor],
@@ -89,7 +85,6 @@ def stylize_folder(
     manifest = Manifest(output, settings)
     names = [plan.name(item.path) for item in plan.inputs]
     jobs = load_jobs(plan, config, manifest, sizing)
-    manifest.save()
     bar = tqdm(
         total=len(jobs),
         unit="image",
@@ -98,6 +93,7 @@ def stylize_folder(
         bar_format="{l_bar}{bar}| {n:.1f}/{total} images [{elapsed}<{remaining}]",
     )
     try:
+        manifest.save()
         for group in batches(jobs, batch_size):
             run_batch(group, styles, config, extractor, strategy, manifest, output, bar)
     except KeyboardInterrupt:
@@ -107,11 +103,18 @@ def stylize_folder(
             file=sys.stderr,
         )
         return EXIT_INTERRUPTED
-    except DiskFull as error:
+    except (OSError, OverwriteError) as error:  # a full disk, a folder made read-only
         bar.close()
+        where = getattr(error, "filename", None) or output
+        why = getattr(error, "strerror", None) or error
+        reason = (
+            f"the disk is full ({where})"
+            if isinstance(error, OSError) and is_disk_full(error)
+            else f"could not write {where} ({why})"
+        )
         print(
-            f"tf-style-train: error: the disk is full ({error.filename}); "
-            f"{summary(manifest, names)}. Free some space and rerun to finish.",
+            f"tf-style-train: error: {reason}; {summary(manifest, names)}. "
+            "Rerun to finish once it can be written.",
             file=sys.stderr,
         )
         return EXIT_FAILED
@@ -203,15 +206,11 @@ def run_batch(group, styles, config, extractor, strategy, manifest, output, bar)
         try:
             keep_result(job, result, done, manifest, output)
         except (OSError, OverwriteError) as error:
-            reason = getattr(error, "strerror", None) or error
-            manifest.update(
-                job.name, status="failed", error=f"could not write it ({reason})"
-            )
-            print(
-                f"skipped {job.source}: could not write it ({reason})", file=sys.stderr
-            )
             if isinstance(error, OSError) and is_disk_full(error):
-                raise DiskFull(error.errno, error.strerror, error.filename) from None
+                raise  # every later write would fail too: the run stops here
+            reason = f"could not write it ({getattr(error, 'strerror', None) or error})"
+            print(f"skipped {job.source}: {reason}", file=sys.stderr)
+            manifest.update(job.name, status="failed", error=reason)
     if any(result.status == "interrupted" for result in results):
         raise KeyboardInterrupt
 
@@ -250,4 +249,4 @@ def summary(manifest: Manifest, names: Sequence[str]) -> str:
     return ", ".join(f"{n} {status}" for status, n in counts.items() if n)
 
 
-__all__ = ["PARTIAL", "DiskFull", "stylize_folder"]
+__all__ = ["PARTIAL", "stylize_folder"]

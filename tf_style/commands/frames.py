@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
+import PIL.Image
 import tensorflow as tf
 from tqdm.auto import tqdm
 
@@ -28,7 +29,7 @@ from tf_style.batch.manifest import Input, Manifest
 from tf_style.batch.plan import OutputPlan
 from tf_style.commands.cli import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from tf_style.config import StyleTransferConfig
-from tf_style.identity import OverwriteError, regular_file
+from tf_style.identity import PathError, regular_file
 from tf_style.images import load_image, resize, save_image
 from tf_style.losses import TEMPORAL_WEIGHT
 from tf_style.optimize import stylize
@@ -178,7 +179,7 @@ def stylize_frames(
         bar.close()
         print("interrupted; rerun to finish the frames", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except (OSError, OverwriteError) as error:
+    except (OSError, PathError) as error:  # PathError: OverwriteError and the like
         bar.close()
         reason = getattr(error, "strerror", None) or error
         where = getattr(error, "filename", None) or output
@@ -238,9 +239,22 @@ def stylize_frame(
         took = time.perf_counter() - started
         manifest.update(name, status="done", steps=config.total_steps, losses=losses)
     # As written (8 bits): what the video shows, and the same on a resumed run.
-    result = resize(load_image(target, None), frame.shape[:2])[0].numpy()
+    result = read_back(target, frame.shape[:2])
     done.add(frame, result, target.stem, losses, target)
     return took
+
+
+def read_back(path: Path, size: tuple[int, int]) -> np.ndarray:
+    """A frame this run wrote, ``float32 [H, W, 3]`` at ``size``: read without the
+    checks made on inputs (a frame resized by ``--max-dim`` may be under 32 px).
+
+    Raises:
+        OSError: it cannot be read (a regular file is required: no FIFO).
+    """
+    regular_file(path, "result")
+    with PIL.Image.open(path) as image:
+        pixels = np.asarray(image.convert("RGB"), np.float32) / 255.0
+    return resize(tf.constant(pixels[None]), size)[0].numpy()
 
 
 def stylize_one(

@@ -67,6 +67,11 @@ def check_same_source(output: Path, recorded: dict | None, current: dict) -> Non
             f"{output}: holds the results of {was}; choose another --output for "
             f"{current[kind]}."
         )
+    if any(recorded.get(key) != value for key, value in current.items()):
+        raise UsageError(
+            f"{output}: holds the results of another video that was at "
+            f"{current[kind]} (its size or time differs); choose another --output."
+        )
 
 
 def check_video_tools() -> None:

@@ -20,6 +20,7 @@ from tf_style.batch.distribute import make_strategy
 from tf_style.batch.frames import numbered_frames
 from tf_style.batch.inputs import collect_inputs
 from tf_style.batch.manifest import (
+    LOCK,
     MANIFEST,
     ManifestError,
     ManifestLocked,
@@ -117,31 +118,10 @@ def _run_many(args: argparse.Namespace) -> int:
     init_file = None if config.init in INITS else Path(config.init)
     reads = [*styles, *(p for p in (init_file, args.weights) if p is not None)]
     style_images = [load_image(s, config.max_dim) for s in styles]
-    held, source = check_existing_manifest(output)
+    if init_file is not None:
+        load_image(init_file, None)  # checked as any input image is
     if video_file is not None:
         reads.append(video_file)
-        check_same_source(output, source, video_record(video_file))
-        checked(lambda: plan_outputs([], output, spec=video_file, reads=reads))
-    with removed_if_refused(output, output / INPUT_FRAMES):
-        plan, fps, frames_source = plan_many(
-            args, config.max_dim, spec, output, video_file, reads, (held, source)
-        )
-        check_step_memory(largest_size(plan, config.max_dim), config)
-        try:
-            extractor = extractor_for(config, weights=args.weights)
-        except WeightsNotFoundError as error:
-            raise UsageError(str(error)) from None
-    extractor = with_network(
-        extractor, precision=config.mixed_precision, pooling=config.pooling
-    )
-    video = VideoSettings(
-        mode=args.temporal or "flow",
-        temporal_weight=TEMPORAL_WEIGHT
-        if args.temporal_weight is None
-        else args.temporal_weight,
-        long_term=args.long_term or 1,
-        fps=args.fps or fps or DEFAULT_FPS,
-    )
     settings = {
         "config": dataclasses.asdict(config),
         "style": [str(s) for s in styles],
@@ -152,17 +132,38 @@ def _run_many(args: argparse.Namespace) -> int:
         },
         "sizing": args.sizing,
     }
-    if args.frames:
-        settings["temporal"] = video.record()
+    check_existing_manifest(output)  # a bad one is refused before anything is made
     with contextlib.ExitStack() as held_open:
-        try:
-            plan.folder.mkdir(parents=True, exist_ok=True)
-            held_open.enter_context(folder_lock(plan.folder))
-        except ManifestLocked as error:
-            raise UsageError(str(error)) from None
-        except OSError as error:
-            reason = error.strerror or error
-            raise UsageError(f"{output}: cannot write there ({reason}).") from None
+        with removed_if_refused(
+            first_missing(output), output / INPUT_FRAMES, output / LOCK
+        ):
+            # Planned under the lock: another run cannot give a name meanwhile.
+            lock_folder(output, held_open)
+            held, source = check_existing_manifest(output)
+            if video_file is not None:
+                check_same_source(output, source, video_record(video_file))
+                checked(lambda: plan_outputs([], output, spec=video_file, reads=reads))
+            plan, fps, frames_source = plan_many(
+                args, config.max_dim, spec, output, video_file, reads, (held, source)
+            )
+            check_step_memory(largest_size(plan, config.max_dim), config)
+            try:
+                extractor = extractor_for(config, weights=args.weights)
+            except WeightsNotFoundError as error:
+                raise UsageError(str(error)) from None
+        extractor = with_network(
+            extractor, precision=config.mixed_precision, pooling=config.pooling
+        )
+        video = VideoSettings(
+            mode=args.temporal or "flow",
+            temporal_weight=TEMPORAL_WEIGHT
+            if args.temporal_weight is None
+            else args.temporal_weight,
+            long_term=args.long_term or 1,
+            fps=args.fps or fps or DEFAULT_FPS,
+        )
+        if args.frames:
+            settings["temporal"] = video.record()
         held_open.enter_context(protecting(plan.reads))
         if args.frames:
             return stylize_frames(
@@ -216,6 +217,22 @@ def plan_many(args, max_dim, spec, output, video_file, reads, recorded):
 DECODED = tuple(name for name in OWNED_FOLDERS if name != INPUT_FRAMES)
 
 
+def lock_folder(output: Path, held_open: contextlib.ExitStack) -> None:
+    """Make the output folder and hold its lock for the rest of the run.
+
+    Raises:
+        UsageError: another run holds it, or it cannot be made or written.
+    """
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+        held_open.enter_context(folder_lock(output))
+    except ManifestLocked as error:
+        raise UsageError(str(error)) from None
+    except OSError as error:
+        reason = error.strerror or error
+        raise UsageError(f"{output}: cannot write there ({reason}).") from None
+
+
 def untiled(config, strategy):
     """The settings for a batch shared across replicas, which a tiled loss cannot
     be: ``--tiling auto`` is decided as off (the same on every worker, whatever
@@ -249,17 +266,30 @@ def default_output(spec: Path | str, video_file: Path | None, style: Path) -> Pa
     return Path("outputs") / f"{name}_{style.stem}"
 
 
+def first_missing(path: Path) -> Path:
+    """The highest folder of ``path`` that does not exist yet (``path`` itself when
+    its parent exists): what making ``path`` creates."""
+    missing = path
+    while not os.path.lexists(missing.parent) and missing.parent != missing:
+        missing = missing.parent
+    return missing
+
+
 @contextlib.contextmanager
 def removed_if_refused(*folders: Path):
-    """Leaves no trace of a refused run: each of ``folders`` that this run made
-    (decoding a video makes the output folder and its ``input_frames/``) is
+    """Leaves no trace of a refused run: each of ``folders`` (or files) that this
+    run made (the output folder, its lock, a decoded video's ``input_frames/``) is
     removed again when the run is refused or interrupted before it starts."""
     made = [folder for folder in folders if not os.path.lexists(folder)]
     try:
         yield
     except BaseException:
-        for folder in made:
-            shutil.rmtree(folder, ignore_errors=True)
+        for path in reversed(made):
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    path.unlink()
         raise
 
 

@@ -62,6 +62,10 @@ def check_output_file(path: Path, reads: ReadSet) -> None:
     """One output file: not a folder, not an input, a writable place, a short name."""
     if path.is_dir():
         raise UsageError(f"{path}: is a directory; name a file to write instead.")
+    if path.exists() and not path.is_file():
+        raise UsageError(
+            f"{path}: is a FIFO, device or socket; name a regular file to write."
+        )
     source = reads.holder(path)
     if source is not None:
         raise UsageError(f"{path}: refusing to overwrite the input image {source}.")

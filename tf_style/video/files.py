@@ -558,11 +558,12 @@ def _is_regular(path: Path) -> bool:
 
 
 def _ours(folder: Path) -> bool:
-    """Whether ``folder`` holds only what :func:`extract_frames` writes."""
-    return all(
-        FRAME_NAME.fullmatch(entry.name) or entry.name == RECORD
-        for entry in folder.iterdir()
-    )
+    """Whether ``folder`` holds only what :func:`extract_frames` writes, its
+    record included: frames named like ours, without it, are someone's own."""
+    names = [entry.name for entry in folder.iterdir()]
+    if names and RECORD not in names:
+        return False
+    return all(FRAME_NAME.fullmatch(name) or name == RECORD for name in names)
 
 
 def _check_replaceable(folder: Path) -> None:
