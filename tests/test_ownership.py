@@ -626,3 +626,21 @@ def test_frames_smaller_than_32_px_once_resized_still_finish(tmp_path, model):
     arguments = ["--frames", str(video), "--output", str(output), "--max-dim", "40"]
     assert train.main([*arguments, "--epochs", "1", "--steps-per-epoch", "1"]) == 0
     assert len(list(output.glob("frame_*.png"))) == 2
+
+
+@pytest.mark.slow
+def test_the_single_image_write_refuses_an_input_swapped_in_at_the_rename(
+    tmp_path, monkeypatch, capsys
+):
+    """Checked before the run and again at the rename: an output path that has
+    become an input meanwhile (here: the check skipped) is refused, one line."""
+    content = photo(tmp_path / "c.png", 1)
+    before = content.read_bytes()
+    monkeypatch.setattr(
+        "tf_style.commands.one_image.check_outputs", lambda *a, **k: None
+    )
+    arguments = ["--content", str(content), "--output", str(content), *TINY]
+    assert train.main(arguments) == 1
+    err = capsys.readouterr().err
+    assert "refusing to overwrite" in err and "Traceback" not in err
+    assert content.read_bytes() == before

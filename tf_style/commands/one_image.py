@@ -43,6 +43,7 @@ from tf_style.commands.run_outputs import (
 from tf_style.controls import scaled_style_size
 from tf_style.decode import ReducedDecodeWarning
 from tf_style.device import describe_device
+from tf_style.identity import ReadSet, protecting
 from tf_style.images import SAVE_FORMATS, load_image
 from tf_style.optimize import stylize
 from tf_style.optimize.multiscale import check_scaled_sizes
@@ -171,7 +172,8 @@ def run(plan: Plan, *, quiet: bool) -> int:
         progress.close()
     # Writing the outputs is not cut short by a second Ctrl-C or SIGTERM; one that
     # arrives meanwhile is counted, and the command then ends with 130.
-    with interrupts_held():
+    # And none of them replaces an input, checked again at each rename.
+    with interrupts_held(), protecting(ReadSet(plan.inputs)):
         written = write_outputs(
             plan, result, progress.frames, weights_source(vgg), build_seconds
         )

@@ -19,6 +19,7 @@ from tf_style.commands.cli import flag_message
 from tf_style.config import INITS, StyleTransferConfig
 from tf_style.decode import rgb_icc_profile
 from tf_style.device import describe_device
+from tf_style.identity import OverwriteError
 from tf_style.images import save_image
 from tf_style.optimize import StylizeResult
 from tf_style.plotting import plot_losses, save_figure
@@ -94,7 +95,7 @@ def write_outputs(
             icc_profile=rgb_icc_profile(plan.content_path),
         )
         written = {"image": str(image)}
-    except OSError as error:
+    except (OSError, OverwriteError) as error:
         raise OutputError(
             f"could not write the image {plan.output} ({_reason(error)})."
         ) from None
@@ -102,13 +103,13 @@ def write_outputs(
     for name, write in side_file_writers(plan, result, frames):
         try:
             written[name] = str(write())
-        except OSError as error:
+        except (OSError, OverwriteError) as error:
             failed.append(f"{name} ({_reason(error)})")
     record_path = plan.output_file(".json")
     record = run_record(plan, result, weights_source, build_seconds, written)
     try:
         written["record"] = str(write_json(record, record_path))
-    except OSError as error:
+    except (OSError, OverwriteError) as error:
         failed.append(f"record {record_path} ({_reason(error)})")
     if failed:
         raise OutputError(
@@ -139,9 +140,10 @@ def side_file_writers(plan: Plan, result: StylizeResult, frames: FrameSaver | No
     return writers
 
 
-def _reason(error: OSError) -> str:
-    where = f": {error.filename}" if error.filename else ""
-    return f"{error.strerror or error}{where}"
+def _reason(error: OSError | OverwriteError) -> str:
+    filename = getattr(error, "filename", None)
+    where = f": {filename}" if filename else ""
+    return f"{getattr(error, 'strerror', None) or error}{where}"
 
 
 def run_record(
