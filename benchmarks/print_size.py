@@ -36,7 +36,7 @@ import sys
 import time
 from pathlib import Path
 
-from tf_style.resident_memory import peak_resident_bytes
+from tf_style.memory.resident import peak_resident_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
 IMAGES = ROOT.parent / "shared" / "images"
@@ -47,10 +47,10 @@ def cell(side: int, mode: str, limit: str, evaluations: int) -> dict:
     """One measurement, in this process (see the module docstring)."""
     import tensorflow as tf
 
-    from tf_style.byte_sizes import parse_memory
     from tf_style.config import StyleTransferConfig
+    from tf_style.config.byte_sizes import parse_memory
     from tf_style.images import load_image
-    from tf_style.memory import plan_tiling, step_bytes, tiled_fixed_bytes
+    from tf_style.memory.estimate import plan_tiling, step_bytes, tiled_fixed_bytes
     from tf_style.objective import StyleContentLoss
     from tf_style.optimize import StyleTransfer
     from tf_style.vgg.model import StyleContentModel
@@ -98,8 +98,8 @@ def cell(side: int, mode: str, limit: str, evaluations: int) -> dict:
 
 def score(side: int, paths: list[Path], limit: str = "6G") -> dict:
     """Loss terms at ``side`` of each image in ``paths`` and of the content."""
-    from tf_style.encode import read_tiff
     from tf_style.images import load_image
+    from tf_style.images.encode import read_tiff
 
     images = []
     for path in paths:
@@ -148,10 +148,10 @@ def ladder_curve(side: int, limit: str = "6G") -> dict:
 
 def score_images(side: int, images: list, limit: str = "6G") -> list[dict]:
     """Loss terms at ``side`` of each image (resized bicubic), then the content's."""
-    from tf_style.byte_sizes import parse_memory
     from tf_style.config import StyleTransferConfig
+    from tf_style.config.byte_sizes import parse_memory
     from tf_style.images import load_image, resize
-    from tf_style.memory import plan_tiling
+    from tf_style.memory.estimate import plan_tiling
     from tf_style.objective import StyleContentLoss
     from tf_style.vgg.model import StyleContentModel
 

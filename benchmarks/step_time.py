@@ -22,11 +22,11 @@ from pathlib import Path
 import tensorflow as tf
 
 from tf_style.config import StyleTransferConfig
+from tf_style.config.layers import VGG19_CONV_LAYERS
 from tf_style.device import describe_device
 from tf_style.images import load_image
 from tf_style.objective import StyleContentLoss
 from tf_style.optimize import StyleTransfer
-from tf_style.vgg.layers import VGG19_CONV_LAYERS
 from tf_style.vgg.model import StyleContentModel
 
 ROOT = Path(__file__).resolve().parents[1]

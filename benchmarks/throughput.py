@@ -25,11 +25,11 @@ import tensorflow as tf
 
 from tf_style.config import StyleTransferConfig
 from tf_style.device import describe_device
-from tf_style.files import atomic_write
 from tf_style.images import load_image
 from tf_style.objective import StyleContentLoss
 from tf_style.optimize.adam import StyleTransfer
 from tf_style.optimize.recorder import RunRecorder
+from tf_style.paths.atomic import atomic_write
 from tf_style.vgg.model import StyleContentModel
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -18,7 +18,7 @@ import numpy as np
 import PIL.Image
 import PIL.ImageDraw
 
-from tf_style.encode import read_tiff
+from tf_style.images.encode import read_tiff
 
 DOCS = Path(__file__).resolve().parent
 

@@ -10,7 +10,7 @@ from conftest import TINY, random_image, replace
 
 from tf_style.batch.stylize_many import group_by_size, stylize_many
 from tf_style.objective import StyleContentLoss
-from tf_style.optimize.stylize import stylize
+from tf_style.optimize.driver import stylize
 
 pytestmark = pytest.mark.slow
 

@@ -203,7 +203,7 @@ def test_a_folder_where_every_input_fails_exits_non_zero(tmp_path, monkeypatch, 
     ],
 )
 def test_a_mask_outside_the_unit_range_is_a_value_error(mask, message):
-    from tf_style.optimize.stylize import as_mask_image
+    from tf_style.optimize.driver import as_mask_image
 
     with pytest.raises(ValueError, match=message):
         as_mask_image(mask)

@@ -397,7 +397,7 @@ def test_missing_bundled_assets_say_which_flag_to_pass(
     tmp_path, capsys, monkeypatch, no_models
 ):
     monkeypatch.setattr(
-        "tf_style.commands.cli.bundled_images", lambda: tmp_path
+        "tf_style.commands.cli.bundled_folder", lambda: tmp_path
     )  # none
     assert main(["--output", str(tmp_path / "out")]) == 2
     assert "pass --content PATH" in capsys.readouterr().err

@@ -23,7 +23,7 @@ def test_a_reduced_decode_note_is_one_line_on_stderr(monkeypatch, capsys):
     import warnings
 
     from tf_style.commands.cli import notes_as_lines
-    from tf_style.decode import ReducedDecodeWarning
+    from tf_style.images.decode import ReducedDecodeWarning
 
     monkeypatch.setattr(warnings, "showwarning", warnings.showwarning)
     notes_as_lines("tf-style-train")

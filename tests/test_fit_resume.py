@@ -512,7 +512,7 @@ def test_a_record_that_would_outgrow_its_cap_is_refused_up_front():
 def test_a_full_disk_while_checkpointing_is_one_line_and_leaves_no_temporary(
     inputs, tmp_path, monkeypatch, capsys
 ):
-    from tf_style.commands.fit import main
+    from tf_style.fit.command import main
 
     def full(self, checkpoint_number=None, **options):
         temporary = Path(self.directory) / f"ckpt-{checkpoint_number}_temp"
@@ -568,6 +568,6 @@ def test_ctrl_c_before_the_loop_is_one_line(
 
 
 def main_of_fit(argv: list[str]) -> int:
-    from tf_style.commands.fit import main
+    from tf_style.fit.command import main
 
     return main(argv)

@@ -39,8 +39,8 @@ from hypothesis.extra import numpy as hnp
 
 from tests.conftest import FUZZ_SETTINGS
 from tf_style.config import MIN_IMAGE_SIDE, MIN_NETWORK_SIDE
-from tf_style.decode import MOST_PIXELS_PER_BYTE, ReducedDecodeWarning
 from tf_style.images import RANGE_TOLERANCE, ImageError, as_batch, load_image
+from tf_style.images.decode import MOST_PIXELS_PER_BYTE, ReducedDecodeWarning
 
 WIDTH, HEIGHT = 48, 40  # above MIN_IMAGE_SIDE, so every seed file loads
 

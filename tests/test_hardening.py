@@ -17,7 +17,6 @@ import sys
 import pytest
 
 from tests.conftest import ROOT, command_environment
-from tf_style.byte_sizes import MAX_MEMORY, parse_memory
 from tf_style.commands import compare, train
 from tf_style.commands.cli import (
     EXIT_FAILED,
@@ -28,6 +27,7 @@ from tf_style.commands.cli import (
 )
 from tf_style.commands.train import check_frames_options
 from tf_style.config import StyleTransferConfig
+from tf_style.config.byte_sizes import MAX_MEMORY, parse_memory
 
 PROGRAMS = {train: "tf-style-train", compare: "tf-style-compare"}
 

@@ -13,7 +13,6 @@ import PIL.ImageFile
 import pytest
 import tensorflow as tf
 
-from tf_style.decode import ReducedDecodeWarning
 from tf_style.images import (
     MAX_PIXELS,
     RANGE_TOLERANCE,
@@ -24,6 +23,7 @@ from tf_style.images import (
     save_image,
     tensor_to_image,
 )
+from tf_style.images.decode import ReducedDecodeWarning
 
 
 def _save(image: PIL.Image.Image, path, **options):
@@ -239,7 +239,7 @@ def test_as_batch_converts_uint8_and_adds_the_batch_axis():
     np.testing.assert_allclose(batch, 1.0)
 
 
-# --- decoding large and deep files (tf_style/decode.py) ------------------------------
+# --- decoding large and deep files (tf_style/images/decode.py) ---------------------
 
 
 def _bomb(path, side: int = 12000):
@@ -546,7 +546,7 @@ def test_a_huge_broadcast_array_is_refused_before_converting(shape):
 
 
 def test_an_array_at_the_pixel_limit_is_taken_one_more_row_is_not(monkeypatch):
-    monkeypatch.setattr("tf_style.images.MAX_PIXELS", 40 * 30)
+    monkeypatch.setattr("tf_style.images.tensors.MAX_PIXELS", 40 * 30)
     assert as_batch(np.zeros((30, 40, 3), np.float32)).shape == (1, 30, 40, 3)
     with pytest.raises(ValueError, match="40x31 px"):
         as_batch(np.zeros((31, 40, 3), np.float32))

@@ -169,9 +169,9 @@ def bundled_content_uint8() -> np.ndarray:
 def test_every_optimiser_satisfies_the_transfer_protocol(
     real_extractor, tiny_config, optimizer, backend
 ):
+    from tf_style.optimize.driver import make_transfer
     from tf_style.optimize.protocol import Transfer
     from tf_style.optimize.recorder import RunRecorder
-    from tf_style.optimize.stylize import make_transfer
 
     content = load_image(ASSETS / "chelsea.png", 40)
     config = replace(tiny_config, optimizer=optimizer, lbfgs_backend=backend)

@@ -6,7 +6,7 @@ import numpy as np
 import PIL.Image
 import pytest
 
-from tf_style.orientation import orient, oriented_size
+from tf_style.images.orientation import orient, oriented_size
 
 T = PIL.Image.Transpose
 PILLOW = {

@@ -1,5 +1,5 @@
 """Nothing overwritten, nothing lost: paths as the kernel resolves them, every output
-owned by one input, records read as contracts (tf_style.identity, batch.plan,
+owned by one input, records read as contracts (tf_style.paths.identity, batch.plan,
 batch.manifest and the many-image command)."""
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ import pytest
 from tf_style import train
 from tf_style.batch.manifest import MANIFEST, Manifest, identify, read_manifest
 from tf_style.batch.plan import plan_outputs
-from tf_style.files import atomic_write
-from tf_style.identity import (
+from tf_style.optimize.adam import StyleTransfer
+from tf_style.paths.atomic import atomic_write
+from tf_style.paths.identity import (
     OverwriteError,
     ReadSet,
     SpecialFileError,
@@ -26,7 +27,6 @@ from tf_style.identity import (
     protecting,
     read_bounded,
 )
-from tf_style.optimize.adam import StyleTransfer
 
 TINY = ["--max-dim", "40", "--epochs", "1", "--steps-per-epoch", "1", "--quiet"]
 

@@ -11,13 +11,13 @@ from tf_style.commands.cli import UsageError
 from tf_style.commands.memory import check_run_memory
 from tf_style.commands.preflight import check_outputs
 from tf_style.config import StyleTransferConfig
-from tf_style.memory import (
+from tf_style.config.layers import CONTENT_LAYERS, STYLE_LAYERS
+from tf_style.memory.estimate import (
     FIXED_BYTES,
     forward_bytes_per_pixel,
     step_bytes,
     tiled_fixed_bytes,
 )
-from tf_style.vgg.layers import CONTENT_LAYERS, STYLE_LAYERS
 
 LAYERS = STYLE_LAYERS + CONTENT_LAYERS
 

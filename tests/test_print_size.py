@@ -15,12 +15,12 @@ from PIL import ImageCms
 
 from tests.conftest import command_environment
 from tf_style import train
-from tf_style.byte_sizes import parse_memory
 from tf_style.config import StyleTransferConfig
-from tf_style.decode import rgb_icc_profile
-from tf_style.encode import read_tiff
+from tf_style.config.byte_sizes import parse_memory
 from tf_style.images import save_image
-from tf_style.memory import (
+from tf_style.images.decode import rgb_icc_profile
+from tf_style.images.encode import read_tiff
+from tf_style.memory.estimate import (
     MAX_WINDOW_BYTES,
     TooLarge,
     no_larger_than_later,

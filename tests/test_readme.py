@@ -8,7 +8,8 @@ import shlex
 import pytest
 
 from tests.conftest import ROOT
-from tf_style.commands import compare, fit, train
+from tf_style.commands import compare, train
+from tf_style.fit import command as fit
 
 README = (ROOT / "README.md").read_text()
 PARSERS = {

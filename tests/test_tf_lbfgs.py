@@ -263,7 +263,7 @@ def test_two_loop_recursion_falls_back_to_the_plain_graph_where_xla_fails(rng):
 def test_a_scale_of_n_steps_needs_only_n_minus_1_pairs(steps, rng):
     """The pair the last step stores is never used: keeping steps - 1 pairs (what
     memory.at_scale gives, two image-sized vectors less) reaches the same image."""
-    from tf_style.memory import at_scale
+    from tf_style.memory.estimate import at_scale
 
     target = tf.constant(rng.uniform(-0.5, 1.5, SHAPE), tf.float32)
     weights = tf.constant(rng.uniform(0.2, 5.0, SHAPE), tf.float32)

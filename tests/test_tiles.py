@@ -12,12 +12,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import random_image
+from tf_style.config.layers import VGG19_CONV_LAYERS
 from tf_style.objective import StyleContentLoss, loss_and_gradient
 from tf_style.tiles import Tiling, compiled, network_stages, tile_grid
 from tf_style.tiles.geometry import cuts
 from tf_style.tiles.kept import kept_stages
 from tf_style.tiles.stages import stage_sizes
-from tf_style.vgg.layers import VGG19_CONV_LAYERS
 from tf_style.vgg.model import StyleContentModel
 from tf_style.vgg.network import with_network
 

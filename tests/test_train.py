@@ -319,7 +319,7 @@ def test_init_continues_from_an_earlier_output(tmp_path):
 
 def test_missing_bundled_images_say_which_flag_to_pass(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(
-        "tf_style.commands.cli.bundled_images", lambda: tmp_path
+        "tf_style.commands.cli.bundled_folder", lambda: tmp_path
     )  # none
     assert train.main(TINY) == 2
     assert "pass --content PATH" in capsys.readouterr().err

@@ -15,21 +15,21 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from tf_style.version import __version__
 
 # public name -> the module that defines it
 _EXPORTS = {
-    "CONTENT_LAYERS": "tf_style.vgg.layers",
-    "STYLE_LAYERS": "tf_style.vgg.layers",
+    "CONTENT_LAYERS": "tf_style.config.layers",
+    "STYLE_LAYERS": "tf_style.config.layers",
     "StyleTransferConfig": "tf_style.config",
     "TUTORIAL_HUB_HANDLE": "tf_style.fast",
     "FastModelError": "tf_style.fast",
     "fast_stylize": "tf_style.fast",
     "load_fast_model": "tf_style.fast",
-    "ImageError": "tf_style.images",
-    "load_image": "tf_style.images",
-    "save_image": "tf_style.images",
-    "tensor_to_image": "tf_style.images",
+    "ImageError": "tf_style.images.tensors",
+    "load_image": "tf_style.images.tensors",
+    "save_image": "tf_style.images.tensors",
+    "tensor_to_image": "tf_style.images.tensors",
     "LBFGSTransfer": "tf_style.optimize.lbfgs",
     "TFLBFGSTransfer": "tf_style.optimize.tf_lbfgs",
     "preset": "tf_style.presets",
@@ -43,8 +43,9 @@ _EXPORTS = {
     "StepReport": "tf_style.optimize.recorder",
     "StyleTransfer": "tf_style.optimize.adam",
     "StylizeResult": "tf_style.optimize.recorder",
-    "clip_0_1": "tf_style.images",
-    "stylize": "tf_style.optimize.stylize",
+    "clip_0_1": "tf_style.images.tensors",
+    "bundled_image": "tf_style.images.bundled",
+    "stylize": "tf_style.optimize.driver",
     "with_precision": "tf_style.vgg.network",
     "WeightsNotFoundError": "tf_style.vgg.weights",
     "load_vgg19": "tf_style.vgg.weights",
@@ -79,7 +80,8 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
         fast_stylize,
         load_fast_model,
     )
-    from tf_style.images import (
+    from tf_style.images.bundled import bundled_image
+    from tf_style.images.tensors import (
         ImageError,
         clip_0_1,
         load_image,

@@ -18,8 +18,9 @@ import numpy as np
 import PIL.Image
 import tensorflow as tf
 
-from tf_style.files import atomic_write
-from tf_style.images import save_image
+from tf_style.images.tensors import save_image
+from tf_style.paths.atomic import atomic_write
+from tf_style.version import __version__
 
 
 def write_json(record: dict[str, Any], path: str | os.PathLike) -> Path:
@@ -58,14 +59,12 @@ def library_versions() -> dict[str, str]:
     """Versions that decide numerical results, for the run record."""
     import keras
 
-    import tf_style
-
     return {
         "python": platform.python_version(),
         "tensorflow": tf.__version__,
         "keras": keras.__version__,
         "numpy": np.__version__,
-        "tf_style": tf_style.__version__,
+        "tf_style": __version__,
         "platform": platform.platform(),
         "executable": sys.executable,
     }

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from tf_style.images import clip_0_1, resize
+from tf_style.images.tensors import clip_0_1, resize
 
 # NTSC YIQ, as tf.image.rgb_to_yiq uses it; Y is the luminance.
 PRESERVE_COLOR = ("none", "luminance", "histogram")

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import tensorflow as tf
 
-from tf_style.choices import TEMPORAL_WEIGHT
 from tf_style.config import TUTORIAL
+from tf_style.config.choices import TEMPORAL_WEIGHT
 
 
 @dataclass(frozen=True)

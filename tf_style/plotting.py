@@ -18,8 +18,8 @@ import tensorflow as tf
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from tf_style.files import atomic_write
 from tf_style.losses import LOSS_TERMS
+from tf_style.paths.atomic import atomic_write
 
 PANEL_INCHES = 3.6
 MISSING_GREY = 0.92

@@ -181,7 +181,7 @@ def _read_cache(path: Path) -> dict:
 
 def _write_cache(path: Path, key: str, choice: PrecisionChoice) -> bool:
     """Add ``key`` to the cache atomically; False where it cannot be written."""
-    from tf_style.files import atomic_write
+    from tf_style.paths.atomic import atomic_write
 
     entries = _read_cache(path) | {key: asdict(choice)}
     try:

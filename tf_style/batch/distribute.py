@@ -15,7 +15,7 @@ import os
 
 import tensorflow as tf
 
-from tf_style.choices import STRATEGIES
+from tf_style.config.choices import STRATEGIES
 
 
 def make_strategy(name: str = "auto") -> tf.distribute.Strategy | None:

@@ -29,8 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tf_style.batch.lock import LOCK, ManifestLocked, folder_lock
-from tf_style.files import atomic_write
-from tf_style.identity import PathError, kernel_path, read_bounded, regular_file
+from tf_style.paths.atomic import atomic_write
+from tf_style.paths.identity import PathError, kernel_path, read_bounded, regular_file
 
 MANIFEST = "manifest.json"
 STATUSES = ("pending", "partial", "done", "failed")
@@ -78,8 +78,8 @@ def identify(path: Path) -> Input:
 
     Raises:
         OSError: it cannot be read.
-        tf_style.identity.SpecialFileError: not a regular file.
-        tf_style.identity.PathError: the working folder is gone.
+        tf_style.paths.identity.SpecialFileError: not a regular file.
+        tf_style.paths.identity.PathError: the working folder is gone.
     """
     real = kernel_path(path)
     info = regular_file(path, "input")

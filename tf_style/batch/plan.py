@@ -5,7 +5,7 @@ A folder run writes one image per input, a ``manifest.json`` (and its lock) and,
 for frames, ``frames.json``, ``preview.gif`` and ``video.mp4``, and fills folders
 of its own: ``.partial/`` (interrupted images), ``flows/`` (the flow cache) and
 ``input_frames/`` (a decoded video). Decided up front, and compared as the kernel
-resolves paths (:mod:`tf_style.identity`: symlinks first, then ``..``; existing
+resolves paths (:mod:`tf_style.paths.identity`: symlinks first, then ``..``; existing
 files by device and inode):
 
 - no output, side file or file of the run's own folders is a file the run reads
@@ -32,8 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tf_style.batch.manifest import LOCK, MANIFEST, Input, identify, owns
-from tf_style.files import TEMPORARY_NAME_OVERHEAD
-from tf_style.identity import PathError, ReadSet, kernel_path, name_limit
+from tf_style.paths.atomic import TEMPORARY_NAME_OVERHEAD
+from tf_style.paths.identity import PathError, ReadSet, kernel_path, name_limit
 
 SIDE_FILES = (MANIFEST, LOCK, "frames.json", "preview.gif", "video.mp4")
 OWNED_FOLDERS = (".partial", "flows", "input_frames")

@@ -14,11 +14,11 @@ from collections.abc import Callable, Sequence
 
 import tensorflow as tf
 
-from tf_style.choices import SIZINGS
 from tf_style.config import StyleTransferConfig
-from tf_style.images import ImageLike, clip_0_1
+from tf_style.config.choices import SIZINGS
+from tf_style.images.tensors import ImageLike, clip_0_1
+from tf_style.optimize.driver import as_image, as_list, stylize_batch
 from tf_style.optimize.recorder import StylizeResult
-from tf_style.optimize.stylize import as_image, as_list, stylize_batch
 from tf_style.vgg.model import StyleContentModel, extractor_for
 from tf_style.vgg.network import with_network
 

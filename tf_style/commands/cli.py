@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
-import importlib.resources
 import logging
 import os
 import sys
@@ -48,9 +47,8 @@ from tf_style.commands.process import (  # noqa: F401
 from tf_style.config import (
     StyleTransferConfig,
 )
+from tf_style.images.bundled import BUNDLED, bundled_folder
 from tf_style.presets import PRESETS, preset
-
-BUNDLED = {"content": "chelsea.png", "style": "starry_night.jpg"}
 
 
 class UsageError(Exception):
@@ -115,6 +113,40 @@ def add_field_options(group, config_class: type, *, keep_defaults: bool) -> None
         )
 
 
+def flag_of(config_class: type, name: str) -> str:
+    """The command-line option of field ``name`` (``--tv-weight`` for
+    ``total_variation_weight``)."""
+    field = {f.name: f for f in dataclasses.fields(config_class)}[name]
+    return "--" + field.metadata.get("flag", name.replace("_", "-"))
+
+
+def given_fields(args: argparse.Namespace, config_class: type) -> dict:
+    """The fields of ``config_class`` given on the command line (present in
+    ``args`` and not None), in the fields' order; lists become tuples."""
+    given = {}
+    for field in dataclasses.fields(config_class):
+        value = getattr(args, field.name, None)
+        if value is not None:
+            given[field.name] = tuple(value) if isinstance(value, list) else value
+    return given
+
+
+def config_from_fields(config_class: type, values: dict) -> typing.Any:
+    """``config_class(**values)``, its refusal said with the options' names.
+
+    Raises:
+        UsageError: the config's message, each field name as its option.
+    """
+    try:
+        return config_class(**values)
+    except (ValueError, TypeError) as error:
+        message = str(error)
+        for field in dataclasses.fields(config_class):
+            if message.startswith(field.name + " "):
+                message = flag_of(config_class, field.name) + message[len(field.name) :]
+        raise UsageError(message) from None
+
+
 def _argument_kind(field: dataclasses.Field, kind: object) -> dict:
     if kind is bool:
         return {"action": argparse.BooleanOptionalAction}
@@ -138,10 +170,14 @@ def _metavar(kind: type) -> str:
 
 def _help(text: str, default: object) -> str:
     """The field's help, with its default unless that is empty (the text says it)."""
-    return text if default == () else f"{text} (default: {_show(default)})"
+    if default == () or default is None:
+        return text
+    return f"{text} (default: {_show(default)})"
 
 
 def _show(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
     if isinstance(value, tuple):
         return " ".join(str(v) for v in value)
     return str(value)
@@ -177,11 +213,6 @@ def check_style_count(config: StyleTransferConfig, count: int) -> None:
         )
 
 
-def bundled_images() -> Path:
-    """The folder of the default images, shipped inside the package (package data)."""
-    return Path(str(importlib.resources.files("tf_style") / "data"))
-
-
 def input_image(path: Path | None, role: str) -> Path:
     """The image path given for ``role`` ("content" or "style"), or the bundled one.
 
@@ -191,7 +222,7 @@ def input_image(path: Path | None, role: str) -> Path:
     """
     if path is not None:
         return path
-    bundled = bundled_images() / BUNDLED[role]
+    bundled = bundled_folder() / BUNDLED[role]
     if not bundled.is_file():
         raise UsageError(
             f"the bundled {bundled.name} is not here ({bundled}: tf_style's package "
@@ -220,11 +251,11 @@ def notes_as_lines(program: str, *more: type[Warning]) -> None:
     """Show the library's notes (a file decoded reduced, and ``more`` kinds) as
     ``program: note: ...``.
 
-    The library says them as warnings (:class:`~tf_style.decode.ReducedDecodeWarning`
+    The library says them as warnings (:class:`~.decode.ReducedDecodeWarning`
     and the like); Python's default display would add a file name, a line number
     and the source line to a command's stderr.
     """
-    from tf_style.decode import ReducedDecodeWarning
+    from tf_style.images.decode import ReducedDecodeWarning
 
     notes = (ReducedDecodeWarning, *more)
     default = getattr(warnings.showwarning, "shows_notes_of", warnings.showwarning)

@@ -122,7 +122,7 @@ def check_inputs(args: argparse.Namespace, config: StyleTransferConfig) -> dict:
     from tf_style.evaluation.report import FILES
     from tf_style.fast import check_strength  # these import TensorFlow
     from tf_style.fast.saved_model import is_url
-    from tf_style.images import load_image
+    from tf_style.images.tensors import load_image
 
     content = input_image(args.content, "content")
     style = input_image(args.style, "style")
@@ -174,7 +174,7 @@ def _main(argv: list[str] | None) -> int:
     from tf_style.commands.progress import TqdmProgress
     from tf_style.evaluation.comparison import run_comparison
     from tf_style.evaluation.report import markdown_table
-    from tf_style.images import ImageError
+    from tf_style.images.tensors import ImageError
     from tf_style.vgg.weights import WeightsNotFoundError
 
     try:

@@ -31,11 +31,11 @@ from tf_style.batch.stylize_many import pad_to
 from tf_style.commands.cli import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from tf_style.commands.preflight import is_disk_full
 from tf_style.config import StyleTransferConfig
-from tf_style.identity import OverwriteError, regular_file
-from tf_style.images import load_image, resize, save_image
-from tf_style.optimize.multiscale import check_scaled_sizes
+from tf_style.images.tensors import load_image, resize, save_image
+from tf_style.optimize.driver import stylize_batch
 from tf_style.optimize.recorder import StepReport
-from tf_style.optimize.stylize import stylize_batch
+from tf_style.paths.identity import OverwriteError, regular_file
+from tf_style.shapes import check_scaled_sizes
 from tf_style.vgg.model import StyleContentModel
 
 PARTIAL = ".partial"

@@ -29,10 +29,10 @@ from tf_style.batch.manifest import Input, Manifest
 from tf_style.batch.plan import OutputPlan
 from tf_style.commands.cli import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
 from tf_style.config import StyleTransferConfig
-from tf_style.identity import PathError, regular_file
-from tf_style.images import load_image, resize, save_image
+from tf_style.images.tensors import load_image, resize, save_image
 from tf_style.losses import TEMPORAL_WEIGHT
 from tf_style.optimize import stylize
+from tf_style.paths.identity import PathError, regular_file
 from tf_style.vgg.model import StyleContentModel
 from tf_style.video.files import DEFAULT_FPS, write_video
 from tf_style.video.measures import pair_record, warping_summary

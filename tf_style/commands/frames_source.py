@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tf_style.commands.cli import UsageError
 from tf_style.commands.memory import resized_size
-from tf_style.identity import SpecialFileError, kernel_path, regular_file
+from tf_style.paths.identity import SpecialFileError, kernel_path, regular_file
 from tf_style.video.files import VIDEO_SUFFIXES, is_video
 
 

@@ -34,7 +34,6 @@ from tf_style.batch.plan import (
     OutputPlanError,
     plan_outputs,
 )
-from tf_style.choices import TEMPORAL_WEIGHT
 from tf_style.commands.cli import (
     UsageError,
     check_style_count,
@@ -54,11 +53,12 @@ from tf_style.commands.frames_source import (
 from tf_style.commands.memory import check_step_memory, resized_size
 from tf_style.commands.preflight import check_path_arguments
 from tf_style.config import INITS
-from tf_style.identity import (
+from tf_style.config.choices import TEMPORAL_WEIGHT
+from tf_style.images.tensors import SAVE_FORMATS, load_image
+from tf_style.paths.identity import (
     PathError,
     protecting,
 )
-from tf_style.images import SAVE_FORMATS, load_image
 from tf_style.vgg.model import extractor_for
 from tf_style.vgg.network import with_network
 from tf_style.vgg.weights import WeightsNotFoundError

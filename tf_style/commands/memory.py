@@ -14,12 +14,12 @@ from pathlib import Path
 
 import PIL.Image
 
-from tf_style.byte_sizes import parse_memory
 from tf_style.commands.cli import UsageError
 from tf_style.config import StyleTransferConfig
-from tf_style.free_memory import available_gpu_memory, available_host_memory
-from tf_style.memory import TooLarge, plan_scales
-from tf_style.orientation import QUARTER_TURNS, exif_orientation
+from tf_style.config.byte_sizes import parse_memory
+from tf_style.images.orientation import QUARTER_TURNS, exif_orientation
+from tf_style.memory.estimate import TooLarge, plan_scales
+from tf_style.memory.free import available_gpu_memory, available_host_memory
 from tf_style.shapes import tutorial_shape
 
 

@@ -41,12 +41,12 @@ from tf_style.commands.run_outputs import (
     write_outputs,
 )
 from tf_style.controls import scaled_style_size
-from tf_style.decode import ReducedDecodeWarning
 from tf_style.device import describe_device
-from tf_style.identity import ReadSet, protecting
-from tf_style.images import SAVE_FORMATS, load_image
+from tf_style.images.decode import ReducedDecodeWarning
+from tf_style.images.tensors import SAVE_FORMATS, load_image
 from tf_style.optimize import stylize
-from tf_style.optimize.multiscale import check_scaled_sizes
+from tf_style.paths.identity import ReadSet, protecting
+from tf_style.shapes import check_scaled_sizes
 from tf_style.vgg.model import StyleContentModel
 from tf_style.vgg.weights import WeightsNotFoundError, load_vgg19, weights_source
 

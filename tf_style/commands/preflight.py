@@ -8,7 +8,7 @@ here, and fail as a :class:`tf_style.commands.cli.UsageError` (one line, exit st
 2). Nothing here leaves a file or a folder behind (a probe file proves a folder
 writable and is removed at once): folders appear only when a file is written into
 them, so a refused run leaves nothing behind. What a path is, and whether two paths
-are one file, is :mod:`tf_style.identity`'s to say.
+are one file, is :mod:`tf_style.paths.identity`'s to say.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from tf_style.commands.cli import UsageError
-from tf_style.files import TEMPORARY_NAME_OVERHEAD
-from tf_style.identity import (
+from tf_style.paths.atomic import TEMPORARY_NAME_OVERHEAD
+from tf_style.paths.identity import (
     PathError,
     ReadSet,
     check_name_lengths,
@@ -183,7 +183,7 @@ def check_bit_depth(output: Path, bit_depth: int | None) -> None:
         UsageError: ``--bit-depth 16`` with a JPEG output.
     """
     # Here, not at the top: this module loads before TensorFlow's logging is quiet.
-    from tf_style.images import BIT_DEPTHS, SAVE_FORMATS
+    from tf_style.images.tensors import BIT_DEPTHS, SAVE_FORMATS
 
     depths = BIT_DEPTHS[SAVE_FORMATS[output.suffix.lower()]]
     if bit_depth is not None and bit_depth not in depths:

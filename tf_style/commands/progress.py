@@ -13,7 +13,7 @@ import tensorflow as tf
 from tqdm.auto import tqdm
 
 from tf_style.artifacts import FrameSaver
-from tf_style.images import tensor_to_image
+from tf_style.images.tensors import tensor_to_image
 from tf_style.optimize.recorder import StepReport, TileReport
 
 

@@ -17,11 +17,11 @@ from pathlib import Path
 from tf_style.artifacts import FrameSaver, library_versions, make_gif, write_json
 from tf_style.commands.cli import flag_message
 from tf_style.config import INITS, StyleTransferConfig
-from tf_style.decode import rgb_icc_profile
 from tf_style.device import describe_device
-from tf_style.identity import OverwriteError
-from tf_style.images import save_image
+from tf_style.images.decode import rgb_icc_profile
+from tf_style.images.tensors import save_image
 from tf_style.optimize import StylizeResult
+from tf_style.paths.identity import OverwriteError
 from tf_style.plotting import plot_losses, save_figure
 from tf_style.vgg.network import precision_reason, resolve_precision
 

@@ -19,7 +19,6 @@ import logging
 import sys
 from pathlib import Path
 
-from tf_style.choices import SIZINGS, STRATEGIES, TEMPORAL_MODES, TEMPORAL_WEIGHT
 from tf_style.commands.cli import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -27,11 +26,15 @@ from tf_style.commands.cli import (
     CommandParser,
     UsageError,
     add_config_arguments,
+    add_field_options,
+    config_from_fields,
+    flag_of,
+    given_fields,
     notes_as_lines,
     quiet_tensorflow,
     run_command,
 )
-from tf_style.validation import check_weight
+from tf_style.config.modes import ManyImagesConfig, VideoConfig
 
 PROGRAM = "tf-style-train"
 
@@ -107,7 +110,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def add_many_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options of the many-image mode (a folder or glob as --content, or --frames)."""
+    """Options of the many-image mode (a folder or glob as --content, or --frames):
+    ``--frames`` names the input; the rest are the fields of
+    :class:`~tf_style.config.VideoConfig` and
+    :class:`~tf_style.config.ManyImagesConfig`.
+    """
     many = parser.add_argument_group(
         "many images (--content DIR or 'GLOB', or --frames DIR; --output is a folder)"
     )
@@ -119,53 +126,8 @@ def add_many_arguments(parser: argparse.ArgumentParser) -> None:
         help="a video file or a folder of numbered frames, stylised in order "
         "(see --temporal); writes the frames, video.mp4 and preview.gif",
     )
-    many.add_argument(
-        "--temporal",
-        choices=TEMPORAL_MODES,
-        default=None,
-        help="with --frames: flow (default) starts each frame from the previous "
-        "result warped by the optical flow and holds it there (Ruder et al. 2016); "
-        "previous starts from the unwarped previous result; independent, neither",
-    )
-    many.add_argument(
-        "--temporal-weight",
-        type=float,
-        default=None,
-        metavar="W",
-        help=f"with --temporal flow: weight of the temporal term (default "
-        f"{TEMPORAL_WEIGHT:g})",
-    )
-    many.add_argument(
-        "--long-term",
-        type=int,
-        default=None,
-        metavar="N",
-        help="with --temporal flow: hold each frame to the N previous results "
-        "(Ruder et al.'s long-term consistency; default 1)",
-    )
-    many.add_argument(
-        "--fps",
-        type=float,
-        default=None,
-        metavar="RATE",
-        help="frame rate of video.mp4 (default: the input video's, or 10)",
-    )
-    many.add_argument(
-        "--batch-size", type=int, default=4, metavar="N", help="images per batch"
-    )
-    many.add_argument(
-        "--sizing",
-        choices=SIZINGS,
-        default="group",
-        help="batch same-sized images, or fit and pad all to the first's size",
-    )
-    many.add_argument(
-        "--strategy",
-        choices=STRATEGIES,
-        default="auto",
-        help="tf.distribute strategy: auto is multi-worker with TF_CONFIG, "
-        "mirrored with several GPUs, else none",
-    )
+    add_field_options(many, VideoConfig, keep_defaults=False)
+    add_field_options(many, ManyImagesConfig, keep_defaults=False)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -186,10 +148,14 @@ def _main(argv: list[str] | None) -> int:
     # TensorFlow loads here, after the options are parsed and its logging is quiet.
     from tf_style.batch.inputs import is_many
     from tf_style.commands.one_image import OutputError, make_plan, run
-    from tf_style.images import ImageError
+    from tf_style.images.tensors import ImageError
 
     try:
-        check_frames_options(args)
+        args.many_config, args.video_config = check_frames_options(args)
+        for name, value in vars(args.many_config).items():  # read by run_many
+            setattr(args, name, value)
+        for name in vars(args.video_config):  # None: not given
+            setattr(args, name, getattr(args, name, None))
         if args.frames is not None or is_many(args.content, args.output):
             from tf_style.commands.many_images import run_many
 
@@ -210,45 +176,32 @@ def _main(argv: list[str] | None) -> int:
     return status
 
 
-def check_frames_options(args: argparse.Namespace) -> None:
-    """The video options are refused, with the reason, where they mean nothing.
+def check_frames_options(
+    args: argparse.Namespace,
+) -> tuple[ManyImagesConfig, VideoConfig]:
+    """The many-image and video settings given, as their configs; the video ones
+    are refused, with the reason, where they mean nothing.
 
     Raises:
         UsageError: a video option without ``--frames``, a flow option with
-            another ``--temporal``, or a value out of range.
+            another ``--temporal``, or a value the config refuses.
     """
-    given = [
-        flag
-        for flag, value in (
-            ("--temporal", args.temporal),
-            ("--temporal-weight", args.temporal_weight),
-            ("--long-term", args.long_term),
-            ("--fps", args.fps),
-        )
-        if value is not None
-    ]
-    if given and args.frames is None:
+    video = given_fields(args, VideoConfig)
+    if video and getattr(args, "frames", None) is None:
         raise UsageError(
-            f"{given[0]} sets how a video's frames depend on each other; it needs "
-            "--frames VIDEO_OR_FOLDER."
+            f"{flag_of(VideoConfig, next(iter(video)))} sets how a video's frames "
+            "depend on each other; it needs --frames VIDEO_OR_FOLDER."
         )
-    flow_only = [f for f in given if f in ("--temporal-weight", "--long-term")]
-    if flow_only and args.temporal not in (None, "flow"):
+    flow_only = [name for name in video if name in ("temporal_weight", "long_term")]
+    if flow_only and video.get("temporal", "flow") != "flow":
         raise UsageError(
-            f"{flow_only[0]} sets the flow mode's temporal term; --temporal "
-            f"{args.temporal} has none."
+            f"{flag_of(VideoConfig, flow_only[0])} sets the flow mode's temporal "
+            f"term; --temporal {video['temporal']} has none."
         )
-    if args.long_term is not None and args.long_term < 1:
-        raise UsageError(f"--long-term must be at least 1, got {args.long_term}.")
-    if args.temporal_weight is not None:
-        try:  # the config's rule for weights, with the long-term frames it sums
-            check_weight(
-                "--temporal-weight", args.temporal_weight, terms=args.long_term or 1
-            )
-        except ValueError as error:
-            raise UsageError(str(error)) from None
-    if args.fps is not None and not 0 < args.fps <= 1000:
-        raise UsageError(f"--fps must be above 0 (and at most 1000), got {args.fps}.")
+    return (
+        config_from_fields(ManyImagesConfig, given_fields(args, ManyImagesConfig)),
+        config_from_fields(VideoConfig, video),
+    )
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ from tf_style.fast import (
     check_strength,
     load_fast_model,
 )
-from tf_style.images import ImageLike
+from tf_style.images.tensors import ImageLike
 from tf_style.optimize import StepReport, as_image, stylize
 from tf_style.vgg.model import StyleContentModel, extractor_for
 

@@ -30,7 +30,7 @@ from dataclasses import asdict, dataclass
 import tensorflow as tf
 
 from tf_style.config import StyleTransferConfig
-from tf_style.images import as_batch, clip_0_1, resize
+from tf_style.images.tensors import as_batch, clip_0_1, resize
 from tf_style.losses import LOSS_TERMS
 from tf_style.objective import StyleContentLoss
 from tf_style.vgg.model import StyleContentModel, extractor_for

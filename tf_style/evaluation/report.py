@@ -23,9 +23,9 @@ from tf_style.device import describe_device
 from tf_style.evaluation.metrics import MEASURES, QualityScores
 from tf_style.evaluation.outcome import Comparison
 from tf_style.fast.base import STYLE_SIZE
-from tf_style.files import atomic_write
-from tf_style.images import save_image
+from tf_style.images.tensors import save_image
 from tf_style.losses import LOSS_TERMS, TERMS
+from tf_style.paths.atomic import atomic_write
 from tf_style.plotting import Panel, save_figure, side_by_side
 
 FILES = {

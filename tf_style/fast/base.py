@@ -11,8 +11,8 @@ import abc
 
 import tensorflow as tf
 
-from tf_style.images import as_batch, clip_0_1, resize
-from tf_style.validation import is_real
+from tf_style.config.validation import is_real
+from tf_style.images.tensors import as_batch, clip_0_1, resize
 
 # Both releases were trained with 256x256 style images; the tutorial resizes to this.
 STYLE_SIZE = (256, 256)

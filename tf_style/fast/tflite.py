@@ -15,7 +15,7 @@ import numpy as np
 import tensorflow as tf
 
 from tf_style.fast.base import STYLE_SIZE, FastModelError, FastStylizer
-from tf_style.images import resize
+from tf_style.images.tensors import resize
 
 
 class LiteStylizer(FastStylizer):

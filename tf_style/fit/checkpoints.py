@@ -25,7 +25,7 @@ from pathlib import Path
 import tensorflow as tf
 
 from tf_style.fit.record import RecordError, read_capped
-from tf_style.identity import PathError, regular_file
+from tf_style.paths.identity import PathError, regular_file
 
 INDEX_NAME = "checkpoint"  # TensorFlow's name for a checkpoint folder's index
 PREFIX = "ckpt"  # tf.train.CheckpointManager's default checkpoint_name

@@ -11,10 +11,10 @@ from __future__ import annotations
 import dataclasses
 import math
 
-from tf_style.choices import MAX_SEED
 from tf_style.config import TUTORIAL, option
+from tf_style.config.choices import MAX_SEED
+from tf_style.config.layers import STYLE_LAYERS
 from tf_style.fit.networks import ARCHITECTURES
-from tf_style.vgg.layers import STYLE_LAYERS
 
 # Colour controls a network can honour: the Johnson network is trained on the
 # luminance and paints the photo's own colours back (Gatys et al. 2016,

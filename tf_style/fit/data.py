@@ -10,7 +10,7 @@ knows about networks or losses.
 Every random choice (file order, crop window, flip) is seeded, per element, from one
 ``seed``: the same seed gives the same batches, and a checkpointed iterator resumes
 at exactly the next batch. Files are decoded by TensorFlow inside the pipeline
-(``tf.image.decode_image``), not by Pillow as :func:`tf_style.images.load_image`
+(``tf.image.decode_image``), not by Pillow as :func:`tf_style.images.tensors.load_image`
 does, so EXIF rotation is not applied: a sideways photo is still a fair sample of
 texture for a crop.
 """
@@ -31,7 +31,7 @@ from tf_style.fit.photos import (
     list_images,
     split_held_out,
 )
-from tf_style.images import clip_0_1
+from tf_style.images.tensors import clip_0_1
 
 
 def training_dataset(
@@ -165,7 +165,7 @@ def random_crop(image: tf.Tensor, size: int, seed: tf.Tensor) -> tf.Tensor:
 def resize_shorter_side(image: tf.Tensor, size: int) -> tf.Tensor:
     """Scale ``image`` (float32 ``[H, W, 3]``) so its shorter side is ``size``.
 
-    Bilinear and antialiased, then clipped, as :func:`tf_style.images.resize` does,
+    Bilinear and antialiased, then clipped, as :func:`~.tensors.resize` does,
     but for a shape known only when the pipeline runs.
     """
     shape = tf.cast(tf.shape(image)[:2], tf.float32)

@@ -32,14 +32,14 @@ from tf_style.fast.network import (
     TFLITE_FILES,
     pixel_blend,
 )
-from tf_style.files import atomic_write
 from tf_style.fit.networks import (
     ADAIN_STRIDE,
     ARCHITECTURES,
     JOHNSON_STRIDE,
     pad_to_multiple,
 )
-from tf_style.images import clip_0_1
+from tf_style.images.tensors import clip_0_1
+from tf_style.paths.atomic import atomic_write
 
 # What each network's input sides must be multiples of: the Johnson network halves
 # twice; AdaIN's VGG19 encoder pools three times before block4_conv1.

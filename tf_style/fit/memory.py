@@ -3,15 +3,15 @@
 ``--image-size 20000``, ``--width 100000`` or ``--style-scale 1e6`` would otherwise
 be found out by the allocator, minutes in and gigabytes later. The estimate adds:
 
-* :data:`tf_style.memory.FIXED_BYTES`: TensorFlow, Keras, VGG19's weights;
+* :data:`tf_style.memory.estimate.FIXED_BYTES`: TensorFlow, Keras, VGG19's weights;
 * the network's weights, each kept four times (the weight, its gradient, Adam's
   two moments): Johnson's convolutions hold ``1620 w^2 + 486 w`` numbers for a
   width ``w``, the AdaIN decoder ``567 w^2 + 18459 w``;
 * per training pixel (``batch_size / replicas`` crops of ``image_size`` squared):
-  VGG19's activations in the loss (:func:`tf_style.memory.forward_bytes_per_pixel`,
+  VGG19's activations in the loss (:func:`~.estimate.forward_bytes_per_pixel`,
   kept for the backward pass) and the network's, :data:`NETWORK_VALUES` float32
   values per unit of width;
-* the style: its file decoded (36 bytes a pixel, :mod:`tf_style.decode`'s measured
+* the style: its file decoded (36 bytes a pixel, :mod:`~.images.decode`'s measured
   peak), resized, and VGG19's forward over it for the style targets.
 
 The network's share is measured, not counted: peak resident memory of 3-step runs
@@ -20,7 +20,7 @@ width (2.26 GB at width 16, 5.56 GB at 64, 256 px), some 2.3 times the layers'
 outputs, as gradients and normalisation statistics join them. Against those runs
 the estimate is 10-28% high (Johnson width 16 at 128 px, 1.51 GB; AdaIN width 64
 at 128 and 256 px, 1.44 and 2.47 GB; the two above). The command compares it with
-the free memory of the device (:mod:`tf_style.free_memory`), as ``tf-style-train``
+the free memory of the device (:mod:`tf_style.memory.free`), as ``tf-style-train``
 does.
 """
 
@@ -33,8 +33,8 @@ from pathlib import Path
 
 import PIL.Image
 
-from tf_style.memory import FIXED_BYTES, forward_bytes_per_pixel
-from tf_style.vgg.layers import CONTENT_LAYERS, STYLE_LAYERS
+from tf_style.config.layers import CONTENT_LAYERS, STYLE_LAYERS
+from tf_style.memory.estimate import FIXED_BYTES, forward_bytes_per_pixel
 
 # Float32 values per training pixel, per unit of width, a network's step holds
 # (measured: see above).

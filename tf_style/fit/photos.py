@@ -16,7 +16,7 @@ from pathlib import Path
 
 import PIL.Image
 
-from tf_style.decode import DECODE_ERRORS
+from tf_style.images.decode import DECODE_ERRORS
 
 # What tf.image.decode_image reads, by suffix and by Pillow's name for the format
 # (MPO is the multi-picture JPEG many cameras write). TIFF, which the rest of

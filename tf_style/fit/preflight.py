@@ -37,8 +37,8 @@ from tf_style.fit.record import (
     record_bytes,
 )
 from tf_style.fit.sources import PhotoSource, read_folders, resolve_source
-from tf_style.identity import is_inside
-from tf_style.images import load_image
+from tf_style.images.tensors import load_image
+from tf_style.paths.identity import is_inside
 
 
 class ResumeConflict(ValueError):
@@ -93,7 +93,7 @@ def check_fit(
         ValueError: a source, the style image, the record or the checkpoint
             cannot be used (:class:`~tf_style.fit.record.RecordError`,
             :class:`~tf_style.fit.checkpoints.CheckpointError`,
-            :class:`~tf_style.images.ImageError` among them).
+            :class:`~tf_style.images.tensors.ImageError` among them).
     """
     directory = Path(directory)
     content = resolve_source(content)

@@ -19,7 +19,7 @@ from pathlib import Path
 from tf_style.artifacts import write_json
 from tf_style.fit.config import FitConfig
 from tf_style.fit.fingerprints import check_identity
-from tf_style.identity import PathError, read_bounded
+from tf_style.paths.identity import PathError, read_bounded
 
 RECORD_NAME = "fit.json"
 # Bumped whenever a field changes meaning; a record of another version is refused.
@@ -39,7 +39,7 @@ def read_capped(path: Path, limit: int, what: str = "record") -> bytes | None:
     """The bytes of the regular file ``path``, at most ``limit``; None if absent.
 
     The file is stat-ed before it is opened, and opened without blocking
-    (:func:`tf_style.identity.read_bounded`): a FIFO, a device or a socket is
+    (:func:`tf_style.paths.identity.read_bounded`): a FIFO, a device or a socket is
     refused unopened.
 
     Raises:

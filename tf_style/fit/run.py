@@ -36,7 +36,7 @@ from tf_style.fit.training import (
     inference_network,
     worker_index,
 )
-from tf_style.images import clip_0_1, save_image
+from tf_style.images.tensors import clip_0_1, save_image
 from tf_style.vgg.network import precision_reason
 
 

@@ -24,7 +24,7 @@ from tf_style.fit.tfds import (
     tfds_dataset,
     tfds_examples,
 )
-from tf_style.identity import file_id, kernel_path
+from tf_style.paths.identity import file_id, kernel_path
 
 
 @dataclass(frozen=True)

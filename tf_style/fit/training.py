@@ -7,7 +7,7 @@ moments, the next batch it would have seen. The loss is
 :meth:`tf_style.objective.StyleContentLoss.scored`, the terms the optimisation
 minimises, with each batch's own content features (and, for AdaIN, each image's own
 style). Printing, progress bars and exit codes are the command's
-(:mod:`tf_style.commands.fit`).
+(:mod:`tf_style.fit.command`).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import keras
 import tensorflow as tf
 
 from tf_style.color import gray_rgb, luminance, recombine_luminance
+from tf_style.config.layers import CONTENT_LAYERS, STYLE_LAYERS
 from tf_style.fit.checkpoints import CheckpointError, checkpoint_folder, saving
 from tf_style.fit.config import FitConfig
 from tf_style.fit.networks import (
@@ -29,7 +30,6 @@ from tf_style.fit.networks import (
     johnson_network,
 )
 from tf_style.objective import StyleContentLoss
-from tf_style.vgg.layers import CONTENT_LAYERS, STYLE_LAYERS
 from tf_style.vgg.model import StyleContentModel
 from tf_style.vgg.network import extractor_precision, with_precision
 from tf_style.vgg.weights import load_vgg19

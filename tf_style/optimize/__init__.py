@@ -1,6 +1,6 @@
 """Optimising the image: the loop over scales, the optimisers and what they report.
 
-* :mod:`~tf_style.optimize.stylize`: :func:`stylize` (load, build, loop over the
+* :mod:`~tf_style.optimize.driver`: :func:`stylize` (load, build, loop over the
   scales, report) and :func:`run_scales`;
 * :mod:`~tf_style.optimize.adam`: the tutorial's ``StyleTransfer``, ``train_step``
   (``clip_0_1`` lives in :mod:`tf_style.images`, exported here too);
@@ -14,9 +14,9 @@
 
 from tf_style.images import clip_0_1
 from tf_style.optimize.adam import StyleTransfer
+from tf_style.optimize.driver import as_image, make_transfer, run_scales, stylize
 from tf_style.optimize.lbfgs import LBFGSTransfer
 from tf_style.optimize.recorder import RunRecorder, StepReport, StylizeResult
-from tf_style.optimize.stylize import as_image, make_transfer, run_scales, stylize
 
 __all__ = [
     "LBFGSTransfer",

@@ -21,7 +21,7 @@ import numpy as np
 import tensorflow as tf
 
 from tf_style.config import StyleTransferConfig
-from tf_style.images import clip_0_1
+from tf_style.images.tensors import clip_0_1
 from tf_style.losses import LOSS_TERMS
 from tf_style.objective import StyleContentLoss, loss_and_gradient
 from tf_style.optimize.recorder import RunRecorder

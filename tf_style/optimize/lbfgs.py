@@ -23,7 +23,7 @@ import tensorflow as tf
 from threadpoolctl import threadpool_limits
 
 from tf_style.config import StyleTransferConfig
-from tf_style.images import clip_0_1
+from tf_style.images.tensors import clip_0_1
 from tf_style.objective import StyleContentLoss, compiled_loss_and_gradient
 from tf_style.optimize.recorder import RunRecorder
 

@@ -18,9 +18,10 @@ import tensorflow as tf
 
 from tf_style.config import StyleTransferConfig
 from tf_style.controls import RunImages
-from tf_style.free_memory import memory_budget
 from tf_style.losses import TEMPORAL_WEIGHT, TemporalTarget
-from tf_style.memory import at_scale, plan_scales
+from tf_style.memory.estimate import at_scale, plan_scales
+from tf_style.memory.free import memory_budget
+from tf_style.memory.resident import peak_resident_bytes, reset_peak_resident
 from tf_style.objective import StyleContentLoss
 from tf_style.optimize.adam import StyleTransfer
 from tf_style.optimize.lbfgs import LBFGSTransfer
@@ -38,7 +39,6 @@ from tf_style.optimize.recorder import (
     TileReport,
 )
 from tf_style.optimize.tf_lbfgs import TFLBFGSTransfer
-from tf_style.resident_memory import peak_resident_bytes, reset_peak_resident
 from tf_style.vgg.model import StyleContentModel
 
 

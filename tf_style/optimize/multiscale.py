@@ -3,7 +3,8 @@
 Optimising a small image first settles the large structures cheaply (a step at half
 the size costs about a quarter of a full one); the result, upsampled, starts the next
 scale, and the full size only refines details. :func:`tf_style.optimize.stylize` runs
-the loop; this module holds the geometry, which the tests check by hand.
+the loop; this module resizes images between scales; the sizes themselves are
+:mod:`tf_style.shapes`' arithmetic, which the tests check by hand.
 
 The style image is resized by the same fraction as the content at every scale, as in
 crowsonkb/style-transfer-pytorch. VGG19's Gram matrices describe texture at a given
@@ -25,63 +26,13 @@ from collections.abc import Sequence
 
 import tensorflow as tf
 
-from tf_style.config import MIN_NETWORK_SIDE
-from tf_style.images import clip_0_1, resize
-from tf_style.shapes import scaled_shape
-
-# VGG19's deepest default layers sit after four poolings: 16 px keeps them >= 1 px.
-MIN_SCALED_SIDE = MIN_NETWORK_SIDE  # config.py says why
-
-
-def scaled_size(size: Sequence[int], scale: float) -> tuple[int, int]:
-    """Height and width of ``size`` (H, W) times ``scale``, truncated as the
-    tutorial's ``load_img`` sizes images (:func:`tf_style.shapes.scaled_shape`).
-
-    A side is never made smaller than ``MIN_SCALED_SIDE`` (or than itself, where it
-    is already smaller), and ``scale=1`` returns ``size`` exactly.
-
-    Raises:
-        ValueError: ``scale`` outside (0, 1].
-    """
-    if not 0 < scale <= 1:
-        raise ValueError(f"scale must be in (0, 1], got {scale}.")
-    scaled = scaled_shape(size, scale)
-    return tuple(  # type: ignore[return-value]
-        min(int(side), max(MIN_SCALED_SIDE, new))
-        for side, new in zip(size, scaled, strict=True)
-    )
-
-
-def scale_sizes(size: Sequence[int], scales: Sequence[float]) -> list[tuple[int, int]]:
-    """The (H, W) of each scale; the last is ``size`` when the scales end at 1."""
-    return [scaled_size(size, scale) for scale in scales]
-
-
-def check_scaled_sizes(
-    sizes: dict[str, Sequence[int]], scales: Sequence[float]
-) -> None:
-    """Every image is large enough for VGG19 at every scale of the run.
-
-    A file can pass the size check and still become too narrow once resized to
-    ``max_dim`` (a 400x40 strip at 48 px is 48x5), and VGG19's poolings then fail
-    deep inside TensorFlow. This checks the sizes the run will really use.
-
-    Args:
-        sizes: ``{"content": (H, W), "style": (H, W)}`` after resizing to max_dim.
-        scales: the run's scales.
-
-    Raises:
-        ValueError: naming the image, the scale and its size.
-    """
-    for role, size in sizes.items():
-        for scale in scales:
-            height, width = scaled_size(size, scale)
-            if min(height, width) < MIN_SCALED_SIDE:
-                at = "" if scale == 1 else f" at scale {scale}"
-                raise ValueError(
-                    f"the {role} image is {width}x{height} px{at} after resizing; "
-                    f"VGG19 needs at least {MIN_SCALED_SIDE} px on each side."
-                )
+from tf_style.images.tensors import clip_0_1, resize
+from tf_style.shapes import (  # the size arithmetic, kept importable from here
+    MIN_SCALED_SIDE,
+    check_scaled_sizes,
+    scale_sizes,
+    scaled_size,
+)
 
 
 def resize_to(image: tf.Tensor, size: Sequence[int]) -> tf.Tensor:

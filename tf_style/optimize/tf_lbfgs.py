@@ -36,7 +36,7 @@ import math
 import tensorflow as tf
 
 from tf_style.config import StyleTransferConfig
-from tf_style.images import clip_0_1
+from tf_style.images.tensors import clip_0_1
 from tf_style.objective import StyleContentLoss, compiled_loss_and_gradient
 from tf_style.optimize.line_search import (
     ARMIJO,

@@ -35,9 +35,9 @@ from typing import IO
 import numpy as np
 from PIL import Image
 
-from tf_style.choices import MIN_IMAGE_SIDE
-from tf_style.decode import MAX_PIXELS
-from tf_style.identity import check_not_protected, read_bounded
+from tf_style.config.choices import MIN_IMAGE_SIDE
+from tf_style.images.decode import MAX_PIXELS
+from tf_style.paths.identity import check_not_protected, read_bounded
 
 VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm")
 INPUT_FRAMES = "input_frames"
@@ -95,7 +95,7 @@ def _executable() -> str:
 
 def read_regular_file(path: Path, *, limit: int) -> bytes:
     """The bytes of ``path`` if it is a regular file of at most ``limit`` bytes
-    (:func:`tf_style.identity.read_bounded`: a FIFO or a device is never read).
+    (:func:`tf_style.paths.identity.read_bounded`: a FIFO or a device is never read).
 
     Raises:
         OSError: it cannot be read.

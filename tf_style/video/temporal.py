@@ -25,9 +25,9 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-from tf_style.choices import TEMPORAL_MODES
-from tf_style.files import atomic_write
+from tf_style.config.choices import TEMPORAL_MODES
 from tf_style.losses import TemporalTarget
+from tf_style.paths.atomic import atomic_write
 from tf_style.video.files import VideoError, read_regular_file
 from tf_style.video.measures import PairFlow
 

@@ -4,7 +4,7 @@ Files come from users and from the internet, so decoding is defensive: the size 
 checked from the header before a pixel is decoded (decompression bombs), large files
 are decoded reduced, every decoder failure becomes an :class:`ImageError`, and the
 result is float32 RGB in [0, 1] whatever the mode (grayscale, palette, CMYK,
-transparency, 16- and 32-bit, float, EXIF-rotated). :mod:`tf_style.images` builds
+transparency, 16- and 32-bit, float, EXIF-rotated). :mod:`.tensors` builds
 ``load_image`` on it.
 """
 
@@ -22,7 +22,7 @@ import PIL.Image
 import PIL.ImageOps
 
 from tf_style.config import MIN_IMAGE_SIDE
-from tf_style.orientation import exif_orientation, orient, oriented_size
+from tf_style.images.orientation import exif_orientation, orient, oriented_size
 
 MIN_SIDE = MIN_IMAGE_SIDE  # files; arrays need MIN_NETWORK_SIDE (see config.py)
 

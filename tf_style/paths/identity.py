@@ -11,7 +11,7 @@ bytes. Every command therefore asks this module, never ``os.path.abspath``:
 - :func:`file_id` is a file's device and inode, the identity that survives every
   spelling, symlink and hard link;
 - :class:`ReadSet` holds every file a run reads (by real path and by identity), and
-  :func:`protecting` makes it the set that :func:`tf_style.files.atomic_write`
+  :func:`protecting` makes it the set that :func:`tf_style.paths.atomic.atomic_write`
   refuses to replace at the moment of writing, whatever path the write was given;
 - :func:`regular_file` refuses FIFOs, devices and sockets before anything opens
   them (opening a FIFO for reading waits for a writer for ever), and
@@ -267,7 +267,7 @@ _PROTECTED: list[ReadSet] = []
 
 @contextlib.contextmanager
 def protecting(reads: ReadSet) -> Iterator[ReadSet]:
-    """While inside, no :func:`tf_style.files.atomic_write` may replace a file of
+    """While inside, no :func:`tf_style.paths.atomic.atomic_write` may replace a file of
     ``reads``: the last check, made at the moment of the rename."""
     _PROTECTED.append(reads)
     try:

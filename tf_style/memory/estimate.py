@@ -1,6 +1,6 @@
 """How much memory a run needs, and when to tile.
 
-What it may use is read by :mod:`tf_style.free_memory`.
+What it may use is read by :mod:`tf_style.memory.free`.
 
 A step's memory is estimated from VGG19's activations per pixel (the measured
 constants below: ``benchmarks/print_size.py`` checks the estimate against the peak
@@ -15,6 +15,7 @@ import dataclasses
 from collections.abc import Callable, Iterable, Sequence
 
 from tf_style.config import StyleTransferConfig
+from tf_style.shapes import scale_sizes
 from tf_style.tiles.stages import BACKWARD_FACTOR, STAGE_ENDS, VGG19_ORDER
 from tf_style.tiles.tiling import Tiling
 
@@ -275,8 +276,6 @@ def plan_scales(
     Raises:
         TooLarge: a scale that does not fit (the largest is the final one).
     """
-    from tf_style.optimize.multiscale import scale_sizes  # geometry only
-
     layers = (*config.style_layers, *config.content_layers)
     plans, workspaces = [], []
     for scaled, steps in zip(

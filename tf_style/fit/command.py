@@ -37,7 +37,7 @@ PROGRAM = "tf-style-fit"
 
 def build_parser() -> argparse.ArgumentParser:
     """Inputs and outputs, then every FitConfig field as an option."""
-    from tf_style.choices import STRATEGIES
+    from tf_style.config.choices import STRATEGIES
     from tf_style.fit.config import FitConfig
 
     parser = CommandParser(
@@ -151,8 +151,8 @@ def check_memory(config, style, replicas: int) -> None:
     from tf_style.commands.memory import resized_size
     from tf_style.fit.memory import TooLargeToTrain, check_fit_memory, file_pixels
     from tf_style.fit.sources import PhotoSource
-    from tf_style.free_memory import available_memory
-    from tf_style.resident_memory import proc_bytes
+    from tf_style.memory.free import available_memory
+    from tf_style.memory.resident import proc_bytes
 
     on_gpu = bool(tf.config.list_physical_devices("GPU"))
     path = style.files[0] if isinstance(style, PhotoSource) else style

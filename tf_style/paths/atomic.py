@@ -4,7 +4,7 @@ Every file tf_style writes (images, records, figures, GIFs, tables) goes through
 :class:`atomic_write`: a temporary file beside the target, then a rename, so an
 interrupted or failed write never leaves half a file where a good one was. The
 rename is refused when the target is a file a running command reads
-(:func:`tf_style.identity.protecting`): the last of the checks that keep every
+(:func:`tf_style.paths.identity.protecting`): the last of the checks that keep every
 input as it was, made at the moment of writing.
 """
 
@@ -14,7 +14,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from tf_style.identity import check_not_protected
+from tf_style.paths.identity import check_not_protected
 
 # The temporary file's name beside the target: "." + name + "." + 8 random + ".tmp".
 TEMPORARY_NAME_OVERHEAD = 14

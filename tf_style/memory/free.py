@@ -1,6 +1,6 @@
 """How much memory a run may use: its ``--memory-limit``, or what the device has free.
 
-:mod:`tf_style.memory` estimates what a run needs; this module reads what the
+:mod:`tf_style.memory.estimate` estimates what a run needs; this module reads what the
 machine offers (``/proc/meminfo`` and a cgroup limit on the host, ``nvidia-smi`` on
 a GPU).
 """
@@ -11,9 +11,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from tf_style.byte_sizes import parse_memory
 from tf_style.config import StyleTransferConfig
-from tf_style.resident_memory import proc_bytes
+from tf_style.config.byte_sizes import parse_memory
+from tf_style.memory.resident import proc_bytes
 
 
 def available_memory(on_gpu: bool) -> int | None:

@@ -13,7 +13,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from tf_style.choices import (  # the choices and limits, named once
+from tf_style.config.choices import (  # the choices and limits, named once
     COARSE_STARTS,
     INITS,
     LBFGS_BACKENDS,
@@ -30,15 +30,15 @@ from tf_style.choices import (  # the choices and limits, named once
     TILING,
     UPSAMPLING,
 )
-from tf_style.validation import validate_config
-from tf_style.vgg.layers import CONTENT_LAYERS, STYLE_LAYERS
+from tf_style.config.layers import CONTENT_LAYERS, STYLE_LAYERS
+from tf_style.config.validation import validate_config
 
 
 def option(default: Any, help: str, **metadata: Any) -> Any:
     """A dataclass field whose help text (and ``choices``, ``flag`` or ``metavar``,
     where it has them) the command line shows
     (:func:`tf_style.commands.cli.add_field_options`); for this module's config,
-    :func:`tf_style.validation.validate_config` checks the choices too."""
+    :func:`tf_style.config.validation.validate_config` checks the choices too."""
     return field(default=default, metadata={"help": help, **metadata})
 
 

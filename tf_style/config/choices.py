@@ -1,7 +1,7 @@
 """The choices and limits of every setting, named once.
 
 :class:`tf_style.config.StyleTransferConfig` declares the settings, the command line
-offers these as its ``choices``, and :mod:`tf_style.validation` checks against them:
+offers these as its ``choices``, and :mod:`.validation` checks against them:
 no choice is listed twice.
 """
 
@@ -36,3 +36,5 @@ STRATEGIES: tuple[str, ...] = ("auto", "none", "mirrored", "multi-worker")
 TEMPORAL_MODES: tuple[str, ...] = ("flow", "previous", "independent")
 # The temporal term's default weight (benchmarks/video.py measured the choice).
 TEMPORAL_WEIGHT = 1e10
+# The highest frame rate a made video may have.
+MAX_FPS = 1000.0

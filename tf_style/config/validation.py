@@ -15,13 +15,13 @@ import numbers
 import struct
 from typing import Any
 
-from tf_style.byte_sizes import parse_memory
-from tf_style.choices import (
+from tf_style.config.byte_sizes import parse_memory
+from tf_style.config.choices import (
     INITS,
     MAX_SEED,
     MAX_STYLE_SCALE,
 )
-from tf_style.vgg.layers import validate_layers
+from tf_style.config.layers import validate_layers
 
 
 def validate_config(config: Any) -> None:

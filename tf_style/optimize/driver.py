@@ -19,11 +19,11 @@ import tensorflow as tf
 
 from tf_style.config import INITS, MIN_NETWORK_SIDE, StyleTransferConfig
 from tf_style.controls import RunImages, finish, prepare
-from tf_style.images import ImageLike, as_batch, load_image
+from tf_style.images.tensors import ImageLike, as_batch, load_image
 from tf_style.losses import TEMPORAL_WEIGHT, TemporalTarget
 from tf_style.optimize.loop import make_transfer, run_batch, run_scales
-from tf_style.optimize.multiscale import check_scaled_sizes
 from tf_style.optimize.recorder import StepReport, StylizeResult
+from tf_style.shapes import check_scaled_sizes
 from tf_style.vgg.model import StyleContentModel, extractor_for
 from tf_style.vgg.network import with_network
 

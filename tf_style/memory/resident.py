@@ -1,6 +1,6 @@
 """This process's measured memory: its peak resident size, reset per run scale.
 
-What the memory model (:mod:`tf_style.memory`) is checked against: each scale of a
+What the memory model (:mod:`.estimate`) is checked against: each scale of a
 run records its own peak, and ``benchmarks/print_size.py`` its cells' peaks.
 """
 

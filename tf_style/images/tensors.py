@@ -3,7 +3,7 @@
 Nothing here knows about VGG19 or losses. Images inside tf_style are float32 tensors
 ``[1, H, W, 3]`` in [0, 1], as in the tutorial; :func:`as_batch` checks arrays and
 tensors against that, :func:`resize` is the one resize and :func:`clip_0_1` the one
-clip. Decoding goes through Pillow (:mod:`tf_style.decode`) rather than
+clip. Decoding goes through Pillow (:mod:`tf_style.images.decode`) rather than
 ``tf.image.decode_image`` because Pillow handles what users actually have on disk:
 EXIF rotation, palettes, CMYK JPEGs, 16-bit PNGs and transparency.
 """
@@ -19,10 +19,10 @@ import numpy as np
 import PIL.Image
 import tensorflow as tf
 
-from tf_style import encode
 from tf_style.config import MIN_NETWORK_SIDE, TUTORIAL
-from tf_style.decode import MAX_PIXELS, MIN_SIDE, ImageError, read_rgb
-from tf_style.files import atomic_write
+from tf_style.images import encode
+from tf_style.images.decode import MAX_PIXELS, MIN_SIDE, ImageError, read_rgb
+from tf_style.paths.atomic import atomic_write
 from tf_style.shapes import check_max_dim, tutorial_shape
 
 SAVE_FORMATS = {
@@ -58,7 +58,7 @@ def load_image(
         ImageError: the file is missing, a directory, empty, not an image, truncated,
             smaller than 32 px on a side, larger than :data:`MAX_PIXELS` (a JPEG
             is decoded at a reduced size where that brings it under, with a
-            :class:`~tf_style.decode.ReducedDecodeWarning`), or its header claims
+            :class:`~tf_style.images.decode.ReducedDecodeWarning`), or its header claims
             more pixels than its bytes can encode (a decompression bomb).
         ValueError: ``max_dim`` is not a whole number of at least 1.
     """
@@ -298,7 +298,7 @@ def save_image(
         tensor: float ``[1, H, W, 3]`` or ``[H, W, 3]`` in [0, 1].
         path: ``.png``, ``.jpg``/``.jpeg`` or ``.tif``/``.tiff``.
         bit_depth: 8 or 16 bits per channel (PNG and TIFF; see
-            :mod:`tf_style.encode`); None: 16 for TIFF, 8 otherwise.
+            :mod:`tf_style.images.encode`); None: 16 for TIFF, 8 otherwise.
         icc_profile: an ICC profile to embed (the content photo's), or None.
 
     Returns:
