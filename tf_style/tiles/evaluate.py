@@ -33,9 +33,9 @@ from tf_style.tiles.tiling import Tiling
 from tf_style.vgg.model import StyleContentModel
 
 
-class StyleContentLoss(Protocol):
+class TiledObjective(Protocol):
     """What the tiled evaluation reads of :class:`tf_style.objective.StyleContentLoss`
-    (named here, not imported: that class builds on this module)."""
+    (described here, not imported: that class builds on this module)."""
 
     extractor: StyleContentModel
     tiling: Tiling
@@ -65,7 +65,7 @@ def content_distance(
 
 
 def loss_terms(
-    loss: StyleContentLoss, first: Pass, composed: tf.Tensor
+    loss: TiledObjective, first: Pass, composed: tf.Tensor
 ) -> dict[str, tf.Tensor]:
     """Each image's terms (``[B]``) from pass 1's sums, as the untiled loss's."""
     terms = {
@@ -86,7 +86,7 @@ def loss_terms(
 
 
 def tiled_loss_and_gradient(
-    loss: StyleContentLoss, image: tf.Tensor, *, scaled_to: float | None = None
+    loss: TiledObjective, image: tf.Tensor, *, scaled_to: float | None = None
 ) -> tuple[dict[str, tf.Tensor], tf.Tensor]:
     """Each image's loss terms (``[B]``) and the exact gradient of their total.
 
@@ -130,7 +130,7 @@ def tiled_loss_and_gradient(
 
 
 def loss_seeds(
-    loss: StyleContentLoss,
+    loss: TiledObjective,
     first: Pass,
     composed: tf.Tensor,
     scaled_to: float | None,
@@ -188,7 +188,7 @@ def add_variation_gradient(
         gradient[:, below.start - 1 : below.stop - 1] -= down
 
 
-def temporal_gradient(loss: StyleContentLoss, composed: tf.Tensor) -> tf.Tensor:
+def temporal_gradient(loss: TiledObjective, composed: tf.Tensor) -> tf.Tensor:
     """The gradient of a video frame's temporal term, taken on the whole image (an
     elementwise sum over pixels: tiles never need it)."""
     with tf.GradientTape() as tape:
@@ -199,7 +199,7 @@ def temporal_gradient(loss: StyleContentLoss, composed: tf.Tensor) -> tf.Tensor:
 
 __all__ = [
     "VARIATION_ROWS",
-    "StyleContentLoss",
+    "TiledObjective",
     "add_variation_gradient",
     "content_distance",
     "loss_seeds",
