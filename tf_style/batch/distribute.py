@@ -5,7 +5,7 @@
 "index": i}}``) means ``MultiWorkerMirroredStrategy`` across the machines; several
 local GPUs mean ``MirroredStrategy``; otherwise no strategy (one device). Each
 worker runs the same command on the same inputs; see
-:class:`tf_style.batch.stylize_many.BatchTransfer` for how the batch is shared.
+:class:`tf_style.optimize.adam.StyleTransfer` for how the batch is shared.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """stylize_many(): many content images through the one pipeline, a group at a time.
 
 Images of one size after resizing to ``max_dim`` form a group, and each group is one
-call of :func:`tf_style.optimize.stylize_batch`: with Adam one ``[B, H, W, 3]``
+call of :func:`tf_style.optimize.driver.stylize_batch`: with Adam one ``[B, H, W, 3]``
 variable (every image gets exactly the update it would get alone, since no loss term
 mixes images), with L-BFGS one image after another (its line search and curvature
 pairs would couple them). Every setting means what it means for one image.

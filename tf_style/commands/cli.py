@@ -251,8 +251,9 @@ def notes_as_lines(program: str, *more: type[Warning]) -> None:
     """Show the library's notes (a file decoded reduced, and ``more`` kinds) as
     ``program: note: ...``.
 
-    The library says them as warnings (:class:`~.decode.ReducedDecodeWarning`
-    and the like); Python's default display would add a file name, a line number
+    The library says them as warnings
+    (:class:`~tf_style.images.decode.ReducedDecodeWarning` and the like); Python's
+    default display would add a file name, a line number
     and the source line to a command's stderr.
     """
     from tf_style.images.decode import ReducedDecodeWarning

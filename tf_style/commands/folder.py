@@ -2,8 +2,8 @@
 
 The inputs are grouped by size after resizing to ``max_dim`` (or fitted and padded
 to one size with ``sizing="common"``) and each group runs through the one pipeline,
-:func:`tf_style.optimize.stylize_batch`, so every option means what it means for one
-image. The
+:func:`tf_style.optimize.driver.stylize_batch`, so every option means what it means
+for one image. The
 :class:`~tf_style.batch.manifest.Manifest` records every input; a rerun skips what
 is done. A file that cannot be read is recorded as failed, reported on stderr and
 skipped, never stopping the others.

@@ -165,8 +165,9 @@ def random_crop(image: tf.Tensor, size: int, seed: tf.Tensor) -> tf.Tensor:
 def resize_shorter_side(image: tf.Tensor, size: int) -> tf.Tensor:
     """Scale ``image`` (float32 ``[H, W, 3]``) so its shorter side is ``size``.
 
-    Bilinear and antialiased, then clipped, as :func:`~.tensors.resize` does,
-    but for a shape known only when the pipeline runs.
+    Bilinear and antialiased, then clipped, as
+    :func:`~tf_style.images.tensors.resize` does, but for a shape known only when
+    the pipeline runs.
     """
     shape = tf.cast(tf.shape(image)[:2], tf.float32)
     scaled = tf.round(shape * (size / tf.reduce_min(shape)))

@@ -8,9 +8,9 @@ be found out by the allocator, minutes in and gigabytes later. The estimate adds
   two moments): Johnson's convolutions hold ``1620 w^2 + 486 w`` numbers for a
   width ``w``, the AdaIN decoder ``567 w^2 + 18459 w``;
 * per training pixel (``batch_size / replicas`` crops of ``image_size`` squared):
-  VGG19's activations in the loss (:func:`~.estimate.forward_bytes_per_pixel`,
-  kept for the backward pass) and the network's, :data:`NETWORK_VALUES` float32
-  values per unit of width;
+  VGG19's activations in the loss
+  (:func:`~tf_style.memory.estimate.forward_bytes_per_pixel`, kept for the backward
+  pass) and the network's, :data:`NETWORK_VALUES` float32 values per unit of width;
 * the style: its file decoded (36 bytes a pixel, :mod:`~.images.decode`'s measured
   peak), resized, and VGG19's forward over it for the style targets.
 

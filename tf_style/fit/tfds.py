@@ -38,10 +38,10 @@ def tfds_dataset(
 ) -> tf.data.Dataset:
     """Endless batches of random crops of a prepared TensorFlow Datasets split.
 
-    The same crops as :func:`training_dataset`, over the ``image`` feature of a
-    dataset such as ``"coco/2017"``. Nothing is downloaded: prepare the data first
-    (``tfds build coco/2017``). Images are shuffled still encoded, so the buffer
-    holds compressed bytes rather than pixels.
+    The same crops as :func:`~tf_style.fit.data.training_dataset`, over the
+    ``image`` feature of a dataset such as ``"coco/2017"``. Nothing is downloaded:
+    prepare the data first (``tfds build coco/2017``). Images are shuffled still
+    encoded, so the buffer holds compressed bytes rather than pixels.
 
     Args:
         name: the dataset, with its config if any (``"coco/2017"``).

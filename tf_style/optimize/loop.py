@@ -74,7 +74,7 @@ def run_batch(
             (:func:`tf_style.controls.prepare`), a batch ``[B, H, W, 3]``.
         config: schedule, optimiser and loss weights.
         callback: see :func:`tf_style.stylize`.
-        strategy: see :func:`tf_style.optimize.stylize_batch`.
+        strategy: see :func:`tf_style.optimize.driver.stylize_batch`.
         temporal_weight: the weight of ``images.temporal``'s term (a video frame).
 
     Returns:

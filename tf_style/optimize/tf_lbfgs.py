@@ -231,9 +231,10 @@ class TFLBFGSTransfer:
 
         A trial that fails Armijo's test is followed by a shorter one (the minimum
         of the quadratic through the loss, the slope and the trial's loss, kept in
-        :data:`SHORTEN` of the step). An accepted trial whose end slope is still
-        steeper than :data:`CURVATURE` times the start's is followed by a longer
-        one, while the loss keeps falling; the best accepted point is returned.
+        :data:`~tf_style.optimize.line_search.SHORTEN` of the step). An accepted
+        trial whose end slope is still steeper than :data:`CURVATURE` times the
+        start's is followed by a longer one, while the loss keeps falling; the best
+        accepted point is returned.
 
         Returns:
             The accepted point and its (losses, gradient), or None.

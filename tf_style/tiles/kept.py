@@ -14,8 +14,8 @@ Only the *trailing* stages are kept (pass 2 runs them first, so their tapes live
 from the end of pass 1 to the start of pass 2, while no other window is alive),
 and only while their activations together fit in the memory of one window
 (:attr:`Tiling.keep_budget`). Even so TensorFlow's pool may place them beside the
-room later windows use: :func:`~.estimate.plan_tiling` lets only tiles with
-memory to spare keep stages (at 2048 px in 6G, float32: 29.3 -> 23.3 s per
+room later windows use: :func:`~tf_style.memory.estimate.plan_tiling` lets only
+tiles with memory to spare keep stages (at 2048 px in 6G, float32: 29.3 -> 23.3 s per
 evaluation, the untiled step 17.3 s), not tiles the budget sized.
 """
 
@@ -48,7 +48,8 @@ class KeptStage:
         upstream: tf.Tensor | None,
     ) -> tf.Tensor:
         """The surrogate's gradient with respect to the window (float32): what
-        :meth:`StageFunctions.gradient` computes, without the forward."""
+        :class:`~tf_style.tiles.compiled.StageFunctions`'s ``gradient``
+        computes, without the forward."""
         targets, seeds = [], []
         for name, seed in style_seeds.items():
             targets.append(self.grams[name])
