@@ -85,27 +85,38 @@ def add_config_arguments(parser: argparse.ArgumentParser) -> None:
     add_field_options(group, StyleTransferConfig, keep_defaults=False)
 
 
-def add_field_options(group, config_class: type, *, keep_defaults: bool) -> None:
+def add_field_options(
+    group,
+    config_class: type,
+    *,
+    keep_defaults: bool,
+    names: tuple[str, ...] | None = None,
+) -> None:
     """One option per field of the dataclass ``config_class``, from its metadata.
 
-    Each field's ``metadata`` (see :func:`tf_style.config.option`) gives the help
-    text and, where it has them, ``choices``, ``flag`` (the option's name without
-    ``--``) and ``metavar``. The type comes from the field's annotation: ``bool`` is
-    ``--x/--no-x``, a tuple takes one or more values.
+    An option is named after its field (``--total-variation-weight`` for
+    ``total_variation_weight``), the same in every command. Each field's
+    ``metadata`` (see :func:`tf_style.config.option`) gives the help text and,
+    where it has them, ``choices``, ``metavar`` and ``aliases`` (other spellings
+    that set it too, without ``--``: ``("tv-weight",)``). The type comes from the
+    field's annotation: ``bool`` is ``--x/--no-x``, a tuple takes one or more values.
 
     Args:
         group: the parser or argument group to add to.
         config_class: ``StyleTransferConfig``, ``FitConfig``...
         keep_defaults: True: an option left out takes the field's default.
             False: it is left out of the namespace, so a preset can decide.
+        names: only these fields (default: all), for a command that shares a
+            setting of another mode's config.
     """
     defaults = config_class()
     hints = typing.get_type_hints(config_class)
     for field in dataclasses.fields(config_class):
-        flag = "--" + field.metadata.get("flag", field.name.replace("_", "-"))
+        if names is not None and field.name not in names:
+            continue
         default = getattr(defaults, field.name)
         group.add_argument(
-            flag,
+            *option_strings(field),
             dest=field.name,
             default=default if keep_defaults else argparse.SUPPRESS,
             help=_help(field.metadata["help"], default),
@@ -113,11 +124,23 @@ def add_field_options(group, config_class: type, *, keep_defaults: bool) -> None
         )
 
 
+def option_strings(field: dataclasses.Field) -> list[str]:
+    """The field's option, then its aliases: ``["--total-variation-weight",
+    "--tv-weight"]``."""
+    aliases = field.metadata.get("aliases", ())
+    return [_flag(field.name)] + ["--" + alias for alias in aliases]
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
 def flag_of(config_class: type, name: str) -> str:
-    """The command-line option of field ``name`` (``--tv-weight`` for
+    """The command-line option of field ``name`` (``--total-variation-weight`` for
     ``total_variation_weight``)."""
-    field = {f.name: f for f in dataclasses.fields(config_class)}[name]
-    return "--" + field.metadata.get("flag", name.replace("_", "-"))
+    if name not in {field.name for field in dataclasses.fields(config_class)}:
+        raise KeyError(name)
+    return _flag(name)
 
 
 def given_fields(args: argparse.Namespace, config_class: type) -> dict:
@@ -231,12 +254,16 @@ def input_image(path: Path | None, role: str) -> Path:
     return bundled
 
 
-# The library names loss terms and settings; the command names its flags.
+# The library's messages name loss terms and settings; the commands name their
+# options.
 FLAGS = {
-    "style_weight": "--style-weight",
-    "content_weight": "--content-weight",
-    "total_variation_weight": "--tv-weight",
-    "learning_rate": "--learning-rate",
+    name: flag_of(StyleTransferConfig, name)
+    for name in (
+        "style_weight",
+        "content_weight",
+        "total_variation_weight",
+        "learning_rate",
+    )
 }
 
 

@@ -35,10 +35,13 @@ from tf_style.config.validation import validate_config
 
 
 def option(default: Any, help: str, **metadata: Any) -> Any:
-    """A dataclass field whose help text (and ``choices``, ``flag`` or ``metavar``,
-    where it has them) the command line shows
+    """A dataclass field whose help text (and ``choices``, ``metavar`` or
+    ``aliases``, where it has them) the command line shows
     (:func:`tf_style.commands.cli.add_field_options`); for this module's config,
-    :func:`tf_style.config.validation.validate_config` checks the choices too."""
+    :func:`tf_style.config.validation.validate_config` checks the choices too.
+
+    Every command names the option after the field (``--total-variation-weight``);
+    ``aliases`` are other spellings that set it too (``("tv-weight",)``)."""
     return field(default=default, metadata={"help": help, **metadata})
 
 
@@ -60,7 +63,7 @@ class StyleTransferConfig:
         30.0,
         "weight of the total-variation regulariser (a sum over pixels, so its "
         "effect grows with the image size)",
-        flag="tv-weight",
+        aliases=("tv-weight",),
     )
     learning_rate: float = option(0.02, "Adam learning rate")
     beta_1: float = option(0.99, "Adam beta_1")

@@ -37,7 +37,7 @@ PROGRAM = "tf-style-fit"
 
 def build_parser() -> argparse.ArgumentParser:
     """Inputs and outputs, then every FitConfig field as an option."""
-    from tf_style.config.choices import STRATEGIES
+    from tf_style.config.modes import ManyImagesConfig
     from tf_style.fit.config import FitConfig
 
     parser = CommandParser(
@@ -73,13 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="VGG19 weights file (default: the first source found)",
     )
-    parser.add_argument(
-        "--strategy",
-        choices=STRATEGIES,
-        default="auto",
-        help="tf.distribute strategy: auto is multi-worker with "
-        "TF_CONFIG, mirrored on several GPUs, else one device",
-    )
+    add_field_options(parser, ManyImagesConfig, keep_defaults=True, names=("strategy",))
     parser.add_argument(
         "--time-limit",
         type=float,

@@ -75,7 +75,7 @@ class FitConfig:
         "johnson: one network per style (Johnson et al. 2016); adain: any style, "
         "--style is then a folder or glob (Huang and Belongie 2017)",
         choices=ARCHITECTURES,
-        flag="arch",
+        aliases=("arch",),
     )
     steps: int = option(
         2000, "optimiser steps in all; a resumed run goes on to this many"
@@ -96,7 +96,9 @@ class FitConfig:
         TUTORIAL.content_weight, "the tutorial's content weight"
     )
     total_variation_weight: float = option(
-        TUTORIAL.total_variation_weight, "the tutorial's total-variation weight"
+        TUTORIAL.total_variation_weight,
+        "the tutorial's total-variation weight",
+        aliases=("tv-weight",),
     )
     style_layer_weights: tuple[float, ...] = option(
         (), "one weight per style layer, normalised (default: equal)"
