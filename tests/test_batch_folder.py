@@ -9,9 +9,9 @@ import PIL.Image
 import pytest
 
 from tf_style import train
+from tf_style.batch import jobs
 from tf_style.batch.frames import numbered_frames
 from tf_style.batch.manifest import Manifest, identify
-from tf_style.commands import folder
 from tf_style.optimize.adam import StyleTransfer
 
 pytestmark = pytest.mark.slow
@@ -23,7 +23,7 @@ TINY = ["--max-dim", "40", "--epochs", "1", "--steps-per-epoch", "2", "--quiet"]
 def shared_extractor(monkeypatch, real_extractor):
     """One VGG19 for every command run here (the command would load it each time)."""
     monkeypatch.setattr(
-        "tf_style.commands.many_images.extractor_for",
+        "tf_style.batch.prepare.extractor_for",
         lambda config, **_: real_extractor,
     )
 
@@ -80,7 +80,7 @@ def test_rerun_after_ctrl_c_finishes_only_what_was_missing(tmp_path, monkeypatch
         "photo01.png": "done",
         "photo02.png": "partial",
     }
-    assert (output / folder.PARTIAL / "photo02.png").is_file()
+    assert (output / jobs.PARTIAL / "photo02.png").is_file()
     monkeypatch.setattr(StyleTransfer, "run", real_run)
     calls = []
     monkeypatch.setattr(
@@ -93,7 +93,7 @@ def test_rerun_after_ctrl_c_finishes_only_what_was_missing(tmp_path, monkeypatch
     assert train.main(arguments) == 0
     assert calls == [(1, 1)]  # only the partial image, for its one missing step
     assert set(statuses(output).values()) == {"done"}
-    assert not (output / folder.PARTIAL / "photo02.png").exists()
+    assert not (output / jobs.PARTIAL / "photo02.png").exists()
 
 
 def test_changed_input_or_settings_is_redone(tmp_path):

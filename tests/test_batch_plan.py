@@ -11,8 +11,8 @@ import PIL.Image
 import pytest
 
 from tf_style import train
+from tf_style.batch import jobs
 from tf_style.batch.plan import OutputPlanError, plan_outputs
-from tf_style.commands import folder
 
 TINY = ["--max-dim", "40", "--epochs", "1", "--steps-per-epoch", "1", "--quiet"]
 
@@ -31,13 +31,13 @@ def snapshot(folder):
 @pytest.fixture
 def model(monkeypatch, real_extractor):
     """The folder command's extractor: the session's VGG19, loaded once."""
-    target = "tf_style.commands.many_images.extractor_for"
+    target = "tf_style.batch.prepare.extractor_for"
     monkeypatch.setattr(target, lambda config, **_: real_extractor)
 
 
 def stand_in_model(monkeypatch):
     """An extractor that is never run: for runs that end before any step."""
-    target = "tf_style.commands.many_images"
+    target = "tf_style.batch.prepare"
     monkeypatch.setattr(f"{target}.extractor_for", lambda config, **_: object())
     monkeypatch.setattr(f"{target}.with_network", lambda extractor, **_: extractor)
 
@@ -46,7 +46,7 @@ def no_model(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("the model was built before the outputs were checked")
 
-    monkeypatch.setattr("tf_style.commands.many_images.extractor_for", refuse)
+    monkeypatch.setattr("tf_style.batch.prepare.extractor_for", refuse)
 
 
 @pytest.mark.parametrize(
@@ -279,9 +279,7 @@ def test_a_folder_too_large_for_memory_is_refused_before_the_model(
 ):
     photo(tmp_path / "photos" / "p.png", size=(300, 400))
     no_model(monkeypatch)
-    monkeypatch.setattr(
-        "tf_style.commands.memory.available_host_memory", lambda: 2 * 2**30
-    )
+    monkeypatch.setattr("tf_style.memory.fits.available_host_memory", lambda: 2 * 2**30)
     arguments = ["--content", str(tmp_path / "photos"), "--output", str(tmp_path / "o")]
     assert train.main([*arguments, "--max-dim", "3000", "--quiet"]) == 2
     assert "use --max-dim" in capsys.readouterr().err
@@ -326,14 +324,14 @@ def test_an_output_that_cannot_be_written_fails_alone(
     photos = tmp_path / "photos"
     photo(photos / "good.png")
     photo(photos / "unlucky.png", seed=2)
-    real_save = folder.save_image
+    real_save = jobs.save_image
 
     def failing(image, path, **kwargs):
         if Path(path).name == "unlucky.png":
             raise OSError(errno.EIO, "Input/output error", str(path))
         return real_save(image, path, **kwargs)
 
-    monkeypatch.setattr(folder, "save_image", failing)
+    monkeypatch.setattr(jobs, "save_image", failing)
     output = tmp_path / "out"
     arguments = ["--content", str(photos), "--output", str(output), *TINY]
     assert train.main(arguments) == 1

@@ -83,7 +83,7 @@ entries = st.lists(
 def test_a_folder_run_never_loses_or_repeats_work(
     tmp_path_factory, monkeypatch, real_extractor, tree, same_folder, seed
 ):
-    target = "tf_style.commands.many_images.extractor_for"
+    target = "tf_style.batch.prepare.extractor_for"
     monkeypatch.setattr(target, lambda config, **_: real_extractor)
     root = tmp_path_factory.mktemp("tree")
     photos = root / "photos"
@@ -232,7 +232,7 @@ def test_runs_into_one_output_never_replace_share_or_lose(
     a full disk injected at a write: no input byte changes; in the end every good
     input owns exactly one result that no other input shares, and the manifest
     agrees with the files."""
-    from tf_style.commands import folder as folder_module
+    from tf_style.batch import jobs as folder_module
 
     root = tmp_path_factory.mktemp("runs")
     folders = []
@@ -250,7 +250,7 @@ def test_runs_into_one_output_never_replace_share_or_lose(
         output = root / "results"
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(
-            "tf_style.commands.many_images.extractor_for",
+            "tf_style.batch.prepare.extractor_for",
             lambda config, **_: real_extractor,
         )
         for index, source in enumerate(folders):

@@ -113,7 +113,7 @@ def one_vgg(monkeypatch, real_vgg):
             config.style_layers, config.content_layers, vgg=real_vgg
         )
 
-    monkeypatch.setattr("tf_style.commands.many_images.extractor_for", extractor_for)
+    monkeypatch.setattr("tf_style.batch.prepare.extractor_for", extractor_for)
 
 
 def styles_for(options, pictures):

@@ -46,13 +46,13 @@ def no_model(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("the model was built before the outputs were checked")
 
-    monkeypatch.setattr("tf_style.commands.many_images.extractor_for", refuse)
+    monkeypatch.setattr("tf_style.batch.prepare.extractor_for", refuse)
 
 
 @pytest.fixture
 def model(monkeypatch, real_extractor):
     monkeypatch.setattr(
-        "tf_style.commands.many_images.extractor_for",
+        "tf_style.batch.prepare.extractor_for",
         lambda config, **_: real_extractor,
     )
 
@@ -346,10 +346,10 @@ def test_a_special_file_as_manifest_or_lock_is_refused_without_hanging(
     else:
         target.symlink_to("/dev/zero")
     monkeypatch.setattr(
-        "tf_style.commands.many_images.extractor_for", lambda config, **_: object()
+        "tf_style.batch.prepare.extractor_for", lambda config, **_: object()
     )
     monkeypatch.setattr(
-        "tf_style.commands.many_images.with_network", lambda extractor, **_: extractor
+        "tf_style.batch.prepare.with_network", lambda extractor, **_: extractor
     )
     assert train.main(arguments) == 2
     err = capsys.readouterr().err
@@ -379,7 +379,7 @@ def test_a_full_disk_stops_a_folder_run_with_one_line_and_exit_1(
     def full(image, path, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device", str(path))
 
-    monkeypatch.setattr("tf_style.commands.folder.save_image", full)
+    monkeypatch.setattr("tf_style.batch.jobs.save_image", full)
     arguments = ["--content", str(photos), "--output", str(output), "--batch-size"]
     assert train.main([*arguments, "1", *TINY]) == 1
     err = capsys.readouterr().err
@@ -456,7 +456,7 @@ def test_a_bad_style_is_refused_before_the_video_is_decoded(
     video = make_video(tmp_path / "clip.mp4")
     (tmp_path / "bad.png").write_bytes(b"not an image")
     monkeypatch.setattr(
-        "tf_style.commands.many_images.extract_frames",
+        "tf_style.batch.prepare.extract_frames",
         lambda *a: pytest.fail("the video was decoded before the style was read"),
     )
     arguments = ["--frames", str(video), "--output", str(tmp_path / "out")]
@@ -591,12 +591,10 @@ def test_names_are_planned_under_the_lock(tmp_path, monkeypatch):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(
-        "tf_style.commands.many_images.plan_outputs",
+        "tf_style.batch.prepare.plan_outputs",
         lambda *a, **k: seen.setdefault("plan", plan_outputs(*a, **k)),
     )
-    monkeypatch.setattr(
-        "tf_style.commands.many_images.extractor_for", stop_before_model
-    )
+    monkeypatch.setattr("tf_style.batch.prepare.extractor_for", stop_before_model)
     arguments = ["--content", str(photos), "--output", str(output), *TINY]
     assert train.main(arguments) == 130
     assert seen["plan"].name(photos / "IMG.png") != "IMG.png"

@@ -156,7 +156,7 @@ TINY = ["--epochs", "1", "--quiet", "--seed", "0"]
 @pytest.fixture
 def shared_extractor(monkeypatch, real_extractor):
     monkeypatch.setattr(
-        "tf_style.commands.many_images.extractor_for",
+        "tf_style.batch.prepare.extractor_for",
         lambda config, **_: real_extractor,
     )
 

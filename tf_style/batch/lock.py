@@ -1,8 +1,11 @@
-"""The lock on an output folder, so two runs never compute (and write) it at once."""
+"""The lock on an output folder, so two runs never compute (and write) it at once,
+and what a refused run made of the folder, removed again."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import stat
 from pathlib import Path
 
@@ -59,4 +62,37 @@ class folder_lock:  # noqa: N801 - used like open()
         self.handle.close()
 
 
-__all__ = ["LOCK", "ManifestLocked", "folder_lock"]
+def first_missing(path: Path) -> Path:
+    """The highest folder of ``path`` that does not exist yet (``path`` itself when
+    its parent exists): what making ``path`` creates."""
+    missing = path
+    while not os.path.lexists(missing.parent) and missing.parent != missing:
+        missing = missing.parent
+    return missing
+
+
+@contextlib.contextmanager
+def removed_if_refused(*folders: Path):
+    """Leaves no trace of a refused run: each of ``folders`` (or files) that this
+    run made (the output folder, its lock, a decoded video's ``input_frames/``) is
+    removed again when the run is refused or interrupted before it starts."""
+    made = [folder for folder in folders if not os.path.lexists(folder)]
+    try:
+        yield
+    except BaseException:
+        for path in reversed(made):
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    path.unlink()
+        raise
+
+
+__all__ = [
+    "LOCK",
+    "ManifestLocked",
+    "first_missing",
+    "folder_lock",
+    "removed_if_refused",
+]

@@ -27,6 +27,7 @@ import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from tf_style.batch.lock import LOCK, ManifestLocked, folder_lock
 from tf_style.paths.atomic import atomic_write
@@ -206,7 +207,22 @@ class Manifest:
 
 def read_manifest(path: Path) -> tuple[dict[str, dict], dict | None]:
     """The entries (by output name) of the manifest at ``path``, and the source
-    of a frames run, checked against the schema.
+    of a frames run, checked against the schema (see :func:`read_record`)."""
+    record = read_record(path)
+    return record.entries, record.source
+
+
+class ManifestRecord(NamedTuple):
+    """A manifest as read: entries by output name, a frames run's source, and the
+    settings of the run that wrote it last (an object, else empty)."""
+
+    entries: dict[str, dict]
+    source: dict | None
+    settings: dict
+
+
+def read_record(path: Path) -> ManifestRecord:
+    """The manifest at ``path``, checked against the schema.
 
     Raises:
         ManifestError: not a regular file, too large, not JSON, another version,
@@ -238,7 +254,10 @@ def read_manifest(path: Path) -> tuple[dict[str, dict], dict | None]:
         raise ManifestError(f"{path}: 'source' must be an object of plain values.")
     if record["version"] == 2:
         entries = _from_version_2(entries)
-    return entries, source
+    settings = record.get("settings")
+    return ManifestRecord(
+        entries, source, settings if isinstance(settings, dict) else {}
+    )
 
 
 def _entry_problem(entry: object, version: int) -> str | None:
@@ -319,10 +338,12 @@ __all__ = [
     "Manifest",
     "ManifestError",
     "ManifestLocked",
+    "ManifestRecord",
     "file_sha256",
     "folder_lock",
     "identify",
     "owns",
     "read_manifest",
+    "read_record",
     "settings_key",
 ]

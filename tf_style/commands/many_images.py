@@ -1,74 +1,46 @@
 """The training command's many-image mode: a folder, a glob or ``--frames``.
 
-Called by :mod:`tf_style.train` when ``--content`` names a folder or a glob and
-``--output`` a folder, or ``--frames`` is given (``--output`` then defaults to
-``outputs/<folder>_<style>/``). Each run records its settings in the folder's
-``manifest.json``.
+Called by :mod:`tf_style.commands.train` when ``--content`` names a folder or a glob
+and ``--output`` a folder, or ``--frames`` is given (``--output`` then defaults to
+``outputs/<folder>_<style>/``). Parse, call the library
+(:func:`tf_style.batch.stylize_folder` or :func:`tf_style.batch.stylize_video`),
+print its progress and summary, and map how it ended to the exit status: 0 every
+input done; 1 an input failed or a write stopped the run; 2 refused, or no input
+could be stylised; 130 interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import dataclasses
-import os
-import shutil
 import sys
 from pathlib import Path
 
-from tf_style.batch.distribute import make_strategy
-from tf_style.batch.frames import numbered_frames
-from tf_style.batch.inputs import collect_inputs
-from tf_style.batch.manifest import (
-    LOCK,
-    MANIFEST,
-    ManifestError,
-    ManifestLocked,
-    file_sha256,
-    folder_lock,
-    read_manifest,
-)
-from tf_style.batch.plan import (
-    OWNED_FOLDERS,
-    OutputPlan,
-    OutputPlanError,
-    plan_outputs,
+from tf_style.batch import (
+    FolderResult,
+    OutputWriteError,
+    RunInterrupted,
+    RunRefused,
+    VideoResult,
+    stylize_folder,
+    stylize_video,
 )
 from tf_style.commands.cli import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
     UsageError,
-    check_style_count,
     config_from_args,
     input_image,
 )
-from tf_style.commands.folder import stylize_folder
-from tf_style.commands.frames import VideoSettings, stylize_frames
-from tf_style.commands.frames_source import (
-    check_frames_source,
-    check_one_frame_size,
-    check_same_source,
-    check_video_tools,
-    folder_record,
-    video_record,
-)
-from tf_style.commands.memory import check_step_memory, resized_size
+from tf_style.commands.many_progress import ManyProgress
+from tf_style.commands.network import load_model, network_config, strength
 from tf_style.commands.preflight import check_path_arguments
-from tf_style.config import INITS
-from tf_style.config.choices import TEMPORAL_WEIGHT
-from tf_style.images.tensors import SAVE_FORMATS, load_image
-from tf_style.paths.identity import (
-    PathError,
-    protecting,
-)
-from tf_style.vgg.model import extractor_for
-from tf_style.vgg.network import with_network
-from tf_style.vgg.weights import WeightsNotFoundError
-from tf_style.video.files import (
-    DEFAULT_FPS,
-    INPUT_FRAMES,
-    VideoError,
-    extract_frames,
-    is_video,
-)
+from tf_style.paths.identity import PathError
+from tf_style.video.files import is_video
+
+PROGRAM = "tf-style-train"
 
 
 def run_many(args: argparse.Namespace) -> int:
@@ -79,224 +51,107 @@ def run_many(args: argparse.Namespace) -> int:
     """
     try:
         return _run_many(args)
-    except PathError as error:  # a deleted working folder, a special file
+    except (RunRefused, PathError) as error:  # PathError: a deleted working folder
         raise UsageError(str(error)) from None
 
 
 def _run_many(args: argparse.Namespace) -> int:
-    """The many-image run (see :func:`run_many`).
-
-    Everything that can be checked is checked before a video is decoded or a
-    model built: the options, the styles, the manifest already in the output
-    folder, and every file the run will write against every file it reads.
-    """
     check_path_arguments(args)
-    config = config_from_args(args)
-    styles = args.style or [input_image(None, "style")]
-    check_style_count(config, len(styles))
-    if args.frames is not None:
-        check_video_tools()
-    spec = args.frames or args.content
-    video_file = check_frames_source(args.frames)
-    output = args.output or default_output(spec, video_file, styles[0])
-    if output.suffix.lower() in SAVE_FORMATS or output.is_file():
-        raise UsageError(f"{output}: with many images --output names a folder.")
     refuse_single_image_options(args)
-    if args.batch_size < 1:
-        raise UsageError(f"--batch-size must be at least 1, got {args.batch_size}.")
-    strategy = None if args.frames else strategy_from(args.strategy)
-    if strategy is not None and config.optimizer != "adam":
-        raise UsageError(
-            f"--strategy shares an Adam batch across {strategy.num_replicas_in_sync} "
-            "replicas; L-BFGS optimises one image at a time. Use --optimizer adam "
-            "or --strategy none."
-        )
-    if strategy is not None:
-        config = untiled(config, strategy)
-    if args.weights is not None and not args.weights.is_file():
-        raise UsageError(f"{args.weights}: no such weights file.")
-    init_file = None if config.init in INITS else Path(config.init)
-    reads = [*styles, *(p for p in (init_file, args.weights) if p is not None)]
-    style_images = [load_image(s, config.max_dim) for s in styles]
-    if init_file is not None:
-        load_image(init_file, None)  # checked as any input image is
-    if video_file is not None:
-        reads.append(video_file)
-    settings = {
-        "config": dataclasses.asdict(config),
-        "style": [str(s) for s in styles],
-        # The contents, not only the names: a style replaced under the same name
-        # must redo every output.
-        "inputs_sha256": {
-            str(p): file_sha256(p) for p in reads if p not in (args.weights, video_file)
-        },
-        "sizing": args.sizing,
+    model = load_model(args)
+    config = config_from_args(args) if model is None else network_config(args)
+    styles = args.style or [input_image(None, "style")]
+    spec = args.frames or args.content
+    output = args.output or default_output(spec, args.frames, styles[0])
+    progress = ManyProgress("frame" if args.frames else "image", quiet=args.quiet)
+    options = {
+        "output": output,
+        "many": args.many_config,
+        "model": model,
+        "weights": args.weights,
+        "strength": strength(args),
+        "on_progress": progress,
     }
-    check_existing_manifest(output)  # a bad one is refused before anything is made
-    with contextlib.ExitStack() as held_open:
-        with removed_if_refused(
-            first_missing(output), output / INPUT_FRAMES, output / LOCK
-        ):
-            # Planned under the lock: another run cannot give a name meanwhile.
-            lock_folder(output, held_open)
-            held, source = check_existing_manifest(output)
-            if video_file is not None:
-                check_same_source(output, source, video_record(video_file))
-                checked(lambda: plan_outputs([], output, spec=video_file, reads=reads))
-            plan, fps, frames_source = plan_many(
-                args, config.max_dim, spec, output, video_file, reads, (held, source)
-            )
-            check_step_memory(largest_size(plan, config.max_dim), config)
-            try:
-                extractor = extractor_for(config, weights=args.weights)
-            except WeightsNotFoundError as error:
-                raise UsageError(str(error)) from None
-        extractor = with_network(
-            extractor, precision=config.mixed_precision, pooling=config.pooling
-        )
-        video = VideoSettings(
-            mode=args.temporal or "flow",
-            temporal_weight=TEMPORAL_WEIGHT
-            if args.temporal_weight is None
-            else args.temporal_weight,
-            long_term=args.long_term or 1,
-            fps=args.fps or fps or DEFAULT_FPS,
-        )
-        if args.frames:
-            settings["temporal"] = video.record()
-        held_open.enter_context(protecting(plan.reads))
-        if args.frames:
-            return stylize_frames(
-                plan,
-                style_images,
-                config,
-                extractor=extractor,
-                settings=settings,
-                quiet=args.quiet,
-                video=video,
-                source=frames_source,
-            )
-        return stylize_folder(
-            plan,
-            style_images,
-            config,
-            extractor=extractor,
-            settings=settings,
-            batch_size=args.batch_size,
-            sizing=args.sizing,
-            strategy=strategy,
-            quiet=args.quiet,
-        )
+    try:
+        if args.frames is None:
+            result = stylize_folder(args.content, styles, config, **options)
+        else:
+            video = video_config(args, model)
+            result = stylize_video(args.frames, styles, config, video=video, **options)
+    except RunInterrupted as stop:
+        progress.close()
+        return said_interrupted(stop.result)
+    except OutputWriteError as error:
+        progress.close()
+        return said_write_error(error)
+    finally:
+        progress.close()
+    if isinstance(result, VideoResult):
+        return said_video(result)
+    return said_folder(result)
 
 
-def plan_many(args, max_dim, spec, output, video_file, reads, recorded):
-    """The inputs (a video decoded first), the plan of their outputs, the frame
-    rate of a video (None otherwise) and what the frames come from."""
-    held, source = recorded
-    inputs, fps = collect_many(args, spec, output)
-    plan = checked(
-        lambda: plan_outputs(
-            inputs,
-            output,
-            spec=spec,
-            reads=reads,
-            held=held,
-            owned_folders=OWNED_FOLDERS if video_file is None else DECODED,
-        )
+def video_config(args: argparse.Namespace, model):
+    """The video settings given; with a network and no ``--temporal``, independent
+    frames (a network has no temporal term: ``flow``, the default, would be
+    refused)."""
+    given = args.video_config
+    if model is not None and getattr(args, "temporal", None) is None:
+        return dataclasses.replace(given, temporal="independent")
+    return given
+
+
+def said_folder(result: FolderResult) -> int:
+    """The summary line; 0 all done, 1 some failed, 2 none could be stylised."""
+    print(result.summary(), file=sys.stderr)
+    counts = result.counts()
+    if counts["done"] == 0 and counts["failed"]:
+        print(f"{PROGRAM}: error: no input could be stylised.", file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_FAILED if counts["failed"] else EXIT_OK
+
+
+def said_video(result: VideoResult) -> int:
+    """The warping-error line; 0 all done, 1 a frame failed, 2 none was done."""
+    if not result.frames:
+        print(f"{PROGRAM}: error: no frame could be stylised.", file=sys.stderr)
+        return EXIT_USAGE
+    style = result.report["mean_losses"].get("style")
+    print(
+        f"warping error: output {result.warping_error:.5f}, input "
+        f"{result.input_warping_error:.5f} (Lai et al. 2018; lower is steadier); mean "
+        f"style loss {style:.4g}; {result.video}, {result.preview}"
+        if style is not None
+        else f"warping error: output {result.warping_error:.5f}, input "
+        f"{result.input_warping_error:.5f}; {result.video}, {result.preview}",
+        file=sys.stderr,
     )
-    frames_source = None
-    if args.frames is not None:
-        frames_source = video_record(video_file) if video_file else folder_record(spec)
-        check_same_source(output, source, frames_source)
-        check_one_frame_size(readable(plan), max_dim)
-    say_duplicates(plan)
-    return plan, fps, frames_source
+    return EXIT_FAILED if result.counts()["failed"] else EXIT_OK
 
 
-# A decoded video's frames live in input_frames/: the run's own files, read back.
-DECODED = tuple(name for name in OWNED_FOLDERS if name != INPUT_FRAMES)
+def said_interrupted(result: FolderResult) -> int:
+    if isinstance(result, VideoResult):
+        print("interrupted; rerun to finish the frames", file=sys.stderr)
+    else:
+        print(f"interrupted: {result.summary()}; rerun to finish", file=sys.stderr)
+    return EXIT_INTERRUPTED
 
 
-def lock_folder(output: Path, held_open: contextlib.ExitStack) -> None:
-    """Make the output folder and hold its lock for the rest of the run.
-
-    Raises:
-        UsageError: another run holds it, or it cannot be made or written.
-    """
-    try:
-        output.mkdir(parents=True, exist_ok=True)
-        held_open.enter_context(folder_lock(output))
-    except ManifestLocked as error:
-        raise UsageError(str(error)) from None
-    except OSError as error:
-        reason = error.strerror or error
-        raise UsageError(f"{output}: cannot write there ({reason}).") from None
+def said_write_error(error: OutputWriteError) -> int:
+    if isinstance(error.result, VideoResult):
+        kept = "the frames done so far are kept. Rerun to finish."
+    else:
+        kept = f"{error.result.summary()}. Rerun to finish once it can be written."
+    print(f"{PROGRAM}: error: {error.reason}; {kept}", file=sys.stderr)
+    return EXIT_FAILED
 
 
-def untiled(config, strategy):
-    """The settings for a batch shared across replicas, which a tiled loss cannot
-    be: ``--tiling auto`` is decided as off (the same on every worker, whatever
-    memory each measures), ``--tiling on`` is refused with the reason.
-
-    Raises:
-        UsageError: ``--tiling on`` with a strategy.
-    """
-    if config.tiling == "on":
-        raise UsageError(
-            f"--tiling on evaluates one image tile by tile on one device; --strategy "
-            f"shares a batch across {strategy.num_replicas_in_sync} replicas. Use "
-            "--strategy none to tile, or --tiling off."
-        )
-    return dataclasses.replace(config, tiling="off")
-
-
-def checked(make_plan):
-    """The plan, or its refusal as a usage error (one line, exit 2)."""
-    try:
-        return make_plan()
-    except OutputPlanError as error:
-        raise UsageError(str(error)) from None
-
-
-def default_output(spec: Path | str, video_file: Path | None, style: Path) -> Path:
+def default_output(spec: Path | str, frames: Path | None, style: Path) -> Path:
     """``outputs/<folder or video>_<style>/``."""
     name = Path(str(spec).split("*")[0].rstrip("/")).name or "images"
-    if video_file is not None:
-        name = video_file.stem
+    if frames is not None and is_video(frames):
+        name = frames.stem
     return Path("outputs") / f"{name}_{style.stem}"
-
-
-def first_missing(path: Path) -> Path:
-    """The highest folder of ``path`` that does not exist yet (``path`` itself when
-    its parent exists): what making ``path`` creates."""
-    missing = path
-    while not os.path.lexists(missing.parent) and missing.parent != missing:
-        missing = missing.parent
-    return missing
-
-
-@contextlib.contextmanager
-def removed_if_refused(*folders: Path):
-    """Leaves no trace of a refused run: each of ``folders`` (or files) that this
-    run made (the output folder, its lock, a decoded video's ``input_frames/``) is
-    removed again when the run is refused or interrupted before it starts."""
-    made = [folder for folder in folders if not os.path.lexists(folder)]
-    try:
-        yield
-    except BaseException:
-        for path in reversed(made):
-            if path.is_dir() and not path.is_symlink():
-                shutil.rmtree(path, ignore_errors=True)
-            else:
-                with contextlib.suppress(OSError):
-                    path.unlink()
-        raise
-
-
-def say_duplicates(plan) -> None:
-    """One line for each input that is another path to an earlier one."""
-    for path, first in plan.duplicates.items():
-        print(f"skipped {path}: the same file as {first}", file=sys.stderr)
 
 
 def refuse_single_image_options(args: argparse.Namespace) -> None:
@@ -318,71 +173,6 @@ def refuse_single_image_options(args: argparse.Namespace) -> None:
         raise UsageError(
             "--save-every animates one run; with many images use --frames for video."
         )
-
-
-def collect_many(
-    args: argparse.Namespace, spec: Path | str, output: Path
-) -> tuple[list[Path], float | None]:
-    """The inputs in order, and a video's frame rate (None for images): a video
-    is decoded once into ``output/input_frames/``.
-
-    Raises:
-        UsageError: nothing to read, or a video ffmpeg cannot decode.
-    """
-    try:
-        if args.frames is not None and is_video(args.frames):
-            return extract_frames(args.frames, output / INPUT_FRAMES)
-        inputs = numbered_frames(spec) if args.frames else collect_inputs(spec)
-    except OSError as error:
-        reason = error.strerror or error
-        raise UsageError(f"{spec}: cannot list the images ({reason}).") from None
-    except VideoError as error:
-        raise UsageError(str(error)) from None
-    if not inputs:
-        raise UsageError(f"{spec}: no images found (looked for common suffixes).")
-    return inputs, None
-
-
-def check_existing_manifest(output: Path) -> tuple[dict[str, dict], dict | None]:
-    """The records of a manifest already in ``output`` (one tf_style wrote, else
-    nothing runs): the output names earlier runs gave, and a frames run's source.
-
-    Raises:
-        UsageError: it cannot be read or does not follow the schema.
-    """
-    path = output / MANIFEST
-    if not os.path.lexists(path):
-        return {}, None
-    try:
-        return read_manifest(path)
-    except ManifestError as error:
-        raise UsageError(str(error)) from None
-
-
-def readable(plan: OutputPlan) -> list[Path]:
-    """The inputs that are regular files (a FIFO's header is never read: the read
-    would wait for a writer for ever)."""
-    return [item.path for item in plan.inputs if item.sha256 is not None]
-
-
-def largest_size(plan: OutputPlan, max_dim: int) -> tuple[int, int] | None:
-    """The largest (H, W) any input will have, from the headers (None: unknown)."""
-    sizes = [resized_size(path, max_dim) for path in readable(plan)]
-    sizes = [size for size in sizes if size is not None]
-    return max(sizes, key=lambda size: size[0] * size[1], default=None)
-
-
-def strategy_from(name: str):
-    """The ``tf.distribute`` strategy, made before any other TensorFlow op: a
-    multi-worker strategy's collective ops must be configured at program start.
-
-    Raises:
-        UsageError: an unknown name, or a ``TF_CONFIG`` that is not a cluster.
-    """
-    try:
-        return make_strategy(name)
-    except (ValueError, KeyError, TypeError) as error:
-        raise UsageError(str(error)) from None
 
 
 __all__ = ["run_many"]

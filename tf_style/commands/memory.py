@@ -1,26 +1,22 @@
-"""The memory preflight: will the run fit, whole or tile by tile, and if not, what
-size would?
+"""The memory preflight of the commands: :mod:`tf_style.memory.fits`'s refusal as a
+:class:`~tf_style.commands.cli.UsageError` (one line, exit status 2).
 
-The estimates (:mod:`tf_style.memory`) are compared with the memory the run may use
-(``--memory-limit``, or the free memory of the device that will run it: host RAM,
-or the GPU's where ``nvidia-smi`` tells) before any model is built. A refusal names
-the largest ``--max-dim`` that would fit.
+Checked before any model is built; a refusal names the largest ``--max-dim`` that
+would fit.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
-
-import PIL.Image
 
 from tf_style.commands.cli import UsageError
 from tf_style.config import StyleTransferConfig
-from tf_style.config.byte_sizes import parse_memory
-from tf_style.images.orientation import QUARTER_TURNS, exif_orientation
-from tf_style.memory.estimate import TooLarge, plan_scales
-from tf_style.memory.free import available_gpu_memory, available_host_memory
-from tf_style.shapes import tutorial_shape
+from tf_style.memory.fits import (
+    DoesNotFit,
+    check_run_fits,
+    check_step_fits,
+    resized_size,
+)
 
 
 def check_run_memory(
@@ -30,66 +26,27 @@ def check_run_memory(
     available: int | None,
     where: str,
 ) -> None:
-    """Refuse a run that cannot fit in ``available`` bytes (None: unknown), whole
-    or (unless ``config.tiling`` is ``off``) tile by tile.
+    """:func:`~tf_style.memory.fits.check_run_fits` for a command.
 
     Raises:
         UsageError: naming the largest ``--max-dim`` that would fit.
     """
     try:
-        plan_scales(size, config, available)
-    except TooLarge as error:
-        height, width = (int(side) for side in size)
-        how = "at once" if config.tiling == "off" else "even tile by tile"
-        advice = (
-            f"use --max-dim {error.largest} or less"
-            if error.largest >= 32
-            else "not even a 32 px image fits"
-        )
-        if config.tiling == "off":
-            advice += " (or leave --tiling at auto)"
-        raise UsageError(
-            f"a {width}x{height} px image needs more than the "
-            f"{available / 2**30:.1f} GiB of {where} memory available {how}; "
-            f"{advice}."
-        ) from None
+        check_run_fits(size, config, available=available, where=where)
+    except DoesNotFit as error:
+        raise UsageError(str(error)) from None
 
 
 def check_step_memory(size: Sequence[int] | None, config: StyleTransferConfig) -> None:
-    """Refuse a size that cannot fit in the memory the run may use (None: skip).
+    """:func:`~tf_style.memory.fits.check_step_fits` for a command.
 
-    The commands check twice: from the file's header before any pixel is decoded or
-    resized (a ``--max-dim`` of 100000 would exhaust memory in the resize itself),
-    and on the loaded image.
+    Raises:
+        UsageError: naming the largest ``--max-dim`` that would fit.
     """
-    if size is None:
-        return
-    if config.memory_limit != "auto":
-        available, where = parse_memory(config.memory_limit), "--memory-limit"
-    else:
-        import tensorflow as tf  # the device decides which memory counts
-
-        on_gpu = bool(tf.config.list_physical_devices("GPU"))
-        available = available_gpu_memory() if on_gpu else available_host_memory()
-        where = "GPU" if on_gpu else "host"
-    check_run_memory(size, config, available=available, where=where)
-
-
-def resized_size(path: Path, max_dim: int) -> tuple[int, int] | None:
-    """(H, W) the image will have at ``max_dim``, from the file's header alone.
-
-    None when the header cannot be read: :func:`load_image` then says why.
-    """
-    if not Path(path).is_file():  # a FIFO's header would never come
-        return None
     try:
-        with PIL.Image.open(path) as image:
-            width, height = image.size
-            if exif_orientation(image) in QUARTER_TURNS:
-                width, height = height, width
-    except (OSError, ValueError, SyntaxError, PIL.Image.DecompressionBombError):
-        return None
-    return tutorial_shape((height, width), max_dim)
+        check_step_fits(size, config)
+    except DoesNotFit as error:
+        raise UsageError(str(error)) from None
 
 
 __all__ = ["check_run_memory", "check_step_memory", "resized_size"]

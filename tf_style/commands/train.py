@@ -100,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="save the image every N steps and an animated GIF at the end",
     )
     add_many_arguments(parser)
+    add_network_arguments(parser)
     display = parser.add_argument_group("display")
     display.add_argument("--quiet", action="store_true", help="no progress bar")
     display.add_argument(
@@ -130,6 +131,29 @@ def add_many_arguments(parser: argparse.ArgumentParser) -> None:
     add_field_options(many, ManyImagesConfig, keep_defaults=False)
 
 
+def add_network_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--network``: a network paints each photo or frame in one forward pass
+    instead of the optimisation (:mod:`tf_style.commands.network`)."""
+    network = parser.add_argument_group(
+        "network (one forward pass per photo or frame instead of the optimisation)"
+    )
+    network.add_argument(
+        "--network",
+        default=None,
+        metavar="PATH_OR_HANDLE",
+        help="a tf-style-fit output folder, a folder with the Magenta TensorFlow "
+        "Lite pair, a network_*.tflite file, a SavedModel folder or .tar.gz, or a "
+        "TF-Hub URL handle; only --max-dim of the optimisation options applies",
+    )
+    network.add_argument(
+        "--strength",
+        type=float,
+        default=None,
+        metavar="X",
+        help="with --network: style strength in [0, 1] (default: 1)",
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command; returns the exit status.
 
@@ -152,14 +176,19 @@ def _main(argv: list[str] | None) -> int:
 
     try:
         args.many_config, args.video_config = check_frames_options(args)
-        for name, value in vars(args.many_config).items():  # read by run_many
-            setattr(args, name, value)
-        for name in vars(args.video_config):  # None: not given
-            setattr(args, name, getattr(args, name, None))
         if args.frames is not None or is_many(args.content, args.output):
             from tf_style.commands.many_images import run_many
 
             return run_many(args)  # its own lines, an interruption's too
+        if args.network is not None:
+            from tf_style.commands.network import run_network_image
+
+            return run_network_image(args)
+        if args.strength is not None:
+            raise UsageError(
+                "--strength blends a network's style with the photo; give --network "
+                "too (the optimisation weighs style with --style-weight)."
+            )
         status = run(make_plan(args), quiet=args.quiet)
     except (UsageError, ImageError) as error:
         if args.debug:

@@ -35,6 +35,7 @@ from pathlib import Path
 
 import tensorflow as tf
 
+from tf_style.fast.any import load_network
 from tf_style.fast.base import (
     STYLE_SIZE,
     FastModelError,
@@ -161,5 +162,6 @@ __all__ = [
     "check_strength",
     "fast_stylize",
     "load_fast_model",
+    "load_network",
     "load_tflite",
 ]

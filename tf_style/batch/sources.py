@@ -1,36 +1,35 @@
-"""What a frames run reads: a video file or a folder of frames, checked before any
+"""What a video run reads: a video file or a folder of frames, checked before any
 decoding, and which sequence an output folder already holds (one per folder: a
 second would mix two sequences in one video and take the first one's frames).
 """
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
-from tf_style.commands.cli import UsageError
-from tf_style.commands.memory import resized_size
+from tf_style.batch.results import RunRefused
+from tf_style.memory.fits import resized_size
 from tf_style.paths.identity import SpecialFileError, kernel_path, regular_file
 from tf_style.video.files import VIDEO_SUFFIXES, is_video
 
 
-def check_frames_source(frames: Path | None) -> Path | None:
-    """The video file ``--frames`` names (None: a folder of frames, or no frames).
+def check_frames_source(frames: Path) -> Path | None:
+    """The video file ``frames`` names (None: it is a folder of frames).
 
     Raises:
-        UsageError: a missing video, or neither a video nor a folder.
+        RunRefused: a missing video, or neither a video nor a folder.
     """
-    if frames is None:
-        return None
     if is_video(frames):
         try:
             regular_file(frames, "video")
         except FileNotFoundError:
-            raise UsageError(f"{frames}: no such video file.") from None
+            raise RunRefused(f"{frames}: no such video file.") from None
         except SpecialFileError as error:
-            raise UsageError(str(error)) from None
+            raise RunRefused(str(error)) from None
         return frames
     if not frames.is_dir():
-        raise UsageError(
+        raise RunRefused(
             f"{frames}: --frames names a video file "
             f"({', '.join(VIDEO_SUFFIXES)}) or a folder of numbered frames."
         )
@@ -56,36 +55,34 @@ def check_same_source(output: Path, recorded: dict | None, current: dict) -> Non
     sequences in one video and replace the first one's frames.
 
     Raises:
-        UsageError: the folder holds another sequence's frames.
+        RunRefused: the folder holds another sequence's frames.
     """
     if recorded is None:
         return
     kind = next(iter(current))
     if recorded.get(kind) != current[kind]:
         was = recorded.get("video") or recorded.get("frames") or "a folder of images"
-        raise UsageError(
+        raise RunRefused(
             f"{output}: holds the results of {was}; choose another --output for "
             f"{current[kind]}."
         )
     if any(recorded.get(key) != value for key, value in current.items()):
-        raise UsageError(
+        raise RunRefused(
             f"{output}: holds the results of another video that was at "
             f"{current[kind]} (its size or time differs); choose another --output."
         )
 
 
 def check_video_tools() -> None:
-    """The frames mode measures (and by default follows) the optical flow: OpenCV
-    and imageio-ffmpeg must be installed (the ``video`` extra).
+    """A video run measures (and by default follows) the optical flow: OpenCV and
+    imageio-ffmpeg must be installed (the ``video`` extra).
 
     Raises:
-        UsageError: naming the install command.
+        RunRefused: naming the install command.
     """
-    import importlib.util
-
     missing = [m for m in ("cv2", "imageio_ffmpeg") if not importlib.util.find_spec(m)]
     if missing:
-        raise UsageError(
+        raise RunRefused(
             f"--frames needs {' and '.join(missing)}: pip install 'tf_style[video]' "
             "(opencv-python-headless, imageio, imageio-ffmpeg)."
         )
@@ -97,7 +94,7 @@ def check_one_frame_size(frames: list[Path], max_dim: int) -> None:
     pixel).
 
     Raises:
-        UsageError: naming the first frame that differs.
+        RunRefused: naming the first frame that differs.
     """
     if not frames:
         return
@@ -105,7 +102,7 @@ def check_one_frame_size(frames: list[Path], max_dim: int) -> None:
     for frame in frames[1:]:
         size = resized_size(frame, max_dim)
         if size is not None and first is not None and size != first:
-            raise UsageError(
+            raise RunRefused(
                 f"{frame}: the frames differ in size ({size[1]}x{size[0]} px at "
                 f"--max-dim {max_dim}, the first {first[1]}x{first[0]}); resize them "
                 "to one size first."
