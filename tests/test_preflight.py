@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
@@ -11,10 +12,14 @@ from tf_style.commands.cli import UsageError
 from tf_style.commands.memory import check_run_memory
 from tf_style.commands.preflight import check_outputs
 from tf_style.config import StyleTransferConfig
+from tf_style.config.byte_sizes import format_memory, parse_memory
 from tf_style.config.layers import CONTENT_LAYERS, STYLE_LAYERS
 from tf_style.memory.estimate import (
     FIXED_BYTES,
+    TooLarge,
     forward_bytes_per_pixel,
+    least_budget,
+    plan_scales,
     step_bytes,
     tiled_fixed_bytes,
 )
@@ -139,6 +144,67 @@ def test_nothing_fits_below_the_fixed_memory():
         check_run_memory(
             (300, 400), StyleTransferConfig(), available=FIXED_BYTES // 2, where="host"
         )
+
+
+@pytest.mark.parametrize("tiling", ["auto", "on", "off"])
+@pytest.mark.parametrize("optimizer", ["adam", "lbfgs"])
+def test_the_least_budget_is_the_edge_of_what_can_be_planned(tiling, optimizer):
+    config = StyleTransferConfig(tiling=tiling, optimizer=optimizer, scales=(0.5, 1))
+    needed = least_budget((384, 512), config)
+    plan_scales((384, 512), config, needed)
+    with pytest.raises(TooLarge) as refused:
+        plan_scales((384, 512), config, needed - 1)
+    assert refused.value.needed == needed
+    assert f"memory_limit {format_memory(needed)} or more" in str(refused.value)
+
+
+def test_a_memory_limit_too_small_is_refused_with_the_least_that_would_do():
+    config = StyleTransferConfig(memory_limit="512M")
+    with pytest.raises(UsageError) as caught:
+        check_run_memory(
+            (384, 512), config, available=512 << 20, where="--memory-limit"
+        )
+    message = str(caught.value)
+    assert "not even a 32 px image fits" in message
+    least = message.split("give --memory-limit ")[1].split()[0]
+    assert least == "1.4G"
+    check_run_memory((384, 512), config, available=parse_memory(least), where="x")
+    too_little = parse_memory(least) - (100 << 20)
+    with pytest.raises(UsageError, match=f"give --memory-limit {least} or more"):
+        check_run_memory(
+            (384, 512), config, available=too_little, where="--memory-limit"
+        )
+
+
+def test_an_image_small_enough_to_run_whole_is_the_largest_that_fits():
+    """Tiles need 1.31 GiB for any image; below that, a small image still fits whole
+    (1.26 GiB at 32 px), and the refusal says how small."""
+    available = FIXED_BYTES + (40 << 20)
+    with pytest.raises(UsageError, match=r"use --max-dim (\d+) or less") as caught:
+        check_run_memory(
+            (384, 512), StyleTransferConfig(), available=available, where="host"
+        )
+    fits = largest_in(caught)
+    assert 32 <= fits < 512
+    assert step_bytes((int(fits * 384 / 512), fits), LAYERS) <= available
+
+
+def test_the_help_names_the_least_memory_limit_of_a_default_run():
+    """The help's numbers are the memory model's: a 512 px square at the tutorial's
+    settings, and what TensorFlow and VGG19 take before any image."""
+    least = format_memory(least_budget((512, 512), StyleTransferConfig()))
+    field = {f.name: f for f in dataclasses.fields(StyleTransferConfig)}
+    text = field["memory_limit"].metadata["help"]
+    assert f"At least about {least} at --max-dim 512" in text
+    assert f"alone take {FIXED_BYTES / 2**30:g}G" in text
+    assert "512M" not in text  # refused for any image
+
+
+@pytest.mark.parametrize("value", [1, 2**30, 1_463_000_000, 5 << 40])
+def test_a_formatted_memory_size_is_read_back_as_at_least_itself(value):
+    text = format_memory(value)
+    assert parse_memory(text) >= value
+    assert parse_memory(text) - value < 2**30 / 10
 
 
 @pytest.mark.parametrize("spelling", ["nodir/../photo.png", "a/b/../../photo.png"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from fractions import Fraction
 
@@ -21,7 +22,7 @@ def parse_memory(text: str) -> int:
     match = _SIZE.match(str(text))
     if not match:
         raise ValueError(
-            f"memory limit {_shown(text)}: expected a size such as 6G, 512M or 1.5G, "
+            f"memory limit {_shown(text)}: expected a size such as 6G, 1.5G or 2048M, "
             "or auto."
         )
     # Exact arithmetic: a float of 400 digits is infinity, which int() refuses.
@@ -37,10 +38,17 @@ def parse_memory(text: str) -> int:
     return value
 
 
+def format_memory(value: int) -> str:
+    """``value`` bytes as a size :func:`parse_memory` reads, in tenths of a GiB,
+    rounded up so that the size given back is at least ``value``: ``1.4G`` for
+    1.36 GiB."""
+    return f"{math.ceil(value * 10 / 2**30) / 10:g}G"
+
+
 def _shown(text: str, limit: int = 40) -> str:
     """The text as the user gave it, cut short: a 400-digit number fills a screen."""
     shown = repr(str(text))
     return shown if len(shown) <= limit else shown[: limit - 4] + "...'"
 
 
-__all__ = ["MAX_MEMORY", "parse_memory"]
+__all__ = ["MAX_MEMORY", "format_memory", "parse_memory"]

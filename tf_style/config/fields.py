@@ -98,8 +98,10 @@ class StyleTransferConfig:
     jit: bool = option(False, "compile the step with XLA")
     memory_limit: str = option(
         "auto",
-        "memory the run may use, e.g. 6G or 512M (auto: the free memory of the "
-        "device, the GPU's on a GPU); a larger image is evaluated tile by tile",
+        "memory the run may use, e.g. 6G (auto: the free memory of the device, the "
+        "GPU's on a GPU); a larger image is evaluated tile by tile. At least about "
+        "1.4G at --max-dim 512 (TensorFlow and VGG19 alone take 1.25G); more for "
+        "larger images and L-BFGS",
         metavar="SIZE",
     )
     tiling: str = option(

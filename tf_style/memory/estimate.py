@@ -15,6 +15,7 @@ import dataclasses
 from collections.abc import Callable, Iterable, Sequence
 
 from tf_style.config import StyleTransferConfig
+from tf_style.config.byte_sizes import format_memory
 from tf_style.shapes import scale_sizes
 from tf_style.tiles.stages import BACKWARD_FACTOR, STAGE_ENDS, VGG19_ORDER
 from tf_style.tiles.tiling import Tiling
@@ -184,11 +185,14 @@ class TooLarge(ValueError):
 
     Attributes:
         largest: the largest long side (same aspect ratio) that would fit.
+        needed: the least memory, in bytes, in which this run would fit
+            (:func:`least_budget`).
     """
 
-    def __init__(self, message: str, largest: int):
+    def __init__(self, message: str, largest: int, needed: int):
         super().__init__(message)
         self.largest = largest
+        self.needed = needed
 
 
 def run_options(config: StyleTransferConfig, batch: int = 1) -> dict:
@@ -217,7 +221,8 @@ def plan_tiling(
     the whole-image state.
 
     Raises:
-        TooLarge: even tiled, the run does not fit; names the largest long side.
+        TooLarge: even tiled, the run does not fit; names the largest long side
+            and the least budget that would do.
     """
     layers = (*config.style_layers, *config.content_layers)
     options = run_options(config, batch)
@@ -225,20 +230,16 @@ def plan_tiling(
         return None if config.tiling != "on" else Tiling(DEFAULT_WINDOW_BYTES)
     if config.tiling != "on" and step_bytes(size, layers, **options) <= budget:
         return None
-    if config.tiling == "off":
-        fits = lambda shape: step_bytes(shape, layers, **options) <= budget  # noqa: E731
-        raise TooLarge(_too_large(size, budget, "at once"), largest_side(size, fits))
-    window = window_budget(size, layers, config.content_layers, budget, **options)
+    window = None
+    if config.tiling != "off":
+        window = window_budget(size, layers, config.content_layers, budget, **options)
     if window is None:
-
-        def fits(shape: tuple[int, int]) -> bool:
-            room = window_budget(
-                shape, layers, config.content_layers, budget, **options
-            )
-            return room is not None
-
-        largest = largest_side(size, fits)
-        raise TooLarge(_too_large(size, budget, "even tile by tile"), largest)
+        raise _refusal(
+            size,
+            config,
+            budget,
+            lambda shape: least_at_scale(shape, config, batch=batch),
+        )
     if window >= MAX_WINDOW_BYTES:  # memory to spare
         return Tiling(MAX_WINDOW_BYTES)
     # The budget sized the tiles. Pass 1 keeps no stage's forward for pass 2
@@ -247,10 +248,24 @@ def plan_tiling(
     return Tiling(window, keep_bytes=0)
 
 
-def _too_large(size: Sequence[int], budget: int, how: str) -> str:
+def _refusal(
+    size: Sequence[int],
+    config: StyleTransferConfig,
+    budget: int,
+    least: Callable[[Sequence[int]], int],
+) -> TooLarge:
+    """The refusal of a run at ``size`` that needs ``least(size)`` bytes, more than
+    ``budget``, with the largest long side that ``least`` fits in it."""
+    needed = least(size)
+    largest = largest_side(size, lambda shape: least(shape) <= budget)
+    how = "at once" if config.tiling == "off" else "even tile by tile"
     height, width = (int(side) for side in size)
-    return (
-        f"a {width}x{height} px image needs more than {budget / 2**30:.1f} GiB {how}."
+    return TooLarge(
+        f"a {width}x{height} px image needs {needed / 2**30:.2f} GiB {how}, more "
+        f"than the {budget / 2**30:.2f} GiB it may use (memory_limit "
+        f"{format_memory(needed)} or more would do).",
+        largest,
+        needed,
     )
 
 
@@ -274,19 +289,63 @@ def plan_scales(
     (:func:`no_larger_than_later`).
 
     Raises:
-        TooLarge: a scale that does not fit (the largest is the final one).
+        TooLarge: the run needs more than ``budget`` at some scale; names the
+            largest long side whose whole schedule fits, and the least budget
+            this size needs.
     """
+    least = lambda shape: least_budget(shape, config, batch=batch)  # noqa: E731
+    if budget is not None and least(size) > budget:
+        raise _refusal(size, config, budget, least)
     layers = (*config.style_layers, *config.content_layers)
     plans, workspaces = [], []
-    for scaled, steps in zip(
-        scale_sizes(size, config.scales), config.steps_per_scale, strict=True
-    ):
-        settings = at_scale(config, steps)
+    for scaled, settings in _scales(size, config):
         plans.append(plan_tiling(scaled, settings, budget, batch=batch))
         workspaces.append(
             whole_workspace_bytes(scaled, layers, settings.mixed_precision, batch)
         )
     return no_larger_than_later(plans, workspaces)
+
+
+def least_budget(
+    size: Sequence[int], config: StyleTransferConfig, *, batch: int = 1
+) -> int:
+    """The least memory, in bytes, in which :func:`plan_scales` can plan a run at
+    ``size``: at each scale, the whole-image step (unless ``config.tiling`` is
+    ``on``) or the tiled run's image-sized state plus the smallest tile workspace
+    (unless it is ``off``), whichever is less; the largest over the scales.
+
+    Below :data:`FIXED_BYTES` (TensorFlow, Keras and VGG19's weights) nothing fits,
+    whatever the size.
+    """
+    return max(
+        least_at_scale(scaled, settings, batch=batch)
+        for scaled, settings in _scales(size, config)
+    )
+
+
+def least_at_scale(
+    size: Sequence[int], config: StyleTransferConfig, *, batch: int = 1
+) -> int:
+    """:func:`least_budget` of one scale's step at ``size``."""
+    layers = (*config.style_layers, *config.content_layers)
+    options = run_options(config, batch)
+    whole = step_bytes(size, layers, **options)
+    tiled = MIN_WINDOW_BYTES + tiled_fixed_bytes(
+        size, layers, config.content_layers, **options
+    )
+    return {"off": whole, "on": tiled}.get(config.tiling, min(whole, tiled))
+
+
+def _scales(
+    size: Sequence[int], config: StyleTransferConfig
+) -> list[tuple[tuple[int, int], StyleTransferConfig]]:
+    """Each scale's size and settings (:func:`at_scale`), coarse to fine."""
+    return [
+        (scaled, at_scale(config, steps))
+        for scaled, steps in zip(
+            scale_sizes(size, config.scales), config.steps_per_scale, strict=True
+        )
+    ]
 
 
 def whole_workspace_bytes(
@@ -338,6 +397,8 @@ __all__ = [
     "no_larger_than_later",
     "whole_workspace_bytes",
     "at_scale",
+    "least_at_scale",
+    "least_budget",
     "run_options",
     "TooLarge",
     "step_bytes",
