@@ -15,7 +15,7 @@ from pathlib import Path
 import PIL.Image
 
 from tf_style.config import StyleTransferConfig
-from tf_style.config.byte_sizes import parse_memory
+from tf_style.config.byte_sizes import format_memory, parse_memory
 from tf_style.images.orientation import QUARTER_TURNS, exif_orientation
 from tf_style.memory.estimate import TooLarge, plan_scales
 from tf_style.memory.free import available_gpu_memory, available_host_memory
@@ -43,20 +43,38 @@ def check_run_fits(
     try:
         plan_scales(size, config, available)
     except TooLarge as error:
-        height, width = (int(side) for side in size)
-        how = "at once" if config.tiling == "off" else "even tile by tile"
-        advice = (
-            f"use --max-dim {error.largest} or less"
-            if error.largest >= 32
-            else "not even a 32 px image fits"
-        )
-        if config.tiling == "off":
-            advice += " (or leave --tiling at auto)"
-        raise DoesNotFit(
-            f"a {width}x{height} px image needs more than the "
-            f"{available / 2**30:.1f} GiB of {where} memory available {how}; "
-            f"{advice}."
-        ) from None
+        raise DoesNotFit(_refusal(size, config, error, available, where)) from None
+
+
+def _refusal(
+    size: Sequence[int],
+    config: StyleTransferConfig,
+    error: TooLarge,
+    available: int,
+    where: str,
+) -> str:
+    """One line: what the run needs, what it may use, and each way to fit it: the
+    least ``--memory-limit`` (where that was the limit), the largest ``--max-dim``,
+    ``--tiling auto``."""
+    height, width = (int(side) for side in size)
+    how = "at once" if config.tiling == "off" else "even tile by tile"
+    if where == "--memory-limit":
+        room = f"the {available / 2**30:.2f} GiB --memory-limit gives"
+        ways = [f"give --memory-limit {format_memory(error.needed)} or more"]
+    else:
+        room = f"the {available / 2**30:.1f} GiB of {where} memory available"
+        ways = []
+    if error.largest >= 32:
+        ways.append(f"use --max-dim {error.largest} or less")
+    if config.tiling == "off":
+        ways.append("leave --tiling at auto")
+    if not ways:
+        ways.append("free some memory")
+    small = "" if error.largest >= 32 else " (not even a 32 px image fits)"
+    return (
+        f"a {width}x{height} px image needs about {error.needed / 2**30:.2f} GiB "
+        f"{how}, more than {room}{small}; {', or '.join(ways)}."
+    )
 
 
 def check_step_fits(size: Sequence[int] | None, config: StyleTransferConfig) -> None:
