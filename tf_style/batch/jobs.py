@@ -3,9 +3,9 @@
 Each photo not yet done is loaded at ``max_dim`` (a file that cannot be read is
 recorded as failed and skipped, never stopping the others). The optimisation runs
 jobs of one size and one step count as one batch through the one pipeline,
-:func:`tf_style.optimize.stylize_batch`; a network paints each job in one forward
-pass. Either way the result is written under the name the plan gave the photo and
-recorded in the :class:`~tf_style.batch.manifest.Manifest` at once.
+:func:`tf_style.optimize.driver.stylize_batch`; a network paints each job in one
+forward pass. Either way the result is written under the name the plan gave the
+photo and recorded in the :class:`~tf_style.batch.manifest.Manifest` at once.
 
 Ctrl-C keeps every finished image, and the current batch's images are written as
 partial results (``.partial/<name>.png``) with the steps they had; the rerun starts
