@@ -78,8 +78,9 @@ def make_request(
             f"style: expected a path or a list of paths, got {style!r}; a folder or "
             "video run reads its styles from files so the manifest can name them."
         )
-    for name, kind in (("config", StyleTransferConfig), ("many", ManyImagesConfig)):
-        value = config if name == "config" else options.get(name)
+    kinds = {"many": ManyImagesConfig, "video": VideoConfig}
+    for name, value in [("config", config), *((n, options.get(n)) for n in kinds)]:
+        kind = kinds.get(name, StyleTransferConfig)
         if value is not None and not isinstance(value, kind):
             raise TypeError(f"{name}: expected a {kind.__name__}, got {value!r}.")
     weights = options.pop("weights", None)
