@@ -20,10 +20,10 @@ import tensorflow as tf
 from tests.conftest import ASSETS, TINY, command_environment, replace
 from tests.test_fast import TFLITE_DIR, StandInStylizer, needs_tflite
 from tf_style.compare import main
-from tf_style.evaluation.comparison import run_comparison
+from tf_style.evaluation.comparison import run_comparison, run_fast
 from tf_style.evaluation.metrics import QualityScores
 from tf_style.evaluation.report import comparison_figure
-from tf_style.fast.saved_model import LOCAL_COPY_HELP
+from tf_style.fast.saved_model import LOCAL_COPY_HELP, TUTORIAL_HUB_HANDLE
 
 pytestmark = pytest.mark.slow
 
@@ -170,6 +170,28 @@ def test_offline_tutorial_handle_leaves_the_fast_column_empty_and_says_why(
     assert comparison.timings["optimization_stylize"] > 0
     assert "fast_image" not in comparison.paths
     assert "Could not download" in (tmp_path / "comparison.md").read_text()
+
+
+def test_a_long_download_error_keeps_the_fix_in_the_fast_column(monkeypatch):
+    """A proxy's or DNS's reason can run to hundreds of characters; the fix after
+    it (the local copies to give, where to get the TFLite pair) is never cut."""
+    import tensorflow_hub
+
+    reason = "[Errno -3] Temporary failure in name resolution " + "x" * 2000
+
+    def offline(handle, *args, **kwargs):
+        raise urllib.error.URLError(reason)
+
+    monkeypatch.setattr(tensorflow_hub, "load", offline)
+    image = tf.zeros([1, 32, 32, 3])
+    run = run_fast(
+        image, image, model=None, hub_handle=None, tflite_dir=None, strength=1.0
+    )
+    fix = LOCAL_COPY_HELP.format(handle=TUTORIAL_HUB_HANDLE)
+    assert run.image is None and run.error.endswith(fix)
+    assert "Temporary failure in name resolution" in run.error
+    assert "x" * 300 not in run.error and "\n" not in run.error
+    assert "Kaggle Models google/arbitrary-image-stylization-v1" in run.error
 
 
 def compare_with_stand_in(tmp_path, extractor, size: tuple[int, int], **options):

@@ -1,12 +1,23 @@
 """One-line error text."""
 
-from tf_style.errors import one_line
+from tf_style.errors import CAUSE_LENGTH, cause, one_line
 
 
 def test_multi_line_messages_are_folded_and_long_ones_cut():
     assert one_line(ValueError("first\n  second\tthird")) == "first second third"
     long = one_line(RuntimeError("x" * 500), max_length=50)
     assert len(long) == 50 and long.endswith("...")
+
+
+def test_a_message_of_ours_is_kept_whole_where_asked():
+    text = "what failed. " + "how to fix it " * 40
+    assert one_line(RuntimeError(text), max_length=None) == text.strip()
+
+
+def test_a_quoted_cause_is_named_and_cut_before_the_fix_after_it():
+    quoted = cause(OSError("proxy said:\n" + "y" * 1000))
+    assert quoted.startswith("OSError: proxy said: yyy")
+    assert len(quoted) == len("OSError: ") + CAUSE_LENGTH and quoted.endswith("...")
 
 
 def test_an_empty_message_names_the_exception_type():

@@ -24,6 +24,8 @@ from tf_style.fast import (
     load_fast_model,
 )
 from tf_style.fast.archive import extract_saved_model
+from tf_style.fast.saved_model import LOCAL_COPY_HELP
+from tf_style.fast.tflite import LITE_RUNTIME_HELP
 
 TFLITE_DIR = SHARED / "models" / "magenta_arbitrary_stylization"
 needs_tflite = pytest.mark.skipif(
@@ -154,8 +156,39 @@ def test_offline_url_handle_says_how_to_provide_a_local_copy(monkeypatch):
     assert TUTORIAL_HUB_HANDLE in message and "Name or service" in message
     for way in ("--hub-handle DIR", "FILE.tar.gz", "--tflite-dir DIR"):
         assert way in message
+    assert message.endswith(LOCAL_COPY_HELP.format(handle=TUTORIAL_HUB_HANDLE))
     assert "\n" not in message
     assert os.environ["TFHUB_MODEL_LOAD_FORMAT"] == "COMPRESSED"
+
+
+def test_a_missing_tflite_folder_says_where_to_get_the_pair_and_the_runtime(
+    tmp_path,
+):
+    for folder in (tmp_path / "models" / "magenta", tmp_path):  # absent, empty
+        with pytest.raises(FastModelError) as caught:
+            load_fast_model(tflite_dir=folder)
+        message = str(caught.value)
+        assert "google/arbitrary-image-stylization-v1" in message
+        assert 'pip install -e ".[lite]"' in message
+        assert "style_predict*.tflite and style_transfer*.tflite" in message
+
+
+def test_the_lite_extra_installs_the_runtime_the_errors_name():
+    import configparser
+
+    setup = configparser.ConfigParser()
+    setup.read(Path(__file__).resolve().parents[1] / "setup.cfg")
+    lite = setup["options.extras_require"]["lite"].split()
+    assert "ai-edge-litert" in lite
+    assert "ai-edge-litert" in LITE_RUNTIME_HELP and ".[lite]" in LITE_RUNTIME_HELP
+
+
+def test_no_default_path_points_outside_the_repository():
+    """Models are given explicitly (their errors say where to get them): no path
+    of the package reaches into a folder beside the repository."""
+    package = Path(__file__).resolve().parents[1] / "tf_style"
+    for source in package.rglob("*.py"):
+        assert "shared/models" not in source.read_text(), source
 
 
 def test_hub_and_tflite_together_is_an_error():

@@ -101,7 +101,7 @@ def run_comparison(
         ValueError: both ``hub_handle`` and ``tflite_dir`` given, or a bad strength.
 
     Example:
-        >>> lite = "../shared/models/magenta_arbitrary_stylization"
+        >>> lite = "models/magenta"  # the TensorFlow Lite pair, downloaded
         >>> quick = StyleTransferConfig(max_dim=256, epochs=2)
         >>> result = run_comparison("photo.jpg", "painting.jpg",
         ...                         "outputs/compare", quick, tflite_dir=lite)
@@ -228,8 +228,8 @@ def run_fast(
             if role == "network":
                 check_network_folder(hub_handle)
             model = load_fast_model(hub_handle=hub_handle, tflite_dir=tflite_dir)
-    except FastModelError as error:
-        return FastRun(None, timings, source, one_line(error))
+    except FastModelError as error:  # ours: it ends with its fix, so keep it whole
+        return FastRun(None, timings, source, one_line(error, max_length=None))
     # The user's mistake, not the model's: raise rather than leave the column empty.
     check_strength(strength, supported=model.supports_strength, source=model.source)
     timings[keys[0]] = model.load_seconds

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import tensorflow as tf
 
+from tf_style.errors import cause
 from tf_style.fast.archive import (
     ArchiveError,
     extract_saved_model,
@@ -23,6 +24,7 @@ from tf_style.fast.archive import (
     is_tar_gz,
 )
 from tf_style.fast.base import FastModelError, FastStylizer
+from tf_style.fast.tflite import TFLITE_PAIR_SOURCE
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +38,9 @@ TRUST_WARNING = (
 # Named for both audiences: the argument in Python, the option on the command line.
 LOCAL_COPY_HELP = (
     "Offline? Give a local copy as hub_handle= (--hub-handle DIR): a SavedModel "
-    "folder holding saved_model.pb, or FILE.tar.gz, the download of {handle}"
-    "?tf-hub-format=compressed; or as tflite_dir= (--tflite-dir DIR): the TensorFlow "
-    "Lite pair style_predict*.tflite and style_transfer*.tflite."
+    "folder or FILE.tar.gz, the download of {handle}?tf-hub-format=compressed; or as "
+    "tflite_dir= (--tflite-dir DIR): the TensorFlow Lite pair, style_predict*.tflite "
+    "and style_transfer*.tflite from " + TFLITE_PAIR_SOURCE + "."
 )
 
 
@@ -118,8 +120,7 @@ def load_saved_model(handle: str, *, cache_dir: str | os.PathLike | None = None)
             return hub.load(handle)
         except Exception as error:  # network, DNS, proxy, Kaggle redirect: all alike
             raise FastModelError(
-                f"Could not download the TF-Hub model {handle} "
-                f"({type(error).__name__}: {error}). "
+                f"Could not download the TF-Hub model {handle} ({cause(error)}). "
                 + LOCAL_COPY_HELP.format(handle=handle)
             ) from None
     path = Path(handle)
@@ -134,7 +135,7 @@ def load_saved_model(handle: str, *, cache_dir: str | os.PathLike | None = None)
         return hub.load(str(path))
     except Exception as error:  # a broken SavedModel: say which and why
         raise FastModelError(
-            f"{path}: cannot load the SavedModel ({type(error).__name__}: {error})."
+            f"{path}: cannot load the SavedModel ({cause(error)})."
         ) from None
 
 

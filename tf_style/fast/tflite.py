@@ -1,8 +1,8 @@
 """The TensorFlow Lite release of the same model: a prediction and a transfer model.
 
-Run with LiteRT (``pip install ai-edge-litert``), or ``tf.lite`` when LiteRT is not
-installed. It exposes the style bottleneck, so style strength can be blended as the
-TFLite style transfer example does.
+Run with LiteRT (the ``lite`` extra: ``pip install -e ".[lite]"``), or ``tf.lite``
+when LiteRT is not installed. It exposes the style bottleneck, so style strength can
+be blended as the TFLite style transfer example does.
 """
 
 from __future__ import annotations
@@ -14,8 +14,21 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
+from tf_style.errors import cause
 from tf_style.fast.base import STYLE_SIZE, FastModelError, FastStylizer
 from tf_style.images.tensors import resize
+
+# Where the pair comes from (tf_style ships no model), said by every error that
+# finds it missing; the files are those of the TensorFlow Lite style transfer example.
+TFLITE_PAIR_SOURCE = (
+    "the TensorFlow Lite variations of Kaggle Models "
+    "google/arbitrary-image-stylization-v1 (TF-Hub's google/lite-model/magenta/"
+    "arbitrary-image-stylization-v1-256/int8/prediction/1 and .../int8/transfer/1)"
+)
+LITE_RUNTIME_HELP = (
+    'pip install -e ".[lite]" (or pip install ai-edge-litert) installs LiteRT, '
+    "which runs them"
+)
 
 
 class LiteStylizer(FastStylizer):
@@ -115,8 +128,9 @@ def find_tflite_pair(directory: Path) -> tuple[Path, Path]:
     """
     if not directory.is_dir():
         raise FastModelError(
-            f"{directory}: no such directory (expected the TensorFlow Lite pair "
-            "style_predict*.tflite and style_transfer*.tflite)."
+            f"{directory}: no such directory. Give a folder with the TensorFlow Lite "
+            f"pair, style_predict*.tflite and style_transfer*.tflite from "
+            f"{TFLITE_PAIR_SOURCE}; {LITE_RUNTIME_HELP}."
         )
     predict = sorted(directory.glob("style_predict*.tflite"))
     transfer = sorted(
@@ -133,9 +147,9 @@ def find_tflite_pair(directory: Path) -> tuple[Path, Path]:
             if not found
         ]
         raise FastModelError(
-            f"{directory}: no {' or '.join(missing)} (the TensorFlow Lite release "
-            "of arbitrary-image-stylization-v1-256: a prediction and a transfer "
-            "model)."
+            f"{directory}: no {' or '.join(missing)}. The TensorFlow Lite pair is a "
+            "prediction and a transfer model, style_predict*.tflite and "
+            f"style_transfer*.tflite, from {TFLITE_PAIR_SOURCE}; {LITE_RUNTIME_HELP}."
         )
     return predict[0], transfer[0]
 
@@ -151,15 +165,12 @@ def make_interpreter(path: Path, num_threads: int | None):
     except ImportError:  # LiteRT not installed: TensorFlow 2.21 still ships the old one
         Interpreter = getattr(getattr(tf, "lite", None), "Interpreter", None)  # noqa: N806
     if Interpreter is None:
-        raise FastModelError(
-            "No TensorFlow Lite interpreter: install LiteRT with "
-            "`pip install ai-edge-litert` (or `pip install tf_style[lite]`)."
-        )
+        raise FastModelError(f"No TensorFlow Lite interpreter: {LITE_RUNTIME_HELP}.")
     try:
         return Interpreter(model_path=str(path), num_threads=num_threads)
     except (RuntimeError, ValueError) as error:
         raise FastModelError(
-            f"{path}: not a readable TensorFlow Lite model ({error})."
+            f"{path}: not a readable TensorFlow Lite model ({cause(error)})."
         ) from None
 
 
@@ -189,4 +200,11 @@ def transfer_inputs(interpreter) -> tuple[dict, dict]:
     return content[0], bottleneck[0]
 
 
-__all__ = ["LiteStylizer", "find_tflite_pair", "make_interpreter", "run_interpreter"]
+__all__ = [
+    "LITE_RUNTIME_HELP",
+    "TFLITE_PAIR_SOURCE",
+    "LiteStylizer",
+    "find_tflite_pair",
+    "make_interpreter",
+    "run_interpreter",
+]
