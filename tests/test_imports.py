@@ -2,10 +2,13 @@
 
 import importlib
 import pkgutil
+import subprocess
+import sys
 
 import pytest
 
 import tf_style
+from tests.conftest import command_environment
 
 MODULES = sorted(
     info.name for info in pkgutil.walk_packages(tf_style.__path__, prefix="tf_style.")
@@ -20,3 +23,41 @@ def test_module_imports(name):
 def test_public_names_exist():
     for name in tf_style.__all__:
         assert hasattr(tf_style, name), name
+
+
+LOAD_AN_IMAGE = (
+    "import tf_style; "
+    "image = tf_style.load_image(tf_style.bundled_image('content'), 32); "
+    "print(tuple(image.shape))"
+)
+
+
+def test_the_python_api_starts_tensorflow_without_its_log():
+    """No CUDA probe, CPU feature notes or absl warning on stderr (on a machine
+    without a GPU they are all noise), as in the commands."""
+    done = subprocess.run(
+        [sys.executable, "-c", LOAD_AN_IMAGE],
+        capture_output=True,
+        text=True,
+        env=command_environment(),  # no TF_CPP_* of the caller's
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().startswith("(1, ")
+    assert done.stderr == ""
+
+
+def test_a_users_tensorflow_log_level_is_kept():
+    """``TF_CPP_MIN_LOG_LEVEL=0`` brings TensorFlow's log back (the README says so)."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import tf_style, os; print(os.environ['TF_CPP_MIN_LOG_LEVEL'])",
+        ],
+        capture_output=True,
+        text=True,
+        env=command_environment(TF_CPP_MIN_LOG_LEVEL="0"),
+        timeout=60,
+    )
+    assert done.stdout.strip() == "0"  # the user's level is kept

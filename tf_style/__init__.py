@@ -8,14 +8,27 @@ The public names below are imported on first use (PEP 562), not with the package
 the commands (``python -m tf_style.train``) must parse their options and quiet
 TensorFlow's start-up logging *before* TensorFlow loads, so that a bad input is one
 line on stderr. ``from tf_style import stylize`` works as usual.
+
+TensorFlow's start-up log (the CUDA probe's lines on a machine without a GPU, CPU
+feature notes, absl's "before InitializeLog" warning) is quiet, as in the commands:
+``TF_CPP_MIN_LOG_LEVEL`` is set to 3 unless you set it, and the first public name
+that loads TensorFlow imports it with stderr silenced. To see the log, set
+``TF_CPP_MIN_LOG_LEVEL=0`` before importing tf_style (or import TensorFlow first).
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import os
+import sys
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from tf_style.version import __version__
+
+# Before any TensorFlow import: its C++ log level is read once, when it loads.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 # public name -> the module that defines it
 _EXPORTS = {
@@ -61,9 +74,44 @@ def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'tf_style' has no attribute {name!r}")
+    _import_tensorflow_quietly()
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value  # later lookups skip this function
     return value
+
+
+def _import_tensorflow_quietly(module: str = "tensorflow") -> None:
+    """Import ``module`` (TensorFlow, or one that imports it) with file descriptor
+    2 pointed at /dev/null, unless TensorFlow is loaded already or
+    ``TF_CPP_MIN_LOG_LEVEL`` is 0.
+
+    Before absl's logging starts, TensorFlow's C++ code writes lines (absl, the
+    CUDA probe, CPU features) straight to descriptor 2, whatever
+    ``TF_CPP_MIN_LOG_LEVEL`` says. Python's own errors come after, unsilenced.
+    """
+    if "tensorflow" in sys.modules or os.environ.get("TF_CPP_MIN_LOG_LEVEL") == "0":
+        return
+    with _stderr_silenced():
+        importlib.import_module(module)
+
+
+@contextlib.contextmanager
+def _stderr_silenced() -> Iterator[None]:
+    """File descriptor 2 pointed at /dev/null (where it can be: else as it is)."""
+    sys.stderr.flush()
+    try:
+        saved = os.dup(2)
+    except OSError:  # no descriptor 2 to silence
+        yield
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(null)
 
 
 def __dir__() -> list[str]:

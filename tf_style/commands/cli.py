@@ -18,7 +18,6 @@ written) is :mod:`tf_style.commands.process`'s.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import dataclasses
 import logging
 import os
@@ -26,8 +25,9 @@ import sys
 import types
 import typing
 import warnings
-from collections.abc import Iterator
 from pathlib import Path
+
+from tf_style import _stderr_silenced  # shared with the package's own quiet import
 
 # The exit statuses and the command's life as a process, imported from here by the
 # commands and tests since before they had a module of their own.
@@ -319,18 +319,3 @@ def quiet_tensorflow() -> None:
         warnings.simplefilter("ignore")
         import keras  # noqa: F401 - imports tensorflow; both print at import
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
-
-
-@contextlib.contextmanager
-def _stderr_silenced() -> Iterator[None]:
-    """Point file descriptor 2 at /dev/null; Python's own errors come after."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    null = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(null, 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(null)
