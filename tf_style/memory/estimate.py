@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterable, Sequence
 
-from tf_style.config import StyleTransferConfig
+from tf_style.config import TUTORIAL, StyleTransferConfig
 from tf_style.config.byte_sizes import format_memory
 from tf_style.shapes import scale_sizes
 from tf_style.tiles.stages import BACKWARD_FACTOR, STAGE_ENDS, VGG19_ORDER
@@ -73,7 +73,9 @@ def forward_bytes_per_pixel(layers: Iterable[str], dtype_bytes: int = 4) -> floa
 
 
 def state_bytes_per_pixel(
-    optimizer: str = "adam", history: int = 10, preconditioner: str = "none"
+    optimizer: str = TUTORIAL.optimizer,
+    history: int = TUTORIAL.lbfgs_history,
+    preconditioner: str = TUTORIAL.preconditioner,
 ) -> float:
     """Bytes per image pixel of everything image-sized a run keeps (3 channels)."""
     copies = IMAGE_COPIES + OPTIMIZER_COPIES[optimizer]
@@ -97,10 +99,10 @@ def step_bytes(
     size: Sequence[int],
     layers: Iterable[str],
     *,
-    precision: str = "float32",
-    optimizer: str = "adam",
-    history: int = 10,
-    preconditioner: str = "none",
+    precision: str = TUTORIAL.mixed_precision,
+    optimizer: str = TUTORIAL.optimizer,
+    history: int = TUTORIAL.lbfgs_history,
+    preconditioner: str = TUTORIAL.preconditioner,
     batch: int = 1,
 ) -> int:
     """Estimated peak memory of a run whose steps see the whole image at once."""
@@ -140,10 +142,10 @@ def tiled_fixed_bytes(
     layers: Iterable[str],
     content_layers: Iterable[str],
     *,
-    precision: str = "float32",
-    optimizer: str = "adam",
-    history: int = 10,
-    preconditioner: str = "none",
+    precision: str = TUTORIAL.mixed_precision,
+    optimizer: str = TUTORIAL.optimizer,
+    history: int = TUTORIAL.lbfgs_history,
+    preconditioner: str = TUTORIAL.preconditioner,
     batch: int = 1,
 ) -> int:
     """Memory of a tiled run before its tile workspace."""
