@@ -130,12 +130,18 @@ def run_video(run: Prepared, report: OnProgress) -> VideoResult:
     manifest = Manifest(plan.folder, run.settings)
     manifest.source = run.source
     done = FramesSoFar(FlowCache(plan.folder / FLOW_FOLDER), video.long_term)
-    seconds, count = [], len(plan.inputs)
+    seconds, count, steps = [], len(plan.inputs), run.request.steps
+    frames = [
+        Frame(item, plan.folder / plan.name(item.path), index, count)
+        for index, item in enumerate(plan.inputs, start=1)
+    ]
+    for frame in frames:  # what an earlier run did, said before this run starts
+        if is_kept(frame, manifest.entry(frame.target.name, frame.source, steps)):
+            report(frame.event("kept", steps, steps))
     report(start_event(run, count))
     result = functools.partial(video_result, run, manifest, done)
     try:
-        for index, item in enumerate(plan.inputs, start=1):
-            frame = Frame(item, plan.folder / plan.name(item.path), index, count)
+        for frame in frames:
             took = stylize_frame(frame, run, manifest, done, report)
             if took is not None:
                 seconds.append(took)
@@ -167,6 +173,11 @@ class Frame:
                              step, total, **more)  # fmt: skip
 
 
+def is_kept(frame: Frame, entry: dict) -> bool:
+    """Whether an earlier run's result of ``frame`` is there to read back."""
+    return entry["status"] == "done" and frame.target.is_file()
+
+
 def stylize_frame(
     frame: Frame, run: Prepared, manifest: Manifest, done: FramesSoFar, report
 ) -> float | None:
@@ -188,9 +199,8 @@ def stylize_frame(
         report(frame.event("failed", message=str(error)))
         return None
     pixels, took = content[0].numpy(), None
-    if entry["status"] == "done" and target.is_file():
+    if is_kept(frame, entry):
         losses = entry.get("losses", {})
-        report(frame.event("kept", steps, steps))
     else:
         started = time.perf_counter()
         outcome = stylize_one(content, frame, run, done, report)

@@ -50,10 +50,11 @@ class ManyProgress:
         print(f"Device: {describe_device()}")
         print(event.message)
         self.steps, self.count = max(1, event.total), event.count
+        total = (self.count - len(self.settled)) * self.steps
         self.bar = tqdm(
-            total=(self.count - len(self.settled)) * self.steps,
+            total=total,
             unit="step",
-            disable=self.quiet,
+            disable=self.quiet or total == 0,  # all done before: nothing to show
             file=sys.stderr,
             dynamic_ncols=True,
             bar_format="{l_bar}{bar}| {n}/{total} steps "
@@ -84,8 +85,9 @@ class ManyProgress:
         if index == 0 or index in self.settled:  # 0: not one of the inputs
             return
         self.settled.add(index)
-        if self.bar is not None:
-            self.bar.total -= self.steps - self.shown.get(index, 0)
+        untaken = self.steps - self.shown.get(index, 0)
+        if self.bar is not None and untaken > 0:
+            self.bar.total -= untaken
             if self.bar.n < self.bar.total:
                 self.bar.refresh()
 
