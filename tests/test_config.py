@@ -2,7 +2,7 @@ import dataclasses
 
 import pytest
 
-from tf_style.config import STYLE_LAYERS, StyleTransferConfig
+from tf_style.config import STYLE_LAYERS, StyleTransferConfig, option
 
 
 def test_defaults_are_the_tutorials():
@@ -20,6 +20,15 @@ def test_defaults_are_the_tutorials():
 def test_every_field_has_help_text():
     for field in dataclasses.fields(StyleTransferConfig):
         assert field.metadata.get("help"), field.name
+
+
+def test_an_option_with_metadata_the_command_line_would_ignore_is_refused():
+    """Options are named after their field: a ``flag=`` (or a misspelt key) would
+    be dropped without a word, so it is refused where the field is declared."""
+    with pytest.raises(TypeError, match="not flag .*aliases"):
+        option(30.0, "weight", flag="tv-weight")
+    aliased = option(30.0, "weight", aliases=("tv-weight",))
+    assert aliased.metadata["aliases"] == ("tv-weight",)
 
 
 def test_unknown_layer_names_the_keras_convention():

@@ -33,6 +33,10 @@ from tf_style.config.choices import (  # the choices and limits, named once
 from tf_style.config.layers import CONTENT_LAYERS, STYLE_LAYERS
 from tf_style.config.validation import validate_config
 
+# What a field's metadata may say besides its help: the command line's choices,
+# metavar and aliases, and the label its checks name it by.
+OPTION_METADATA = frozenset({"aliases", "choices", "label", "metavar"})
+
 
 def option(default: Any, help: str, **metadata: Any) -> Any:
     """A dataclass field whose help text (and ``choices``, ``metavar`` or
@@ -41,7 +45,19 @@ def option(default: Any, help: str, **metadata: Any) -> Any:
     :func:`tf_style.config.validation.validate_config` checks the choices too.
 
     Every command names the option after the field (``--total-variation-weight``);
-    ``aliases`` are other spellings that set it too (``("tv-weight",)``)."""
+    ``aliases`` are other spellings that set it too (``("tv-weight",)``).
+
+    Raises:
+        TypeError: metadata the command line would not read (a misspelt key would
+            otherwise be ignored without a word).
+    """
+    unknown = sorted(set(metadata) - OPTION_METADATA)
+    if unknown:
+        raise TypeError(
+            f"option() takes {', '.join(sorted(OPTION_METADATA))} besides the help, "
+            f"not {', '.join(unknown)} (an option is named after its field; other "
+            "spellings are aliases)."
+        )
     return field(default=default, metadata={"help": help, **metadata})
 
 
