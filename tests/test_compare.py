@@ -379,7 +379,9 @@ def corrupt_image(tmp_path):
         ),
         pytest.param(
             lambda t: ["--tflite-dir", str(t / "nowhere")],
-            "no such folder",
+            "no such folder (--tflite-dir). Give the TensorFlow Lite pair, "
+            "style_predict*.tflite and style_transfer*.tflite from the TensorFlow Lite "
+            "variations of Kaggle Models google/arbitrary-image-stylization-v1",
             id="missing-tflite-dir",
         ),
         pytest.param(

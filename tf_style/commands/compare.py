@@ -80,7 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="DIR",
         help="folder with the TensorFlow Lite pair (style_predict*.tflite and "
-        "style_transfer*.tflite), instead of the SavedModel",
+        "style_transfer*.tflite, from Kaggle Models "
+        "google/arbitrary-image-stylization-v1; run by the lite extra, "
+        'pip install -e ".[lite]"), instead of the SavedModel',
     )
     fast.add_argument(
         "--strength",
@@ -122,6 +124,7 @@ def check_inputs(args: argparse.Namespace, config: StyleTransferConfig) -> dict:
     from tf_style.evaluation.report import FILES
     from tf_style.fast import check_strength  # these import TensorFlow
     from tf_style.fast.saved_model import is_url
+    from tf_style.fast.tflite import LITE_RUNTIME_HELP, TFLITE_PAIR_SOURCE
     from tf_style.images.tensors import load_image
 
     content = input_image(args.content, "content")
@@ -139,7 +142,11 @@ def check_inputs(args: argparse.Namespace, config: StyleTransferConfig) -> dict:
         if not Path(args.hub_handle).exists():
             raise UsageError(f"{args.hub_handle}: no such SavedModel folder or file.")
     if args.tflite_dir is not None and not args.tflite_dir.is_dir():
-        raise UsageError(f"{args.tflite_dir}: no such folder (--tflite-dir).")
+        raise UsageError(
+            f"{args.tflite_dir}: no such folder (--tflite-dir). Give the TensorFlow "
+            "Lite pair, style_predict*.tflite and style_transfer*.tflite from "
+            f"{TFLITE_PAIR_SOURCE}; {LITE_RUNTIME_HELP}."
+        )
     if args.network is not None and not args.network.is_dir():
         raise UsageError(f"{args.network}: no such folder (--network).")
     if args.weights is not None and not args.weights.is_file():
