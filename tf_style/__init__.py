@@ -12,7 +12,9 @@ line on stderr. ``from tf_style import stylize`` works as usual.
 TensorFlow's start-up log (the CUDA probe's lines on a machine without a GPU, CPU
 feature notes, absl's "before InitializeLog" warning) is quiet, as in the commands:
 ``TF_CPP_MIN_LOG_LEVEL`` is set to 3 unless you set it, and the first public name
-that loads TensorFlow imports it with stderr silenced. To see the log, set
+that loads TensorFlow imports it with stderr silenced (a submodule imported directly,
+``from tf_style.images import load_image``, gets the level only: the lines TensorFlow
+writes before its logging starts may show). To see the log, set
 ``TF_CPP_MIN_LOG_LEVEL=0`` before importing tf_style (or import TensorFlow first).
 """
 
@@ -74,25 +76,24 @@ def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'tf_style' has no attribute {name!r}")
-    _import_tensorflow_quietly()
-    value = getattr(importlib.import_module(module), name)
+    value = getattr(_import_quietly(module), name)
     globals()[name] = value  # later lookups skip this function
     return value
 
 
-def _import_tensorflow_quietly(module: str = "tensorflow") -> None:
-    """Import ``module`` (TensorFlow, or one that imports it) with file descriptor
-    2 pointed at /dev/null, unless TensorFlow is loaded already or
-    ``TF_CPP_MIN_LOG_LEVEL`` is 0.
+def _import_quietly(module: str) -> Any:
+    """``importlib.import_module(module)``, with file descriptor 2 pointed at
+    /dev/null while TensorFlow may load (not yet loaded, and
+    ``TF_CPP_MIN_LOG_LEVEL`` is not 0).
 
     Before absl's logging starts, TensorFlow's C++ code writes lines (absl, the
     CUDA probe, CPU features) straight to descriptor 2, whatever
     ``TF_CPP_MIN_LOG_LEVEL`` says. Python's own errors come after, unsilenced.
     """
     if "tensorflow" in sys.modules or os.environ.get("TF_CPP_MIN_LOG_LEVEL") == "0":
-        return
+        return importlib.import_module(module)
     with _stderr_silenced():
-        importlib.import_module(module)
+        return importlib.import_module(module)
 
 
 @contextlib.contextmanager
