@@ -61,3 +61,21 @@ def test_a_users_tensorflow_log_level_is_kept():
         timeout=60,
     )
     assert done.stdout.strip() == "0"  # the user's level is kept
+
+
+def test_a_config_from_the_package_loads_no_tensorflow():
+    """Only names that need TensorFlow load it (a notebook's first cell, a command's
+    parser)."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, tf_style; tf_style.StyleTransferConfig(); "
+            "print('tensorflow' in sys.modules)",
+        ],
+        capture_output=True,
+        text=True,
+        env=command_environment(),
+        timeout=60,
+    )
+    assert done.stdout.strip() == "False", done.stderr
