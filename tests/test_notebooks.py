@@ -51,6 +51,11 @@ TINY_PARAMETERS: dict[str, dict[str, object]] = {
         "OPTIMISATION_STEPS": 2,
         "ADAIN_STEPS": 1,
     },
+    "05_video.ipynb": {
+        "MAX_DIM": 48,
+        "FRAMES": 3,
+        "STEPS": 2,
+    },
 }
 
 
