@@ -260,9 +260,8 @@ def video_result(
     for name, entry in records.items():
         if entry["status"] == "failed":
             result.failures[owners[name]] = entry.get("error") or "failed"
-    by_stem = {Path(name).stem: name for name in owners}
     result.frames = list(done.paths)
-    result.outputs = {owners[by_stem[path.stem]]: path for path in done.paths}
+    result.outputs = {owners[path.name]: path for path in done.paths}
     result.pairs = list(done.pairs)
     if record is not None:
         result.report = record

@@ -37,10 +37,9 @@ from tf_style.commands.cli import (
 from tf_style.commands.many_progress import ManyProgress
 from tf_style.commands.network import load_model, network_config, strength
 from tf_style.commands.preflight import check_path_arguments
+from tf_style.commands.train import PROGRAM
 from tf_style.paths.identity import PathError
 from tf_style.video.files import is_video
-
-PROGRAM = "tf-style-train"
 
 
 def run_many(args: argparse.Namespace) -> int:

@@ -14,7 +14,6 @@ are one file, is :mod:`tf_style.paths.identity`'s to say.
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import tempfile
 from collections.abc import Iterable
@@ -168,11 +167,6 @@ def check_name_length(path: Path, *, extra: int) -> None:
             f"allows {limit - extra} for a file written through a temporary copy). "
             "Choose a shorter --output."
         )
-
-
-def is_disk_full(error: OSError) -> bool:
-    """ENOSPC or EDQUOT: the kind of write error no check beforehand can rule out."""
-    return error.errno in (errno.ENOSPC, errno.EDQUOT)
 
 
 def check_bit_depth(output: Path, bit_depth: int | None) -> None:
