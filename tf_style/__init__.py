@@ -61,6 +61,11 @@ _EXPORTS = {
     "clip_0_1": "tf_style.images.tensors",
     "bundled_image": "tf_style.images.bundled",
     "stylize": "tf_style.optimize.driver",
+    "stylize_folder": "tf_style.batch",
+    "stylize_video": "tf_style.batch",
+    "load_network": "tf_style.fast",
+    "ManyImagesConfig": "tf_style.config",
+    "VideoConfig": "tf_style.config",
     "with_precision": "tf_style.vgg.network",
     "WeightsNotFoundError": "tf_style.vgg.weights",
     "load_vgg19": "tf_style.vgg.weights",
@@ -120,7 +125,8 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # what type checkers and IDEs see
-    from tf_style.config import StyleTransferConfig
+    from tf_style.batch import stylize_folder, stylize_video
+    from tf_style.config import ManyImagesConfig, StyleTransferConfig, VideoConfig
     from tf_style.evaluation.comparison import Comparison, run_comparison
     from tf_style.evaluation.metrics import QualityMeasures, QualityScores, score_image
     from tf_style.fast import (
@@ -128,6 +134,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
         FastModelError,
         fast_stylize,
         load_fast_model,
+        load_network,
     )
     from tf_style.images.bundled import bundled_image
     from tf_style.images.tensors import (
