@@ -20,13 +20,12 @@ writes before its logging starts may show). To see the log, set
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 import os
 import sys
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from tf_style.quiet import stderr_silenced
 from tf_style.version import __version__
 
 # Before any TensorFlow import: its C++ log level is read once, when it loads.
@@ -97,27 +96,8 @@ def _import_quietly(module: str) -> Any:
     """
     if "tensorflow" in sys.modules or os.environ.get("TF_CPP_MIN_LOG_LEVEL") == "0":
         return importlib.import_module(module)
-    with _stderr_silenced():
+    with stderr_silenced():
         return importlib.import_module(module)
-
-
-@contextlib.contextmanager
-def _stderr_silenced() -> Iterator[None]:
-    """File descriptor 2 pointed at /dev/null (where it can be: else as it is)."""
-    sys.stderr.flush()
-    try:
-        saved = os.dup(2)
-    except OSError:  # no descriptor 2 to silence
-        yield
-        return
-    null = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(null, 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(null)
 
 
 def __dir__() -> list[str]:

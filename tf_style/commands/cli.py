@@ -27,8 +27,6 @@ import typing
 import warnings
 from pathlib import Path
 
-from tf_style import _stderr_silenced  # shared with the package's own quiet import
-
 # The exit statuses and the command's life as a process, imported from here by the
 # commands and tests since before they had a module of their own.
 from tf_style.commands.process import (  # noqa: F401
@@ -49,6 +47,10 @@ from tf_style.config import (
 )
 from tf_style.images.bundled import BUNDLED, bundled_folder
 from tf_style.presets import PRESETS, preset
+from tf_style.quiet import stderr_silenced
+
+# The program names, for the lines a command and the modules it calls print.
+TRAIN_PROGRAM = "tf-style-train"
 
 
 class UsageError(Exception):
@@ -315,7 +317,7 @@ def quiet_tensorflow() -> None:
     if "tensorflow" in sys.modules:
         return
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    with _stderr_silenced(), warnings.catch_warnings():
+    with stderr_silenced(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         import keras  # noqa: F401 - imports tensorflow; both print at import
     logging.getLogger("tensorflow").setLevel(logging.ERROR)

@@ -34,10 +34,12 @@ from tf_style.commands.cli import (
     config_from_args,
     input_image,
 )
+from tf_style.commands.cli import (
+    TRAIN_PROGRAM as PROGRAM,
+)
 from tf_style.commands.many_progress import ManyProgress
 from tf_style.commands.network import load_model, network_config, strength
 from tf_style.commands.preflight import check_path_arguments
-from tf_style.commands.train import PROGRAM
 from tf_style.paths.identity import PathError
 from tf_style.video.files import is_video
 

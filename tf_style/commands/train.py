@@ -23,6 +23,7 @@ from tf_style.commands.cli import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
     EXIT_USAGE,
+    TRAIN_PROGRAM,
     CommandParser,
     UsageError,
     add_config_arguments,
@@ -36,7 +37,7 @@ from tf_style.commands.cli import (
 )
 from tf_style.config.modes import ManyImagesConfig, VideoConfig
 
-PROGRAM = "tf-style-train"
+PROGRAM = TRAIN_PROGRAM
 
 
 def build_parser() -> argparse.ArgumentParser:
