@@ -22,7 +22,7 @@ from pathlib import Path
 import tensorflow as tf
 
 from tf_style.config import StyleTransferConfig
-from tf_style.config.layers import VGG19_CONV_LAYERS
+from tf_style.config.layer_names import VGG19_CONV_LAYERS
 from tf_style.device import describe_device
 from tf_style.images import load_image
 from tf_style.objective import StyleContentLoss

@@ -283,3 +283,12 @@ def test_the_licence_is_the_one_the_metadata_names_and_ships():
     setup = (ROOT / "setup.cfg").read_text()
     assert "license = Apache-2.0" in setup
     assert re.search(r"^license_files = .*\bLICENSE\b", setup, flags=re.M)
+
+
+def test_the_options_reference_is_the_parsers_own():
+    """docs/options.md is generated from the three parsers; regenerate it with
+    ``python -m tf_style.commands.reference > docs/options.md``."""
+    from tf_style.commands.reference import options_markdown
+
+    written = (ROOT / "docs" / "options.md").read_text(encoding="utf-8")
+    assert written == options_markdown(), "docs/options.md is stale: regenerate it"

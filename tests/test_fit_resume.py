@@ -28,13 +28,13 @@ from PIL import Image
 from tests.conftest import command_environment
 from tf_style.fit import FitConfig, fit
 from tf_style.fit.checkpoints import CheckpointError, check_checkpoint
-from tf_style.fit.memory import TooLargeToTrain, check_fit_memory
-from tf_style.fit.preflight import (
+from tf_style.fit.input_checks import (
     ResumeConflict,
     check_fit,
     check_outside_sources,
     check_record_room,
 )
+from tf_style.fit.memory_estimate import TooLargeToTrain, check_fit_memory
 from tf_style.fit.record import MAX_RECORD_BYTES, RecordError, read_record
 from tf_style.fit.sources import resolve_source
 from tf_style.vgg.weights import load_vgg19
@@ -553,7 +553,7 @@ def test_ctrl_c_while_tensorflow_starts_is_one_line(inputs, tmp_path):
 def test_ctrl_c_before_the_loop_is_one_line(
     inputs, tmp_path, monkeypatch, capsys, where
 ):
-    import tf_style.fit.preflight as preflight
+    import tf_style.fit.input_checks as preflight
 
     def interrupt(*args, **kwargs):
         raise KeyboardInterrupt

@@ -5,7 +5,7 @@ import pytest
 import tensorflow as tf
 
 from tests.conftest import random_image
-from tf_style.config.layers import CONTENT_LAYERS, STYLE_LAYERS
+from tf_style.config.layer_names import CONTENT_LAYERS, STYLE_LAYERS
 from tf_style.vgg.model import StyleContentModel, gram_matrix, vgg_layers
 
 

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from tf_style.commands.cli import UsageError
-from tf_style.commands.memory import check_run_memory
+from tf_style.commands.memory_check import check_run_memory
 from tf_style.commands.preflight import check_outputs
 from tf_style.config import StyleTransferConfig
 from tf_style.config.byte_sizes import format_memory, parse_memory
-from tf_style.config.layers import CONTENT_LAYERS, STYLE_LAYERS
+from tf_style.config.layer_names import CONTENT_LAYERS, STYLE_LAYERS
 from tf_style.memory.estimate import (
     FIXED_BYTES,
     TooLarge,

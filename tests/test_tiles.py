@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import random_image
-from tf_style.config.layers import VGG19_CONV_LAYERS
+from tf_style.config.layer_names import VGG19_CONV_LAYERS
 from tf_style.objective import StyleContentLoss, loss_and_gradient
 from tf_style.tiles import Tiling, compiled, network_stages, tile_grid
 from tf_style.tiles.geometry import cuts

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from tests.torch_writer import save_legacy_torch_file
-from tf_style.config.layers import VGG19_CONV_LAYERS
+from tf_style.config.layer_names import VGG19_CONV_LAYERS
 from tf_style.vgg import weights
 from tf_style.vgg.weights import (
     WeightsNotFoundError,

@@ -33,8 +33,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 # public name -> the module that defines it
 _EXPORTS = {
-    "CONTENT_LAYERS": "tf_style.config.layers",
-    "STYLE_LAYERS": "tf_style.config.layers",
+    "CONTENT_LAYERS": "tf_style.config.layer_names",
+    "STYLE_LAYERS": "tf_style.config.layer_names",
     "StyleTransferConfig": "tf_style.config",
     "TUTORIAL_HUB_HANDLE": "tf_style.fast",
     "FastModelError": "tf_style.fast",

@@ -41,7 +41,7 @@ from tf_style.batch.manifest import (
 from tf_style.batch.plan import OWNED_FOLDERS, OutputPlan, OutputPlanError, plan_outputs
 from tf_style.batch.results import ProgressEvent, RunRefused
 from tf_style.batch.settings import Request, check_same_model, run_settings
-from tf_style.batch.sources import (
+from tf_style.batch.video_source import (
     check_frames_source,
     check_one_frame_size,
     check_same_source,

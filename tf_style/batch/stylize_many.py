@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 
 import tensorflow as tf
 
-from tf_style.config import StyleTransferConfig
+from tf_style.config import ManyImagesConfig, StyleTransferConfig
 from tf_style.config.choices import SIZINGS
 from tf_style.images.tensors import ImageLike, clip_0_1
 from tf_style.optimize.driver import as_image, as_list, stylize_batch
@@ -59,8 +59,8 @@ def stylize_many(
     style: ImageLike | Sequence[ImageLike],
     config: StyleTransferConfig | None = None,
     *,
-    batch_size: int = 4,
-    sizing: str = "group",
+    batch_size: int = ManyImagesConfig.batch_size,
+    sizing: str = ManyImagesConfig.sizing,
     extractor: StyleContentModel | None = None,
     strategy: tf.distribute.Strategy | None = None,
     callback: Callable[[int], None] | None = None,

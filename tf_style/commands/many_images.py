@@ -38,7 +38,7 @@ from tf_style.commands.cli import (
     TRAIN_PROGRAM as PROGRAM,
 )
 from tf_style.commands.many_progress import ManyProgress
-from tf_style.commands.network import load_model, network_config, strength
+from tf_style.commands.network_option import load_model, network_config, strength
 from tf_style.commands.preflight import check_path_arguments
 from tf_style.paths.identity import PathError
 from tf_style.video.files import is_video

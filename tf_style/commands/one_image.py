@@ -26,7 +26,7 @@ from tf_style.commands.cli import (
     input_image,
     interrupts_held,
 )
-from tf_style.commands.memory import check_step_memory, resized_size
+from tf_style.commands.memory_check import check_step_memory, resized_size
 from tf_style.commands.preflight import (
     check_bit_depth,
     check_outputs,

@@ -3,10 +3,10 @@
 A run takes minutes to hours; a problem found only when its outputs are written (an
 output path naming a folder, a file name too long for its temporary copy, a side file
 that would replace an input image) or when its first step runs (a size that cannot fit
-in memory, :mod:`~tf_style.commands.memory`) loses all of it. The outputs are checked
-here, and fail as a :class:`tf_style.commands.cli.UsageError` (one line, exit status
-2). Nothing here leaves a file or a folder behind (a probe file proves a folder
-writable and is removed at once): folders appear only when a file is written into
+in memory, :mod:`~tf_style.commands.memory_check`) loses all of it. The outputs are
+checked here, and fail as a :class:`tf_style.commands.cli.UsageError` (one line,
+exit status 2). Nothing here leaves a file or a folder behind (a probe file proves a
+folder writable and is removed at once): folders appear only when a file is written into
 them, so a refused run leaves nothing behind. What a path is, and whether two paths
 are one file, is :mod:`tf_style.paths.identity`'s to say.
 """

@@ -134,7 +134,7 @@ def add_many_arguments(parser: argparse.ArgumentParser) -> None:
 
 def add_network_arguments(parser: argparse.ArgumentParser) -> None:
     """``--network``: a network paints each photo or frame in one forward pass
-    instead of the optimisation (:mod:`tf_style.commands.network`)."""
+    instead of the optimisation (:mod:`tf_style.commands.network_option`)."""
     network = parser.add_argument_group(
         "network (one forward pass per photo or frame instead of the optimisation)"
     )
@@ -182,7 +182,7 @@ def _main(argv: list[str] | None) -> int:
 
             return run_many(args)  # its own lines, an interruption's too
         if args.network is not None:
-            from tf_style.commands.network import run_network_image
+            from tf_style.commands.network_option import run_network_image
 
             return run_network_image(args)
         if args.strength is not None:

@@ -30,7 +30,7 @@ from tf_style.config.choices import (  # the choices and limits, named once
     TILING,
     UPSAMPLING,
 )
-from tf_style.config.layers import CONTENT_LAYERS, STYLE_LAYERS
+from tf_style.config.layer_names import CONTENT_LAYERS, STYLE_LAYERS
 from tf_style.config.validation import validate_config
 
 # What a field's metadata may say besides its help: the command line's choices,

@@ -21,7 +21,7 @@ from tf_style.config.choices import (
     MAX_SEED,
     MAX_STYLE_SCALE,
 )
-from tf_style.config.layers import validate_layers
+from tf_style.config.layer_names import validate_layers
 
 
 def validate_config(config: Any) -> None:

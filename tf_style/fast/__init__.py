@@ -20,7 +20,7 @@ Two back ends, one call (:func:`fast_stylize`), one loaded-model type
 A network trained with :mod:`tf_style.fit` loads through the same two doors: its
 output folder as ``hub_handle`` (the SavedModel in ``saved_model/`` keeps the Hub
 model's calling convention, :class:`HubStylizer` runs it) or as ``tflite_dir``
-(:class:`~tf_style.fast.network.NetworkLiteStylizer` runs
+(:class:`~tf_style.fast.fit_network.NetworkLiteStylizer` runs
 ``tflite/network_float16.tflite`` or ``network_int8.tflite``). Both blend strength.
 
 Nothing here knows about VGG19; scoring the result is the job of
@@ -42,7 +42,7 @@ from tf_style.fast.base import (
     FastStylizer,
     check_strength,
 )
-from tf_style.fast.network import NetworkLiteStylizer, find_network_tflite
+from tf_style.fast.fit_network import NetworkLiteStylizer, find_network_tflite
 from tf_style.fast.saved_model import TRUST_WARNING, TUTORIAL_HUB_HANDLE, HubStylizer
 from tf_style.fast.tflite import LiteStylizer
 

@@ -20,7 +20,11 @@ from pathlib import Path
 
 from tf_style.fast.archive import file_digest, is_tar_gz
 from tf_style.fast.base import FastModelError, FastStylizer
-from tf_style.fast.network import TFLITE_FILES, NetworkLiteStylizer, find_network_tflite
+from tf_style.fast.fit_network import (
+    TFLITE_FILES,
+    NetworkLiteStylizer,
+    find_network_tflite,
+)
 from tf_style.fast.saved_model import HubStylizer, is_url, saved_model_folder
 from tf_style.fast.tflite import LiteStylizer, find_tflite_pair
 

@@ -135,15 +135,19 @@ def check_inputs(args: argparse.Namespace, config) -> tuple:
 
 def check_memory(config, style, replicas: int) -> None:
     """Refuse a training step that cannot fit in the memory of the device that
-    runs it (:mod:`tf_style.fit.memory`), naming the option to change.
+    runs it (:mod:`tf_style.fit.memory_estimate`), naming the option to change.
 
     Raises:
         UsageError: with the largest value of that option that would fit.
     """
     import tensorflow as tf
 
-    from tf_style.commands.memory import resized_size
-    from tf_style.fit.memory import TooLargeToTrain, check_fit_memory, file_pixels
+    from tf_style.commands.memory_check import resized_size
+    from tf_style.fit.memory_estimate import (
+        TooLargeToTrain,
+        check_fit_memory,
+        file_pixels,
+    )
     from tf_style.fit.sources import PhotoSource
     from tf_style.memory.free import available_memory
     from tf_style.memory.resident import proc_bytes
@@ -201,8 +205,8 @@ def _main(argv: list[str] | None) -> int:
     import tensorflow as tf
 
     from tf_style.batch.distribute import make_strategy
+    from tf_style.fit.input_checks import check_fit
     from tf_style.fit.photos import UnreadableImagesWarning
-    from tf_style.fit.preflight import check_fit
     from tf_style.fit.training import worker_index
 
     notes_as_lines(PROGRAM, UnreadableImagesWarning)

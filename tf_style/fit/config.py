@@ -13,7 +13,7 @@ import math
 
 from tf_style.config import TUTORIAL, option
 from tf_style.config.choices import MAX_SEED
-from tf_style.config.layers import STYLE_LAYERS
+from tf_style.config.layer_names import STYLE_LAYERS
 from tf_style.fit.networks import ARCHITECTURES
 
 # Colour controls a network can honour: the Johnson network is trained on the

@@ -12,7 +12,7 @@ The SavedModel is called as the tutorial calls
 ``hub.load(folder)(content, style)[0]``, float32 ``[B, H, W, 3]`` in [0, 1], so
 :func:`tf_style.fast.load_fast_model` (and any code written for the tutorial) runs it
 unchanged. What the files take and how strength blends is fixed by
-:mod:`tf_style.fast.network`, which reads them back.
+:mod:`tf_style.fast.fit_network`, which reads them back.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from typing import Any
 import keras
 import tensorflow as tf
 
-from tf_style.fast.network import (
+from tf_style.fast.fit_network import (
     CONTENT_INPUT,
     STRENGTH_INPUT,
     STYLE_INPUT,
@@ -45,7 +45,7 @@ from tf_style.paths.atomic import atomic_write
 # twice; AdaIN's VGG19 encoder pools three times before block4_conv1.
 STRIDES = {"johnson": JOHNSON_STRIDE, "adain": ADAIN_STRIDE}
 NETWORK_INPUTS = {"johnson": 1, "adain": 3}  # content; content, style, alpha
-# Named as tf_style.fast.network reads them back from the TFLite files' inputs.
+# Named as tf_style.fast.fit_network reads them back from the TFLite files' inputs.
 CONTENT = tf.TensorSpec([None, None, None, 3], tf.float32, name=CONTENT_INPUT)
 STYLE = tf.TensorSpec([None, None, None, 3], tf.float32, name=STYLE_INPUT)
 STRENGTH = tf.TensorSpec([], tf.float32, name=STRENGTH_INPUT)
@@ -61,7 +61,7 @@ class StyleNetworkModule(tf.Module):
 
     A Johnson network ignores ``style`` (its style is in its weights: one network
     per style) and blends strength pixel by pixel
-    (:func:`~tf_style.fast.network.pixel_blend`); AdaIN passes strength as its
+    (:func:`~tf_style.fast.fit_network.pixel_blend`); AdaIN passes strength as its
     ``alpha``, a blend of features.
     """
 

@@ -25,7 +25,7 @@ RECORD_NAME = "fit.json"
 # Bumped whenever a field changes meaning; a record of another version is refused.
 RECORD_VERSION = 1
 # A history row takes about 200 bytes (indented JSON); 32 MiB holds some 130,000
-# logged and previewed steps (tf_style.fit.preflight refuses a run that would write
+# logged and previewed steps (tf_style.fit.input_checks refuses a run that would write
 # more), and bounds what a damaged or hostile file can cost to read.
 MAX_RECORD_BYTES = 32 << 20
 ROW_BYTES = 256

@@ -1,7 +1,7 @@
 """fit(): data in, a trained and exported network out, resumable at any step.
 
 Reads like the run: check everything that needs no model
-(:func:`~tf_style.fit.preflight.check_fit`), build the trainer, continue from the
+(:func:`~tf_style.fit.input_checks.check_fit`), build the trainer, continue from the
 checkpoint the record names, step (logging, previewing, checkpointing as it goes),
 then export. Everything a run writes goes under its ``directory``::
 
@@ -26,8 +26,8 @@ import tensorflow as tf
 
 from tf_style.fit.config import FitConfig
 from tf_style.fit.data import load_photos
+from tf_style.fit.input_checks import FitPlan, ResumeConflict, check_fit
 from tf_style.fit.interrupts import between_steps
-from tf_style.fit.preflight import FitPlan, ResumeConflict, check_fit
 from tf_style.fit.record import RECORD_VERSION, write_record
 from tf_style.fit.sources import PhotoSource, dataset_from_source
 from tf_style.fit.training import (
@@ -79,7 +79,7 @@ def fit(
             run ends at the step it is in, as if ``config.steps`` were reached;
             the record says so.
         vgg: VGG19 to use (tests pass one); ``load_vgg19()`` when None.
-        plan: :func:`~tf_style.fit.preflight.check_fit`'s answer for these
+        plan: :func:`~tf_style.fit.input_checks.check_fit`'s answer for these
             arguments, when the caller has checked them (the command does, before
             its progress bar); checked here when None.
 

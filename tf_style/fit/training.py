@@ -19,7 +19,7 @@ import keras
 import tensorflow as tf
 
 from tf_style.color import gray_rgb, luminance, recombine_luminance
-from tf_style.config.layers import CONTENT_LAYERS, STYLE_LAYERS
+from tf_style.config.layer_names import CONTENT_LAYERS, STYLE_LAYERS
 from tf_style.fit.checkpoints import CheckpointError, checkpoint_folder, saving
 from tf_style.fit.config import FitConfig
 from tf_style.fit.networks import (

@@ -14,7 +14,7 @@ import keras
 import tensorflow as tf
 
 from tf_style.config import StyleTransferConfig
-from tf_style.config.layers import CONTENT_LAYERS, STYLE_LAYERS, validate_layers
+from tf_style.config.layer_names import CONTENT_LAYERS, STYLE_LAYERS, validate_layers
 from tf_style.vgg.weights import load_vgg19, weights_source
 
 

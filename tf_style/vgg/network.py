@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import keras
 
-from tf_style.config import POOLING, PRECISIONS
+from tf_style.config import POOLING, PRECISIONS, TUTORIAL
 from tf_style.precision import auto_precision
 from tf_style.vgg.model import StyleContentModel
 from tf_style.vgg.weights import remember_source
@@ -60,8 +60,8 @@ def with_precision(
 def with_network(
     extractor: StyleContentModel,
     *,
-    precision: str = "float32",
-    pooling: str = "max",
+    precision: str = TUTORIAL.mixed_precision,
+    pooling: str = TUTORIAL.pooling,
 ) -> StyleContentModel:
     """The same extractor with VGG19 in ``precision`` and with ``pooling``.
 

@@ -28,7 +28,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from tf_style.config.layers import VGG19_CONV_LAYERS
+from tf_style.config.layer_names import VGG19_CONV_LAYERS
 from tf_style.errors import one_line
 from tf_style.vgg._torch_pickle import TorchFileError, load_legacy_torch_file
 

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import PIL.Image
 
-from tf_style.config.layers import CONTENT_LAYERS, STYLE_LAYERS
+from tf_style.config.layer_names import CONTENT_LAYERS, STYLE_LAYERS
 from tf_style.memory.estimate import FIXED_BYTES, forward_bytes_per_pixel
 
 # Float32 values per training pixel, per unit of width, a network's step holds

@@ -14,7 +14,7 @@ not even its folder. What is refused, each as one ``ValueError``:
 * continuing a run with other fixed settings, another style or other photos
   (:class:`ResumeConflict`, naming what changed).
 
-The memory a step needs is the command's to check (:mod:`tf_style.fit.memory`
+The memory a step needs is the command's to check (:mod:`tf_style.fit.memory_estimate`
 estimates it), as ``tf-style-train`` checks its own.
 """
 

@@ -1,0 +1,81 @@
+"""The options reference (docs/options.md), generated from the commands' parsers.
+
+Every option of ``tf-style-train``, ``tf-style-compare`` and ``tf-style-fit`` comes
+from a config field or from its parser, so the reference is written from the parsers
+themselves: ``python -m tf_style.commands.reference > docs/options.md``. A test
+compares the file with this output, so the page cannot drift from the commands.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+
+HEADER = """# Options of the three commands
+
+Generated from the parsers (`python -m tf_style.commands.reference > docs/options.md`;
+`tests/test_docs.py` checks it is current). Settings are the fields of
+`StyleTransferConfig`, `ManyImagesConfig`, `VideoConfig` and `FitConfig`: the
+same name means the same thing in every command, and an older spelling stays an
+alias.
+"""
+
+
+def parsers() -> dict[str, Callable[[], argparse.ArgumentParser]]:
+    """Each command's name and its parser builder."""
+    from tf_style.commands import compare, train
+    from tf_style.fit import command as fit
+
+    return {
+        "tf-style-train": train.build_parser,
+        "tf-style-compare": compare.build_parser,
+        "tf-style-fit": fit.build_parser,
+    }
+
+
+def options_markdown() -> str:
+    """The whole reference page: a table per option group of each command."""
+    parts = [HEADER]
+    for name, build in parsers().items():
+        parser = build()
+        parts.append(f"\n## `{name}`\n\n{_one_line(parser.description or '')}\n")
+        for group in parser._action_groups:  # argparse keeps its groups here only
+            rows = [_row(action) for action in group._group_actions]
+            rows = [row for row in rows if row]
+            if rows:
+                parts.append(f"\n### {group.title}\n\n| option | meaning |\n")
+                parts.append("|---|---|\n" + "".join(rows))
+    return "".join(parts)
+
+
+def _row(action: argparse.Action) -> str:
+    if action.help == argparse.SUPPRESS or not action.option_strings:
+        return ""
+    if isinstance(action, argparse._HelpAction):
+        return ""
+    spelled = ", ".join(
+        f"`{_with_value(option, action)}`" for option in action.option_strings
+    )
+    text = _one_line(action.help or "").replace("|", "\\|")
+    return f"| {spelled} | {text} |\n"
+
+
+def _with_value(option: str, action: argparse.Action) -> str:
+    if action.nargs == 0:
+        return option
+    if action.choices:
+        return f"{option} {{{','.join(str(c) for c in action.choices)}}}"
+    metavar = action.metavar or action.dest.upper()
+    return f"{option} {metavar}" + (" ..." if action.nargs == "+" else "")
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+if __name__ == "__main__":
+    from tf_style.commands.cli import quiet_tensorflow
+
+    quiet_tensorflow()
+    sys.stdout.write(options_markdown())
