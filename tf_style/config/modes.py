@@ -46,15 +46,7 @@ class ManyImagesConfig:
         _plain_fields(self)
         _require_choice("sizing", self.sizing, SIZINGS)
         _require_choice("strategy", self.strategy, STRATEGIES)
-        if (
-            isinstance(self.batch_size, bool)
-            or not isinstance(self.batch_size, int)
-            or self.batch_size < 1
-        ):
-            raise ValueError(
-                f"batch_size must be a whole number of at least 1, got "
-                f"{self.batch_size!r}."
-            )
+        _require_count("batch_size", self.batch_size)
 
 
 @dataclass(frozen=True)
@@ -88,15 +80,7 @@ class VideoConfig:
     def __post_init__(self) -> None:
         _plain_fields(self)
         _require_choice("temporal", self.temporal, TEMPORAL_MODES)
-        if (
-            isinstance(self.long_term, bool)
-            or not isinstance(self.long_term, int)
-            or self.long_term < 1
-        ):
-            raise ValueError(
-                f"long_term must be a whole number of at least 1, got "
-                f"{self.long_term!r}."
-            )
+        _require_count("long_term", self.long_term)
         check_weight("temporal_weight", self.temporal_weight, terms=self.long_term)
         if self.fps is not None and (
             isinstance(self.fps, bool)
@@ -120,6 +104,11 @@ class VideoConfig:
 def _plain_fields(config: Any) -> None:
     for name, value in list(vars(config).items()):
         object.__setattr__(config, name, plain(value))
+
+
+def _require_count(name: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a whole number of at least 1, got {value!r}.")
 
 
 def _require_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:
