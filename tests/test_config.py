@@ -154,3 +154,56 @@ def test_the_largest_float32_weights_are_still_taken():
     config = StyleTransferConfig(style_weight=1e38, total_variation_weight=0.0)
     assert config.style_weight == 1e38
     assert StyleTransferConfig(content_weight=1e-45).content_weight == 1e-45
+
+
+# --- the many-image and video settings ------------------------------------------
+
+
+def test_the_mode_configs_default_to_what_the_commands_did():
+    from tf_style.config import ManyImagesConfig, VideoConfig
+    from tf_style.config.choices import TEMPORAL_WEIGHT
+
+    assert ManyImagesConfig() == ManyImagesConfig(4, "group", "auto")
+    video = VideoConfig()
+    assert (video.temporal, video.temporal_weight, video.long_term, video.fps) == (
+        "flow",
+        TEMPORAL_WEIGHT,
+        1,
+        None,
+    )
+    assert video.record() == {
+        "mode": "flow",
+        "temporal_weight": TEMPORAL_WEIGHT,
+        "long_term": 1,
+    }
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda c: c.ManyImagesConfig(batch_size=0), "batch_size must be a whole"),
+        (lambda c: c.ManyImagesConfig(batch_size=2.5), "batch_size must be a whole"),
+        (lambda c: c.ManyImagesConfig(sizing="fit"), "sizing must be one of"),
+        (lambda c: c.ManyImagesConfig(strategy="tpu"), "strategy must be one of"),
+        (lambda c: c.VideoConfig(temporal="optical"), "temporal must be one of"),
+        (lambda c: c.VideoConfig(long_term=True), "long_term must be a whole"),
+        (lambda c: c.VideoConfig(temporal_weight=-1.0), "zero or positive"),
+        (lambda c: c.VideoConfig(temporal_weight=2e38, long_term=2), "float32"),
+        (lambda c: c.VideoConfig(fps=0), "fps must be above 0"),
+        (lambda c: c.VideoConfig(fps=1001), "at most 1000"),
+    ],
+)
+def test_the_mode_configs_refuse_bad_values_naming_the_field(make, message):
+    import tf_style.config as config
+
+    with pytest.raises(ValueError, match=message):
+        make(config)
+
+
+def test_a_numpy_number_is_a_mode_setting_like_pythons():
+    import numpy as np
+
+    from tf_style.config import ManyImagesConfig, VideoConfig
+
+    assert ManyImagesConfig(batch_size=np.int64(2)).batch_size == 2
+    assert type(VideoConfig(fps=np.float32(12.5)).fps) is float
