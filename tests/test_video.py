@@ -261,12 +261,14 @@ def test_a_portrait_phone_video_is_read_upright(monkeypatch, header, size):
     """ffmpeg turns a video stored sideways upright: the frames are H x W."""
     from subprocess import CompletedProcess
 
-    from tf_style.video import files
+    from tf_style.video import header as video_headers
 
     monkeypatch.setattr(
-        files.subprocess, "run", lambda *a, **k: CompletedProcess(a, 1, "", header)
+        video_headers.subprocess,
+        "run",
+        lambda *a, **k: CompletedProcess(a, 1, "", header),
     )
-    (width_height, fps) = files.video_header("ffmpeg", "clip.mp4")
+    (width_height, fps) = video_headers.video_header("ffmpeg", "clip.mp4")
     assert width_height == size
     assert fps in (30.0, 29.97, 25.0)
 

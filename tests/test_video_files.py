@@ -19,7 +19,8 @@ import numpy as np
 import PIL.Image
 import pytest
 
-from tf_style.video import files
+from tf_style.video import files, frame_folder, writer
+from tf_style.video import header as video_headers
 from tf_style.video.clips import make_clip
 from tf_style.video.files import (
     INPUT_FRAMES,
@@ -137,7 +138,7 @@ def test_an_interrupted_or_failed_decode_leaves_nothing_behind(
             raise failure
         path.write_bytes(png)
 
-    monkeypatch.setattr(files, "_save_frame", fail_on_the_third)
+    monkeypatch.setattr(frame_folder, "_save_frame", fail_on_the_third)
     expected = KeyboardInterrupt if failure is KeyboardInterrupt else VideoError
     with pytest.raises(expected) as raised:
         extract_frames(video, tmp_path / "out" / INPUT_FRAMES)
@@ -163,7 +164,7 @@ def test_a_video_is_decoded_whole_into_its_folder_with_its_record(
     def no_decoding(*_, **__):
         raise AssertionError("decoded again")
 
-    monkeypatch.setattr(files, "_decoded", no_decoding)
+    monkeypatch.setattr(frame_folder, "decoded_frames", no_decoding)
     assert extract_frames(video, folder) == (frames, 8.0)  # read from the record
 
 
@@ -237,7 +238,7 @@ def test_an_audio_track_longer_than_the_video_is_no_truncation(tmp_path):
 def test_the_promised_frame_count_comes_from_the_video_streams_duration(
     header, promised
 ):
-    parsed = files._header(Path("clip.mp4"), header)
+    parsed = video_headers._header(Path("clip.mp4"), header)
     assert (parsed.frames, parsed.slack) == promised
 
 
@@ -256,7 +257,7 @@ def test_the_promised_frame_count_comes_from_the_video_streams_duration(
 def test_the_frame_rate_is_read_in_each_form_ffmpeg_prints(rates, fps):
     line = "  Stream #0:0[0x1](und): Video: h264 (High) (avc1 / 0x31637661), "
     line += f"yuv420p(progressive), 48x32 [SAR 1:1 DAR 3:2], {rates}, 16k tbn"
-    assert files._header(Path("clip.mp4"), line).fps == fps
+    assert video_headers._header(Path("clip.mp4"), line).fps == fps
 
 
 def test_a_1000_fps_video_keeps_its_rate(tmp_path):
@@ -349,7 +350,7 @@ def test_a_failed_video_write_leaves_no_partial_file(tmp_path, monkeypatch):
     out = tmp_path / "out"
     out.mkdir()
     calls = []
-    even = files._even
+    even = writer._even
 
     def interrupted(pixels):
         calls.append(1)
@@ -357,7 +358,7 @@ def test_a_failed_video_write_leaves_no_partial_file(tmp_path, monkeypatch):
             raise KeyboardInterrupt
         return even(pixels)
 
-    monkeypatch.setattr(files, "_even", interrupted)
+    monkeypatch.setattr(writer, "_even", interrupted)
     with pytest.raises(KeyboardInterrupt):
         write_video(frames, out / "video.mp4", 8.0)
     assert left_in(out) == []
