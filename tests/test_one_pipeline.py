@@ -16,6 +16,7 @@ import os
 import numpy as np
 import PIL.Image
 import pytest
+import tensorflow as tf
 
 from tests.conftest import ASSETS
 from tf_style import train
@@ -101,6 +102,23 @@ def pictures(tmp_path_factory):
     return folder
 
 
+@pytest.fixture(scope="module", autouse=True)
+def eager():
+    """Every run here executes its ``tf.function``s eagerly.
+
+    At 40 px and 2 steps a run's time was mostly tracing its step (twice: Adam
+    makes its slots on the first call), ~2 s a trace, 37 runs of two commands.
+    What is checked is that both commands hand every setting to the same
+    computation; both run the same Python, eagerly or traced, and the library
+    keeps no traced function between runs (only tiles do, and tiling is not
+    varied here). Graph mode is what every other command test runs.
+    """
+    was_eager = tf.config.functions_run_eagerly()
+    tf.config.run_functions_eagerly(True)
+    yield
+    tf.config.run_functions_eagerly(was_eager)
+
+
 @pytest.fixture(autouse=True)
 def one_vgg(monkeypatch, real_vgg):
     """Both commands build their extractor from one loaded VGG19."""
@@ -147,7 +165,7 @@ def pixels(path):
 
 
 @pytest.fixture(scope="module")
-def baseline(pictures, tmp_path_factory, real_vgg):
+def baseline(pictures, tmp_path_factory, real_vgg, eager):
     import tf_style.commands.one_image
 
     tmp = tmp_path_factory.mktemp("baseline")
