@@ -21,7 +21,7 @@ import numpy as np
 from PIL import Image
 
 from tf_style.config.choices import MIN_IMAGE_SIDE
-from tf_style.images.decode import MAX_PIXELS
+from tf_style.images.limits import MAX_PIXELS
 from tf_style.video.ffmpeg import (
     VideoError,
     ffmpeg_executable,
