@@ -546,7 +546,7 @@ def test_a_huge_broadcast_array_is_refused_before_converting(shape):
 
 
 def test_an_array_at_the_pixel_limit_is_taken_one_more_row_is_not(monkeypatch):
-    monkeypatch.setattr("tf_style.images.tensors.MAX_PIXELS", 40 * 30)
+    monkeypatch.setattr("tf_style.images.arrays.MAX_PIXELS", 40 * 30)
     assert as_batch(np.zeros((30, 40, 3), np.float32)).shape == (1, 30, 40, 3)
     with pytest.raises(ValueError, match="40x31 px"):
         as_batch(np.zeros((31, 40, 3), np.float32))

@@ -1,7 +1,8 @@
-"""Images in and out: files decoded safely (:mod:`.decode`), written exactly
-(:mod:`.encode`), turned upright (:mod:`.orientation`), and the tensors the tutorial
-works on (:mod:`.tensors`); :mod:`.bundled` names the pictures that ship with the
-package.
+"""Images in and out: files decoded safely (:mod:`.decode`, within :mod:`.limits`,
+any mode made RGB by :mod:`.pillow_modes`), written exactly (:mod:`.saving`,
+:mod:`.encode`), turned upright (:mod:`.orientation`), arrays checked
+(:mod:`.arrays`), and the tensors the tutorial works on (:mod:`.tensors`);
+:mod:`.bundled` names the pictures that ship with the package.
 
 ``from tf_style.images import load_image`` keeps working: names are looked up on
 first use, so decoding a file's header before TensorFlow loads does not load it.
