@@ -2,7 +2,7 @@
 
 Every option of ``tf-style-train``, ``tf-style-compare`` and ``tf-style-fit`` comes
 from a config field or from its parser, so the reference is written from the parsers
-themselves: ``python -m tf_style.commands.reference > docs/options.md``. A test
+themselves: ``python docs/make_options.py > docs/options.md``. A test
 compares the file with this output, so the page cannot drift from the commands.
 """
 
@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 HEADER = """# Options of the three commands
 
-Generated from the parsers (`python -m tf_style.commands.reference > docs/options.md`;
+Generated from the parsers (`python docs/make_options.py > docs/options.md`;
 `tests/test_docs.py` checks it is current). Settings are the fields of
 `StyleTransferConfig`, `ManyImagesConfig`, `VideoConfig` and `FitConfig`: the
 same name means the same thing in every command, and an older spelling stays an
