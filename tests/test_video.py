@@ -170,9 +170,11 @@ def write_frames(folder, kind="occluder", frames=5, size=(72, 96), seed=5):
     return folder
 
 
-def run_frames(frames, output, *options):
+def run_frames(frames, output, *options, max_dim=48):
+    """The frames command on ``frames`` (a folder or a video). ``max_dim``: the
+    clip's width, as a larger one would upsample its frames."""
     arguments = ["--frames", str(frames), "--output", str(output), *TINY, *options]
-    assert train.main([*arguments, "--max-dim", "96"]) == 0
+    assert train.main([*arguments, "--max-dim", str(max_dim)]) == 0
     return json.loads((output / "frames.json").read_text())
 
 
@@ -180,14 +182,20 @@ def run_frames(frames, output, *options):
 def test_the_flow_mode_is_steadier_than_independent_frames_and_needs_its_term(
     tmp_path, shared_extractor
 ):
-    """Fails if the warping or the temporal term is disconnected."""
-    frames = write_frames(tmp_path / "clip")
+    """Fails if the warping or the temporal term is disconnected.
+
+    4 frames of 48 x 64 px: the flow run's warping error was 0.20 of the
+    independent run's and 0.74 of the unheld run's (5 frames of 72 x 96 px, 1.8 times
+    as long: 0.12 and 0.68)."""
+    frames = write_frames(tmp_path / "clip", frames=4, size=(48, 64))
     steps = ["--steps-per-epoch", "15"]
     independent = run_frames(
-        frames, tmp_path / "i", "--temporal", "independent", *steps
+        frames, tmp_path / "i", "--temporal", "independent", *steps, max_dim=64
     )
-    flow = run_frames(frames, tmp_path / "f", *steps)
-    unheld = run_frames(frames, tmp_path / "u", "--temporal-weight", "0", *steps)
+    flow = run_frames(frames, tmp_path / "f", *steps, max_dim=64)
+    unheld = run_frames(
+        frames, tmp_path / "u", "--temporal-weight", "0", *steps, max_dim=64
+    )
     errors = [r["warping"]["output_mean"] for r in (independent, flow, unheld)]
     assert errors[1] < 0.5 * errors[0]  # warped start and term: steadier
     assert errors[1] < errors[2]  # the term itself holds the frames together
