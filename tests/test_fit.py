@@ -144,10 +144,12 @@ def test_training_lowers_the_loss_and_writes_its_record(photos, vgg, tmp_path):
     assert list((tmp_path / "logs").iterdir())  # TensorBoard events
 
 
-def straight_and_resumed(config, style, photos, vgg, folder: Path, stop: int):
+def straight_and_resumed(
+    config, style, photos, vgg, folder: Path, stop: int, *, export: bool = True
+):
     """Train ``config`` straight into ``folder/straight``; then into
     ``folder/stopped``, interrupted (Ctrl-C) after step ``stop`` and run again.
-    Returns the second run's result (which exports)."""
+    Returns the second run's result (which exports, unless ``export`` is False)."""
     common = dict(style=style, content=str(photos), vgg=vgg)
     fit(config, directory=folder / "straight", export=False, **common)
 
@@ -160,7 +162,7 @@ def straight_and_resumed(config, style, photos, vgg, folder: Path, stop: int):
             **common)  # fmt: skip
     record = json.loads((folder / "stopped" / "fit.json").read_text())
     assert record["steps_done"] == stop
-    return fit(config, directory=folder / "stopped", **common)
+    return fit(config, directory=folder / "stopped", export=export, **common)
 
 
 def assert_same_weights(folder: Path, vgg, config: FitConfig) -> None:
@@ -174,7 +176,10 @@ def test_an_interrupted_run_resumes_exactly(photos, vgg, tmp_path):
     """Ctrl-C after step 3, then the same command: the weights equal a run that
     was never stopped (same batches, same Adam moments)."""
     config = FitConfig(**TINY | {"steps": 5, "checkpoint_every": 100})
-    result = straight_and_resumed(config, STYLE, photos, vgg, tmp_path, stop=3)
+    # No export: the weights are what is checked (the adain test exports).
+    result = straight_and_resumed(
+        config, STYLE, photos, vgg, tmp_path, stop=3, export=False
+    )
     assert_same_weights(tmp_path, vgg, config)
     assert [row["step"] for row in result.record["history"]] == [1, 2, 3, 4, 5]
 
@@ -240,6 +245,22 @@ def run_command(*args: str, env: dict | None = None, timeout: int = 600):
         env=command_environment(**(env or {})),
         stdin=subprocess.DEVNULL,
     )
+
+
+@pytest.fixture
+def run_here(capsys):
+    """``run_command`` in this process: ``main(argv)``, its output captured; a
+    CompletedProcess, so both are checked the same way. For runs whose checks need
+    no process of their own (TensorFlow's start-up lines, signals)."""
+    from tf_style.fit.command import main
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        capsys.readouterr()
+        status = main(list(args))
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(args, status, out, err)
+
+    return run
 
 
 @pytest.mark.parametrize(
@@ -359,7 +380,7 @@ def test_adain_trains_resumes_exactly_and_exports(photos, styles, vgg, tmp_path)
     assert float(tf.reduce_mean(tf.abs(full - half))) > 1e-4
 
 
-def test_the_command_trains_continues_and_exports(photos, tmp_path):
+def test_the_command_trains_continues_and_exports(photos, tmp_path, run_here):
     output = tmp_path / "model"
     args = [
         "--style",
@@ -381,10 +402,10 @@ def test_the_command_trains_continues_and_exports(photos, tmp_path):
         "--log-every",
         "1",
     ]
-    first = run_command(*args, "--steps", "2", "--no-export")
+    first = run_here(*args, "--steps", "2", "--no-export")
     assert first.returncode == 0, first.stderr[-2000:]
     assert not (output / "saved_model").exists()
-    second = run_command(*args, "--steps", "3")
+    second = run_here(*args, "--steps", "3")
     assert second.returncode == 0, second.stderr[-2000:]
     record = json.loads((output / "fit.json").read_text())
     assert record["steps_done"] == 3
@@ -398,6 +419,8 @@ def test_the_command_trains_continues_and_exports(photos, tmp_path):
 
 
 def test_a_file_that_is_no_image_is_one_note_and_training_goes_on(photos, tmp_path):
+    """A process of its own: the note is the command's rendering of a warning,
+    which this process's warnings-as-errors would raise instead."""
     folder = tmp_path / "photos"
     shutil.copytree(photos, folder)
     (folder / "notes.png").write_text("not an image")
@@ -428,7 +451,7 @@ def test_other_held_out_photos_cannot_continue_a_run():
     assert [line.split(":")[0] for line in conflicts] == ["held_out"]
 
 
-def test_sigterm_checkpoints_and_the_same_command_continues(photos, tmp_path):
+def test_sigterm_checkpoints_and_the_same_command_continues(photos, tmp_path, run_here):
     output = tmp_path / "model"
     args = [sys.executable, "-m", "tf_style.fit", "--style", str(STYLE),
             "--content", str(photos), "--output", str(output), "--image-size", "32",
@@ -453,9 +476,7 @@ def test_sigterm_checkpoints_and_the_same_command_continues(photos, tmp_path):
     assert "run the same command to continue" in stderr
     stopped = json.loads((output / "fit.json").read_text())["steps_done"]
     assert 0 < stopped < 100000
-    more = subprocess.run([*args, "--steps", str(stopped + 1)], capture_output=True,
-                          text=True, stdin=subprocess.DEVNULL, timeout=600,
-                          env=command_environment())  # fmt: skip
+    more = run_here(*args[3:], "--steps", str(stopped + 1))  # the same, here
     assert more.returncode == 0, more.stderr[-2000:]
     assert json.loads((output / "fit.json").read_text())["steps_done"] == stopped + 1
 
