@@ -66,6 +66,21 @@ def run_command(*args: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.fixture
+def run_here(capsys):
+    """``run_command`` in this process: ``main(argv)``, its output captured; a
+    CompletedProcess, so both are checked the same way (a TensorFlow start is
+    ~6 s; the TFLite pair's run above stays a process, as a user runs it)."""
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        capsys.readouterr()
+        status = main(list(args))
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(args, status, out, err)
+
+    return run
+
+
 @needs_tflite
 def test_command_end_to_end_with_the_tflite_pair(tmp_path):
     out = tmp_path / "out"
@@ -97,10 +112,10 @@ def test_command_end_to_end_with_the_tflite_pair(tmp_path):
 
 @needs_tflite
 def test_command_with_your_network_adds_a_column_an_image_and_a_section(
-    tmp_path, tiny_network
+    tmp_path, tiny_network, run_here
 ):
     out = tmp_path / "out"
-    done = run_command(
+    done = run_here(
         "--output",
         str(out),
         "--tflite-dir",
@@ -128,11 +143,11 @@ def test_command_with_your_network_adds_a_column_an_image_and_a_section(
     assert NETWORK_HEADER in done.stdout and f"network_image: {out}" in done.stdout
 
 
-def test_command_without_a_fast_model_still_compares(tmp_path):
+def test_command_without_a_fast_model_still_compares(tmp_path, run_here):
     not_a_model = tmp_path / "empty_folder"
     not_a_model.mkdir()
     out = tmp_path / "out"
-    done = run_command("--output", str(out), "--hub-handle", str(not_a_model), *QUICK)
+    done = run_here("--output", str(out), "--hub-handle", str(not_a_model), *QUICK)
     assert done.returncode == 0, done.stderr
     missing = [
         line for line in done.stderr.splitlines() if "fast model missing" in line
