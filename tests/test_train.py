@@ -1,7 +1,9 @@
 """The training command on tiny sizes: run as users run it, a subprocess, where the
 process matters (TensorFlow's start-up lines on stderr, signals, stdout, the
 device line, the same seed in two processes); elsewhere in this process through
-``main(argv)``, which returns the exit status (a TensorFlow start costs ~6 s)."""
+``main(argv)``, which returns the exit status (a TensorFlow start costs ~6 s).
+The refusals whose stderr must be one line share one fresh process
+(tests/one_process.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +21,7 @@ import PIL.Image
 import pytest
 
 from tests.conftest import ASSETS, command_environment
+from tests.one_process import Run, run_in_one_process
 from tf_style import train
 
 pytestmark = pytest.mark.slow
@@ -358,70 +362,130 @@ def assert_refused_before_the_model(result: subprocess.CompletedProcess, *fragme
     assert "Device:" not in result.stdout  # printed when the model is being built
 
 
-@pytest.mark.parametrize(
-    "role, name",
-    [
-        ("content", "a_losses.png"),
-        ("style", "a.json"),
-        ("style", "a.gif"),
-        ("content", "a_frames/step_000000.png"),
-    ],
-)
-def test_side_files_never_overwrite_an_input(tmp_path, role, name):
-    source = tmp_path / "sf" / name
+SIDE_FILES = [
+    ("content", "a_losses.png"),
+    ("style", "a.json"),
+    ("style", "a.gif"),
+    ("content", "a_frames/step_000000.png"),
+]
+OUTPUT_PROBLEMS = {
+    "output-is-a-directory": (
+        lambda d: (d / "out.png").mkdir(),
+        ["--output", "out.png"],
+        "is a directory",
+    ),
+    "long-name": (
+        lambda d: None,
+        ["--output", "o" * 250 + ".png"],
+        "file name too long",
+    ),
+    "frames-is-a-file": (
+        lambda d: (d / "cat_frames").write_text("in the way"),
+        ["--output", "cat.png", "--save-every", "1"],
+        "is not a directory",
+    ),
+}
+IMPOSSIBLE_OPTIONS = [
+    (["--seed", "-1"], "seed must be between 0 and 4294967295"),
+    (["--seed", str(2**32)], "seed must be between 0 and 4294967295"),
+    (["--learning-rate", "inf"], "learning_rate must be finite"),
+    (["--tv-weight", "nan"], "total_variation_weight must be finite"),
+    (["--style-layers", "block1_conv1", "block1_conv1"], "more than once"),
+    (["--max-dim", "100000"], "use --max-dim"),
+]
+
+
+def side_file_in_the_way(folder: Path, role: str, name: str) -> list[str]:
+    source = folder / "sf" / name
     source.parent.mkdir(parents=True, exist_ok=True)
     source.write_bytes((ASSETS / "chelsea.png").read_bytes())
-    before = source.read_bytes()
-    result = run_command(
-        f"--{role}", str(source), "--output", "sf/a.png", "--save-every", "1",
-        *TINY, cwd=tmp_path,
-    )  # fmt: skip
+    return [f"--{role}", str(source), "--output", "sf/a.png", "--save-every", "1"]
+
+
+def narrow_strip(folder: Path) -> list[str]:
+    PIL.Image.new("RGB", (400, 40), (200, 100, 50)).save(folder / "strip.png")
+    return ["--content", str(folder / "strip.png")]  # 48x4.8 at --max-dim 48
+
+
+def hostile_weights(folder: Path) -> list[str]:
+    from tests.torch_writer import Layout, save_legacy_torch_file
+
+    layout = Layout(numel=1, size=(64, 3, 3, 3), stride=(2**40, 2**30, 2**20, 1))
+    save_legacy_torch_file(
+        {"block1_conv1_W_q": np.ones(1, np.uint8)},
+        folder / "evil.bin",
+        layouts={"block1_conv1_W_q": layout},
+    )
+    return ["--weights", str(folder / "evil.bin")]
+
+
+def set_up_then(folder: Path, setup, args: list[str]) -> list[str]:
+    setup(folder)
+    return args
+
+
+def refusals() -> dict[tuple, object]:
+    """Each refusal checked for one line on stderr: key -> make(folder) -> options
+    (given after TINY, so that they win: ``--max-dim 100000``)."""
+    cases = {}
+    for role, name in SIDE_FILES:
+        cases["side file", role, name] = partial(
+            side_file_in_the_way, role=role, name=name
+        )
+    for key, (setup, args, _) in OUTPUT_PROBLEMS.items():
+        cases["output", key] = partial(set_up_then, setup=setup, args=args)
+    for index, (args, _) in enumerate(IMPOSSIBLE_OPTIONS):
+        cases["option", index] = lambda d, args=args: ["--output", "new/cat.png", *args]
+    cases["narrow",] = narrow_strip
+    cases["blend",] = lambda d: ["--style-blend", "0.5", "0.5"]
+    cases["hostile weights",] = hostile_weights
+    return cases
+
+
+@pytest.fixture(scope="module")
+def refused(tmp_path_factory) -> dict[tuple, tuple[subprocess.CompletedProcess, Path]]:
+    """Every case of ``refusals()`` run as a user runs it, each in its own folder,
+    all in one fresh process (tests/one_process.py: TensorFlow starts once, not 16
+    times, the same start for each): key -> (result, folder)."""
+    folders, runs = {}, []
+    for key, make in refusals().items():
+        folders[key] = folder = tmp_path_factory.mktemp("refused")
+        runs.append(Run("tf_style.train", [*TINY, *make(folder)], folder))
+    results = run_in_one_process(runs)
+    return {
+        key: (result, folder)
+        for (key, folder), result in zip(folders.items(), results, strict=True)
+    }
+
+
+@pytest.mark.parametrize("role, name", SIDE_FILES)
+def test_side_files_never_overwrite_an_input(refused, role, name):
+    result, folder = refused["side file", role, name]
     assert_refused_before_the_model(result, "refusing to")
-    assert source.read_bytes() == before
-    assert not (tmp_path / "sf" / "a.png").exists()
+    assert (folder / "sf" / name).read_bytes() == (ASSETS / "chelsea.png").read_bytes()
+    assert not (folder / "sf" / "a.png").exists()
+
+
+@pytest.mark.parametrize("key", OUTPUT_PROBLEMS)
+def test_output_problems_are_found_before_the_run(refused, key):
+    result, folder = refused["output", key]
+    assert_refused_before_the_model(result, OUTPUT_PROBLEMS[key][2])
+    assert not list(folder.glob(".*.tmp"))
 
 
 @pytest.mark.parametrize(
-    "setup, args, message",
-    [
-        (lambda d: (d / "out.png").mkdir(), ["--output", "out.png"], "is a directory"),
-        (lambda d: None, ["--output", "o" * 250 + ".png"], "file name too long"),
-        (
-            lambda d: (d / "cat_frames").write_text("in the way"),
-            ["--output", "cat.png", "--save-every", "1"],
-            "is not a directory",
-        ),
-    ],
-    ids=["output-is-a-directory", "long-name", "frames-is-a-file"],
+    "index",
+    range(len(IMPOSSIBLE_OPTIONS)),
+    ids=[" ".join(args) for args, _ in IMPOSSIBLE_OPTIONS],
 )
-def test_output_problems_are_found_before_the_run(tmp_path, setup, args, message):
-    setup(tmp_path)
-    result = run_command(*args, *TINY, cwd=tmp_path)
-    assert_refused_before_the_model(result, message)
-    assert not list(tmp_path.glob(".*.tmp"))
+def test_impossible_options_are_refused_before_the_model(refused, index):
+    result, folder = refused["option", index]
+    assert_refused_before_the_model(result, IMPOSSIBLE_OPTIONS[index][1])
+    assert not (folder / "new").exists()  # no empty folder left behind
 
 
-@pytest.mark.parametrize(
-    "args, message",
-    [
-        (["--seed", "-1"], "seed must be between 0 and 4294967295"),
-        (["--seed", str(2**32)], "seed must be between 0 and 4294967295"),
-        (["--learning-rate", "inf"], "learning_rate must be finite"),
-        (["--tv-weight", "nan"], "total_variation_weight must be finite"),
-        (["--style-layers", "block1_conv1", "block1_conv1"], "more than once"),
-        (["--max-dim", "100000"], "use --max-dim"),
-    ],
-)
-def test_impossible_options_are_refused_before_the_model(tmp_path, args, message):
-    result = run_command("--output", "new/cat.png", *TINY, *args, cwd=tmp_path)
-    assert_refused_before_the_model(result, message)
-    assert not (tmp_path / "new").exists()  # no empty folder left behind
-
-
-def test_an_image_too_narrow_after_resizing_is_refused(tmp_path):
-    strip = tmp_path / "strip.png"
-    PIL.Image.new("RGB", (400, 40), (200, 100, 50)).save(strip)
-    result = run_command("--content", str(strip), *TINY, cwd=tmp_path)  # 48x4.8
+def test_an_image_too_narrow_after_resizing_is_refused(refused):
+    result, _ = refused["narrow",]
     assert_refused_before_the_model(result, "48x4 px", "at least 16 px")
 
 
@@ -471,22 +535,13 @@ def test_every_artistic_control_from_the_command_line(tmp_path, run_here):
     assert image_size(tmp_path / "cat.png") == (48, 31)
 
 
-def test_a_blend_without_one_weight_per_style_is_refused(tmp_path):
-    result = run_command("--style-blend", "0.5", "0.5", *TINY, cwd=tmp_path)
+def test_a_blend_without_one_weight_per_style_is_refused(refused):
+    result, _ = refused["blend",]
     assert_refused_before_the_model(result, "2 weights for 1 style image")
 
 
-def test_a_hostile_weights_file_is_one_line_and_exit_2(tmp_path):
-    from tests.torch_writer import Layout, save_legacy_torch_file
-
-    evil = tmp_path / "evil.bin"
-    layout = Layout(numel=1, size=(64, 3, 3, 3), stride=(2**40, 2**30, 2**20, 1))
-    save_legacy_torch_file(
-        {"block1_conv1_W_q": np.ones(1, np.uint8)},
-        evil,
-        layouts={"block1_conv1_W_q": layout},
-    )
-    result = run_command("--weights", str(evil), *TINY, cwd=tmp_path)
+def test_a_hostile_weights_file_is_one_line_and_exit_2(refused):
+    result, _ = refused["hostile weights",]
     assert_usage_error(result, "Could not load VGG19 weights", "evil.bin")
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
 
