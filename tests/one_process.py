@@ -26,7 +26,8 @@ from tests.conftest import command_environment
 
 @dataclass(frozen=True)
 class Run:
-    """One command line: ``python -m module *argv`` in ``cwd``, with ``env`` set."""
+    """One command line: ``module.main(argv)`` (what ``python -m`` runs) in ``cwd``,
+    with ``env`` set."""
 
     module: str
     argv: list[str]

@@ -21,6 +21,7 @@ import tensorflow as tf
 from PIL import Image
 
 from tests.conftest import command_environment
+from tests.one_process import Run, run_in_one_process
 from tf_style.fit import FitConfig, fit
 from tf_style.fit.config import resume_conflicts
 from tf_style.fit.networks import (
@@ -263,26 +264,45 @@ def run_here(capsys):
     return run
 
 
+BAD_INPUT = [
+    (["--style", "missing.jpg"], "missing.jpg"),
+    (["--content", "/nowhere/at/all"], "/nowhere/at/all"),
+    (["--steps", "0"], "steps"),
+    (["--arch", "adain", "--preserve-color", "luminance"], "adain"),
+    (["--output", "PHOTOS/model"], "previews would become training images"),
+    (["--time-limit", "0"], "--time-limit"),
+]
+NO_OUTPUT_FOLDER = [
+    "--style", str(STYLE), "--content", "PHOTOS", "--output", "/proc/no/such/model",
+    "--image-size", "32", "--width", "4", "--steps", "1",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def refused(photos, tmp_path_factory) -> list[subprocess.CompletedProcess]:
+    """BAD_INPUT's command lines, then NO_OUTPUT_FOLDER, as a user runs them, all in
+    one fresh process (tests/one_process.py: TensorFlow starts once, the same start
+    for each, not 7 times)."""
+    runs = []
+    for args, _ in BAD_INPUT:
+        folder = tmp_path_factory.mktemp("refused")
+        base = {"--style": str(STYLE), "--content": "PHOTOS", "--output": "model"}
+        base.update(zip(args[::2], args[1::2], strict=True))
+        argv = [item for pair in base.items() for item in pair]
+        runs.append(Run("tf_style.fit.command", argv, folder))
+    runs.append(
+        Run("tf_style.fit.command", NO_OUTPUT_FOLDER, tmp_path_factory.mktemp("no"))
+    )
+    for run in runs:
+        run.argv[:] = [arg.replace("PHOTOS", str(photos)) for arg in run.argv]
+    return run_in_one_process(runs)
+
+
 @pytest.mark.parametrize(
-    "args, message",
-    [
-        (["--style", "missing.jpg"], "missing.jpg"),
-        (["--content", "/nowhere/at/all"], "/nowhere/at/all"),
-        (["--steps", "0"], "steps"),
-        (["--arch", "adain", "--preserve-color", "luminance"], "adain"),
-        (["--output", "PHOTOS/model"], "previews would become training images"),
-        (["--time-limit", "0"], "--time-limit"),
-    ],
+    "index", range(len(BAD_INPUT)), ids=[" ".join(args) for args, _ in BAD_INPUT]
 )
-def test_the_command_refuses_bad_input_in_one_line(photos, tmp_path, args, message):
-    base = {
-        "--style": str(STYLE),
-        "--content": str(photos),
-        "--output": str(tmp_path / "model"),
-    }
-    for flag, value in zip(args[::2], args[1::2], strict=True):
-        base[flag] = value.replace("PHOTOS", str(photos))
-    done = run_command(*[item for pair in base.items() for item in pair])
+def test_the_command_refuses_bad_input_in_one_line(refused, index):
+    done, message = refused[index], BAD_INPUT[index][1]
     assert done.returncode == 2, done.stderr
     assert message in done.stderr and "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
@@ -435,11 +455,8 @@ def test_a_file_that_is_no_image_is_one_note_and_training_goes_on(photos, tmp_pa
     assert "Warning" not in done.stderr
 
 
-def test_an_output_folder_that_cannot_be_made_is_refused_before_any_work(photos):
-    done = run_command(
-        "--style", str(STYLE), "--content", str(photos), "--output",
-        "/proc/no/such/model", "--image-size", "32", "--width", "4", "--steps", "1",
-    )  # fmt: skip
+def test_an_output_folder_that_cannot_be_made_is_refused_before_any_work(refused):
+    done = refused[len(BAD_INPUT)]
     assert done.returncode == 2, done.stderr[-2000:]
     assert "/proc/no/such/model" in done.stderr and "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
