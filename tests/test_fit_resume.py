@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 import zlib
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +27,7 @@ import tensorflow as tf
 from PIL import Image
 
 from tests.conftest import command_environment
+from tests.one_process import Run, run_in_one_process
 from tf_style.fit import FitConfig, fit
 from tf_style.fit.checkpoints import CheckpointError, check_checkpoint
 from tf_style.fit.input_checks import (
@@ -93,6 +95,80 @@ def finished(inputs, vgg, tmp_path_factory) -> Path:
 def run(finished, tmp_path) -> Path:
     """A copy of the finished run, to damage or continue."""
     return Path(shutil.copytree(finished, tmp_path / "run"))
+
+
+DAMAGED_RECORDS = ["{}", "[1]", '{"config": 5}']
+BEFORE_ANY_MODEL = [
+    (["--seed", "-1"], "seed must be between 0"),
+    (["--style-layer-weights", "1", "2", "3"], "3 weights for the 5 style layers"),
+    (["--image-size", "20000"], "--image-size 20000: a training step needs"),
+    (["--width", "100000"], "--width 100000"),
+    (["--style-scale", "1000000"], "--style-scale 1000000"),
+    (["--style", "HUGE"], "megapixels"),
+    (["--steps", "100000000"], "fit.json holds"),
+]
+
+
+def refusals(inputs: Path, finished: Path) -> dict[tuple, object]:
+    """The command lines whose refusal must be one line on stderr: key ->
+    make(folder) -> (the arguments before ARGS, those after), once what the case
+    needs is set up in folder."""
+    photos, style = inputs / "photos", inputs / "style.jpg"
+
+    def damaged_record(folder, text):
+        (folder / "run").mkdir()
+        (folder / "run" / "fit.json").write_text(text)
+        return ["--style", style, "--content", photos, "--output", folder / "run"], []
+
+    def truncated_checkpoint(folder):
+        run = Path(shutil.copytree(finished, folder / "run"))
+        data = run / "checkpoints" / "ckpt-2.data-00000-of-00001"
+        data.write_bytes(data.read_bytes()[:1000])
+        return ["--style", style, "--content", photos, "--output", run], []
+
+    def other_photos(folder):
+        run = Path(shutil.copytree(finished, folder / "run"))
+        other = write_photos(folder / "other", count=4, seed=5)
+        return ["--style", style, "--content", other, "--output", run], ["--steps", "3"]
+
+    def output_inside_the_glob(folder):
+        write_photos(folder / "ph" / "shoot")
+        glob, output = folder / "ph" / "**" / "*.png", folder / "ph" / "run"
+        return ["--style", STYLE, "--content", glob, "--output", output], []
+
+    def before_any_model(folder, args):
+        chosen, output = style, folder / "new" / "run"
+        if args == ["--style", "HUGE"]:
+            chosen, args = huge_png(folder / "huge.png"), []
+        return ["--style", chosen, "--content", photos, "--output", output], args
+
+    cases = {}
+    for text in DAMAGED_RECORDS:
+        cases["record", text] = partial(damaged_record, text=text)
+    cases["truncated",] = truncated_checkpoint
+    cases["other photos",] = other_photos
+    cases["glob",] = output_inside_the_glob
+    for index, (args, _) in enumerate(BEFORE_ANY_MODEL):
+        cases["before", index] = partial(before_any_model, args=args)
+    return cases
+
+
+@pytest.fixture(scope="module")
+def refused(inputs, finished, tmp_path_factory) -> dict[tuple, tuple]:
+    """Every case of ``refusals()`` run as a user runs it, each in its own folder,
+    all in one fresh process (tests/one_process.py: TensorFlow starts once, the
+    same start for each, not 13 times): key -> (result, folder)."""
+    folders, runs = {}, []
+    for key, make in refusals(inputs, finished).items():
+        folders[key] = folder = tmp_path_factory.mktemp("refused")
+        before, after = make(folder)
+        arguments = [str(argument) for argument in [*before, *ARGS, *after]]
+        runs.append(Run("tf_style.fit.command", arguments, folder))
+    results = run_in_one_process(runs)
+    return {
+        key: (result, folder)
+        for (key, folder), result in zip(folders.items(), results, strict=True)
+    }
 
 
 def check(run: Path, inputs: Path, config: FitConfig = CONFIG, **sources):
@@ -231,13 +307,9 @@ def test_a_special_file_as_the_record_is_refused_unopened(tmp_path, request, kin
     assert str(path) in said and "\n" not in said
 
 
-@pytest.mark.parametrize("text", ["{}", "[1]", '{"config": 5}'])
-def test_the_command_refuses_a_damaged_record_in_one_line(inputs, tmp_path, text):
-    output = tmp_path / "run"
-    output.mkdir()
-    (output / "fit.json").write_text(text)
-    done = run_command("--style", inputs / "style.jpg", "--content",
-                       inputs / "photos", "--output", output, *ARGS)  # fmt: skip
+@pytest.mark.parametrize("text", DAMAGED_RECORDS)
+def test_the_command_refuses_a_damaged_record_in_one_line(refused, text):
+    done, _ = refused["record", text]
     assert_one_line(done, 2, "fit.json")
 
 
@@ -251,11 +323,8 @@ def test_a_truncated_checkpoint_is_refused_before_any_model(run, inputs):
         check(run, inputs)
 
 
-def test_the_command_says_a_truncated_checkpoint_in_one_line(run, inputs):
-    data = run / "checkpoints" / "ckpt-2.data-00000-of-00001"
-    data.write_bytes(data.read_bytes()[:1000])
-    done = run_command("--style", inputs / "style.jpg", "--content",
-                       inputs / "photos", "--output", run, *ARGS)  # fmt: skip
+def test_the_command_says_a_truncated_checkpoint_in_one_line(refused):
+    done, _ = refused["truncated",]
     assert_one_line(done, 2, "ckpt-2", "damaged")
 
 
@@ -329,10 +398,8 @@ def test_the_same_photos_and_style_moved_elsewhere_continue_the_run(
     assert plan.record["steps_done"] == 2 and plan.checkpoint.name == "ckpt-2"
 
 
-def test_the_command_names_another_photo_folder_in_one_line(run, inputs, tmp_path):
-    other = write_photos(tmp_path / "other", count=4, seed=5)
-    done = run_command("--style", inputs / "style.jpg", "--content", other,
-                       "--output", run, *ARGS, "--steps", "3")  # fmt: skip
+def test_the_command_names_another_photo_folder_in_one_line(refused):
+    done, _ = refused["other photos",]
     assert_one_line(done, 2, "--content")
 
 
@@ -393,12 +460,10 @@ def test_a_glob_reads_the_links_within_its_depth(tmp_path):
     check_outside_sources(tmp_path / "deep" / "run", {"--content": content})
 
 
-def test_the_command_refuses_an_output_inside_the_glob_it_trains_on(tmp_path):
-    write_photos(tmp_path / "ph" / "shoot")
-    done = run_command("--style", STYLE, "--content", tmp_path / "ph" / "**" / "*.png",
-                       "--output", tmp_path / "ph" / "run", *ARGS)  # fmt: skip
+def test_the_command_refuses_an_output_inside_the_glob_it_trains_on(refused):
+    done, folder = refused["glob",]
     assert_one_line(done, 2, "previews would become training images")
-    assert not (tmp_path / "ph" / "run").exists()
+    assert not (folder / "ph" / "run").exists()
 
 
 # 5. Ctrl-C: the record written matches the checkpoint kept.
@@ -452,28 +517,15 @@ def huge_png(path: Path, side: int = 20_000) -> Path:
 
 
 @pytest.mark.parametrize(
-    "args, message",
-    [
-        (["--seed", "-1"], "seed must be between 0"),
-        (["--style-layer-weights", "1", "2", "3"], "3 weights for the 5 style layers"),
-        (["--image-size", "20000"], "--image-size 20000: a training step needs"),
-        (["--width", "100000"], "--width 100000"),
-        (["--style-scale", "1000000"], "--style-scale 1000000"),
-        (["--style", "HUGE"], "megapixels"),
-        (["--steps", "100000000"], "fit.json holds"),
-    ],
+    "index",
+    range(len(BEFORE_ANY_MODEL)),
+    ids=[" ".join(args) for args, _ in BEFORE_ANY_MODEL],
 )
-def test_refusals_come_before_any_model_and_leave_no_folder(
-    inputs, tmp_path, args, message
-):
-    output = tmp_path / "new" / "run"
-    style = inputs / "style.jpg"
-    if args == ["--style", "HUGE"]:
-        style, args = huge_png(tmp_path / "huge.png"), []
-    done = run_command("--style", style, "--content", inputs / "photos",
-                       "--output", output, *ARGS, *args)  # fmt: skip
+def test_refusals_come_before_any_model_and_leave_no_folder(refused, index):
+    done, folder = refused["before", index]
+    message = BEFORE_ANY_MODEL[index][1]
     assert_one_line(done, 2, message)
-    assert not (tmp_path / "new").exists()
+    assert not (folder / "new").exists()
 
 
 @pytest.mark.parametrize(
