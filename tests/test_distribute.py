@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import command_environment
+from tests.one_process import Run, run_in_one_process
 
 pytestmark = pytest.mark.slow
 
@@ -197,20 +198,26 @@ def test_the_two_worker_command_on_photos_of_several_sizes_writes_every_one(
         np.testing.assert_array_equal(written[0], written[1])  # the workers agree
 
 
-@pytest.mark.parametrize(
-    "tf_config", ["not json", '{"cluster": 5}', '{"task": {"type": "worker"}}']
-)
-def test_a_malformed_tf_config_is_one_line_and_exit_2(tmp_path, tf_config):
-    photos = tmp_path / "photos"
-    write_photos(photos, 1)
-    done = subprocess.run(
-        command(photos, tmp_path / "out"),
-        env=environment(TF_CONFIG=tf_config),
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-        stdin=subprocess.DEVNULL,
-    )
+MALFORMED_TF_CONFIGS = ["not json", '{"cluster": 5}', '{"task": {"type": "worker"}}']
+
+
+@pytest.fixture(scope="module")
+def malformed(tmp_path_factory) -> list[subprocess.CompletedProcess]:
+    """The command with each of MALFORMED_TF_CONFIGS, as a user runs it, all in one
+    fresh process (tests/one_process.py: TensorFlow starts once, the same start for
+    each)."""
+    runs = []
+    for tf_config in MALFORMED_TF_CONFIGS:
+        folder = tmp_path_factory.mktemp("malformed")
+        write_photos(folder / "photos", 1)
+        arguments = command(folder / "photos", folder / "out")[3:]  # after -m NAME
+        runs.append(Run("tf_style.train", arguments, folder, {"TF_CONFIG": tf_config}))
+    return run_in_one_process(runs, timeout=TIMEOUT)
+
+
+@pytest.mark.parametrize("index", range(3), ids=MALFORMED_TF_CONFIGS)
+def test_a_malformed_tf_config_is_one_line_and_exit_2(malformed, index):
+    done = malformed[index]
     assert done.returncode == 2, done.stderr[-3000:]
     assert "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
