@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import PIL.Image
 import pytest
+import tensorflow as tf
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -36,6 +37,17 @@ SUFFIXES = {
     "folder": ".png",
 }
 KINDS = list(SUFFIXES)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def eager():
+    """The runs here execute their ``tf.function``s eagerly: at 40 px and one step
+    a run's time is mostly tracing its step, and what is checked (files, manifest,
+    statuses, nothing computed twice) is the same either way."""
+    was_eager = tf.config.functions_run_eagerly()
+    tf.config.run_functions_eagerly(True)
+    yield
+    tf.config.run_functions_eagerly(was_eager)
 
 
 def make_entry(folder: Path, stem: str, kind: str, seed: int) -> bool:
