@@ -54,6 +54,7 @@ _EXPORTS = {
     "gram_matrix": "tf_style.vgg.model",
     "vgg_layers": "tf_style.vgg.model",
     "StyleContentLoss": "tf_style.objective",
+    "Region": "tf_style.regions",
     "StepReport": "tf_style.optimize.recorder",
     "StyleTransfer": "tf_style.optimize.adam",
     "StylizeResult": "tf_style.optimize.recorder",
@@ -131,6 +132,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
     from tf_style.optimize.recorder import StepReport, StylizeResult
     from tf_style.optimize.tf_lbfgs import TFLBFGSTransfer
     from tf_style.presets import preset
+    from tf_style.regions import Region
     from tf_style.vgg.model import StyleContentModel, gram_matrix, vgg_layers
     from tf_style.vgg.network import with_precision
     from tf_style.vgg.weights import WeightsNotFoundError, load_vgg19, weights_source

@@ -14,7 +14,7 @@ unchanged, so the tutorial's result is untouched.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import tensorflow as tf
 
@@ -28,6 +28,7 @@ from tf_style.color import (
 from tf_style.config import StyleTransferConfig
 from tf_style.images.tensors import clip_0_1, resize
 from tf_style.losses import TemporalTarget
+from tf_style.regions import StyleRegion
 from tf_style.shapes import scaled_shape, tutorial_shape
 
 
@@ -43,6 +44,8 @@ class RunImages:
         original_content: the content as given, for the colours put back.
         temporal: earlier frames' results warped onto this one, at its size (grey
             under luminance-only transfer, like the content).
+        regions: styles each in its own region, masks at the content's size and
+            paintings scaled and colour-matched like ``styles``.
     """
 
     content: tf.Tensor
@@ -51,6 +54,7 @@ class RunImages:
     mask: tf.Tensor | None
     original_content: tf.Tensor
     temporal: tuple[TemporalTarget, ...] = field(default=())
+    regions: tuple[StyleRegion, ...] = field(default=())
 
 
 def prepare(
@@ -61,6 +65,7 @@ def prepare(
     init_image: tf.Tensor | None = None,
     mask: tf.Tensor | None = None,
     temporal: Sequence[TemporalTarget] = (),
+    regions: Sequence[StyleRegion] = (),
 ) -> RunImages:
     """Apply the controls that act before the run, in the order that makes sense.
 
@@ -75,26 +80,37 @@ def prepare(
         init_image: the starting image when ``config.init`` names a file, any size.
         mask: a grey ``[1, h, w, 1]`` or RGB mask, resized to the content.
         temporal: a video frame's temporal targets, resized to the content.
+        regions: styles each in its own region; their paintings are prepared as
+            ``styles`` are, their masks resized to the content.
     """
-    styles = [scale_style(style, content, config.style_scale) for style in styles]
+    paintings = [
+        scale_style(style, content, config.style_scale)
+        for style in [*styles, *(region.style for region in regions)]
+    ]
     original = content
     if config.preserve_color == "histogram":
-        styles = [match_color(style, content) for style in styles]
+        paintings = [match_color(style, content) for style in paintings]
     elif config.preserve_color == "luminance":
-        pairs = [luminance_only(content, style) for style in styles]
-        content, styles = pairs[0][0], [style for _, style in pairs]
+        grey = luminance_only(content, content)[0]
+        paintings = [luminance_only(content, style)[1] for style in paintings]
+        content = grey
         if init_image is not None:
             init_image = luminance_only(init_image, init_image)[0]
-    start = initial_image(content, styles, config, init_image)
-    prepared_mask = None if mask is None else as_mask(mask, content.shape[1:3])
+    styles, painted = paintings[: len(styles)], paintings[len(styles) :]
     size = content.shape[1:3]
+    regions = tuple(
+        replace(region, mask=as_mask(region.mask, size), style=style)
+        for region, style in zip(regions, painted, strict=True)
+    )
+    start = initial_image(content, [*styles, *painted], config, init_image)
+    prepared_mask = None if mask is None else as_mask(mask, size)
     targets = tuple(
         TemporalTarget(
             resize(_grey(target.image, config), size), resize(target.weights, size)
         )
         for target in temporal
     )
-    return RunImages(content, styles, start, prepared_mask, original, targets)
+    return RunImages(content, styles, start, prepared_mask, original, targets, regions)
 
 
 def _grey(image: tf.Tensor, config: StyleTransferConfig) -> tf.Tensor:

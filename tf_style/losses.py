@@ -112,6 +112,30 @@ def layer_weighted_sum(
     )
 
 
+def per_region_distance(
+    outputs: Mapping[str, tf.Tensor],
+    targets: Mapping[str, tf.Tensor],
+    layer_weights: Mapping[str, float] | None,
+    region_weights: tf.Tensor | Sequence[float],
+) -> tf.Tensor:
+    """``sum_l w_l sum_r v_r mean_cd((G_lr - A_lr)^2)`` for each image: ``[B]``.
+
+    Outputs and targets are ``[B or 1, R, C, C]``; the mean runs over each
+    region's own Gram matrix, so a region's term is what a one-style run's would
+    be for that region alone.
+    """
+    if set(outputs) != set(targets):
+        raise ValueError(
+            f"Outputs have layers {sorted(outputs)} but targets have {sorted(targets)}."
+        )
+    weights = tf.convert_to_tensor(region_weights, tf.float32)
+    means = {}
+    for name in outputs:
+        error = (outputs[name] - targets[name]) ** 2
+        means[name] = tf.reduce_sum(tf.reduce_mean(error, axis=[2, 3]) * weights, -1)
+    return layer_weighted_sum(means, layer_weights)
+
+
 def _image_axes(tensor: tf.Tensor) -> list[int]:
     return list(range(1, tensor.shape.rank))
 
@@ -141,6 +165,7 @@ def style_loss(
     layer_weights: Mapping[str, float] | None = None,
     normalization: str = "tutorial",
     per_image: bool = False,
+    region_weights: tf.Tensor | Sequence[float] | None = None,
 ) -> tf.Tensor:
     """``style_weight * sum_l w_l * mean((G_l - A_l)^2)`` over Gram matrices.
 
@@ -151,8 +176,17 @@ def style_loss(
             tutorial's mean over layers) when None.
         normalization: ``tutorial`` or ``paper`` (see :data:`LOSS_NORMALIZATIONS`).
         per_image: return each image's term (``[B]``) rather than their sum.
+        region_weights: ``[R]``: the Gram matrices are regions' guided ones,
+            ``[B, R, C, C]`` (:mod:`tf_style.vgg.guided`), and the term is
+            ``sum_r v_r`` times each region's one-style term. Regions add, not
+            average: one region of weight 1 covering the image is today's term.
     """
-    distance = per_image_distance(style_outputs, style_targets, layer_weights)
+    if region_weights is None:
+        distance = per_image_distance(style_outputs, style_targets, layer_weights)
+    else:
+        distance = per_region_distance(
+            style_outputs, style_targets, layer_weights, region_weights
+        )
     term = style_weight * LOSS_NORMALIZATIONS[normalization] * distance
     return term if per_image else tf.reduce_sum(term)
 

@@ -21,6 +21,8 @@ from tf_style.losses import (
     total_variation_loss,
     with_total,
 )
+from tf_style.regions import StyleRegion
+from tf_style.style_targets import blended_style_targets, region_targets
 from tf_style.tiles.evaluate import loss_terms, tiled_loss_and_gradient
 from tf_style.tiles.passes import tiled_features
 from tf_style.tiles.tiling import Tiling
@@ -58,6 +60,9 @@ class StyleContentLoss:
         temporal: earlier frames' results warped onto this one (a video's
             frame, :mod:`tf_style.video`); adds the ``temporal`` term.
         temporal_weight: its weight.
+        regions: several styles, each where its mask says (:mod:`tf_style.regions`):
+            the style term becomes the sum of the regions' guided terms, with
+            ``style_image`` (may then be empty) painting what no mask covers.
 
     Example:
         >>> loss = StyleContentLoss(extractor, content, style)
@@ -80,15 +85,30 @@ class StyleContentLoss:
         tiling: Tiling | None = None,
         temporal: Sequence[TemporalTarget] = (),
         temporal_weight: float = TEMPORAL_WEIGHT,
+        regions: Sequence[StyleRegion] = (),
     ):
         self.extractor = extractor
         self.tiling = tiling
         self.content_image = content_image
         self.content_shape = tuple(content_image.shape)
         self.batch = int(content_image.shape[0])
-        self.style_targets = blended_style_targets(
-            extractor, style_image, style_blend, tiling=tiling
+        has_style = isinstance(style_image, tf.Tensor) or bool(style_image)
+        self.style_targets = (
+            blended_style_targets(extractor, style_image, style_blend, tiling=tiling)
+            if has_style or not regions
+            else None
         )
+        self.guides, self.region_weights = None, None
+        if regions:
+            guided = region_targets(
+                extractor,
+                tuple(content_image.shape[1:3]),
+                regions,
+                self.style_targets,
+                tiling=tiling,
+            )
+            self.style_targets = guided.style_targets
+            self.guides, self.region_weights = guided.guides, guided.weights
         self.content_targets = (
             extractor(content_image)["content"]
             if tiling is None
@@ -119,6 +139,7 @@ class StyleContentLoss:
         tiling: Tiling | None = None,
         temporal: Sequence[TemporalTarget] = (),
         temporal_weight: float = TEMPORAL_WEIGHT,
+        regions: Sequence[StyleRegion] = (),
     ) -> StyleContentLoss:
         """Build with the weights, blend and normalisation of ``config``."""
         return cls(
@@ -135,6 +156,7 @@ class StyleContentLoss:
             tiling=tiling,
             temporal=temporal,
             temporal_weight=temporal_weight,
+            regions=regions,
         )
 
     def compose(self, image: tf.Tensor, start=0, end=None) -> tf.Tensor:
@@ -176,6 +198,7 @@ class StyleContentLoss:
                 composed,
                 self.tiling,
                 content_targets=self.content_targets,
+                guides=self.guides,
             )
             return loss_terms(self, first, composed)
         image = self.compose(image, start, end)
@@ -206,7 +229,11 @@ class StyleContentLoss:
             style_targets: ``{layer: [1 or B, C, C]}``; this loss's when None.
             temporal: earlier frames warped onto these images.
         """
-        outputs = self.extractor(image)
+        outputs = (
+            self.extractor(image)
+            if self.guides is None
+            else self.extractor.guided(image, self.guides)
+        )
         terms = {
             "style": style_loss(
                 outputs["style"],
@@ -215,6 +242,7 @@ class StyleContentLoss:
                 layer_weights=self.layer_weights,
                 normalization=self.loss_normalization,
                 per_image=True,
+                region_weights=self.region_weights,
             ),
             "content": content_loss(
                 outputs["content"], content_targets, self.content_weight, per_image=True
@@ -224,49 +252,6 @@ class StyleContentLoss:
             ),
         }
         return with_total(terms, image, temporal, self.temporal_weight)
-
-
-def blended_style_targets(
-    extractor: StyleContentModel,
-    style_images: tf.Tensor | Sequence[tf.Tensor],
-    blend: Sequence[float] = (),
-    *,
-    tiling: Tiling | None = None,
-) -> dict[str, tf.Tensor]:
-    """Gram targets of one style image, or the weighted mean of several's.
-
-    Args:
-        extractor: the feature extractor.
-        style_images: one image or a sequence of them (any sizes).
-        blend: one weight per image, normalised to sum to 1; equal when empty.
-        tiling: compute them tile by tile (a style image as large as a print).
-
-    Raises:
-        ValueError: a weight count that differs from the image count, or weights
-            that do not sum above 0.
-    """
-    images = [style_images] if isinstance(style_images, tf.Tensor) else style_images
-    weights = list(blend) or [1.0] * len(images)
-    if len(weights) != len(images) or not sum(weights) > 0:
-        raise ValueError(
-            f"style_blend needs one weight of at least 0 per style image, summing "
-            f"above 0; got {list(blend)} for {len(images)} images."
-        )
-    targets = [
-        extractor(image)["style"]
-        if tiling is None
-        else tiled_features(extractor, image, tiling).grams
-        for image in images
-    ]
-    if len(targets) == 1:
-        return targets[0]
-    total = sum(weights)
-    return {
-        layer: tf.add_n(
-            [w / total * t[layer] for w, t in zip(weights, targets, strict=True)]
-        )
-        for layer in targets[0]
-    }
 
 
 # The float16 loss is scaled to this before differentiating. Measured on the

@@ -14,7 +14,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 import keras
-import numpy as np
 import tensorflow as tf
 
 from tf_style.config import INITS, MIN_NETWORK_SIDE, StyleTransferConfig
@@ -23,6 +22,13 @@ from tf_style.images.tensors import ImageLike, as_batch, load_image
 from tf_style.losses import TEMPORAL_WEIGHT, TemporalTarget
 from tf_style.optimize.loop import make_transfer, run_batch, run_scales
 from tf_style.optimize.recorder import StepReport, StylizeResult
+from tf_style.regions import (
+    Region,
+    StyleRegion,
+    as_style_region,
+    check_regions_fit,
+    mask_image,
+)
 from tf_style.shapes import check_scaled_sizes
 from tf_style.vgg.model import StyleContentModel, extractor_for
 from tf_style.vgg.network import with_network
@@ -30,7 +36,7 @@ from tf_style.vgg.network import with_network
 
 def stylize(
     content_image: ImageLike,
-    style_image: ImageLike | Sequence[ImageLike],
+    style_image: ImageLike | Sequence[ImageLike] | None = None,
     config: StyleTransferConfig | None = None,
     *,
     extractor: StyleContentModel | None = None,
@@ -41,6 +47,7 @@ def stylize(
     weights: str | os.PathLike | None = None,
     temporal: Sequence[TemporalTarget] = (),
     temporal_weight: float = TEMPORAL_WEIGHT,
+    regions: Sequence[Region] = (),
 ) -> StylizeResult:
     """Gatys et al.'s style transfer with the tutorial's schedule (epochs x steps).
 
@@ -55,7 +62,8 @@ def stylize(
         content_image: a path (loaded at ``config.max_dim``) or a float32
             ``[1, H, W, 3]`` tensor in [0, 1] (used at its size).
         style_image: likewise, or a sequence of them, blended by
-            ``config.style_blend``.
+            ``config.style_blend``; with ``regions``, what they leave uncovered
+            (None: there the content is kept).
         config: settings; the tutorial's defaults when None.
         extractor: a ready :class:`StyleContentModel` with ``config``'s layers
             (saves rebuilding VGG19; other layers are a ``ValueError``); a copy in
@@ -75,6 +83,9 @@ def stylize(
         temporal: for a video frame, earlier results warped onto it
             (:mod:`tf_style.video.temporal`): the loss gains Ruder et al.'s
             temporal term, weighted by ``temporal_weight``.
+        regions: several styles, each in its own region (:class:`tf_style.Region`:
+            a mask, a painting, a weight and optionally a mask of the painting);
+            see :mod:`tf_style.regions`.
 
     Returns:
         A :class:`StylizeResult` whose image has the content's size. Its history
@@ -90,8 +101,11 @@ def stylize(
     """
     config = config or StyleTransferConfig()
     content = as_image(content_image, config.max_dim, "content_image")
+    if style_image is None and not regions:
+        raise ValueError("stylize: give a style_image, regions, or both.")
     styles = [
-        as_image(style, config.max_dim, "style_image") for style in as_list(style_image)
+        as_image(style, config.max_dim, "style_image")
+        for style in ([] if style_image is None else as_list(style_image))
     ]
     init = (
         None
@@ -110,6 +124,7 @@ def stylize(
         callback=callback,
         temporal=temporal,
         temporal_weight=temporal_weight,
+        regions=[as_style_region(region, config.max_dim) for region in regions],
     )[0]
 
 
@@ -127,6 +142,7 @@ def stylize_batch(
     strategy: tf.distribute.Strategy | None = None,
     temporal: Sequence[TemporalTarget] = (),
     temporal_weight: float = TEMPORAL_WEIGHT,
+    regions: Sequence[StyleRegion] = (),
 ) -> list[StylizeResult]:
     """The one pipeline: prepare each image, run the scales, finish each image.
 
@@ -147,6 +163,9 @@ def stylize_batch(
         callback: called after every step with the batch's summed losses.
         strategy: a ``tf.distribute`` strategy sharing an Adam batch.
         temporal, temporal_weight: as for :func:`stylize` (one content only).
+        regions: as for :func:`stylize`, as tensors, the same for every image
+            (each mask must have every content's shape, see
+            :func:`tf_style.regions.check_region_fits`).
 
     Returns:
         One :class:`StylizeResult` per content, in order, each with its own history.
@@ -161,13 +180,26 @@ def stylize_batch(
     if config.init not in INITS:  # a file named by the config: every image's start
         from_file = as_image(config.init, None, "init_image", min_side=1)
         init_images = [from_file if i is None else i for i in init_images]
+    check_regions_fit(regions, contents[0].shape[1:3])
     prepared = [
-        prepare(content, styles, config, init_image=init, mask=mask, temporal=temporal)
+        prepare(
+            content,
+            styles,
+            config,
+            init_image=init,
+            mask=mask,
+            temporal=temporal,
+            regions=regions,
+        )
         for content, init in zip(contents, init_images, strict=True)
     ]
     check_scaled_sizes(
         {"content": contents[0].shape[1:3]}
-        | {f"style {i + 1}": s.shape[1:3] for i, s in enumerate(prepared[0].styles)},
+        | {f"style {i + 1}": s.shape[1:3] for i, s in enumerate(prepared[0].styles)}
+        | {
+            f"region {i + 1}'s style": r.style.shape[1:3]
+            for i, r in enumerate(prepared[0].regions)
+        },
         config.scales,
     )
     extractor = extractor_for(config, extractor=extractor, vgg=vgg, weights=weights)
@@ -209,6 +241,15 @@ def stack(prepared: Sequence[RunImages]) -> RunImages:
         mask=first.mask,
         original_content=tf.concat([p.original_content for p in prepared], 0),
         temporal=first.temporal,  # one frame: a batch of one (stylize_batch checks)
+        regions=tuple(
+            replace(
+                region,
+                style=region.style
+                if all(p.regions[i].style is region.style for p in prepared)
+                else tf.concat([p.regions[i].style for p in prepared], 0),
+            )
+            for i, region in enumerate(first.regions)
+        ),
     )
 
 
@@ -241,27 +282,13 @@ def as_image(
 
 
 def as_mask_image(mask: ImageLike) -> tf.Tensor:
-    """A mask file as an RGB image at its own size; an array or tensor as given.
+    """A mask file as an RGB image at its own size; an array or tensor checked
+    (:func:`tf_style.regions.mask_image`).
 
     :func:`tf_style.controls.as_mask` makes either a grey ``[1, H, W, 1]`` at the
     content's size.
     """
-    if isinstance(mask, (str, os.PathLike)):
-        return load_image(mask, None)
-    mask = tf.convert_to_tensor(mask, tf.float32)
-    if mask.shape.rank not in (3, 4) or mask.shape[-1] not in (1, 3):
-        raise ValueError(
-            f"mask: expected [H, W, 1], [H, W, 3] or a batch of one, got {mask.shape}."
-        )
-    values = mask.numpy()
-    if not np.isfinite(values).all():
-        raise ValueError("mask: holds NaN or infinite values; expected [0, 1].")
-    if values.size and (values.min() < 0 or values.max() > 1):
-        raise ValueError(
-            f"mask: values from {values.min():.4g} to {values.max():.4g}; expected "
-            "[0, 1] (white styled, black kept; divide 0-255 masks by 255)."
-        )
-    return mask
+    return mask_image(mask, "mask")
 
 
 __all__ = [

@@ -127,6 +127,14 @@ def run_batch(
                     for t in images.temporal
                 ],
                 temporal_weight=temporal_weight,
+                regions=[
+                    replace(
+                        region,
+                        mask=resize_to(region.mask, size),
+                        style=resize_by(region.style, scale),
+                    )
+                    for region in images.regions
+                ],
             )
             transfer = make_transfer(loss, image, settings, strategy=strategy)
             image = None  # the optimiser holds its own copy: free this one

@@ -11,6 +11,7 @@ import keras
 import tensorflow as tf
 
 from tf_style.tiles.stages import Stage, network_stages, run_layer
+from tf_style.vgg.guided import guided_gram_sum
 from tf_style.vgg.model import StyleContentModel
 
 
@@ -44,10 +45,10 @@ class StageFunctions:
                 )
         return taps, crop(x, core, stage.stride)
 
-    def _forward(self, window, core, targets, keep_output: bool):
+    def _forward(self, window, core, targets, guides, keep_output: bool):
         taps, output = self._apply(window, core)
         grams = {
-            name: tf.linalg.einsum("bijc,bijd->bcd", value, value)
+            name: gram_sum(value, guides.get(name))
             for name, value in taps.items()
             if name in self.style_layers
         }
@@ -59,13 +60,15 @@ class StageFunctions:
         }
         return grams, contents, output if keep_output else None
 
-    def _gradient(self, window, core, style_seeds, content_seeds, targets, upstream):
+    def _gradient(
+        self, window, core, style_seeds, content_seeds, targets, guides, upstream
+    ):
         with tf.GradientTape() as tape:
             tape.watch(window)
             taps, output = self._apply(window, core)
             terms = []
             for name, seed in style_seeds.items():
-                gram = tf.linalg.einsum("bijc,bijd->bcd", taps[name], taps[name])
+                gram = gram_sum(taps[name], guides.get(name))
                 terms.append(tf.reduce_sum(seed * gram))
             for name, seed in content_seeds.items():
                 distance = tf.reduce_sum((taps[name] - targets[name]) ** 2, [1, 2, 3])
@@ -74,6 +77,14 @@ class StageFunctions:
                 terms.append(tf.reduce_sum(upstream * tf.cast(output, tf.float32)))
             surrogate = tf.add_n(terms)
         return tf.cast(tape.gradient(surrogate, window), tf.float32)
+
+
+def gram_sum(features: tf.Tensor, guide: tf.Tensor | None) -> tf.Tensor:
+    """A core's ``F^T F`` (``[B, C, C]``), or with the regions' guidance channels
+    at the core (``[R, h, w, 1]``) their guided sums (``[B, R, C, C]``)."""
+    if guide is None:
+        return tf.linalg.einsum("bijc,bijd->bcd", features, features)
+    return guided_gram_sum(features, guide)
 
 
 _FUNCTIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -100,4 +111,4 @@ def crop(x: tf.Tensor, core: tf.Tensor, stride: int) -> tf.Tensor:
     return x[:, first_row:last_row, first_col:last_col]
 
 
-__all__ = ["StageFunctions", "crop", "preprocess", "stage_functions"]
+__all__ = ["StageFunctions", "crop", "gram_sum", "preprocess", "stage_functions"]

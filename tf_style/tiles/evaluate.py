@@ -30,6 +30,7 @@ from tf_style.losses import (
 )
 from tf_style.tiles.passes import Pass, backward, tiled_features
 from tf_style.tiles.tiling import Tiling
+from tf_style.vgg.guided import Guides
 from tf_style.vgg.model import StyleContentModel
 
 
@@ -48,6 +49,8 @@ class TiledObjective(Protocol):
     loss_normalization: str
     temporal: Sequence[TemporalTarget]
     temporal_weight: float
+    guides: Guides | None  # the regions' (None: one style everywhere)
+    region_weights: tf.Tensor | None
 
     def compose(self, image: tf.Tensor) -> tf.Tensor: ...
 
@@ -76,6 +79,7 @@ def loss_terms(
             layer_weights=loss.layer_weights,
             normalization=loss.loss_normalization,
             per_image=True,
+            region_weights=loss.region_weights,
         ),
         "content": content_distance(first.sums, first.sizes, loss.content_weight),
         "variation": total_variation_loss(
@@ -106,6 +110,7 @@ def tiled_loss_and_gradient(
         loss.tiling,
         content_targets=loss.content_targets,
         keep=True,
+        guides=loss.guides,
     )
     terms, seeds = loss_seeds(loss, first, composed, scaled_to)
     style_seeds, content_seeds, scale = seeds
@@ -116,6 +121,7 @@ def tiled_loss_and_gradient(
         style_seeds,
         content_seeds,
         loss.content_targets,
+        loss.guides,
     )
     # In place, and the elementwise terms' gradient only now, after pass 2 has
     # freed its maps: at print size each image-sized array costs ~130 MB.

@@ -30,6 +30,7 @@ from tf_style.tiles.stages import (
     stage_sizes,
 )
 from tf_style.tiles.tiling import Tiling
+from tf_style.vgg.guided import Guides, per_region
 from tf_style.vgg.model import StyleContentModel
 
 
@@ -52,6 +53,7 @@ def tiled_features(
     *,
     content_targets: Mapping[str, np.ndarray] | None = None,
     keep: bool = False,
+    guides: Guides | None = None,
 ) -> Pass:
     """Pass 1: Gram matrices of the whole ``image`` and its content distances.
 
@@ -64,6 +66,9 @@ def tiled_features(
             (``contents``): they are the targets.
         keep: keep what pass 2 needs: every stage's input, or for the trailing
             one-tile stages their forward on a tape (:mod:`tf_style.tiles.kept`).
+        guides: regions' guidance channels (:mod:`tf_style.vgg.guided`): the
+            Gram matrices are then each region's, ``[B, R, C, C]``, each tile
+            adding its core's guided sum and the region's whole area dividing.
     """
     functions = stage_functions(extractor)
     dtype_bytes = _dtype_bytes(extractor)
@@ -91,15 +96,16 @@ def tiled_features(
         tiles = tiling.tiles(stage, current.shape[1:3], dtype_bytes)
         for number, tile in enumerate(tiles):
             targets = _content_cores(extractor, stage, tile, content_targets)
+            cores = _guide_cores(guides, stage, tile)
             window = tf.constant(_window(current, tile))
             if index in recorded:  # one tile: the whole map
                 result.kept[index] = kept = _forward_on_tape(
-                    function, window, _core_numbers(tile), targets, not last
+                    function, window, _core_numbers(tile), targets, cores, not last
                 )
                 grams, contents, out = kept.grams, kept.contents, kept.output
             else:
                 grams, contents, out = function.forward(
-                    window, _core_numbers(tile), targets, not last
+                    window, _core_numbers(tile), targets, cores, not last
                 )
             _collect(result, grams, contents, tile, stage, content_targets is None)
             if out is not None:
@@ -107,9 +113,30 @@ def tiled_features(
             _report(tiling, "forward", index, number, len(tiles), len(functions))
         current = output
     for name, gram in result.grams.items():
-        height, width, _ = result.sizes[name]
-        result.grams[name] = gram / float(height * width)
+        result.grams[name] = gram / _gram_divisor(result, guides, name)
     return result
+
+
+def _gram_divisor(first: Pass, guides: Guides | None, name: str) -> tf.Tensor | float:
+    """What a layer's summed Gram matrix is divided by: its locations, or with
+    guides each region's area (shaped for ``[B, R, C, C]``)."""
+    if guides is None:
+        height, width, _ = first.sizes[name]
+        return float(height * width)
+    return per_region(guides.areas[name])
+
+
+def _guide_cores(
+    guides: Guides | None, stage: Stage, tile: Tile
+) -> dict[str, tf.Tensor]:
+    """The guidance channels at the core of each of the stage's style taps."""
+    if guides is None:
+        return {}
+    return {
+        name: tf.constant(np.asarray(maps)[_whole_core(tile, stage.taps[name])])
+        for name, maps in guides.maps.items()
+        if name in stage.taps
+    }
 
 
 def _forward_on_tape(
@@ -117,12 +144,15 @@ def _forward_on_tape(
     window: tf.Tensor,
     core: tf.Tensor,
     targets: Mapping[str, tf.Tensor | None],
+    guides: Mapping[str, tf.Tensor],
     keep_output: bool,
 ) -> KeptStage:
     """The stage's forward, recorded for pass 2 to differentiate."""
     with tf.GradientTape(watch_accessed_variables=False) as tape:
         tape.watch(window)
-        grams, contents, output = function.forward(window, core, targets, keep_output)
+        grams, contents, output = function.forward(
+            window, core, targets, guides, keep_output
+        )
     return KeptStage(tape, window, grams, contents, output)
 
 
@@ -170,6 +200,7 @@ def backward(
     style_seeds: Mapping[str, tf.Tensor],
     content_seeds: Mapping[str, tf.Tensor],
     content_targets: Mapping[str, np.ndarray],
+    guides: Guides | None = None,
 ) -> np.ndarray:
     """Pass 2: the gradient with respect to the image, stage by stage, last first
     (a NumPy array, which the caller may change in place).
@@ -178,7 +209,7 @@ def backward(
         first: pass 1's result, with the stage inputs kept.
         style_seeds: ``{layer: dL/dG_l}``, ``[B, C, C]``.
         content_seeds: ``{layer: dL/dS_l}``, ``[B]``.
-        content_targets: as for :func:`tiled_features`.
+        content_targets, guides: as for :func:`tiled_features`.
     """
     functions = stage_functions(extractor)
     dtype_bytes = _dtype_bytes(extractor)
@@ -186,7 +217,7 @@ def backward(
     for index in reversed(range(len(functions))):
         stage, inputs = functions[index].stage, first.inputs[index]
         styles = {  # dL/dG times dG/d(F^T F): the Gram divides by the locations
-            name: seed / float(first.sizes[name][0] * first.sizes[name][1])
+            name: seed / _gram_divisor(first, guides, name)
             for name, seed in style_seeds.items()
             if name in stage.taps
         }
@@ -217,6 +248,7 @@ def backward(
                     )
                     for name in contents
                 },
+                _guide_cores(guides, stage, tile),
                 None
                 if upstream is None
                 else tf.constant(upstream[_whole_core(tile, stage.stride)]),

@@ -15,6 +15,7 @@ import tensorflow as tf
 
 from tf_style.config import StyleTransferConfig
 from tf_style.config.layer_names import CONTENT_LAYERS, STYLE_LAYERS, validate_layers
+from tf_style.vgg.guided import Guides, guided_gram
 from tf_style.vgg.weights import load_vgg19, weights_source
 
 
@@ -102,24 +103,44 @@ class StyleContentModel(keras.Model):
 
     def call(self, inputs: tf.Tensor) -> dict[str, dict[str, tf.Tensor]]:
         """Expects float input in [0, 1]: ``[batch, H, W, 3]``."""
+        style_features, content = self.features(inputs)
+        return {
+            "content": content,
+            "style": {
+                name: gram_matrix(value) for name, value in style_features.items()
+            },
+        }
+
+    def guided(
+        self, inputs: tf.Tensor, guides: Guides
+    ) -> dict[str, dict[str, tf.Tensor]]:
+        """Like calling the model, with each region's guided Gram matrices
+        (:mod:`tf_style.vgg.guided`): ``{"style": {layer: [B, R, C, C]}, ...}``."""
+        style_features, content = self.features(inputs)
+        return {
+            "content": content,
+            "style": {
+                name: guided_gram(value, guides.maps[name], guides.areas[name])
+                for name, value in style_features.items()
+            },
+        }
+
+    def features(
+        self, inputs: tf.Tensor
+    ) -> tuple[dict[str, tf.Tensor], dict[str, tf.Tensor]]:
+        """The style layers' and content layers' feature maps, float32."""
         # VGG19 was trained on 0-255 BGR images minus the ImageNet mean.
         inputs = tf.cast(inputs, tf.float32) * 255.0
         preprocessed_input = keras.applications.vgg19.preprocess_input(inputs)
-        outputs = self.vgg(preprocessed_input)
+        outputs = [
+            tf.cast(output, tf.float32) for output in self.vgg(preprocessed_input)
+        ]
         style_outputs = outputs[: self.num_style_layers]
         content_outputs = outputs[self.num_style_layers :]
-        style_outputs = [
-            gram_matrix(tf.cast(output, tf.float32)) for output in style_outputs
-        ]
-        return {
-            "content": {
-                name: tf.cast(value, tf.float32)
-                for name, value in zip(
-                    self.content_layers, content_outputs, strict=True
-                )
-            },
-            "style": dict(zip(self.style_layers, style_outputs, strict=True)),
-        }
+        return (
+            dict(zip(self.style_layers, style_outputs, strict=True)),
+            dict(zip(self.content_layers, content_outputs, strict=True)),
+        )
 
 
 def extractor_for(
