@@ -165,7 +165,7 @@ def stylize_batch(
         temporal, temporal_weight: as for :func:`stylize` (one content only).
         regions: as for :func:`stylize`, as tensors, the same for every image
             (each mask must have every content's shape, see
-            :func:`tf_style.regions.check_region_fits`).
+            :func:`tf_style.regions.check_regions_fit`).
 
     Returns:
         One :class:`StylizeResult` per content, in order, each with its own history.
