@@ -104,6 +104,12 @@ def as_style_region(
     return StyleRegion(mask, style, float(region.weight), style_mask)
 
 
+def loaded_region(region: StyleRegion) -> Region:
+    """A region already loaded, as :func:`tf_style.stylize` takes it (its tensors
+    are checked again there, at no cost worth saving)."""
+    return Region(region.mask, region.style, region.weight, region.style_mask)
+
+
 def mask_image(
     mask: ImageLike, name: str = "mask", *, must_select: bool = False
 ) -> tf.Tensor:
@@ -162,6 +168,26 @@ def check_mask_fits(
         )
 
 
+def region_record(regions: Sequence[Region]) -> list[dict]:
+    """What a run's record (and a folder run's manifest) says of each region given
+    as files: its paths and weight."""
+
+    def named(value: ImageLike | None) -> str | None:
+        if value is None:
+            return None
+        return os.fspath(value) if isinstance(value, (str, os.PathLike)) else "array"
+
+    return [
+        {
+            "mask": named(region.mask),
+            "style": named(region.style),
+            "weight": region.weight,
+            "style_mask": named(region.style_mask),
+        }
+        for region in regions
+    ]
+
+
 def check_regions_fit(regions: Sequence[StyleRegion], size: Sequence[int]) -> None:
     """Every region's mask has the photo's shape (see :func:`check_mask_fits`)."""
     for number, region in enumerate(regions, start=1):
@@ -175,5 +201,7 @@ __all__ = [
     "as_style_region",
     "check_mask_fits",
     "check_regions_fit",
+    "loaded_region",
     "mask_image",
+    "region_record",
 ]

@@ -137,10 +137,12 @@ def check_network_settings(
     *,
     styles: int,
     weights: object,
+    regions: int = 0,
 ) -> None:
     """What a network cannot honour is refused: every optimisation setting but
     ``max_dim``, batching and sharing it has no use for, the video's temporal
-    term (:func:`network_refusal`), VGG19's weights and a blend of styles.
+    term (:func:`network_refusal`), VGG19's weights, a blend of styles and styles
+    each in its own region.
 
     Raises:
         RunRefused: naming the first such setting and why.
@@ -158,6 +160,11 @@ def check_network_settings(
         raise RunRefused(
             "--weights are VGG19's, which the optimisation uses; a network has its "
             "own. Leave --weights out with a network."
+        )
+    if regions:
+        raise RunRefused(
+            "regions (--region) weigh each style's loss by place; a network has no "
+            "loss. Leave them out with a network."
         )
     if styles != 1:
         raise RunRefused(

@@ -32,6 +32,7 @@ from tf_style.config import StyleTransferConfig
 from tf_style.config.modes import ManyImagesConfig
 from tf_style.fast.base import FastStylizer
 from tf_style.paths.identity import OverwriteError
+from tf_style.regions import Region
 from tf_style.vgg.model import StyleContentModel
 
 PathLike = str | os.PathLike
@@ -39,7 +40,7 @@ PathLike = str | os.PathLike
 
 def stylize_folder(
     photos: PathLike,
-    style: PathLike | Sequence[PathLike],
+    style: PathLike | Sequence[PathLike] | None = None,
     config: StyleTransferConfig | None = None,
     *,
     output: PathLike,
@@ -49,6 +50,7 @@ def stylize_folder(
     strength: float = 1.0,
     on_progress: OnProgress | None = None,
     extractor: StyleContentModel | None = None,
+    regions: Sequence[Region] = (),
 ) -> FolderResult:
     """Stylise every photo of a folder or glob into ``output``, resuming a run there.
 
@@ -61,7 +63,8 @@ def stylize_folder(
 
     Args:
         photos: a folder (its images) or a glob (``"shoot/*.jpg"``).
-        style: the style image, or several blended by ``config.style_blend``.
+        style: the style image, or several blended by ``config.style_blend``;
+            with ``regions``, what they leave uncovered (None: the photo there).
         config: the optimisation's settings (the tutorial's when None); with a
             model only ``max_dim`` applies.
         output: the output folder (made if missing).
@@ -75,6 +78,9 @@ def stylize_folder(
             kept from an earlier run.
         extractor: a ready VGG19 extractor with the config's layers (saves
             loading VGG19 again).
+        regions: several styles, each in its own region
+            (:class:`tf_style.Region`, files only); every photo shares the masks,
+            so each must have their shape (see :mod:`tf_style.batch.regions`).
 
     Returns:
         The outputs, their manifest records and the failures (a photo that cannot
@@ -83,7 +89,8 @@ def stylize_folder(
     Raises:
         RunRefused: refused before anything was made (the message says why: an
             option the mode cannot honour, an output that would replace an input,
-            another run's lock, another model's folder, no photos, too large).
+            another run's lock, another model's folder, no photos, too large, a
+            photo of another shape than the regions' masks).
         ImageError: a style image that cannot be read.
         OutputWriteError: a write failed (a full disk) and the run stopped;
             ``error.result`` holds what was done.
@@ -99,7 +106,7 @@ def stylize_folder(
     request = make_request(
         photos, style, config,
         output=output, many=many, model=model, weights=weights,
-        strength=strength, extractor=extractor,
+        strength=strength, extractor=extractor, regions=regions,
     )  # fmt: skip
     with contextlib.ExitStack() as held_open:
         run = open_run(request, held_open)

@@ -32,6 +32,7 @@ from tf_style.images.tensors import load_image, resize, save_image
 from tf_style.optimize.driver import stylize_batch
 from tf_style.optimize.recorder import StepReport, StylizeResult
 from tf_style.paths.identity import OverwriteError, regular_file
+from tf_style.regions import check_regions_fit
 from tf_style.shapes import check_scaled_sizes
 
 PARTIAL = ".partial"
@@ -67,14 +68,17 @@ def load_jobs(
                 regular_file(item.path, "input")  # says why it could not be read
             content = load_image(item.path, config.max_dim)
             check_scaled_sizes({"content": content.shape[1:3]}, config.scales)
+            if run.request.many.sizing == "common":
+                common = common or tuple(content.shape[1:3])
+                content = pad_to(content, common)
+            # Checked for the run from the headers; a file that decodes otherwise
+            # fails alone here rather than stopping the batch.
+            check_regions_fit(run.regions.regions, content.shape[1:3])
         except Exception as error:  # noqa: BLE001 - any bad file is skipped
             manifest.failed(name, item, error)
             failed = dataclasses.replace(event, kind="failed", step=0)
             report(dataclasses.replace(failed, message=str(error)))
             continue
-        if run.request.many.sizing == "common":
-            common = common or tuple(content.shape[1:3])
-            content = pad_to(content, common)
         start, had = partial_start(plan.folder / PARTIAL / name, entry, content)
         entry.update(status="pending" if had == 0 else "partial", error=None)
         jobs.append(Job(item.path, name, index, content, start, had))
@@ -136,6 +140,7 @@ def optimise_batch(
         init_images=[job.start for job in group],
         callback=on_step,
         strategy=run.strategy,
+        regions=run.regions.regions,
     )
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import tensorflow as tf
@@ -31,16 +31,16 @@ from tf_style.batch.lock import (
     folder_lock,
     removed_if_refused,
 )
-from tf_style.batch.manifest import (
-    MANIFEST,
-    ManifestError,
-    ManifestRecord,
-    file_sha256,
-    read_record,
-)
+from tf_style.batch.manifest import MANIFEST, ManifestError, ManifestRecord, read_record
 from tf_style.batch.plan import OWNED_FOLDERS, OutputPlan, OutputPlanError, plan_outputs
+from tf_style.batch.regions import (
+    RunRegions,
+    check_run_regions,
+    load_regions,
+    region_reads,
+)
 from tf_style.batch.results import ProgressEvent, RunRefused
-from tf_style.batch.settings import Request, check_same_model, run_settings
+from tf_style.batch.settings import Request, check_same_model, run_settings, sha256_of
 from tf_style.batch.video_source import (
     check_frames_source,
     check_one_frame_size,
@@ -75,6 +75,7 @@ class Prepared:
         strategy: the ``tf.distribute`` strategy sharing a batch (None: one device).
         fps: a decoded video's frame rate (None: not a video file).
         source: a video run's frames, as the manifest identifies them.
+        regions: the styles each in its own region, loaded and checked.
     """
 
     request: Request
@@ -86,6 +87,7 @@ class Prepared:
     strategy: tf.distribute.Strategy | None = None
     fps: float | None = None
     source: dict | None = None
+    regions: RunRegions = field(default_factory=RunRegions)
 
 
 def open_run(request: Request, held_open: contextlib.ExitStack) -> Prepared:
@@ -113,6 +115,9 @@ def _open_run(request: Request, held_open: contextlib.ExitStack) -> Prepared:
     init_file = None if config.init in INITS else Path(config.init)
     reads = [*request.styles, *(p for p in (init_file, request.weights) if p)]
     styles = [load_image(path, config.max_dim) for path in request.styles]
+    video = request.video is not None
+    regions = load_regions(request.regions, config.max_dim, video=video)
+    reads += region_reads(request.regions)
     if init_file is not None:
         load_image(init_file, None)  # checked as any input image is
     settings = run_settings(request, config, sha256_of(reads, request.weights))
@@ -132,6 +137,8 @@ def _open_run(request: Request, held_open: contextlib.ExitStack) -> Prepared:
             checked(lambda: plan_outputs([], output, spec=video_file, reads=reads))
         run = plan_run(request, config, video_file, reads, recorded)
         run.styles, run.settings, run.strategy = styles, settings, strategy
+        check_run_regions(regions, run.plan, config, request)
+        run.regions = regions
         if request.model is None:
             fits(largest_size(run.plan, config.max_dim), config)
             run.extractor = build_extractor(config, request)
@@ -150,7 +157,9 @@ def check_request(request: Request) -> tuple[StyleTransferConfig, Path | None]:
     Raises:
         RunRefused: saying what to change.
     """
-    for path in (request.inputs, request.output, *request.styles, request.weights):
+    regions = [(r.mask, r.style, r.style_mask) for r in request.regions]
+    files = [*request.styles, *(path for named in regions for path in named)]
+    for path in (request.inputs, request.output, *files, request.weights):
         if path is not None:
             check_name_lengths(path)
     config, model = request.config, request.model
@@ -163,6 +172,7 @@ def check_request(request: Request) -> tuple[StyleTransferConfig, Path | None]:
             request.video,
             styles=len(request.styles),
             weights=request.weights,
+            regions=len(request.regions),
         )
         try:
             check_strength(
@@ -181,12 +191,6 @@ def check_request(request: Request) -> tuple[StyleTransferConfig, Path | None]:
     if request.weights is not None and not request.weights.is_file():
         raise RunRefused(f"{request.weights}: no such weights file.")
     return config, video_file
-
-
-def sha256_of(reads: list[Path], weights: Path | None) -> dict[str, str]:
-    """The contents of the styles and ``--init``, not only their names: a style
-    replaced under the same name must redo every output."""
-    return {str(path): file_sha256(path) for path in reads if path != weights}
 
 
 def plan_run(request, config, video_file, reads, recorded: ManifestRecord) -> Prepared:

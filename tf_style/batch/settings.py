@@ -17,10 +17,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from tf_style.batch.manifest import file_sha256
+from tf_style.batch.regions import as_region_files
 from tf_style.batch.results import RunRefused
 from tf_style.config import StyleTransferConfig
 from tf_style.config.modes import ManyImagesConfig, VideoConfig
 from tf_style.fast.base import FastStylizer
+from tf_style.regions import Region, region_record
 from tf_style.vgg.model import StyleContentModel
 
 
@@ -31,7 +34,7 @@ class Request:
     Attributes:
         inputs: a folder or a glob of photos; for a video, a video file or a folder
             of numbered frames.
-        styles: the style images.
+        styles: the style images (none: the regions' styles alone).
         config: the optimisation's settings (a network takes ``max_dim`` only).
         output: the output folder.
         many: how many photos are grouped and shared out.
@@ -40,6 +43,8 @@ class Request:
         weights: VGG19's weights file (None: the usual sources).
         strength: a network's style strength in [0, 1].
         extractor: a ready VGG19 extractor to reuse (None: built).
+        regions: styles each in its own region, their files as paths
+            (:mod:`tf_style.batch.regions`).
     """
 
     inputs: Path | str
@@ -52,6 +57,7 @@ class Request:
     weights: Path | None = None
     strength: float = 1.0
     extractor: StyleContentModel | None = None
+    regions: tuple[Region, ...] = ()
 
     @property
     def steps(self) -> int:
@@ -61,7 +67,7 @@ class Request:
 
 def make_request(
     inputs: str | os.PathLike,
-    style: str | os.PathLike | Sequence[str | os.PathLike],
+    style: str | os.PathLike | Sequence[str | os.PathLike] | None,
     config: StyleTransferConfig | None,
     **options,
 ) -> Request:
@@ -69,14 +75,21 @@ def make_request(
     defaults where None was given.
 
     Raises:
-        TypeError: ``style`` is neither a path nor a list of them, or a setting
-            is not its config's type.
+        TypeError: ``style`` is neither a path nor a list of them (None only with
+            regions), a region names an array, or a setting is not its config's
+            type.
     """
-    styles = [style] if isinstance(style, (str, os.PathLike)) else list(style)
-    if not styles or not all(isinstance(s, (str, os.PathLike)) for s in styles):
+    regions = as_region_files(options.pop("regions", ()))
+    if style is None or isinstance(style, (str, os.PathLike)):
+        styles = [] if style is None else [style]
+    else:
+        styles = list(style)
+    named = all(isinstance(s, (str, os.PathLike)) for s in styles)
+    if not (styles or regions) or not named:
         raise TypeError(
-            f"style: expected a path or a list of paths, got {style!r}; a folder or "
-            "video run reads its styles from files so the manifest can name them."
+            f"style: expected a path or a list of paths (or None with regions), got "
+            f"{style!r}; a folder or video run reads its styles from files so the "
+            "manifest can name them."
         )
     kinds = {"many": ManyImagesConfig, "video": VideoConfig}
     for name, value in [("config", config), *((n, options.get(n)) for n in kinds)]:
@@ -92,6 +105,7 @@ def make_request(
         output=Path(options.pop("output")),
         many=options.pop("many", None) or ManyImagesConfig(),
         weights=None if weights is None else Path(weights),
+        regions=regions,
         **options,
     )
 
@@ -114,11 +128,19 @@ def run_settings(
         settings["max_dim"] = config.max_dim
         settings["strength"] = request.strength
     settings["style"] = [str(style) for style in request.styles]
+    if request.regions:  # absent otherwise: earlier runs' records stay current
+        settings["regions"] = region_record(request.regions)
     settings["inputs_sha256"] = contents
     settings["sizing"] = request.many.sizing
     if request.video is not None:
         settings["temporal"] = request.video.record()
     return settings
+
+
+def sha256_of(reads: list[Path], weights: Path | None) -> dict[str, str]:
+    """The contents of the styles, the regions' files and ``--init``, not only
+    their names: a style replaced under the same name must redo every output."""
+    return {str(path): file_sha256(path) for path in reads if path != weights}
 
 
 def network_identity(model: FastStylizer) -> dict:
@@ -160,4 +182,5 @@ __all__ = [
     "make_request",
     "network_identity",
     "run_settings",
+    "sha256_of",
 ]

@@ -50,6 +50,7 @@ from tf_style.images.tensors import load_image, save_image
 from tf_style.optimize import stylize
 from tf_style.optimize.recorder import StylizeResult
 from tf_style.paths.identity import PathError, regular_file
+from tf_style.regions import Region, loaded_region
 from tf_style.vgg.model import StyleContentModel
 from tf_style.video.files import DEFAULT_FPS
 from tf_style.video.temporal import FLOW_FOLDER, FlowCache
@@ -59,7 +60,7 @@ PathLike = str | os.PathLike
 
 def stylize_video(
     frames: PathLike,
-    style: PathLike | Sequence[PathLike],
+    style: PathLike | Sequence[PathLike] | None = None,
     config: StyleTransferConfig | None = None,
     *,
     output: PathLike,
@@ -70,6 +71,7 @@ def stylize_video(
     strength: float = 1.0,
     on_progress: OnProgress | None = None,
     extractor: StyleContentModel | None = None,
+    regions: Sequence[Region] = (),
 ) -> VideoResult:
     """Stylise a video's frames in order into ``output``, resuming a run there.
 
@@ -82,7 +84,8 @@ def stylize_video(
     Args:
         frames: a video file (``.mp4``, ``.mov``, ...) or a folder of numbered
             frames (ordered by the last number in each name).
-        style: the style image, or several blended by ``config.style_blend``.
+        style: the style image, or several blended by ``config.style_blend``;
+            with ``regions``, what they leave uncovered (None: the frame there).
         config: the optimisation's settings (the tutorial's when None; the seed
             is 0 when None, so a rerun makes the same frames); with a model only
             ``max_dim`` applies.
@@ -94,6 +97,9 @@ def stylize_video(
             frame (its warping error is measured all the same).
         weights, strength, on_progress, extractor: as for
             :func:`tf_style.batch.stylize_folder`.
+        regions: several styles, each in its own region (:class:`tf_style.Region`,
+            files only): one mask for every frame, or a folder of masks, one per
+            frame in numbered order (:mod:`tf_style.batch.regions`).
 
     Returns:
         The frames, their manifest records and failures, the warping errors, and
@@ -115,7 +121,7 @@ def stylize_video(
     request = make_request(
         frames, style, config,
         output=output, video=video or VideoConfig(), many=many, model=model,
-        weights=weights, strength=strength, extractor=extractor,
+        weights=weights, strength=strength, extractor=extractor, regions=regions,
     )  # fmt: skip
     with contextlib.ExitStack() as held_open:
         run = open_run(request, held_open)
@@ -237,7 +243,7 @@ def stylize_one(
     init, targets = done.start_for(content, frame.target.stem, video.temporal)
     return stylize(
         content,
-        run.styles,
+        run.styles or None,  # None: the regions' styles alone
         run.config,
         extractor=run.extractor,
         init_image=init,
@@ -246,6 +252,7 @@ def stylize_one(
         callback=lambda step: report(
             frame.event("step", step.step, total, loss=step.losses.get("total"))
         ),
+        regions=[loaded_region(region) for region in run.regions.at(frame.index)],
     )
 
 
