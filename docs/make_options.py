@@ -64,6 +64,8 @@ def _row(action: argparse.Action) -> str:
 def _with_value(option: str, action: argparse.Action) -> str:
     if action.nargs == 0:
         return option
+    if getattr(action, "values_shown", None):  # as the help shows it (--region)
+        return f"{option} {action.values_shown}"
     if action.choices:
         return f"{option} {{{','.join(str(c) for c in action.choices)}}}"
     metavar = action.metavar or action.dest.upper()

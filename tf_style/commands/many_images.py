@@ -40,6 +40,7 @@ from tf_style.commands.cli import (
 from tf_style.commands.many_progress import ManyProgress
 from tf_style.commands.network_option import load_model, network_config, strength
 from tf_style.commands.preflight import check_path_arguments
+from tf_style.commands.region_option import regions_from_args
 from tf_style.paths.identity import PathError
 from tf_style.video.files import is_video
 
@@ -61,9 +62,11 @@ def _run_many(args: argparse.Namespace) -> int:
     refuse_single_image_options(args)
     model = load_model(args)
     config = config_from_args(args) if model is None else network_config(args)
-    styles = args.style or [input_image(None, "style")]
+    regions = regions_from_args(args)
+    styles = args.style or ([] if regions else [input_image(None, "style")])
     spec = args.frames or args.content
-    output = args.output or default_output(spec, args.frames, styles[0])
+    named = styles[0] if styles else Path(regions[0].style)
+    output = args.output or default_output(spec, args.frames, named)
     progress = ManyProgress("frame" if args.frames else "image", quiet=args.quiet)
     options = {
         "output": output,
@@ -72,6 +75,7 @@ def _run_many(args: argparse.Namespace) -> int:
         "weights": args.weights,
         "strength": strength(args),
         "on_progress": progress,
+        "regions": regions,
     }
     try:
         if args.frames is None:

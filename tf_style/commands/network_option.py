@@ -46,7 +46,8 @@ def refuse_for_network(args: argparse.Namespace) -> None:
 
     Raises:
         UsageError: ``--preset``, an optimisation or temporal option, ``--mask``,
-            ``--save-every`` or ``--weights`` with ``--network``.
+            ``--region``, ``--region-style-mask``, ``--save-every`` or
+            ``--weights`` with ``--network``.
     """
     if getattr(args, "preset", "tutorial") != "tutorial":
         raise UsageError(
@@ -60,6 +61,9 @@ def refuse_for_network(args: argparse.Namespace) -> None:
                 raise UsageError(reason)
     refused = {
         "mask": "--mask weighs the style loss by place; a network has no loss.",
+        "region": "--region weighs each style's loss by place; a network has no loss.",
+        "region_style_mask": "--region-style-mask chooses where a region's style "
+        "loss learns from; a network has no loss.",
         "save_every": "--save-every animates the optimisation's steps; a network "
         "paints in one pass.",
         "weights": "--weights are VGG19's, which the optimisation uses; a network "

@@ -33,6 +33,7 @@ from tf_style.commands.preflight import (
     check_path_arguments,
 )
 from tf_style.commands.progress import FrameProgress
+from tf_style.commands.region_option import load_regions, regions_from_args
 from tf_style.commands.run_outputs import (
     PROGRAM,
     OutputError,
@@ -61,9 +62,12 @@ def make_plan(args: argparse.Namespace) -> Plan:
     check_path_arguments(args)
     config = config_from_args(args)
     content = input_image(args.content, "content")
-    styles = args.style or [input_image(None, "style")]
+    regions = regions_from_args(args)
+    # With regions, no --style means none: what no mask covers keeps the photo.
+    styles = args.style or ([] if regions else [input_image(None, "style")])
     check_style_count(config, len(styles))
-    output = args.output or Path("outputs") / f"{content.stem}_{styles[0].stem}.png"
+    named = styles[0] if styles else Path(regions[0].style)
+    output = args.output or Path("outputs") / f"{content.stem}_{named.stem}.png"
     if output.suffix.lower() not in SAVE_FORMATS:
         raise UsageError(f"{output}: output must end in {', '.join(SAVE_FORMATS)}.")
     check_bit_depth(output, args.bit_depth)
@@ -82,6 +86,7 @@ def make_plan(args: argparse.Namespace) -> Plan:
         args.weights,
         args.mask,
         args.bit_depth,
+        regions,
     )
     folders = [plan.frames_folder] if plan.frames_folder else []
     check_outputs([output, *plan.side_files], plan.inputs, folders=folders)
@@ -109,17 +114,25 @@ def _load_images(plan: Plan) -> dict[str, tf.Tensor]:
         images["init"] = load_image(plan.init_path, None)
     if plan.mask_path is not None:
         images["mask"] = load_image(plan.mask_path, None)
+    images["regions"] = load_regions(
+        plan.regions, images["content"], plan.config.max_dim
+    )
     return images
 
 
 def check_sizes(plan: Plan) -> None:
     """Every scale's size is large enough for VGG19, and a step fits in memory."""
     content = plan.images["content"].shape[1:3]
-    sizes = {"content": content} | {
-        f"style {number}": scaled_style_size(
-            style.shape[1:3], content, plan.config.style_scale
-        )
+    paintings = {
+        f"style {number}": style
         for number, style in enumerate(plan.images["styles"], start=1)
+    } | {
+        f"region {number}'s style": region.style
+        for number, region in enumerate(plan.images["regions"], start=1)
+    }
+    sizes = {"content": content} | {
+        name: scaled_style_size(style.shape[1:3], content, plan.config.style_scale)
+        for name, style in paintings.items()
     }
     try:
         check_scaled_sizes(sizes, plan.config.scales)
@@ -156,12 +169,13 @@ def run(plan: Plan, *, quiet: bool) -> int:
     try:
         result = stylize(
             plan.images["content"],
-            plan.images["styles"],
+            plan.images["styles"] or None,  # None: the regions' styles alone
             config,
             extractor=extractor,
             init_image=plan.images.get("init"),
             mask=plan.images.get("mask"),
             callback=progress,
+            regions=plan.images["regions"],
         )
     except tf.errors.ResourceExhaustedError:
         size = "x".join(str(side) for side in plan.images["content"].shape[2:0:-1])

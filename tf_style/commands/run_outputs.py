@@ -23,6 +23,7 @@ from tf_style.images.tensors import save_image
 from tf_style.optimize import StylizeResult
 from tf_style.paths.identity import OverwriteError
 from tf_style.plotting import plot_losses, save_figure
+from tf_style.regions import Region, region_record
 from tf_style.vgg.network import precision_reason, resolve_precision
 
 PROGRAM = "tf-style-train"
@@ -44,6 +45,7 @@ class Plan:
     weights: Path | None
     mask_path: Path | None = None
     bit_depth: int | None = None
+    regions: list[Region] = field(default_factory=list)
     images: dict = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
@@ -54,10 +56,12 @@ class Plan:
 
     @property
     def inputs(self) -> list[Path]:
-        """Every file the run reads."""
+        """Every file the run reads, each region's too."""
         files = [self.content_path, *self.style_paths]
         files += [self.init_path, self.weights, self.mask_path]
-        return [path for path in files if path is not None]
+        for region in self.regions:
+            files += [region.mask, region.style, region.style_mask]
+        return [Path(path) for path in files if path is not None]
 
     def output_file(self, suffix: str) -> Path:
         """A file next to the image: ``cat.png`` -> ``cat<suffix>``."""
@@ -165,6 +169,7 @@ def run_record(
         "content": str(plan.content_path),
         "style": [str(path) for path in plan.style_paths],
         "mask": str(plan.mask_path) if plan.mask_path else None,
+        "regions": region_record(plan.regions),
         "init": str(plan.init_path) if plan.init_path else None,
         "image_size": list(result.image.shape[1:3]),
         "weights_source": weights_source,

@@ -35,6 +35,7 @@ from tf_style.commands.cli import (
     quiet_tensorflow,
     run_command,
 )
+from tf_style.commands.region_option import HelpFormatter, add_region_arguments
 from tf_style.config.modes import ManyImagesConfig, VideoConfig
 
 PROGRAM = TRAIN_PROGRAM
@@ -46,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog=PROGRAM,
         description="Neural style transfer as in the TensorFlow tutorial. With no "
         "arguments, paints the bundled cat in the style of The Starry Night.",
+        formatter_class=HelpFormatter,
     )
     files = parser.add_argument_group("files")
     files.add_argument(
@@ -60,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
         nargs="+",
         metavar="PATH",
         help="style image, or several blended by --style-blend (default: bundled "
-        "starry_night.jpg)",
+        "starry_night.jpg, or none with --region)",
     )
     files.add_argument(
         "--mask",
@@ -70,13 +72,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="where the style applies: white styled, black the content kept, grey "
         "between (resized to the content)",
     )
+    add_region_arguments(files)
     files.add_argument(
         "--output",
         type=Path,
         default=None,
         metavar="PATH",
         help="result image, .png, .jpg or .tif (default: "
-        "outputs/<content>_<style>.png)",
+        "outputs/<content>_<style>.png, the first --region's style without --style)",
     )
     files.add_argument(
         "--bit-depth",
