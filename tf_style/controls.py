@@ -27,8 +27,7 @@ from tf_style.color import (
 )
 from tf_style.config import StyleTransferConfig
 from tf_style.images.tensors import clip_0_1, resize
-from tf_style.losses import TemporalTarget
-from tf_style.regions import StyleRegion
+from tf_style.losses import StyleRegion, TemporalTarget
 from tf_style.shapes import scaled_shape, tutorial_shape
 
 

@@ -60,6 +60,23 @@ class TemporalTarget:
     weights: tf.Tensor
 
 
+@dataclass(frozen=True)
+class StyleRegion:
+    """A region as the loss takes it: tensors at the run's sizes.
+
+    Attributes:
+        mask: float32 ``[1, H, W, 1]`` in [0, 1], the content's size.
+        style: float32 ``[1 or B, h, w, 3]`` in [0, 1].
+        weight: the region's weight.
+        style_mask: float32 ``[1, h', w', 1]`` in [0, 1], resized to the style.
+    """
+
+    mask: tf.Tensor
+    style: tf.Tensor
+    weight: float = 1.0
+    style_mask: tf.Tensor | None = None
+
+
 def per_image_distance(
     outputs: Mapping[str, tf.Tensor],
     targets: Mapping[str, tf.Tensor],

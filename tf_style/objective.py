@@ -9,23 +9,25 @@ is the tutorial's ``GradientTape`` block that both optimisers call.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 
 import tensorflow as tf
 
 from tf_style.config import TUTORIAL, StyleTransferConfig
 from tf_style.losses import (
     TEMPORAL_WEIGHT,
+    StyleRegion,
     TemporalTarget,
     content_loss,
     style_loss,
     total_variation_loss,
     with_total,
 )
-from tf_style.regions import StyleRegion
 from tf_style.style_targets import blended_style_targets, region_targets
 from tf_style.tiles.evaluate import loss_terms, tiled_loss_and_gradient
 from tf_style.tiles.passes import tiled_features
 from tf_style.tiles.tiling import Tiling
+from tf_style.vgg.guided import Guides
 from tf_style.vgg.model import StyleContentModel
 from tf_style.vgg.network import extractor_precision
 
@@ -93,8 +95,11 @@ class StyleContentLoss:
         self.content_shape = tuple(content_image.shape)
         self.batch = int(content_image.shape[0])
         has_style = isinstance(style_image, tf.Tensor) or bool(style_image)
+        grams_of = None if tiling is None else partial(tiled_grams, extractor, tiling)
         self.style_targets = (
-            blended_style_targets(extractor, style_image, style_blend, tiling=tiling)
+            blended_style_targets(
+                extractor, style_image, style_blend, grams_of=grams_of
+            )
             if has_style or not regions
             else None
         )
@@ -105,7 +110,7 @@ class StyleContentLoss:
                 tuple(content_image.shape[1:3]),
                 regions,
                 self.style_targets,
-                tiling=tiling,
+                grams_of=grams_of,
             )
             self.style_targets = guided.style_targets
             self.guides, self.region_weights = guided.guides, guided.weights
@@ -252,6 +257,16 @@ class StyleContentLoss:
             ),
         }
         return with_total(terms, image, temporal, self.temporal_weight)
+
+
+def tiled_grams(
+    extractor: StyleContentModel,
+    tiling: Tiling,
+    image: tf.Tensor,
+    guides: Guides | None,
+) -> dict[str, tf.Tensor]:
+    """An image's Gram matrices tile by tile (a style image as large as a print)."""
+    return tiled_features(extractor, image, tiling, guides=guides).grams
 
 
 # The float16 loss is scaled to this before differentiating. Measured on the

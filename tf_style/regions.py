@@ -32,9 +32,8 @@ import numpy as np
 import tensorflow as tf
 
 from tf_style.images.tensors import ImageLike, as_batch, load_image
-
-# A region whose mask's brightest pixel is below this selects nothing.
-BLACK = 1.0 / 255.0
+from tf_style.losses import StyleRegion
+from tf_style.vgg.guided import BLACK
 
 
 @dataclass(frozen=True)
@@ -54,23 +53,6 @@ class Region:
     style: ImageLike
     weight: float = 1.0
     style_mask: ImageLike | None = None
-
-
-@dataclass(frozen=True)
-class StyleRegion:
-    """A region as the loss takes it: tensors at the run's sizes.
-
-    Attributes:
-        mask: float32 ``[1, H, W, 1]`` in [0, 1], the content's size.
-        style: float32 ``[1 or B, h, w, 3]`` in [0, 1].
-        weight: the region's weight.
-        style_mask: float32 ``[1, h', w', 1]`` in [0, 1], resized to the style.
-    """
-
-    mask: tf.Tensor
-    style: tf.Tensor
-    weight: float = 1.0
-    style_mask: tf.Tensor | None = None
 
 
 def as_style_region(

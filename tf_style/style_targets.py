@@ -8,17 +8,30 @@ print.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import tensorflow as tf
 
 from tf_style.images.tensors import resize
-from tf_style.regions import BLACK, StyleRegion
-from tf_style.tiles.passes import tiled_features
-from tf_style.tiles.tiling import Tiling
-from tf_style.vgg.guided import Guides, layer_guides, style_layer_sizes
+from tf_style.losses import StyleRegion
+from tf_style.vgg.guided import BLACK, Guides, layer_guides, style_layer_sizes
 from tf_style.vgg.model import StyleContentModel
+
+# How a loss gets an image's Gram matrices (guided where guides are given): the
+# whole image through the extractor (None), or tile by tile (:mod:`tf_style.tiles`,
+# which :class:`tf_style.objective.StyleContentLoss` passes for a tiled run).
+GramsOf = Callable[[tf.Tensor, Guides | None], dict[str, tf.Tensor]]
+
+
+def whole_grams(
+    extractor: StyleContentModel, image: tf.Tensor, guides: Guides | None
+) -> dict[str, tf.Tensor]:
+    """The Gram matrices of the whole image (each region's, with guides)."""
+    if guides is None:
+        return extractor(image)["style"]
+    return extractor.guided(image, guides)["style"]
 
 
 def blended_style_targets(
@@ -26,7 +39,7 @@ def blended_style_targets(
     style_images: tf.Tensor | Sequence[tf.Tensor],
     blend: Sequence[float] = (),
     *,
-    tiling: Tiling | None = None,
+    grams_of: GramsOf | None = None,
 ) -> dict[str, tf.Tensor]:
     """Gram targets of one style image, or the weighted mean of several's.
 
@@ -34,7 +47,8 @@ def blended_style_targets(
         extractor: the feature extractor.
         style_images: one image or a sequence of them (any sizes).
         blend: one weight per image, normalised to sum to 1; equal when empty.
-        tiling: compute them tile by tile (a style image as large as a print).
+        grams_of: how to compute an image's Gram matrices (tile by tile for a
+            style image as large as a print); the whole image when None.
 
     Raises:
         ValueError: a weight count that differs from the image count, or weights
@@ -47,12 +61,8 @@ def blended_style_targets(
             f"style_blend needs one weight of at least 0 per style image, summing "
             f"above 0; got {list(blend)} for {len(images)} images."
         )
-    targets = [
-        extractor(image)["style"]
-        if tiling is None
-        else tiled_features(extractor, image, tiling).grams
-        for image in images
-    ]
+    grams_of = grams_of or partial(whole_grams, extractor)
+    targets = [grams_of(image, None) for image in images]
     if len(targets) == 1:
         return targets[0]
     total = sum(weights)
@@ -85,7 +95,7 @@ def region_targets(
     regions: Sequence[StyleRegion],
     rest: dict[str, tf.Tensor] | None,
     *,
-    tiling: Tiling | None = None,
+    grams_of: GramsOf | None = None,
 ) -> RegionTargets:
     """Guides and targets of ``regions``, with ``rest`` (the run's own style's Gram
     targets, None: no style) painting what the masks leave uncovered.
@@ -100,7 +110,7 @@ def region_targets(
         if float(tf.reduce_max(mask)) < BLACK:
             raise ValueError(f"region {number}: its mask is black: it selects nothing.")
     targets = [
-        style_targets_of(extractor, r.style, r.style_mask, tiling=tiling)
+        style_targets_of(extractor, r.style, r.style_mask, grams_of=grams_of)
         for r in regions
     ]
     weights = [float(region.weight) for region in regions]
@@ -120,7 +130,7 @@ def style_targets_of(
     style: tf.Tensor,
     style_mask: tf.Tensor | None,
     *,
-    tiling: Tiling | None = None,
+    grams_of: GramsOf | None = None,
 ) -> dict[str, tf.Tensor]:
     """One region's Gram targets, ``{layer: [1 or B, 1, C, C]}``: the painting's,
     or its guided ones inside ``style_mask``."""
@@ -130,12 +140,7 @@ def style_targets_of(
             extractor.vgg, extractor.style_layers, tuple(style.shape[1:3])
         )
         guides = layer_guides(resize(style_mask, style.shape[1:3]), sizes)
-    if tiling is not None:
-        grams = tiled_features(extractor, style, tiling, guides=guides).grams
-    elif guides is None:
-        grams = extractor(style)["style"]
-    else:
-        grams = extractor.guided(style, guides)["style"]
+    grams = (grams_of or partial(whole_grams, extractor))(style, guides)
     return {
         name: gram if guides is not None else gram[:, tf.newaxis]
         for name, gram in grams.items()
@@ -157,9 +162,11 @@ def stack_regions(targets: Sequence[dict[str, tf.Tensor]]) -> dict[str, tf.Tenso
 
 
 __all__ = [
+    "GramsOf",
     "RegionTargets",
     "blended_style_targets",
     "region_targets",
     "stack_regions",
     "style_targets_of",
+    "whole_grams",
 ]

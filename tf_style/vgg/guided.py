@@ -37,6 +37,9 @@ import tensorflow as tf
 # A region's area at a layer never goes below this (in locations): a mask that
 # vanishes there gives a zero Gram matrix, not a division by zero.
 MIN_AREA = 1e-6
+# A mask whose brightest pixel is darker than this selects nothing (1/255: black
+# in an 8-bit file).
+BLACK = 1.0 / 255.0
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,7 @@ def per_region(areas: tf.Tensor) -> tf.Tensor:
 
 
 __all__ = [
+    "BLACK",
     "MIN_AREA",
     "Guides",
     "guided_gram",
