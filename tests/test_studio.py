@@ -1,0 +1,297 @@
+"""The studio: its form is the config, its run is tf_style.stylize, its page is safe.
+
+The form and the update budget are checked as functions; the rest through
+``gradio_client`` on a studio served on a random 127.0.0.1 port, as a second
+program would use it. The server runs in this process with tf.functions executed
+eagerly (at 48 px a run's time is otherwise mostly tracing), for the studio's runs
+and the library's alike.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import socket
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("gradio")
+gradio_client = pytest.importorskip("gradio_client")
+
+import tensorflow as tf  # noqa: E402
+
+from tests.conftest import ASSETS  # noqa: E402
+from tests.test_fast import TFLITE_DIR, needs_tflite  # noqa: E402
+from tf_style.commands.cli import config_from_args  # noqa: E402
+from tf_style.commands.train import build_parser  # noqa: E402
+from tf_style.config import StyleTransferConfig  # noqa: E402
+from tf_style.studio import form, stream  # noqa: E402
+from tf_style.studio.safety import host_notice  # noqa: E402
+
+pytestmark = [
+    pytest.mark.slow,
+    # Gradio's server libraries, in threads of this process.
+    pytest.mark.filterwarnings("ignore::DeprecationWarning"),
+    pytest.mark.filterwarnings("ignore::ResourceWarning"),
+]
+
+TINY_RUN = {"max_dim": 48, "epochs": 1, "steps_per_epoch": 8, "seed": 3}
+
+
+def test_every_config_field_is_a_control_named_by_its_option():
+    specs = {spec.name: spec for spec in form.control_specs()}
+    fields = StyleTransferConfig.__dataclass_fields__
+    assert set(specs) == set(fields) - {"max_dim", "style_blend"}
+    for name, spec in specs.items():
+        assert spec.flag == "--" + name.replace("_", "-")
+        assert spec.help == fields[name].metadata["help"]
+        if "choices" in fields[name].metadata:
+            assert spec.choices == tuple(fields[name].metadata["choices"])
+    # A file as the starting image would read the server's disk: Go on instead.
+    assert specs["init"].choices == ("content", "noise", "style", "content-recolored")
+
+
+def test_the_command_builds_the_config_on_screen():
+    shown = form.preset_values("fast", 256)
+    shown |= {
+        "style_weight": 0.02,
+        "seed": 7,
+        "jit": True,
+        "preserve_color": "luminance",
+    }
+    config, changed = form.settings_from_form("fast", 256, shown)
+    command = form.command_line("fast", 256, changed, content="my photo.jpg")
+    words = shlex.split(command)
+    assert words[:3] == ["tf-style-train", "--content", "my photo.jpg"]
+    assert config_from_args(build_parser().parse_args(words[1:])) == config
+    assert set(changed) == {"style_weight", "seed", "jit", "preserve_color"}
+
+
+def test_a_refused_control_is_named_by_its_option():
+    shown = form.preset_values("tutorial", 512) | {"scales": "0.5 1"}
+    shown["scale_steps"] = "90"
+    with pytest.raises(ValueError, match="^--scale-steps"):
+        form.settings_from_form("tutorial", 512, shown)
+    with pytest.raises(ValueError, match="--init takes one of"):
+        form.settings_from_form("tutorial", 512, shown | {"init": "/etc/passwd"})
+
+
+def test_a_new_preset_or_size_moves_only_the_controls_left_as_they_were():
+    shown = form.preset_values("fast", 256) | {"style_weight": 0.5}
+    moved = form.follow_preset(("fast", 256), ("fast", 512), shown)
+    assert moved["scale_steps"] == "60"  # the fast budget at 512 px
+    assert moved["style_weight"] == 0.5  # changed by hand: kept
+    back = form.follow_preset(("fast", 512), ("tutorial", 512), moved)
+    assert back["optimizer"] == "adam" and back["style_weight"] == 0.5
+
+
+def test_updates_are_asked_for_only_within_their_share(monkeypatch):
+    clock = [100.0]
+    monkeypatch.setattr(stream.time, "perf_counter", lambda: clock[0])
+    budget = stream.UpdateBudget(share=0.05, guess=0.1)
+    assert not budget.due()
+    clock[0] += 2.0  # 5% of 2 s is 0.1 s: one update of 0.1 s fits
+    assert budget.due()
+    budget.charge(0.1)
+    clock[0] += 1.0  # 0.15 s allowed, 0.1 spent, the next costs 0.1: not yet
+    assert not budget.due()
+    clock[0] += 1.0
+    assert budget.due() and budget.measured_share == pytest.approx(0.1 / 4)
+
+
+def test_another_host_is_said_plainly():
+    assert host_notice("127.0.0.1", 7860) is None
+    assert host_notice("localhost", 7860) is None
+    assert "anyone who can reach this machine" in host_notice("0.0.0.0", 7860)
+
+
+# --- through gradio_client, on a served studio --------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def studio():
+    """A studio on a random 127.0.0.1 port, its runs' steps executed eagerly."""
+    from tf_style.studio import launch
+
+    was_eager = tf.config.functions_run_eagerly()
+    tf.config.run_functions_eagerly(True)
+    networks = [TFLITE_DIR] if TFLITE_DIR.is_dir() else []
+    page = launch(port=free_port(), quiet=True, networks=networks)
+    yield page
+    page.close()
+    tf.config.run_functions_eagerly(was_eager)
+
+
+def client(page):
+    return gradio_client.Client(page.local_url, verbose=False)
+
+
+def updates(outputs: list, index: int) -> list:
+    """The values one output took over a streamed run (skipping "no change")."""
+    return [out[index] for out in outputs if not isinstance(out[index], dict)]
+
+
+IMAGE, LOSSES, STATUS, COMMAND, DOWNLOADS = 1, 2, 3, 0, 4
+
+
+def downloads(result) -> dict[str, Path]:
+    paths = [Path(path) for path in result[DOWNLOADS]]
+    return {
+        "image": next(
+            p for p in paths if p.suffix == ".png" and "_losses" not in p.name
+        ),
+        "record": next(p for p in paths if p.suffix == ".json"),
+    }
+
+
+def test_a_tiny_run_streams_previews_and_equals_stylize(studio, tmp_path):
+    import tf_style
+
+    job = client(studio).submit(bit_16=True, **TINY_RUN, api_name="/run")
+    result = job.result(timeout=300)
+    outputs = job.outputs()
+    statuses = updates(outputs, STATUS)
+    previews = [s for s in statuses if s.startswith("Step ")]
+    assert len(updates(outputs, IMAGE)) >= 3  # the start, a step, the end
+    assert len(previews) >= 2 and any(not s.startswith("Step 0/") for s in previews)
+    assert result[STATUS].startswith("Done: 8 steps")
+    assert "--seed 3" in result[COMMAND] and "--max-dim 48" in result[COMMAND]
+
+    config = StyleTransferConfig(max_dim=48, epochs=1, steps_per_epoch=8, seed=3)
+    content = tf_style.load_image(ASSETS / "chelsea.png", 48)
+    style = tf_style.load_image(ASSETS / "starry_night.jpg", 48)
+    expected = tf_style.save_image(
+        tf_style.stylize(content, style, config).image,
+        tmp_path / "library.png",
+        bit_depth=16,
+    )
+    files = downloads(result)
+    studio_pixels = tf.io.decode_png(files["image"].read_bytes(), dtype=tf.uint16)
+    library_pixels = tf.io.decode_png(expected.read_bytes(), dtype=tf.uint16)
+    np.testing.assert_array_equal(studio_pixels.numpy(), library_pixels.numpy())
+    record = json.loads(files["record"].read_text())
+    assert record["status"] == "completed" and record["settings"]["seed"] == 3
+    assert record["command"] == shlex.split(result[COMMAND])
+
+
+def test_stop_keeps_the_work_and_go_on_continues_from_it(studio):
+    tab = client(studio)
+    job = tab.submit(**(TINY_RUN | {"steps_per_epoch": 400}), api_name="/run")
+    deadline = time.monotonic() + 120
+    while not _reached(job, 3):
+        assert time.monotonic() < deadline and not job.done()
+        time.sleep(0.2)
+    tab.predict(api_name="/stop")
+    stopped = job.result(timeout=120)
+    assert stopped[STATUS].startswith("Stopped after"), stopped[STATUS]
+    record = json.loads(downloads(stopped)["record"].read_text())
+    steps = record["steps_completed"]
+    assert record["status"] == "interrupted" and 3 <= steps < 400
+
+    went_on = tab.predict(**(TINY_RUN | {"steps_per_epoch": 4}), api_name="/go_on")
+    assert went_on[STATUS].startswith("Done: 4 steps")
+    assert "--init chelsea_starry_night.png" in went_on[COMMAND]
+    record = json.loads(downloads(went_on)["record"].read_text())
+    assert record["init"] == "chelsea_starry_night.png"
+    losses = went_on[LOSSES]
+    total = {row[0]: row[1] for row in losses["data"] if row[2] == "total"}
+    assert max(total) == steps + 4  # the curve goes on where it stopped
+    assert total[steps + 1] < total[1] - 0.1  # from the stopped image, not the photo
+
+
+def _reached(job, step: int) -> bool:
+    """True once the job's status line says ``step`` or more steps are done."""
+    for status in updates(job.outputs(), STATUS):
+        if status.startswith("Step ") and int(status.split()[1].split("/")[0]) >= step:
+            return True
+    return False
+
+
+def bad_files(folder: Path) -> dict[str, Path]:
+    """Uploads tf_style refuses: corrupt, not an image, too small, a bomb."""
+    good = (ASSETS / "chelsea.png").read_bytes()
+    files = {
+        "truncated.png": good[: len(good) // 3],
+        "notes.jpg": b"these are not pixels\n" * 50,
+        "tiny.png": _png(np.zeros((8, 8, 3), np.uint8)),
+    }
+    paths = {}
+    for name, data in files.items():
+        paths[name] = folder / name
+        paths[name].write_bytes(data)
+    return paths
+
+
+def _png(pixels: np.ndarray) -> bytes:
+    return tf.io.encode_png(pixels).numpy()
+
+
+def test_bad_uploads_are_said_on_the_page_and_the_server_goes_on(studio, tmp_path):
+    tab = client(studio)
+    for name, path in bad_files(tmp_path).items():
+        note = tab.predict(gradio_client.handle_file(path), api_name="/check_content")
+        assert name in note and "cannot be used" in note, note
+        assert str(tmp_path) not in note  # the file by its name, not a path
+        with pytest.raises(Exception, match="cannot be used") as refused:
+            tab.predict(
+                content=gradio_client.handle_file(path), **TINY_RUN, api_name="/run"
+            )
+        assert name in str(refused.value)
+    fine = tab.predict(
+        gradio_client.handle_file(ASSETS / "chelsea.png"), api_name="/check_content"
+    )
+    assert fine == ""
+
+
+def test_an_upload_past_the_cap_is_refused(studio, tmp_path):
+    from tf_style.studio.safety import MAX_UPLOAD
+
+    large = tmp_path / "large.png"
+    large.write_bytes(b"\0" * (int(MAX_UPLOAD.removesuffix("mb")) * 1024 * 1024 + 1))
+    with pytest.raises(Exception, match="(?i)too large|exceeds|413|size"):
+        client(studio).predict(
+            gradio_client.handle_file(large), api_name="/check_content"
+        )
+    assert client(studio).predict(api_name="/stop") == ()  # still serving
+
+
+def test_the_page_serves_no_file_of_the_machine(studio):
+    api = client(studio).view_api(return_format="dict", print_info=False)
+    default = api["named_endpoints"]["/run"]["parameters"][0]["parameter_default"]
+    served = f"{studio.local_url}gradio_api/file={default['path']}"
+    with urllib.request.urlopen(served, timeout=30) as response:  # its own copy
+        assert response.read() == (ASSETS / "chelsea.png").read_bytes()
+    repository_file = Path(__file__).resolve()
+    for path in ("/etc/passwd", str(repository_file), str(ASSETS / "chelsea.png")):
+        url = f"{studio.local_url}gradio_api/file={path}"
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(url, timeout=30)
+        assert refused.value.code in (403, 404)
+    assert studio.server_name == "127.0.0.1"
+
+
+@needs_tflite
+def test_a_fast_request_is_answered_while_an_optimisation_runs(studio):
+    running = client(studio)
+    job = running.submit(**(TINY_RUN | {"steps_per_epoch": 400}), api_name="/run")
+    deadline = time.monotonic() + 120
+    while not _reached(job, 1):
+        assert time.monotonic() < deadline and not job.done()
+        time.sleep(0.2)
+    gallery, note = client(studio).predict(max_dim=48, api_name="/fast")
+    assert not job.done()  # answered while the optimisation still runs
+    assert len(gallery) == 1 and " s (loaded once in" in gallery[0]["caption"]
+    assert note == ""
+    running.predict(api_name="/stop")
+    assert job.result(timeout=120)[STATUS].startswith("Stopped after")

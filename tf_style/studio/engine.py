@@ -1,0 +1,150 @@
+"""What the studio loads once and every tab shares: VGG19, the fast networks, and
+each tab's last run.
+
+Nothing is loaded when the page is built, so it is ready in seconds:
+:meth:`Engine.warm_up` imports TensorFlow and loads VGG19 in a background thread
+after the page is up, and a fast network loads at its first use. Each tab is a
+:class:`Session`, found by Gradio's session hash; closing the tab stops its run.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class Session:
+    """One browser tab: its run, its last result and what made it.
+
+    Attributes:
+        run: the optimisation going on (:class:`tf_style.studio.stream.Run`).
+        result: the last run's :class:`~tf_style.optimize.recorder.StylizeResult`.
+        steps_before: steps of the runs this one went on from (Go on).
+        downloads: the files of the last result (image, record, loss plot).
+        output_name: the last result's file name, for Go on's ``--init``.
+        runs: runs so far, naming each run's folder.
+        history: the losses of the runs this one went on from.
+    """
+
+    run: Any = None
+    result: Any = None
+    steps_before: int = 0
+    downloads: dict[str, Path] = field(default_factory=dict)
+    output_name: str | None = None
+    runs: int = 0
+    history: dict[str, list[float]] = field(default_factory=dict)
+
+    def stop(self) -> None:
+        """Stop the run going on, if any, keeping its work."""
+        if self.run is not None:
+            self.run.stop()
+
+
+class Engine:
+    """The models and sessions of one studio.
+
+    Args:
+        weights: VGG19 weights file (None: the usual sources, see
+            :func:`tf_style.load_vgg19`).
+        networks: fast networks for the side-by-side panel: anything
+            :func:`tf_style.load_network` takes (Magenta's TFLite pair, a TF-Hub
+            handle, a ``tf-style-fit`` output folder).
+        folder: where each run's downloads are written (default: a new folder
+            in the system's temporary folder).
+    """
+
+    def __init__(
+        self,
+        *,
+        weights: str | os.PathLike | None = None,
+        networks: Sequence[str | os.PathLike] = (),
+        folder: str | os.PathLike | None = None,
+    ):
+        self.weights = weights
+        self.networks = [str(network) for network in networks]
+        self.folder = Path(folder) if folder else None  # made at the first run
+        self.sessions: dict[str, Session] = {}
+        self.build_seconds = 0.0
+        self._vgg: Any = None
+        self._fast: dict[str, Any] = {}
+        self._vgg_lock = threading.Lock()
+        self._fast_lock = threading.Lock()
+
+    def session(self, key: str | None) -> Session:
+        """The tab ``key``'s session (made at its first use)."""
+        return self.sessions.setdefault(key or "", Session())
+
+    def close_session(self, key: str | None) -> None:
+        """The tab closed: stop its run and forget it."""
+        session = self.sessions.pop(key or "", None)
+        if session is not None:
+            session.stop()
+
+    def vgg(self) -> Any:
+        """VGG19 with its weights, loaded at the first call (TensorFlow too).
+
+        Raises:
+            WeightsNotFoundError: every source failed; the message lists them.
+        """
+        with self._vgg_lock:
+            if self._vgg is None:
+                started = time.perf_counter()
+                import tf_style  # its public names load TensorFlow quietly
+
+                self._vgg = tf_style.load_vgg19(self.weights)
+                self.build_seconds = time.perf_counter() - started
+            return self._vgg
+
+    def warm_up(self) -> threading.Thread:
+        """Load VGG19 in a background thread, so the first Run need not wait.
+
+        A failure is kept for the first Run to report.
+        """
+
+        def load() -> None:
+            try:
+                self.vgg()
+            except Exception:  # noqa: BLE001 - said again by the Run that needs it
+                pass
+
+        thread = threading.Thread(target=load, name="tf-style-studio-warm-up")
+        thread.daemon = True
+        thread.start()
+        return thread
+
+    def network(self, location: str) -> Any:
+        """The fast network at ``location``, loaded at its first use.
+
+        Raises:
+            FastModelError: nothing loadable there; the message says what is taken.
+        """
+        with self._fast_lock:
+            if location not in self._fast:
+                import tf_style
+
+                started = time.perf_counter()
+                model = tf_style.load_network(location)
+                model.load_seconds = model.load_seconds or (
+                    time.perf_counter() - started
+                )
+                self._fast[location] = model
+            return self._fast[location]
+
+    def run_folder(self, key: str | None) -> Path:
+        """A new folder for the downloads of tab ``key``'s next run."""
+
+        session = self.session(key)
+        session.runs += 1
+        if self.folder is None:
+            self.folder = Path(tempfile.mkdtemp(prefix="tf-style-studio-results-"))
+        return Path(tempfile.mkdtemp(prefix=f"run-{session.runs}-", dir=self.folder))
+
+
+__all__ = ["Engine", "Session"]
