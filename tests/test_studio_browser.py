@@ -2,7 +2,8 @@
 
 Open the page, upload a photo and a painting, press Run, and wait for the final
 image: the preview must change during the run, the command must name the uploads,
-and the browser's console must hold no error. The screenshot is kept in the test's
+and the browser's console must hold no error. Then start a long run and leave the
+page: the run stops. The screenshot is kept in the test's
 folder (and written to ``$TF_STYLE_STUDIO_SCREENSHOT``, scaled down, where that is
 set: docs/studio.png was made so).
 
@@ -140,6 +141,26 @@ def test_a_run_in_the_browser(studio, browser, tmp_path):
     errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     assert errors == []
     keep_screenshot(browser, tmp_path / "studio.png")
+
+    # A long run, then the tab goes away: its run stops, its session is forgotten.
+    set_number(browser, "option-steps-per-epoch", 5000)
+    browser.find_element(By.CSS_SELECTOR, "#status").click()
+    browser.find_element(By.CSS_SELECTOR, "#run").click()
+    wait.until(lambda driver: status_step(driver) >= 1)
+    engine = studio.studio_engine
+    (session,) = engine.sessions.values()
+    run = session.run
+    browser.get("about:blank")
+    WebDriverWait(browser, 60).until(lambda _: run.done and not engine.sessions)
+    assert run.stopped and len(run.result.history["total"]) < 5000
+
+
+def status_step(driver) -> int:
+    """The steps the status line says are done (-1 before a run reports)."""
+    status = driver.find_element(By.CSS_SELECTOR, "#status").text
+    if not status.startswith("Step "):
+        return -1
+    return int(status.split()[1].split("/")[0])
 
 
 def command_text(driver) -> str:

@@ -170,7 +170,7 @@ def _optimise(engine, key, session, inputs, content, style, init, go_on):
             if preview.result is None:
                 yield _progress(preview, session, where, stopping=run.stopped)
             else:
-                yield _finish(engine, key, session, inputs, preview)
+                yield _finish(engine, session, inputs, preview)
     except UploadError as error:
         raise StudioError(str(error)) from None
     except Exception as error:  # noqa: BLE001 - the run's reason, on the page
@@ -180,32 +180,33 @@ def _optimise(engine, key, session, inputs, content, style, init, go_on):
 
 
 def _progress(preview: Preview, session: Session, where: str, *, stopping: bool):
+    """The status line, the curves and the image of one preview."""
     left = preview.seconds_left
-    status = (
-        f"Step {preview.step}/{preview.total_steps}, {preview.elapsed:.1f} s"
-        + (f", about {left:.0f} s left" if left is not None else "")
-        + f"; {where}"
-        + (
-            f"; page updates {preview.update_share:.1%} of the time"
-            if preview.step
-            else ""
-        )
-        + ("; stopping after this step..." if stopping else "")
-    )
-    update = {"status": status, "losses": loss_table(session, preview.history)}
+    parts = [f"Step {preview.step}/{preview.total_steps}, {preview.elapsed:.1f} s"]
+    if left is not None:
+        parts[0] += f", about {left:.0f} s left"
+    parts.append(where)
+    if preview.step:
+        parts.append(f"page updates {preview.update_share:.1%} of the time")
+    if stopping:
+        parts.append("stopping after this step...")
+    update = {
+        "status": "; ".join(parts),
+        "losses": loss_table(session, preview.history),
+    }
     if preview.image is not None:
         update["image"] = _picture(preview.image)
     return update
 
 
-def _finish(engine, key, session: Session, inputs: RunInputs, preview: Preview):
+def _finish(engine: Engine, session: Session, inputs: RunInputs, preview: Preview):
     """Keep the result (image, record, plot) and say how the run ended."""
     from tf_style.vgg.weights import weights_source
 
     result = preview.result
     session.result = result
     downloads = write_downloads(
-        engine.run_folder(key),
+        engine.run_folder(session),
         result,
         inputs,
         weights_source=weights_source(engine.vgg()),
@@ -242,7 +243,8 @@ def _joined(session: Session, history: dict) -> dict[str, list[float]]:
 
 
 def loss_table(session: Session, history: dict):
-    """The loss curves as the plot takes them: step, term, log10 of the loss."""
+    """The loss curves as the plot takes them: step, term, log10 of the loss (None
+    before the first step: an empty table would fix the plot's column types)."""
     import numpy as np
     import pandas as pd
 
@@ -256,9 +258,8 @@ def loss_table(session: Session, history: dict):
                 {"step": steps, "log10 loss": np.log10(values[keep]), "term": term}
             )
         )
-    if not rows:
-        return pd.DataFrame({"step": [], "log10 loss": [], "term": []})
-    return pd.concat(rows, ignore_index=True)
+    table = pd.concat(rows, ignore_index=True) if rows else None
+    return None if table is None or table.empty else table
 
 
 def _picture(image):

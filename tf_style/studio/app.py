@@ -40,6 +40,11 @@ INTRO = (
     "settings, and press **Run**. Every control is a `tf-style-train` option; the "
     "command below reproduces what is on screen."
 )
+# The result fills its box, a small run's pixels shown as squares.
+PAGE_CSS = """
+#result img { width: 100%; height: 100%; object-fit: contain;
+              image-rendering: pixelated; }
+"""
 # Concurrency slots: one optimisation at a time per device; the fast networks apart.
 OPTIMISATION, FAST = "optimisation", "fast"
 POSITIONAL = inspect.Parameter.POSITIONAL_OR_KEYWORD
@@ -62,6 +67,8 @@ def build_app(engine: Engine | None = None) -> gr.Blocks:
             language="shell",
             label="the command (tf-style-train)",
             interactive=False,
+            wrap_lines=True,
+            lines=2,
         )
         with gr.Row():
             run = gr.Button("Run", variant="primary", elem_id="run")
@@ -134,7 +141,11 @@ def _results() -> dict[str, Any]:
     status = gr.Markdown("Press Run to start.", elem_id="status")
     with gr.Row():
         image = gr.Image(
-            label="result", interactive=False, format="png", elem_id="result"
+            label="result",
+            interactive=False,
+            format="png",
+            height=360,
+            elem_id="result",
         )
         losses = gr.LinePlot(
             x="step", y="log10 loss", color="term", label="loss terms", height=320
@@ -323,4 +334,4 @@ def _wire_fast(engine, pictures, above, fast) -> None:
     )
 
 
-__all__ = ["FAST", "OPTIMISATION", "TITLE", "build_app", "with_parameters"]
+__all__ = ["FAST", "OPTIMISATION", "PAGE_CSS", "TITLE", "build_app", "with_parameters"]

@@ -137,10 +137,9 @@ class Engine:
                 self._fast[location] = model
             return self._fast[location]
 
-    def run_folder(self, key: str | None) -> Path:
-        """A new folder for the downloads of tab ``key``'s next run."""
-
-        session = self.session(key)
+    def run_folder(self, session: Session) -> Path:
+        """A new folder for the downloads of ``session``'s next run (its tab may
+        have closed meanwhile: the folder is still made, and nobody is recreated)."""
         session.runs += 1
         if self.folder is None:
             self.folder = Path(tempfile.mkdtemp(prefix="tf-style-studio-results-"))

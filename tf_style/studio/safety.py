@@ -12,6 +12,8 @@ takes in.
   truncated, too large, a decompression bomb, not an image) become a message on the
   page (:func:`read_upload`); the server goes on.
 * No telemetry: Gradio's analytics are off before Gradio loads.
+* A tab that closes stops its run: the page's heartbeat comes every
+  :data:`HEARTBEAT_SECONDS`, and the first one missed ends the tab's session.
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ LOOPBACK = "127.0.0.1"
 MAX_UPLOAD = "40mb"
 # Set before Gradio is imported (it reads them once).
 GRADIO_ENVIRONMENT = {"GRADIO_ANALYTICS_ENABLED": "False"}
+# How often the page tells the server it is still open (Gradio's default is 15 s):
+# a closed tab's run stops within this many seconds.
+HEARTBEAT_SECONDS = "3"
 
 
 class UploadError(ValueError):
@@ -42,6 +47,7 @@ def prepare_environment() -> None:
     setting when it loaded, and its uploads go there.
     """
     os.environ.update(GRADIO_ENVIRONMENT)
+    os.environ.setdefault("GRADIO_HEARTBEAT_INTERVAL", HEARTBEAT_SECONDS)
     if "gradio" not in sys.modules:
         os.environ.setdefault("GRADIO_TEMP_DIR", str(studio_cache()))
 

@@ -36,7 +36,7 @@ def serve(
 ) -> Any:
     """Build the page and serve it (see :func:`tf_style.studio.launch`)."""
     prepare_environment()
-    from tf_style.studio.app import build_app
+    from tf_style.studio.app import PAGE_CSS, build_app
     from tf_style.studio.engine import Engine
 
     engine = Engine(weights=weights, networks=networks)
@@ -58,6 +58,7 @@ def serve(
         mcp_server=False,
         pwa=False,
         enable_monitoring=False,
+        css=PAGE_CSS,
     )
     page.studio_engine = engine  # for tests and notebooks: the models and tabs
     engine.warm_up()
