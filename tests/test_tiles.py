@@ -8,7 +8,7 @@ import os
 import numpy as np
 import pytest
 import tensorflow as tf
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import random_image
@@ -211,10 +211,36 @@ STYLE_LAYER_SETS = st.lists(
 
 @pytest.mark.slow
 @settings(
-    max_examples=int(os.environ.get("TF_STYLE_TILE_EXAMPLES", 8)),
+    # A few random draws beside the explicit examples below, which run every time;
+    # TF_STYLE_TILE_EXAMPLES=200 for a longer search.
+    max_examples=int(os.environ.get("TF_STYLE_TILE_EXAMPLES", 3)),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
+# The cases that matter, every run: each precision, pooling and normalization; a
+# core of 16 px (its window mostly halo), cores of a few tiles and of one; a mask, a
+# blend and a kept stage beside tiled ones; odd sizes; tiles with neighbours on all
+# four sides.
+@example(
+    height=45, width=61, core=16, style_layers=["block1_conv1", "block2_conv2",
+    "block4_conv4"], content_layer="block3_conv3", masked=True, blend=True,
+    precision="float32", pooling="max", normalization="tutorial", kept=False,
+)  # fmt: skip
+@example(  # 2 x 2, 2 and 1 tiles: the last stage keeps pass 1's forward
+    height=33, width=38, core=32, style_layers=["block2_conv1", "block4_conv2"],
+    content_layer="block3_conv1", masked=False, blend=True, precision="float16",
+    pooling="avg", normalization="paper", kept=True,
+)  # fmt: skip
+@example(
+    height=41, width=56, core=48, style_layers=["block3_conv3"],
+    content_layer="block4_conv1", masked=True, blend=False, precision="bfloat16",
+    pooling="max", normalization="paper", kept=False,
+)  # fmt: skip
+@example(
+    height=32, width=80, core=1000, style_layers=["block1_conv2", "block2_conv1"],
+    content_layer="block1_conv1", masked=False, blend=False, precision="float32",
+    pooling="avg", normalization="tutorial", kept=True,
+)  # fmt: skip
 @given(
     height=st.integers(32, 80),
     width=st.integers(32, 80),
