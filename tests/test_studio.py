@@ -295,3 +295,61 @@ def test_a_fast_request_is_answered_while_an_optimisation_runs(studio):
     assert note == ""
     running.predict(api_name="/stop")
     assert job.result(timeout=120)[STATUS].startswith("Stopped after")
+
+
+def test_a_painted_region_runs_as_the_library_runs_it(studio, tmp_path):
+    """A mask painted on the photo and a painting of its own: the run is
+    tf_style.stylize with that Region, bit for bit, and its command names both."""
+    import PIL.Image
+
+    import tf_style
+
+    with PIL.Image.open(ASSETS / "chelsea.png") as photo:
+        width, height = photo.size
+    alpha = np.zeros((height, width), np.uint8)
+    alpha[:, width // 2 :] = 255  # the right half
+    layer = np.zeros((height, width, 4), np.uint8)
+    layer[..., 0], layer[..., 3] = 255, alpha
+    PIL.Image.fromarray(layer, "RGBA").save(tmp_path / "layer.png")
+    stripes = np.zeros((64, 64, 3), np.uint8)
+    stripes[::8] = (250, 200, 0)
+    PIL.Image.fromarray(stripes).save(tmp_path / "stripes.png")
+
+    tab = client(studio)
+    painted = {
+        "background": gradio_client.handle_file(ASSETS / "chelsea.png"),
+        "layers": [gradio_client.handle_file(tmp_path / "layer.png")],
+        "composite": None,
+    }
+    tab.predict(painted, api_name="/paint_region_1")
+    result = tab.predict(
+        region_1_style=gradio_client.handle_file(tmp_path / "stripes.png"),
+        region_1_weight=2.0,
+        bit_16=True,
+        **TINY_RUN,
+        api_name="/run",
+    )
+    assert "--region region_1_mask.png stripes.png 2.0" in result[COMMAND]
+    files = downloads(result)
+    record = json.loads(files["record"].read_text())
+    assert record["regions"] == [
+        {"mask": "region_1_mask.png", "style": "stripes.png", "weight": 2.0}
+    ]
+    assert any(Path(p).name == "region_1_mask.png" for p in result[DOWNLOADS])
+
+    config = StyleTransferConfig(max_dim=48, epochs=1, steps_per_epoch=8, seed=3)
+    region = tf_style.Region(
+        (alpha / 255.0).astype(np.float32)[..., np.newaxis],
+        tf_style.load_image(tmp_path / "stripes.png", 48),
+        2.0,
+    )
+    expected = tf_style.stylize(
+        tf_style.load_image(ASSETS / "chelsea.png", 48),
+        tf_style.load_image(ASSETS / "starry_night.jpg", 48),
+        config,
+        regions=[region],
+    )
+    saved = tf_style.save_image(expected.image, tmp_path / "library.png", bit_depth=16)
+    studio_pixels = tf.io.decode_png(files["image"].read_bytes(), dtype=tf.uint16)
+    library_pixels = tf.io.decode_png(saved.read_bytes(), dtype=tf.uint16)
+    np.testing.assert_array_equal(studio_pixels.numpy(), library_pixels.numpy())

@@ -26,7 +26,7 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
-from tf_style.studio.safety import LOOPBACK
+from tf_style.studio.safety import LOOPBACK  # no Gradio: imports nothing heavy
 
 
 def launch(
@@ -52,23 +52,36 @@ def launch(
         block: keep serving until interrupted (the command); False returns at once.
         quiet: print nothing (the address is ``page.local_url``).
 
+    Warns:
+        UserWarning: ``host`` lets other machines reach the studio (it has no
+            login).
+
     Returns:
         The running Gradio ``Blocks`` (``.close()`` stops it; ``.local_url``).
 
     Example:
         >>> page = tf_style.studio.launch()  # in a notebook cell
     """
+    import warnings
+
+    from tf_style.studio.safety import host_notice
     from tf_style.studio.serve import serve
 
-    return serve(
+    page = serve(
         host=host,
         port=port,
         networks=networks,
         weights=weights,
         inline=inline,
-        block=block,
+        block=False,
         quiet=quiet,
     )
+    notice = host_notice(host, page.server_port)
+    if notice is not None:
+        warnings.warn(f"tf_style.studio: {notice}", UserWarning, stacklevel=2)
+    if block:
+        page.block_thread()
+    return page
 
 
 __all__ = ["launch"]

@@ -10,7 +10,6 @@ input is a :class:`StudioError` whose message the page shows; the server goes on
 
 from __future__ import annotations
 
-import hashlib
 import random
 from dataclasses import dataclass, field
 from functools import partial
@@ -18,16 +17,25 @@ from pathlib import Path
 from typing import Any
 
 from tf_style.config import MAX_SEED
-from tf_style.images.bundled import BUNDLED, bundled_image
+from tf_style.images.bundled import BUNDLED
 from tf_style.studio.engine import Engine, Session
 from tf_style.studio.form import command_line, settings_from_form
+from tf_style.studio.regions_panel import (
+    PaintedRegion,
+    library_regions,
+    painted_regions,
+    region_words,
+)
 from tf_style.studio.results import RunInputs, write_downloads
-from tf_style.studio.safety import UploadError, read_upload
+from tf_style.studio.safety import UploadError, read_upload, upload_name
 from tf_style.studio.stream import Preview, Run, stream
 
 # What a page update may hold: the image, the loss curves' table, the status line,
 # the command, the downloads and the seed the run used.
 UPDATE_KEYS = ("image", "losses", "status", "command", "downloads", "seed")
+# The most points a loss curve sends per term: a long run's curve is thinned, so
+# that an update costs the same at step 10 as at step 10 000.
+PLOT_POINTS = 400
 
 
 class StudioError(ValueError):
@@ -45,19 +53,28 @@ class Form:
     max_dim: int = 512
     bit_16: bool = False
     shown: dict[str, Any] = field(default_factory=dict)
+    region_styles: list[str | None] = field(default_factory=list)
+    region_weights: list[float | None] = field(default_factory=list)
 
 
-def describe(form: Form) -> str:
-    """The ``tf-style-train`` command for the form (a line saying what is wrong
-    with it instead, where the config refuses a control)."""
+def describe(form: Form, masks: dict | None = None) -> str:
+    """The ``tf-style-train`` command for the form and the tab's painted ``masks``
+    (a line saying what is wrong with it instead, where the config refuses a
+    control)."""
     try:
         _, changed = settings_from_form(form.preset, int(form.max_dim), form.shown)
     except (TypeError, ValueError) as error:
         return f"# {error}"
-    return _command(form, changed, None)
+    return _command(form, changed, None, _painted(form, masks or {}))
 
 
-def _command(form: Form, changed: dict, init: str | None) -> str:
+def _painted(form: Form, masks: dict) -> list[PaintedRegion]:
+    return painted_regions(masks, form.region_styles, form.region_weights)
+
+
+def _command(
+    form: Form, changed: dict, init: str | None, painted: list[PaintedRegion]
+) -> str:
     content, style = upload_name(form.content), upload_name(form.style)
     return command_line(
         form.preset,
@@ -68,26 +85,8 @@ def _command(form: Form, changed: dict, init: str | None) -> str:
         output=f"{Path(content).stem}_{Path(style).stem}.png",
         bit_depth=16 if form.bit_16 else None,
         init=init,
+        extra=region_words(painted, upload_name),
     )
-
-
-def upload_name(path: str | None) -> str:
-    """The name an upload is known by: a bundled picture's own name where the
-    bytes are its, else the uploaded file's name."""
-    if path is None:
-        return "none"
-    digest = _digest(Path(path))
-    for name in BUNDLED.values():
-        if digest == _digest(bundled_image(name)):
-            return name
-    return Path(path).name
-
-
-def _digest(path: Path) -> str:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return ""
 
 
 def check_upload(path: str | None, role: str) -> str:
@@ -113,9 +112,11 @@ def run(engine: Engine, key: str | None, form: Form, *, go_on: bool = False):
         raise StudioError("Nothing to go on from yet: press Run first.")
     if form.shown.get("seed") in (None, ""):
         form.shown = form.shown | {"seed": random.randint(0, MAX_SEED)}
-    config, changed, content, style = _checked_inputs(form)
+    painted = _painted(form, session.masks)
+    config, changed, content, style, regions = _checked_inputs(form, painted)
     init = session.result.image if go_on else None
-    command = _command(form, changed, session.output_name if go_on else None)
+    went_on_from = session.output_name if go_on else None
+    command = _command(form, changed, went_on_from, painted)
     inputs = RunInputs(
         config=config,
         content=Path(form.content),
@@ -124,28 +125,31 @@ def run(engine: Engine, key: str | None, form: Form, *, go_on: bool = False):
         style_name=upload_name(form.style),
         command=command,
         bit_depth=16 if form.bit_16 else 8,
-        went_on_from=session.output_name if go_on else None,
+        regions=painted,
+        went_on_from=went_on_from,
     )
     yield {"command": command, "seed": str(config.seed), "status": "Loading VGG19..."}
-    yield from _optimise(engine, key, session, inputs, content, style, init, go_on)
+    images = (content, style, regions, init)
+    yield from _optimise(engine, session, inputs, images, go_on)
 
 
-def _checked_inputs(form: Form) -> tuple[Any, dict, Any, Any]:
-    """The config, what differs from the preset, and both images; then the memory
-    preflight."""
+def _checked_inputs(form: Form, painted: list[PaintedRegion]) -> tuple:
+    """The config, what differs from the preset, both images and the regions; then
+    the memory preflight."""
     from tf_style.memory.fits import DoesNotFit, check_step_fits
 
     try:
         config, changed = settings_from_form(form.preset, int(form.max_dim), form.shown)
         content = read_upload(form.content, "content", config.max_dim)
         style = read_upload(form.style, "style", config.max_dim)
+        regions = library_regions(painted, config.max_dim, content)
         check_step_fits(tuple(content.shape[1:3]), config)
     except (ValueError, DoesNotFit) as error:  # UploadError is a ValueError
         raise StudioError(str(error)) from None
-    return config, changed, content, style
+    return config, changed, content, style, regions
 
 
-def _optimise(engine, key, session, inputs, content, style, init, go_on):
+def _optimise(engine, session, inputs, images, go_on):
     """Stream one run of :func:`tf_style.stylize`, then keep its result."""
     import tf_style
     from tf_style.device import describe_device
@@ -157,8 +161,15 @@ def _optimise(engine, key, session, inputs, content, style, init, go_on):
         raise StudioError(str(error)) from None
     if not go_on:
         session.steps_before, session.history = 0, {}
+    content, style, regions, init = images
     start = partial(
-        tf_style.stylize, content, style, inputs.config, vgg=vgg, init_image=init
+        tf_style.stylize,
+        content,
+        style,
+        inputs.config,
+        vgg=vgg,
+        init_image=init,
+        regions=regions,
     )
     session.run = run = Run(
         lambda report: start(callback=report), inputs.config.total_steps
@@ -195,7 +206,7 @@ def _progress(preview: Preview, session: Session, where: str, *, stopping: bool)
         "losses": loss_table(session, preview.history),
     }
     if preview.image is not None:
-        update["image"] = _picture(preview.image)
+        update["image"] = picture(preview.image)
     return update
 
 
@@ -225,7 +236,7 @@ def _finish(engine: Engine, session: Session, inputs: RunInputs, preview: Previe
         "interrupted": f"Stopped after {preview.step} steps; the work so far is kept",
     }.get(result.status, result.message)
     return {
-        "image": _picture(preview.image),
+        "image": picture(preview.image),
         "losses": history,
         "status": f"{ended} (page updates took {preview.update_share:.1%} of the "
         "time). Go on continues from this image.",
@@ -251,7 +262,14 @@ def loss_table(session: Session, history: dict):
     rows = []
     for term, values in _joined(session, history).items():
         values = np.asarray(values, dtype=np.float64)
+        if values.size == 0:
+            continue
         keep = values > 0
+        every = max(1, values.size // PLOT_POINTS)
+        thinned = np.zeros_like(keep)
+        thinned[::every] = True
+        thinned[-1] = True  # the last step always shows
+        keep &= thinned
         steps = np.arange(1, values.size + 1)[keep]
         rows.append(
             pd.DataFrame(
@@ -262,24 +280,11 @@ def loss_table(session: Session, history: dict):
     return None if table is None or table.empty else table
 
 
-def _picture(image):
+def picture(image):
+    """An image of the run as the page shows it (8 bits, as saved)."""
     from tf_style.images.tensors import tensor_to_image
 
     return tensor_to_image(image)
-
-
-def fast_panel(engine: Engine, key: str | None, form: Form):
-    """The networks and the last optimisation side by side, with their times."""
-    from tf_style.studio.fast_panel import run_networks
-
-    try:
-        columns, notes = run_networks(
-            engine, engine.session(key), form.content, form.style, int(form.max_dim)
-        )
-    except UploadError as error:
-        raise StudioError(str(error)) from None
-    gallery = [(_picture(column.image), column.caption) for column in columns]
-    return gallery, "\n\n".join(notes)
 
 
 __all__ = [
@@ -288,8 +293,7 @@ __all__ = [
     "StudioError",
     "check_upload",
     "describe",
-    "fast_panel",
     "loss_table",
+    "picture",
     "run",
-    "upload_name",
 ]

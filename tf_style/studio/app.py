@@ -24,6 +24,7 @@ from tf_style.images.bundled import bundled_image
 from tf_style.presets import PRESETS
 from tf_style.studio import actions
 from tf_style.studio.engine import Engine
+from tf_style.studio.fast_panel import fast_controls, wire_fast
 from tf_style.studio.form import (
     FIRST,
     control_specs,
@@ -31,6 +32,7 @@ from tf_style.studio.form import (
     make_control,
     preset_values,
 )
+from tf_style.studio.regions_panel import SLOTS, region_controls, wire_regions
 from tf_style.studio.safety import upload_path
 
 TITLE = "tf-style studio"
@@ -45,8 +47,9 @@ PAGE_CSS = """
 #result img { width: 100%; height: 100%; object-fit: contain;
               image-rendering: pixelated; }
 """
-# Concurrency slots: one optimisation at a time per device; the fast networks apart.
-OPTIMISATION, FAST = "optimisation", "fast"
+# The optimisations' concurrency slot: one at a time per device (the fast networks
+# have their own, :data:`tf_style.studio.fast_panel.FAST`).
+OPTIMISATION = "optimisation"
 POSITIONAL = inspect.Parameter.POSITIONAL_OR_KEYWORD
 # Events that read an upload take the inputs as they came (Gradio's Image would
 # open the file with Pillow first, and a corrupt one would fail there, unexplained):
@@ -60,6 +63,7 @@ def build_app(engine: Engine | None = None) -> gr.Blocks:
     with gr.Blocks(title=TITLE, analytics_enabled=False) as page:
         gr.Markdown(f"# {TITLE}\n{INTRO}")
         pictures = _pictures()
+        regions = region_controls()
         above = _above_the_form()
         controls = _controls()
         command = gr.Code(
@@ -75,10 +79,13 @@ def build_app(engine: Engine | None = None) -> gr.Blocks:
             stop = gr.Button("Stop", variant="stop", elem_id="stop")
             go_on = gr.Button("Go on", elem_id="go-on")
         shown = _results()
-        fast = _fast_panel()
+        fast = fast_controls()
         page_parts = {"command": command, **shown, "seed": controls["seed"]}
-        _wire(page, engine, pictures, above, controls, page_parts, (run, stop, go_on))
-        _wire_fast(engine, pictures, above, fast)
+        named = _named_inputs(pictures, above, controls, regions)
+        _wire(page, engine, named, above, controls, page_parts, (run, stop, go_on))
+        wire_regions(engine, pictures["content"], regions)
+        _wire_uploads(pictures)
+        wire_fast(engine, pictures, above["size"], fast)
     return page
 
 
@@ -154,14 +161,6 @@ def _results() -> dict[str, Any]:
     return {"image": image, "losses": losses, "status": status, "downloads": downloads}
 
 
-def _fast_panel() -> dict[str, Any]:
-    with gr.Accordion("fast beside slow", open=False):
-        button = gr.Button("Run the fast networks")
-        gallery = gr.Gallery(label="one forward pass each", columns=3, height=360)
-        note = gr.Markdown()
-    return {"button": button, "gallery": gallery, "note": note}
-
-
 def _first_form() -> actions.Form:
     """The form as the page opens: the bundled pictures, the tutorial's settings."""
     return actions.Form(
@@ -171,10 +170,11 @@ def _first_form() -> actions.Form:
     )
 
 
-def _named_inputs(pictures, above, controls) -> dict[str, Any]:
+def _named_inputs(pictures, above, controls, regions) -> dict[str, Any]:
     """The form's inputs by the name the API gives them: the pictures, the choices
-    above the form, then each control by its field's name."""
-    return {
+    above the form, each control by its field's name, then each region's painting
+    and weight (its mask is kept with the tab as it is painted)."""
+    named = {
         "content": pictures["content"],
         "style": pictures["style"],
         "preset": above["preset"],
@@ -182,6 +182,10 @@ def _named_inputs(pictures, above, controls) -> dict[str, Any]:
         "bit_16": above["bit_16"],
         **controls,
     }
+    for number, slot in enumerate(regions, start=1):
+        named[f"region_{number}_style"] = slot["style"]
+        named[f"region_{number}_weight"] = slot["weight"]
+    return named
 
 
 def _form_of(values: dict[str, Any], controls: dict[str, Any]) -> actions.Form:
@@ -193,6 +197,10 @@ def _form_of(values: dict[str, Any], controls: dict[str, Any]) -> actions.Form:
         max_dim=values["max_dim"],
         bit_16=values["bit_16"],
         shown={name: values[name] for name in controls},
+        region_styles=[
+            upload_path(values[f"region_{n}_style"]) for n in range(1, SLOTS + 1)
+        ],
+        region_weights=[values[f"region_{n}_weight"] for n in range(1, SLOTS + 1)],
     )
 
 
@@ -218,9 +226,8 @@ def with_parameters(names: list[str], handler: Callable) -> Callable:
     return call
 
 
-def _wire(page, engine, pictures, above, controls, parts, buttons) -> None:
+def _wire(page, engine, named, above, controls, parts, buttons) -> None:
     run, stop, go_on = buttons
-    named = _named_inputs(pictures, above, controls)
     names, inputs = list(named), list(named.values())
 
     def start(values: dict, request: gr.Request, go_on: bool = False):
@@ -254,12 +261,12 @@ def _wire(page, engine, pictures, above, controls, parts, buttons) -> None:
     page.unload(closed)
 
     def describe(values: dict, request: gr.Request) -> str:
-        return actions.describe(_form_of(values, controls))
+        masks = engine.session(request.session_hash).masks
+        return actions.describe(_form_of(values, controls), masks)
 
     _wire_form(
         above, controls, parts["command"], inputs, with_parameters(names, describe)
     )
-    _wire_uploads(pictures)
 
 
 def _wire_uploads(pictures: dict[str, Any]) -> None:
@@ -313,25 +320,4 @@ def _wire_form(above, controls, command, inputs, describe) -> None:
     )
 
 
-def _wire_fast(engine, pictures, above, fast) -> None:
-    inputs = [pictures["content"], pictures["style"], above["size"]]
-
-    def side_by_side(content, style, max_dim, request: gr.Request):
-        form = actions.Form(upload_path(content), upload_path(style), max_dim=max_dim)
-        try:
-            return actions.fast_panel(engine, request.session_hash, form)
-        except actions.StudioError as error:
-            raise gr.Error(str(error), print_exception=False) from None
-
-    fast["button"].click(
-        side_by_side,
-        inputs=inputs,
-        outputs=[fast["gallery"], fast["note"]],
-        concurrency_limit=1,
-        concurrency_id=FAST,
-        api_name="fast",
-        **RAW,
-    )
-
-
-__all__ = ["FAST", "OPTIMISATION", "PAGE_CSS", "TITLE", "build_app", "with_parameters"]
+__all__ = ["OPTIMISATION", "PAGE_CSS", "RAW", "TITLE", "build_app", "with_parameters"]

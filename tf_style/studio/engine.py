@@ -31,6 +31,8 @@ class Session:
         output_name: the last result's file name, for Go on's ``--init``.
         runs: runs so far, naming each run's folder.
         history: the losses of the runs this one went on from.
+        masks: each region's painted mask, by its number
+            (:mod:`tf_style.studio.regions_panel`).
     """
 
     run: Any = None
@@ -40,6 +42,7 @@ class Session:
     output_name: str | None = None
     runs: int = 0
     history: dict[str, list[float]] = field(default_factory=dict)
+    masks: dict[int, Any] = field(default_factory=dict)
 
     def stop(self) -> None:
         """Stop the run going on, if any, keeping its work."""

@@ -6,7 +6,9 @@ pair, a TF-Hub handle, a ``tf-style-fit`` output folder), loaded once by
 :func:`tf_style.load_network` through the :class:`~tf_style.studio.engine.Engine`
 and called as :class:`~tf_style.fast.base.FastStylizer` (the content at the chosen
 size, the style resized to 256 px by the network's contract). A network that cannot
-load is said in words; the others still run.
+load is said in words; the others still run. The panel has a concurrency slot of
+its own (:data:`FAST`), so a second person's request is answered while an
+optimisation runs.
 """
 
 from __future__ import annotations
@@ -15,9 +17,12 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from tf_style.studio.engine import Engine, Session
-from tf_style.studio.safety import read_upload
+import gradio as gr
 
+from tf_style.studio.engine import Engine, Session
+from tf_style.studio.safety import UploadError, read_upload
+
+FAST = "fast"  # the panel's concurrency slot
 NO_NETWORK = (
     "No fast network: start the studio with `--network PATH_OR_HANDLE` (Magenta's "
     "TensorFlow Lite pair, a TF-Hub handle, or a tf-style-fit output folder)."
@@ -88,4 +93,39 @@ def _optimised(result: Any) -> Column:
     return Column(result.image.numpy()[0], caption)
 
 
-__all__ = ["NO_NETWORK", "Column", "run_networks"]
+def fast_controls() -> dict[str, Any]:
+    """The panel: a button, the pictures with their captions, a note."""
+    with gr.Accordion("fast beside slow", open=False):
+        button = gr.Button("Run the fast networks", elem_id="fast")
+        gallery = gr.Gallery(label="one forward pass each", columns=3, height=360)
+        note = gr.Markdown()
+    return {"button": button, "gallery": gallery, "note": note}
+
+
+def wire_fast(engine: Engine, pictures: dict, size: Any, panel: dict) -> None:
+    """The button runs :func:`run_networks` on the tab's photo and style."""
+    from tf_style.studio.actions import picture
+    from tf_style.studio.safety import upload_path
+
+    def side_by_side(content, style, max_dim, request: gr.Request):
+        session = engine.session(request.session_hash)
+        content, style = upload_path(content), upload_path(style)
+        try:
+            columns, notes = run_networks(engine, session, content, style, int(max_dim))
+        except UploadError as error:
+            raise gr.Error(str(error), print_exception=False) from None
+        gallery = [(picture(column.image), column.caption) for column in columns]
+        return gallery, "\n\n".join(notes)
+
+    panel["button"].click(
+        side_by_side,
+        inputs=[pictures["content"], pictures["style"], size],
+        outputs=[panel["gallery"], panel["note"]],
+        concurrency_limit=1,
+        concurrency_id=FAST,
+        api_name="fast",
+        preprocess=False,  # uploads as they came: tf_style reads them
+    )
+
+
+__all__ = ["FAST", "NO_NETWORK", "Column", "fast_controls", "run_networks", "wire_fast"]

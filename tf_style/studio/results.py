@@ -25,7 +25,9 @@ class RunInputs:
         content_name, style_name: their own file names.
         command: the ``tf-style-train`` command reproducing the run.
         bit_depth: 8 or 16, of the PNG.
-        regions: the record of the regions (:func:`tf_style.regions.region_record`).
+        regions: the painted regions
+            (:class:`~tf_style.studio.regions_panel.PaintedRegion`), whose masks
+            are written beside the result.
         went_on_from: the earlier result's file name, for a Go on.
     """
 
@@ -65,13 +67,16 @@ def write_downloads(
         studio: what the record adds about the studio (update share, Go on).
 
     Returns:
-        ``{"image": ..., "losses": ..., "record": ...}`` (no plot without steps).
+        ``{"image": ..., "losses": ..., "record": ...}`` (no plot without steps),
+        and ``region_N_mask`` for each region.
     """
     from tf_style.artifacts import write_json
     from tf_style.commands.run_outputs import Plan, run_record
     from tf_style.images.decode import rgb_icc_profile
     from tf_style.images.tensors import save_image
     from tf_style.plotting import plot_losses, save_figure
+    from tf_style.studio.regions_panel import save_mask
+    from tf_style.studio.safety import upload_name
 
     folder.mkdir(parents=True, exist_ok=True)
     image_path = folder / inputs.output_name
@@ -89,6 +94,8 @@ def write_downloads(
             plot_losses(result.history, title=title),
             image_path.with_name(image_path.stem + "_losses.png"),
         )
+    for region in inputs.regions:
+        written[f"region_{region.number}_mask"] = save_mask(region, folder)
     plan = Plan(
         inputs.config,
         inputs.content,
@@ -109,7 +116,14 @@ def write_downloads(
         "command": shlex.split(inputs.command),
         "content": inputs.content_name,
         "style": [inputs.style_name] if inputs.style else [],
-        "regions": inputs.regions,
+        "regions": [
+            {
+                "mask": region.mask_name,
+                "style": upload_name(region.style),
+                "weight": float(region.weight or 1.0),
+            }
+            for region in inputs.regions
+        ],
         "init": inputs.went_on_from,
         "outputs": {name: path.name for name, path in written.items()}
         | {"record": record_path.name},

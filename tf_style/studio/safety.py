@@ -18,12 +18,15 @@ takes in.
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import os
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
+
+from tf_style.images.bundled import BUNDLED, bundled_image
 
 LOOPBACK = "127.0.0.1"
 # The largest file an upload may be: a 61-megapixel camera JPEG is about 30 MB;
@@ -99,6 +102,25 @@ def upload_path(payload: Any) -> str | None:
     return None if path is None else str(path)
 
 
+def upload_name(path: str | None) -> str:
+    """The name an upload is known by: a bundled picture's own name where the
+    bytes are its, else the uploaded file's name."""
+    if path is None:
+        return "none"
+    digest = _digest(Path(path))
+    for name in BUNDLED.values():
+        if digest == _digest(bundled_image(name)):
+            return name
+    return Path(path).name
+
+
+def _digest(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
 def read_upload(path: str | os.PathLike | None, role: str, max_dim: int | None):
     """An uploaded picture as float32 ``[1, H, W, 3]`` in [0, 1], checked as every
     input file is (:func:`tf_style.images.tensors.load_image`).
@@ -133,5 +155,6 @@ __all__ = [
     "prepare_environment",
     "read_upload",
     "studio_cache",
+    "upload_name",
     "upload_path",
 ]

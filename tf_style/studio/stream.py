@@ -29,8 +29,11 @@ from typing import Any
 
 import numpy as np
 
-# The most of a run's wall time its page updates may take (the issue's 5%).
-UPDATE_SHARE = 0.05
+# The most of a run's wall time its page updates may take. The issue allows 5%;
+# on 2 busy cores an update's encoding competes with the optimisation for the CPU,
+# and benchmarks/studio.py measured the studio's run at 1.07x the library's with
+# 5% (updates took 4.8%): 3% keeps it within 1.05x.
+UPDATE_SHARE = 0.03
 # What the first update is guessed to cost, before one was measured (seconds).
 FIRST_GUESS = 0.05
 # How long the generator waits for a preview or the end before checking again.
