@@ -2,10 +2,11 @@
 
 Open the page, upload a photo and a painting, press Run, and wait for the final
 image: the preview must change during the run, the command must name the uploads,
-and the browser's console must hold no error. Then start a long run and leave the
-page: the run stops. The screenshot is kept in the test's
-folder (and written to ``$TF_STYLE_STUDIO_SCREENSHOT``, scaled down, where that is
-set: docs/studio.png was made so).
+and the browser's console must hold no error; a region painted with the brush
+joins the run. Then start a long run and leave the page: the run stops. The
+screenshot is kept in the test's folder (and written to
+``$TF_STYLE_STUDIO_SCREENSHOT``, scaled down, where that is set: docs/studio.png
+was made so).
 
 Needs Debian's ``chromium`` and ``chromium-driver`` (``.ci/run`` installs them).
 Where they are missing the test is skipped, except in CI, where a missing browser
@@ -26,6 +27,7 @@ webdriver = pytest.importorskip("selenium.webdriver")
 
 import PIL.Image  # noqa: E402
 import tensorflow as tf  # noqa: E402
+from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
@@ -129,6 +131,7 @@ def test_a_run_in_the_browser(studio, browser, tmp_path):
         set_number(browser, element_id, value)
     browser.find_element(By.CSS_SELECTOR, "#status").click()  # leave the last box
     wait.until(lambda driver: "photo.png" in command_text(driver))
+    paint_region(browser, studio.studio_engine)
     browser.find_element(By.CSS_SELECTOR, "#run").click()
 
     previews = watch_until_done(browser, seconds=240)
@@ -138,6 +141,7 @@ def test_a_run_in_the_browser(studio, browser, tmp_path):
     command = command_text(browser)
     assert "--content photo.png --style painting.jpg" in command
     assert "--max-dim 48" in command and "--seed " in command
+    assert "--region region_1_mask.png starry_night.jpg 1.0" in command
     errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     assert errors == []
     keep_screenshot(browser, tmp_path / "studio.png")
@@ -153,6 +157,38 @@ def test_a_run_in_the_browser(studio, browser, tmp_path):
     browser.get("about:blank")
     WebDriverWait(browser, 60).until(lambda _: run.done and not engine.sessions)
     assert run.stopped and len(run.result.history["total"]) < 5000
+
+
+def paint_region(driver, engine) -> None:
+    """Open the regions, take the brush, paint a stroke on region 1's photo; the
+    tab's mask has the photo's shape."""
+    (opener,) = [
+        element
+        for element in driver.find_elements(By.CSS_SELECTOR, "button.label-wrap")
+        if element.text.startswith("regions")
+    ]
+    opener.click()
+    editor = driver.find_element(By.CSS_SELECTOR, "#region-1-mask")
+    driver.execute_script("arguments[0].scrollIntoView()", editor)
+    WebDriverWait(driver, 30).until(
+        lambda _: editor.find_elements(By.TAG_NAME, "canvas")
+    )
+    editor.find_element(By.CSS_SELECTOR, "button[aria-label='Brush']").click()
+    canvas = max(
+        editor.find_elements(By.TAG_NAME, "canvas"),
+        key=lambda c: c.size["width"] * c.size["height"],
+    )
+    stroke = ActionChains(driver).move_to_element_with_offset(canvas, 0, 0)
+    stroke.click_and_hold().move_by_offset(60, 10).move_by_offset(40, 20).release()
+    stroke.perform()
+
+    def painted(_) -> bool:
+        masks = [s.masks.get(1) for s in engine.sessions.values()]
+        return any(mask is not None for mask in masks)
+
+    WebDriverWait(driver, 30).until(painted)
+    (session,) = engine.sessions.values()
+    assert session.masks[1].shape == (120, 160, 1)
 
 
 def status_step(driver) -> int:

@@ -121,6 +121,11 @@ def region_controls() -> list[dict[str, Any]]:
         for number in range(1, SLOTS + 1):
             with gr.Row():
                 editor = gr.ImageEditor(
+                    {
+                        "background": str(bundled_image("content")),
+                        "layers": [],
+                        "composite": None,
+                    },
                     type="numpy",
                     label=f"region {number}: paint where its style goes",
                     brush=gr.Brush(colors=[BRUSH_COLOR], color_mode="fixed"),
@@ -146,11 +151,12 @@ def region_controls() -> list[dict[str, Any]]:
 
 
 def wire_regions(engine: Any, content: Any, slots: list[dict[str, Any]]) -> None:
-    """The photo is each sketch's background; each sketch's mask is kept with the
-    tab as it is painted."""
+    """The photo is each sketch's background (a new photo clears the masks); each
+    sketch's mask is kept with the tab as it is painted."""
     from tf_style.studio.safety import upload_path
 
-    def background(payload: Any) -> list[dict]:
+    def background(payload: Any, request: gr.Request) -> list[dict]:
+        engine.session(request.session_hash).masks.clear()  # painted on another
         path = upload_path(payload)
         return [{"background": path, "layers": [], "composite": None}] * len(slots)
 
@@ -168,7 +174,8 @@ def wire_regions(engine: Any, content: Any, slots: list[dict[str, Any]]) -> None
             masks = engine.session(request.session_hash).masks
             masks[number] = painted_mask(value)
 
-        slot["editor"].change(
+        gr.on(
+            [slot["editor"].change, slot["editor"].input, slot["editor"].apply],
             keep,
             slot["editor"],
             None,
