@@ -1,10 +1,12 @@
 """The studio's page: its layout and which button calls what.
 
 Top to bottom: the two pictures (the bundled cat and Van Gogh until something is
-uploaded), the preset and size, the controls made from the config's fields
-(:mod:`tf_style.studio.form`), the command they stand for, Run / Stop / Go on, the
-live image and loss curves, the downloads, and the fast networks beside the
-optimisation. What the buttons do is :mod:`tf_style.studio.actions`.
+uploaded), the regions (:mod:`tf_style.studio.regions_panel`), the preset and
+size, the controls made from the config's fields (:mod:`tf_style.studio.form`),
+the command they stand for, Run / Stop / Go on, the live image and loss curves,
+the downloads, and the fast networks beside the optimisation
+(:mod:`tf_style.studio.fast_panel`). What the buttons do is
+:mod:`tf_style.studio.actions`.
 
 One optimisation runs at a time (the queue's ``optimisation`` slot; Gradio shows
 each waiting tab its place), and the fast networks have a slot of their own, so a

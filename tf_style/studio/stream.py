@@ -87,6 +87,7 @@ class Preview:
         update_share: the share of the time so far spent on updates.
         result: the library's :class:`~tf_style.optimize.recorder.StylizeResult`,
             on the last preview only.
+        cost: seconds the worker spent making it (part of the update's cost).
     """
 
     step: int
@@ -96,6 +97,7 @@ class Preview:
     elapsed: float = 0.0
     update_share: float = 0.0
     result: Any = None
+    cost: float = 0.0
 
     @property
     def seconds_left(self) -> float | None:
@@ -118,7 +120,6 @@ class Run:
         self.total_steps = total_steps
         self.result: Any = None
         self.error: BaseException | None = None
-        self.copy_seconds = 0.0  # the worker's share of the update cost
         self._start = start
         self._stop = threading.Event()
         self._wanted = threading.Event()
@@ -190,10 +191,10 @@ class Run:
             history={term: list(values) for term, values in self._history.items()},
             elapsed=report.elapsed,
         )
+        self._wanted.clear()
+        preview.cost = time.perf_counter() - started
         with self._lock:
             self._latest = preview
-        self._wanted.clear()
-        self.copy_seconds += time.perf_counter() - started
 
 
 def stream(
@@ -221,12 +222,10 @@ def stream(
             preview = run.take_preview()
             if preview is None:
                 continue
-            copied = run.copy_seconds
             started = time.perf_counter()
             preview.update_share = budget.measured_share
-            yield preview
-            budget.charge(time.perf_counter() - started + copied)
-            run.copy_seconds -= copied
+            yield preview  # Gradio encodes and sends it before asking for more
+            budget.charge(time.perf_counter() - started + preview.cost)
         if run.error is not None:
             raise run.error
         yield last_preview(run, budget)
