@@ -104,6 +104,28 @@ def test_updates_are_asked_for_only_within_their_share(monkeypatch):
     assert budget.due() and budget.measured_share == pytest.approx(0.1 / 4)
 
 
+def test_the_command_starts_without_gradio_or_tensorflow():
+    """``tf-style-studio --help`` is instant: Gradio loads when the page is built,
+    TensorFlow after the page is up."""
+    import subprocess
+    import sys
+
+    from tests.conftest import command_environment
+
+    code = (
+        "import sys, tf_style.studio, tf_style.studio.command as c; "
+        "c.build_parser(); print('gradio' in sys.modules, 'tensorflow' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=command_environment(),
+        timeout=120,
+    )
+    assert done.stdout.split() == ["False", "False"], done.stderr
+
+
 def test_another_host_is_said_plainly():
     assert host_notice("127.0.0.1", 7860) is None
     assert host_notice("localhost", 7860) is None
