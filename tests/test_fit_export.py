@@ -27,7 +27,7 @@ from tf_style.fit.networks import (
 JOHNSON_TOLERANCE = {"float16": 1e-3, "int8": 1e-2}
 # The untrained AdaIN decoder saturates its sigmoid (standard deviation 0.48), so
 # a small change flips pixels between 0 and 1: measured float16 5e-4 to 7e-4,
-# int8 0.014 to 0.020.
+# int8 0.014 to 0.026.
 ADAIN_TOLERANCE = {"float16": 5e-3, "int8": 0.05}
 
 
@@ -186,16 +186,15 @@ def test_adain_export_matches_its_network_and_blends_strength(real_vgg, tmp_path
     # AdaIN's strength blends features; measured 0.16 between 1 and 0.5.
     full, half = hub_model(content, style), hub_model(content, style, strength=0.5)
     assert mean_abs(full, half) > 0.05
-    contents = [random_image(37, 50, seed=2), random_image(48, 40, seed=3)]
-    expected = {
-        (index, strength): hub_model(content, style, strength=strength)
-        for index, content in enumerate(contents)
-        for strength in (1.0, 0.5)
-    }
+    # Each TFLite file against the SavedModel: both strengths, and a photo whose
+    # sides are multiples of 8 (no padding) beside one that is padded.
+    other = random_image(48, 40, seed=3)
+    expected = [(content, 1.0, full), (content, 0.5, half)]
+    expected.append((other, 1.0, hub_model(other, style)))
     for variant, tolerance in ADAIN_TOLERANCE.items():
         lite = load_fast_model(tflite_dir=tmp_path, variant=variant)
         assert lite.architecture == "adain"
-        for (index, strength), hub_image in expected.items():
-            image = lite(contents[index], style, strength=strength)
+        for photo, strength, hub_image in expected:
+            image = lite(photo, style, strength=strength)
             assert image.shape == hub_image.shape
             assert mean_abs(image, hub_image) < tolerance
