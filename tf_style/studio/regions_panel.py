@@ -7,10 +7,10 @@ covers, in any layer, is the mask (the strokes' opacity: soft edges blend). The
 main style paints what no region covers, as ``--style`` does beside ``--region``.
 
 The sketch reaches the server as it is painted (each change, the last one
-winning), and its mask is kept with the tab (:attr:`Session.masks`), so that Run
-reads uploads as they came and the masks as they were painted. A run with regions
-writes each mask beside its result and names it in its ``--region`` option, so its
-command reproduces it.
+winning), and its mask is kept with the tab (``masks`` of
+:class:`tf_style.studio.engine.Session`), so that Run reads uploads as they came
+and the masks as they were painted. A run with regions writes each mask beside its
+result and names it in its ``--region`` option, so its command reproduces it.
 """
 
 from __future__ import annotations
