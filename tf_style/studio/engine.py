@@ -18,6 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tf_style.config import StyleTransferConfig
+from tf_style.images.bundled import BUNDLED, bundled_image
+
+# The warm-up's run: the bundled pair at 32 px, one step. A first Run 30 s after
+# the page opened showed its first step's image (256 px) in 7.2 s with it, 8.6 s
+# without (benchmarks/studio.py, one run each, 2 busy cores).
+WARM_UP = StyleTransferConfig(max_dim=32, epochs=1, steps_per_epoch=1)
+
 
 @dataclass
 class Session:
@@ -106,14 +114,22 @@ class Engine:
             return self._vgg
 
     def warm_up(self) -> threading.Thread:
-        """Load VGG19 in a background thread, so the first Run need not wait.
+        """Load VGG19 and run one tiny step in a background thread, so the first
+        Run need not wait: a process's first run also pays TensorFlow's one-off
+        start of its graph machinery, besides tracing its own step.
 
-        A failure is kept for the first Run to report.
+        A failure is left for the first Run to report.
         """
 
         def load() -> None:
             try:
-                self.vgg()
+                import tf_style
+
+                vgg = self.vgg()
+                pair = [
+                    tf_style.load_image(bundled_image(role), 32) for role in BUNDLED
+                ]
+                tf_style.stylize(*pair, WARM_UP, vgg=vgg)
             except Exception:  # noqa: BLE001 - said again by the Run that needs it
                 pass
 
