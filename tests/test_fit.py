@@ -8,11 +8,11 @@ benchmarks/fast_networks.py's job.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -468,34 +468,41 @@ def test_other_held_out_photos_cannot_continue_a_run():
     assert [line.split(":")[0] for line in conflicts] == ["held_out"]
 
 
-def test_sigterm_checkpoints_and_the_same_command_continues(photos, tmp_path, run_here):
+def test_sigterm_checkpoints_and_the_same_command_continues(
+    photos, tmp_path, run_here, monkeypatch
+):
+    """SIGTERM (a scheduler stopping the job) during step 2: the step ends, and
+    only then the run, checkpointed at step 2 with its record; one line says how to
+    continue (status 130) and the same command continues. In this process, the
+    signal sent from the step as test_fit_resume's Ctrl-C is: a command's handlers
+    in a process of its own are test_fit_resume's Ctrl-C and test_train's SIGTERM."""
+    from tf_style.fit.training import NetworkTrainer
+
+    step = NetworkTrainer.train_step
+
+    def terminated_during_step_2(self):
+        losses = step(self)
+        if losses.step == 2:
+            # The command's handler must be there to take it (or pytest ends).
+            assert callable(signal.getsignal(signal.SIGTERM))
+            os.kill(os.getpid(), signal.SIGTERM)
+        return losses
+
     output = tmp_path / "model"
-    args = [sys.executable, "-m", "tf_style.fit", "--style", str(STYLE),
-            "--content", str(photos), "--output", str(output), "--image-size", "32",
-            "--batch-size", "2", "--width", "4", "--held-out", "1",
-            "--log-every", "1", "--checkpoint-every", "1", "--no-export"]  # fmt: skip
-    process = subprocess.Popen(
-        [*args, "--steps", "100000"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-        text=True,
-        env=command_environment(),
-    )
-    deadline = time.monotonic() + 300
-    while process.poll() is None and time.monotonic() < deadline:
-        if (output / "fit.json").is_file():  # a step is done and checkpointed
-            break
-        time.sleep(0.2)
-    process.send_signal(signal.SIGTERM)
-    _, stderr = process.communicate(timeout=120)
-    assert process.returncode == 130, stderr[-2000:]
-    assert "run the same command to continue" in stderr
-    stopped = json.loads((output / "fit.json").read_text())["steps_done"]
-    assert 0 < stopped < 100000
-    more = run_here(*args[3:], "--steps", str(stopped + 1))  # the same, here
+    args = ["--style", str(STYLE), "--content", str(photos), "--output", str(output),
+            "--image-size", "32", "--batch-size", "2", "--width", "4",
+            "--held-out", "1", "--log-every", "1", "--no-export"]  # fmt: skip
+    monkeypatch.setattr(NetworkTrainer, "train_step", terminated_during_step_2)
+    stopped = run_here(*args, "--steps", "100000")  # checkpoints every 100 steps
+    assert stopped.returncode == 130, stopped.stderr[-2000:]
+    assert "run the same command to continue" in stopped.stderr
+    record = json.loads((output / "fit.json").read_text())
+    assert record["steps_done"] == 2 and record["checkpoint"].endswith("ckpt-2")
+    assert [row["step"] for row in record["history"]] == [1, 2]
+    monkeypatch.setattr(NetworkTrainer, "train_step", step)
+    more = run_here(*args, "--steps", "3")
     assert more.returncode == 0, more.stderr[-2000:]
-    assert json.loads((output / "fit.json").read_text())["steps_done"] == stopped + 1
+    assert json.loads((output / "fit.json").read_text())["steps_done"] == 3
 
 
 def test_bfloat16_loss_network_trains_and_is_recorded(photos, vgg, tmp_path):
