@@ -224,6 +224,7 @@ def _finish(engine: Engine, session: Session, inputs: RunInputs, preview: Previe
         build_seconds=engine.build_seconds,
         studio={
             "update_share": round(preview.update_share, 4),
+            "cpu_seconds": round(preview.cpu_seconds, 3),
             "steps_before": session.steps_before,
         },
     )

@@ -88,6 +88,8 @@ class Preview:
         result: the library's :class:`~tf_style.optimize.recorder.StylizeResult`,
             on the last preview only.
         cost: seconds the worker spent making it (part of the update's cost).
+        cpu_seconds: on the last preview, the CPU time the whole process spent
+            during the run (the optimisation and its page updates).
     """
 
     step: int
@@ -98,6 +100,7 @@ class Preview:
     update_share: float = 0.0
     result: Any = None
     cost: float = 0.0
+    cpu_seconds: float = 0.0
 
     @property
     def seconds_left(self) -> float | None:
@@ -212,6 +215,7 @@ def stream(
         BaseException: what the run raised (a bad setting found late, memory).
     """
     budget = budget or UpdateBudget()
+    cpu = time.process_time()
     run.begin()
     try:
         yield Preview(0, run.total_steps, first)
@@ -228,7 +232,9 @@ def stream(
             budget.charge(time.perf_counter() - started + preview.cost)
         if run.error is not None:
             raise run.error
-        yield last_preview(run, budget)
+        last = last_preview(run, budget)
+        last.cpu_seconds = time.process_time() - cpu
+        yield last
     finally:
         run.stop()
         run.join()
