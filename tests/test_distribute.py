@@ -2,12 +2,14 @@
 
 Logical devices must be configured before TensorFlow initialises its devices, and a
 multi-worker cluster needs one process per worker, so each case runs in
-subprocesses (bounded by a timeout) talking only to 127.0.0.1.
+subprocesses (bounded by a timeout) talking only to 127.0.0.1; a one-device run to
+compare with may run here.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -43,10 +45,9 @@ def free_ports(count: int) -> list[int]:
     return ports
 
 
-def run_two_workers(arguments, **extra: str) -> list[tuple[int, str]]:
-    """Start ``arguments(index)`` as workers 0 and 1 of a localhost cluster (each
-    with its TF_CONFIG and the ``extra`` environment), wait at most TIMEOUT; (exit
-    status, stderr) of each."""
+def start_two_workers(arguments, **extra: str) -> list[subprocess.Popen]:
+    """Start ``arguments(index)`` as workers 0 and 1 of a localhost cluster, each
+    with its TF_CONFIG and the ``extra`` environment."""
     cluster = {"worker": [f"127.0.0.1:{port}" for port in free_ports(2)]}
     processes = []
     for index in range(2):
@@ -61,6 +62,13 @@ def run_two_workers(arguments, **extra: str) -> list[tuple[int, str]]:
                 text=True,
             )
         )
+    return processes
+
+
+def run_two_workers(arguments, **extra: str) -> list[tuple[int, str]]:
+    """:func:`start_two_workers`, then wait at most TIMEOUT; (exit status, stderr)
+    of each."""
+    processes = start_two_workers(arguments, **extra)
     try:
         outputs = [p.communicate(timeout=TIMEOUT) for p in processes]
     finally:
@@ -251,20 +259,30 @@ def fit_command(photos: Path, output: Path) -> list[str]:
     ]  # fmt: skip
 
 
-def test_two_workers_train_a_network_like_one_device(tmp_path):
+def test_two_workers_train_a_network_like_one_device(tmp_path, monkeypatch, capsys):
     """tf-style-fit under MultiWorkerMirroredStrategy from TF_CONFIG, both workers
     writing to one folder (a shared disk): the first keeps the record and the
     checkpoints, the second its own checkpoints beside them; same losses as one
-    device."""
+    device. The one-device run is the command in this process, while the workers
+    run (no third TensorFlow start); the workers get this process's oneDNN
+    setting."""
+    from tf_style.fit.command import main
+
     photos = tmp_path / "photos"
     write_photos(photos, 5)
-    alone = start_alone(fit_command(photos, tmp_path / "alone"))
-    for returncode, stderr in run_two_workers(
-        lambda index: fit_command(photos, tmp_path / "cluster")
-    ):
+    onednn = os.environ.get("TF_ENABLE_ONEDNN_OPTS")
+    workers = start_two_workers(
+        lambda index: fit_command(photos, tmp_path / "cluster"),
+        **({} if onednn is None else {"TF_ENABLE_ONEDNN_OPTS": onednn}),
+    )
+    try:
+        monkeypatch.delenv("TF_CONFIG", raising=False)
+        alone = main(fit_command(photos, tmp_path / "alone")[3:])  # after -m NAME
+        assert alone == 0, capsys.readouterr().err[-3000:]
+    finally:
+        results = [finish(worker) for worker in workers]
+    for returncode, stderr in results:
         assert returncode == 0, stderr[-3000:]
-    returncode, stderr = finish(alone)
-    assert returncode == 0, stderr[-3000:]
     records = [
         json.loads((tmp_path / name / "fit.json").read_text())
         for name in ("alone", "cluster")
