@@ -400,44 +400,6 @@ def test_adain_trains_resumes_exactly_and_exports(photos, styles, vgg, tmp_path)
     assert float(tf.reduce_mean(tf.abs(full - half))) > 1e-4
 
 
-def test_the_command_trains_continues_and_exports(photos, tmp_path, run_here):
-    output = tmp_path / "model"
-    args = [
-        "--style",
-        str(STYLE),
-        "--content",
-        str(photos),
-        "--output",
-        str(output),
-        "--image-size",
-        "32",
-        "--batch-size",
-        "2",
-        "--width",
-        "4",
-        "--held-out",
-        "1",
-        "--preview-every",
-        "2",
-        "--log-every",
-        "1",
-    ]
-    first = run_here(*args, "--steps", "2", "--no-export")
-    assert first.returncode == 0, first.stderr[-2000:]
-    assert not (output / "saved_model").exists()
-    second = run_here(*args, "--steps", "3")
-    assert second.returncode == 0, second.stderr[-2000:]
-    record = json.loads((output / "fit.json").read_text())
-    assert record["steps_done"] == 3
-    assert [row["step"] for row in record["history"]] == [1, 2, 3]
-    assert (output / "saved_model" / "saved_model.pb").is_file()
-    assert sorted(p.name for p in (output / "tflite").iterdir()) == [
-        "network_float16.tflite",
-        "network_int8.tflite",
-    ]
-    assert "held-out loss" in second.stdout
-
-
 def test_a_file_that_is_no_image_is_one_note_and_training_goes_on(photos, tmp_path):
     """A process of its own: the note is the command's rendering of a warning,
     which this process's warnings-as-errors would raise instead."""
@@ -453,6 +415,7 @@ def test_a_file_that_is_no_image_is_one_note_and_training_goes_on(photos, tmp_pa
     notes = [line for line in done.stderr.splitlines() if "notes.png" in line]
     assert len(notes) == 1 and notes[0].startswith("tf-style-fit: note: Skipped 1")
     assert "Warning" not in done.stderr
+    assert not (tmp_path / "model" / "saved_model").exists()  # --no-export
 
 
 def test_an_output_folder_that_cannot_be_made_is_refused_before_any_work(refused):
@@ -468,14 +431,15 @@ def test_other_held_out_photos_cannot_continue_a_run():
     assert [line.split(":")[0] for line in conflicts] == ["held_out"]
 
 
-def test_sigterm_checkpoints_and_the_same_command_continues(
+def test_the_command_stops_on_sigterm_continues_and_exports(
     photos, tmp_path, run_here, monkeypatch
 ):
     """SIGTERM (a scheduler stopping the job) during step 2: the step ends, and
     only then the run, checkpointed at step 2 with its record; one line says how to
-    continue (status 130) and the same command continues. In this process, the
-    signal sent from the step as test_fit_resume's Ctrl-C is: a command's handlers
-    in a process of its own are test_fit_resume's Ctrl-C and test_train's SIGTERM."""
+    continue (status 130). The same command, without --no-export, continues to
+    step 3 and exports. Both runs are in this process and the signal comes from
+    the step, as in test_fit_resume's Ctrl-C test; a command's handlers in a
+    process of its own are tested there (Ctrl-C) and in test_train (SIGTERM)."""
     from tf_style.fit.training import NetworkTrainer
 
     step = NetworkTrainer.train_step
@@ -491,9 +455,10 @@ def test_sigterm_checkpoints_and_the_same_command_continues(
     output = tmp_path / "model"
     args = ["--style", str(STYLE), "--content", str(photos), "--output", str(output),
             "--image-size", "32", "--batch-size", "2", "--width", "4",
-            "--held-out", "1", "--log-every", "1", "--no-export"]  # fmt: skip
+            "--held-out", "1", "--log-every", "1"]  # fmt: skip
     monkeypatch.setattr(NetworkTrainer, "train_step", terminated_during_step_2)
-    stopped = run_here(*args, "--steps", "100000")  # checkpoints every 100 steps
+    # Checkpoints every 100 steps: the one at step 2 is the interrupt's.
+    stopped = run_here(*args, "--steps", "100000", "--no-export")
     assert stopped.returncode == 130, stopped.stderr[-2000:]
     assert "run the same command to continue" in stopped.stderr
     record = json.loads((output / "fit.json").read_text())
@@ -502,7 +467,15 @@ def test_sigterm_checkpoints_and_the_same_command_continues(
     monkeypatch.setattr(NetworkTrainer, "train_step", step)
     more = run_here(*args, "--steps", "3")
     assert more.returncode == 0, more.stderr[-2000:]
-    assert json.loads((output / "fit.json").read_text())["steps_done"] == 3
+    record = json.loads((output / "fit.json").read_text())
+    assert record["steps_done"] == 3
+    assert [row["step"] for row in record["history"]] == [1, 2, 3]
+    assert (output / "saved_model" / "saved_model.pb").is_file()
+    assert sorted(p.name for p in (output / "tflite").iterdir()) == [
+        "network_float16.tflite",
+        "network_int8.tflite",
+    ]
+    assert "held-out loss" in more.stdout
 
 
 def test_bfloat16_loss_network_trains_and_is_recorded(photos, vgg, tmp_path):
