@@ -252,7 +252,7 @@ def run_command(*args: str, env: dict | None = None, timeout: int = 600):
 def run_here(capsys):
     """``run_command`` in this process: ``main(argv)``, its output captured; a
     CompletedProcess, so both are checked the same way. For runs whose checks need
-    no process of their own (TensorFlow's start-up lines, signals)."""
+    no process of their own (TensorFlow's start-up lines, a signal from outside)."""
     from tf_style.fit.command import main
 
     def run(*args: str) -> subprocess.CompletedProcess:
