@@ -16,7 +16,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from tf_style.config import MAX_SEED
+from tf_style.config import MAX_SEED, TUTORIAL
 from tf_style.images.bundled import BUNDLED
 from tf_style.studio.engine import Engine, Session
 from tf_style.studio.form import command_line, settings_from_form
@@ -50,7 +50,7 @@ class Form:
     content: str | None
     style: str | None
     preset: str = "tutorial"
-    max_dim: int = 512
+    max_dim: int = TUTORIAL.max_dim
     bit_16: bool = False
     shown: dict[str, Any] = field(default_factory=dict)
     region_styles: list[str | None] = field(default_factory=list)
