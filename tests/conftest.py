@@ -6,6 +6,7 @@ import dataclasses
 import functools
 import importlib.util
 import os
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -112,6 +113,26 @@ def load_benchmark(name: str):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture
+def run_here(monkeypatch, capsys):
+    """``tf-style-train ARGS`` in this process, in ``cwd``: ``main(argv)`` with its
+    output captured, as a CompletedProcess, so a run here and a subprocess are
+    checked the same way."""
+    from tf_style import train
+
+    def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+        monkeypatch.chdir(cwd)
+        capsys.readouterr()
+        try:
+            status = train.main(list(args))
+        except SystemExit as stop:  # argparse's own errors
+            status = stop.code
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(args, status, out, err)
+
+    return run
 
 
 def replace(config: StyleTransferConfig, **changes) -> StyleTransferConfig:

@@ -17,7 +17,7 @@ import pytest
 import tensorflow as tf
 
 import tf_style
-from tf_style import Region, StyleTransferConfig, train
+from tf_style import Region, StyleTransferConfig
 from tf_style.batch import ProgressEvent, RunRefused, stylize_folder, stylize_video
 from tf_style.batch.checks import check_network_settings
 from tf_style.config.modes import ManyImagesConfig
@@ -48,23 +48,6 @@ def shared_vgg(monkeypatch, real_vgg, real_extractor):
     monkeypatch.setattr(
         "tf_style.batch.prepare.extractor_for", lambda config, **_: real_extractor
     )
-
-
-@pytest.fixture
-def run_here(monkeypatch, capsys):
-    """``tf-style-train ARGS`` in this process, in ``cwd``: its status and output."""
-
-    def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-        monkeypatch.chdir(cwd)
-        capsys.readouterr()
-        try:
-            status = train.main(list(args))
-        except SystemExit as stop:  # argparse's own errors
-            status = stop.code
-        out, err = capsys.readouterr()
-        return subprocess.CompletedProcess(args, status, out, err)
-
-    return run
 
 
 def noise(path: Path, height: int = 48, width: int = 64, seed: int = 0) -> Path:

@@ -44,24 +44,6 @@ def run_command(
     )
 
 
-@pytest.fixture
-def run_here(monkeypatch, capsys):
-    """``run_command`` in this process: ``main(argv)`` run in ``cwd``, its output
-    captured; a CompletedProcess, so both are checked the same way."""
-
-    def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-        monkeypatch.chdir(cwd)
-        capsys.readouterr()
-        try:
-            status = train.main(list(args))
-        except SystemExit as stop:  # argparse's own errors
-            status = stop.code
-        out, err = capsys.readouterr()
-        return subprocess.CompletedProcess(args, status, out, err)
-
-    return run
-
-
 def image_size(path: Path) -> tuple[int, int]:
     with PIL.Image.open(path) as image:
         return image.size
