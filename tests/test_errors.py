@@ -43,3 +43,20 @@ def test_a_reduced_decode_note_is_one_line_on_stderr(monkeypatch, capsys):
         ReducedDecodeWarning("big.jpg: decoded at 1/2"), ReducedDecodeWarning, "x.py", 1
     )
     assert capsys.readouterr().err == "tf-style-train: note: big.jpg: decoded at 1/2\n"
+
+
+def test_the_commands_log_only_the_librarys_own_records(capsys):
+    """CI once saw twenty matplotlib ``findfont`` lines (its font cache was rebuilt)
+    around a command's one-line error, because the command logged every library's
+    warnings. Now only ``tf_style``'s records are said, each once however often a
+    command starts in the process."""
+    import logging
+
+    from tf_style.commands.cli import log_to_stderr
+
+    log_to_stderr("tf-style-train")
+    log_to_stderr("tf-style-compare")  # twice: one handler, the last program's name
+    logging.getLogger("matplotlib.font_manager").warning("findfont: not found")
+    logging.getLogger("tf_style.vgg.weights").warning("weights from the cache")
+    logging.getLogger("tf_style.fast").info("below the warning level")
+    assert capsys.readouterr().err == "tf-style-compare: weights from the cache\n"

@@ -10,7 +10,6 @@ Exit statuses are those of :data:`tf_style.commands.cli.EXIT_CODES`.
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from tf_style.commands.cli import (
     check_style_count,
     config_from_args,
     input_image,
+    log_to_stderr,
     notes_as_lines,
     quiet_tensorflow,
     run_command,
@@ -177,7 +177,7 @@ def _main(argv: list[str] | None) -> int:
     quiet_tensorflow()  # compare has no --debug: its parser needs the hub module
     notes_as_lines(PROGRAM)
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format=f"{PROGRAM}: %(message)s")
+    log_to_stderr(PROGRAM)
     from tf_style.commands.progress import TqdmProgress
     from tf_style.evaluation.comparison import run_comparison
     from tf_style.evaluation.report import markdown_table

@@ -15,7 +15,6 @@ no traceback unless ``--debug``); 3 the loss became non-finite; 130 interrupted
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from pathlib import Path
 
@@ -31,6 +30,7 @@ from tf_style.commands.cli import (
     config_from_fields,
     flag_of,
     given_fields,
+    log_to_stderr,
     notes_as_lines,
     quiet_tensorflow,
     run_command,
@@ -172,7 +172,7 @@ def _main(argv: list[str] | None) -> int:
     if not args.debug:
         quiet_tensorflow()
     notes_as_lines(PROGRAM)
-    logging.basicConfig(level=logging.WARNING, format=f"{PROGRAM}: %(message)s")
+    log_to_stderr(PROGRAM)
     # TensorFlow loads here, after the options are parsed and its logging is quiet.
     from tf_style.batch.inputs import is_many
     from tf_style.commands.one_image import OutputError, make_plan, run
