@@ -26,7 +26,7 @@ gradio_client = pytest.importorskip("gradio_client")
 import tensorflow as tf  # noqa: E402
 
 from tests.conftest import ASSETS  # noqa: E402
-from tests.test_fast import TFLITE_DIR, needs_tflite  # noqa: E402
+from tests.test_fast import TFLITE_DIR  # noqa: E402
 from tf_style.commands.cli import config_from_args  # noqa: E402
 from tf_style.commands.train import build_parser  # noqa: E402
 from tf_style.config import StyleTransferConfig  # noqa: E402
@@ -142,14 +142,32 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def studio():
-    """A studio on a random 127.0.0.1 port, its runs' steps executed eagerly."""
+def fit_network(tmp_path_factory) -> Path:
+    """A tiny untrained tf-style-fit network, exported as the command exports it
+    (its SavedModel only: the TensorFlow Lite files are tests/test_fit_export.py's)."""
+    import keras
+
+    from tf_style.fit.export import export_network
+    from tf_style.fit.networks import johnson_network
+
+    keras.utils.set_random_seed(0)
+    folder = tmp_path_factory.mktemp("fit") / "tiny_starry"
+    export_network(
+        johnson_network(width=4, residual_blocks=1), "johnson", folder, tflite=False
+    )
+    return folder
+
+
+@pytest.fixture(scope="module")
+def studio(fit_network):
+    """A studio on a random 127.0.0.1 port, its runs' steps executed eagerly, with
+    Magenta's network (where it is here) and a tf-style-fit one beside them."""
     from tf_style.studio import launch
 
     was_eager = tf.config.functions_run_eagerly()
     tf.config.run_functions_eagerly(True)
     networks = [TFLITE_DIR] if TFLITE_DIR.is_dir() else []
-    page = launch(port=free_port(), quiet=True, networks=networks)
+    page = launch(port=free_port(), quiet=True, networks=[*networks, fit_network])
     yield page
     page.close()
     tf.config.run_functions_eagerly(was_eager)
@@ -303,18 +321,31 @@ def test_the_page_serves_no_file_of_the_machine(studio):
     assert studio.server_name == "127.0.0.1"
 
 
-@needs_tflite
-def test_a_fast_request_is_answered_while_an_optimisation_runs(studio):
+def test_a_second_tab_waits_its_turn_but_its_fast_request_is_answered(
+    studio, fit_network
+):
+    """While one tab optimises, a second tab's Run waits in the queue, told its
+    place, and a third tab's fast networks (Magenta's where it is here, and a
+    tf-style-fit export) answer at once."""
     running = client(studio)
     job = running.submit(**(TINY_RUN | {"steps_per_epoch": 400}), api_name="/run")
     deadline = time.monotonic() + 120
     while not _reached(job, 1):
         assert time.monotonic() < deadline and not job.done()
         time.sleep(0.2)
+    waiting = client(studio).submit(**TINY_RUN, api_name="/run")
+    while (status := waiting.status()).code != gradio_client.utils.Status.IN_QUEUE:
+        assert time.monotonic() < deadline and not waiting.done()
+        time.sleep(0.1)
+    assert (status.rank, status.queue_size) == (0, 1)  # the page says "queue: 1/1"
     gallery, note = client(studio).predict(max_dim=48, api_name="/fast")
     assert not job.done()  # answered while the optimisation still runs
-    assert len(gallery) == 1 and " s (loaded once in" in gallery[0]["caption"]
+    captions = [item["caption"] for item in gallery]
+    assert len(captions) == 1 + TFLITE_DIR.is_dir(), (captions, note)
+    assert str(fit_network / "saved_model") in captions[-1]  # the tf-style-fit one
+    assert all(" s (loaded once in" in caption for caption in captions)
     assert note == ""
+    waiting.cancel()
     running.predict(api_name="/stop")
     assert job.result(timeout=120)[STATUS].startswith("Stopped after")
 
