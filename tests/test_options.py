@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import ast
 import dataclasses
+import re
 from pathlib import Path
 
 import pytest
@@ -141,6 +142,49 @@ def test_tv_weight_still_sets_the_total_variation_weight(parsers, program):
     new = parser.parse_args([*given, "--total-variation-weight", "5"])
     assert old.total_variation_weight == new.total_variation_weight == 5.0
     assert "--total-variation-weight X, --tv-weight X" in parser.format_help()
+
+
+def outside(field: dataclasses.Field) -> list:
+    """A value past each bound of the field's range (the bound itself where it is
+    open)."""
+    from tf_style.config.ranges import bounds
+
+    step = {"at_least": -1, "above": 0, "at_most": 1, "below": 0}
+    kind = int if field.type in ("int", "int | None") else float
+    return [kind(bound + step[key]) for key, bound in bounds(field).items()]
+
+
+RANGED = [
+    (field, value)
+    for field in dataclasses.fields(StyleTransferConfig)
+    for value in outside(field)
+]
+
+
+def test_ranges_are_given_in_the_metadata():
+    names = {field.name for field, _ in RANGED}
+    assert {"max_dim", "epochs", "seed", "beta_1", "style_scale"} <= names
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), RANGED, ids=[f"{f.name}={v}" for f, v in RANGED]
+)
+def test_a_value_past_a_fields_range_is_one_line_and_status_2(
+    field, value, run_here, tmp_path
+):
+    """Each field's range is its metadata's: the config refuses a value past it,
+    and tf-style-train says so in one line with exit status 2, before any work
+    (the studio's number boxes take the same range: tests/test_studio.py)."""
+    from tf_style.config.ranges import bounds, range_words
+
+    words = f"{field.name} must be {range_words(bounds(field))}, got {value}."
+    with pytest.raises(ValueError, match=f"^{re.escape(words)}$"):
+        StyleTransferConfig(**{field.name: value})
+    flag = option_strings(field)[0]
+    done = run_here("--output", "cat.png", flag, str(value), cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip().splitlines() == [f"tf-style-train: error: {words}"]
+    assert not (tmp_path / "cat.png").exists()
 
 
 def test_fit_takes_arch_for_architecture(parsers):

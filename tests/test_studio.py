@@ -56,6 +56,21 @@ def test_every_config_field_is_a_control_named_by_its_option():
     assert specs["init"].choices == ("content", "noise", "style", "content-recolored")
 
 
+def test_a_number_box_takes_its_fields_range():
+    """The range in a field's metadata is the command line's check and the number
+    box's limits, for every field (tests/test_options.py: the command's side)."""
+    from tf_style.config.ranges import limits
+
+    fields = StyleTransferConfig.__dataclass_fields__
+    for spec in form.control_specs():
+        if spec.kind in ("int", "float"):
+            assert (spec.minimum, spec.maximum) == limits(fields[spec.name])
+    box = form.make_control(form.field_spec("beta_1"), 0.99)
+    assert (box.minimum, box.maximum) == (0, 1)
+    size = form.field_spec("max_dim")  # above the form
+    assert (size.minimum, size.maximum, size.flag) == (32, None, "--max-dim")
+
+
 def test_the_command_builds_the_config_on_screen():
     shown = form.preset_values("fast", 256)
     shown |= {

@@ -31,18 +31,22 @@ from tf_style.config.choices import (  # the choices and limits, named once
     UPSAMPLING,
 )
 from tf_style.config.layer_names import CONTENT_LAYERS, STYLE_LAYERS
+from tf_style.config.ranges import RANGE_KEYS
 from tf_style.config.validation import validate_config
 
 # What a field's metadata may say besides its help: the command line's choices,
-# metavar and aliases, and the label its checks name it by.
-OPTION_METADATA = frozenset({"aliases", "choices", "label", "metavar"})
+# metavar and aliases, the label its checks name it by, and its range
+# (tf_style.config.ranges: at_least, above, at_most, below).
+OPTION_METADATA = frozenset({"aliases", "choices", "label", "metavar", *RANGE_KEYS})
 
 
 def option(default: Any, help: str, **metadata: Any) -> Any:
     """A dataclass field whose help text (and ``choices``, ``metavar`` or
     ``aliases``, where it has them) the command line shows
     (:func:`tf_style.commands.cli.add_field_options`); for this module's config,
-    :func:`tf_style.config.validation.validate_config` checks the choices too.
+    :func:`tf_style.config.validation.validate_config` checks the choices too, and
+    the range (``at_least``, ``above``, ``at_most``, ``below``), which the studio's
+    controls take as their limits (:mod:`tf_style.config.ranges`).
 
     Every command names the option after the field (``--total-variation-weight``);
     ``aliases`` are other spellings that set it too (``("tv-weight",)``).
@@ -70,20 +74,23 @@ class StyleTransferConfig:
         >>> quick = dataclasses.replace(config, max_dim=128, epochs=1)
     """
 
-    max_dim: int = option(512, "longest side of the images, in pixels")
-    epochs: int = option(10, "number of epochs (the tutorial's outer loop)")
-    steps_per_epoch: int = option(100, "optimisation steps per epoch")
-    style_weight: float = option(1e-2, "weight of the style loss")
-    content_weight: float = option(1e4, "weight of the content loss")
+    max_dim: int = option(
+        512, "longest side of the images, in pixels", at_least=MIN_IMAGE_SIDE
+    )
+    epochs: int = option(10, "number of epochs (the tutorial's outer loop)", at_least=1)
+    steps_per_epoch: int = option(100, "optimisation steps per epoch", at_least=1)
+    style_weight: float = option(1e-2, "weight of the style loss", at_least=0)
+    content_weight: float = option(1e4, "weight of the content loss", at_least=0)
     total_variation_weight: float = option(
         30.0,
         "weight of the total-variation regulariser (a sum over pixels, so its "
         "effect grows with the image size)",
         aliases=("tv-weight",),
+        at_least=0,
     )
-    learning_rate: float = option(0.02, "Adam learning rate")
-    beta_1: float = option(0.99, "Adam beta_1")
-    epsilon: float = option(0.1, "Adam epsilon")
+    learning_rate: float = option(0.02, "Adam learning rate", above=0)
+    beta_1: float = option(0.99, "Adam beta_1", at_least=0, below=1)
+    epsilon: float = option(0.1, "Adam epsilon", above=0)
     style_layers: tuple[str, ...] = option(
         STYLE_LAYERS, "VGG19 layers whose Gram matrices describe style"
     )
@@ -126,7 +133,9 @@ class StyleTransferConfig:
         "image would not fit in --memory-limit), on or off",
         choices=TILING,
     )
-    seed: int | None = option(None, "random seed (for reproducible runs)")
+    seed: int | None = option(
+        None, "random seed (for reproducible runs)", at_least=0, at_most=MAX_SEED
+    )
     # --- speed (defaults: scipy's L-BFGS-B, plain upsampling) ---
     lbfgs_backend: str = option(
         "scipy",
@@ -135,7 +144,9 @@ class StyleTransferConfig:
         choices=LBFGS_BACKENDS,
     )
     lbfgs_history: int = option(
-        10, "L-BFGS correction pairs kept (scipy's maxcor, torch's history_size)"
+        10,
+        "L-BFGS correction pairs kept (scipy's maxcor, torch's history_size)",
+        at_least=1,
     )
     preconditioner: str = option(
         "none",
@@ -145,12 +156,17 @@ class StyleTransferConfig:
         choices=PRECONDITIONERS,
     )
     precondition_decay: float = option(
-        1.0, "power law of the fourier preconditioner's gain, 1/f^X"
+        1.0,
+        "power law of the fourier preconditioner's gain, 1/f^X",
+        at_least=0,
+        at_most=2,
     )
     precondition_local: float = option(
         0.0,
         "local scaling of L-BFGS's starting curvature (tensorflow backend): pixels "
         "where the gradient is large move less, by (|gradient| blurred)^-X; 0 is off",
+        at_least=0,
+        at_most=2,
     )
     coarse_start: str = option(
         "upsample",
@@ -183,12 +199,17 @@ class StyleTransferConfig:
         metavar="{content,noise,style,content-recolored,PATH}",
     )
     init_noise_ratio: float = option(
-        0.0, "share of noise blended into the starting image (1: pure noise)"
+        0.0,
+        "share of noise blended into the starting image (1: pure noise)",
+        at_least=0,
+        at_most=1,
     )
     style_scale: float = option(
         1.0,
         "size of the style image relative to the content's longest side (larger: "
         "bigger brush strokes)",
+        above=0,
+        at_most=MAX_STYLE_SCALE,
     )
     style_layer_weights: tuple[float, ...] = option(
         (),

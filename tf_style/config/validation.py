@@ -16,12 +16,9 @@ import struct
 from typing import Any
 
 from tf_style.config.byte_sizes import parse_memory
-from tf_style.config.choices import (
-    INITS,
-    MAX_SEED,
-    MAX_STYLE_SCALE,
-)
+from tf_style.config.choices import INITS
 from tf_style.config.layer_names import validate_layers
+from tf_style.config.ranges import validate_ranges
 
 
 def validate_config(config: Any) -> None:
@@ -71,26 +68,14 @@ def validate_speed(config: Any) -> None:
     """The L-BFGS and coarse-to-fine settings: known choices, sizes that work.
 
     Raises:
-        ValueError: an unknown choice, a history under 1, or a preconditioner
-            with scipy's L-BFGS-B (which cannot take one).
+        ValueError: a preconditioner with scipy's L-BFGS-B (which cannot take
+            one). The history's and the preconditioner's ranges are their fields'
+            (:func:`validate_numbers`).
     """
-    _require_int("lbfgs_history", config.lbfgs_history)
-    _require(
-        config.lbfgs_history >= 1,
-        f"lbfgs_history must be at least 1, got {config.lbfgs_history}.",
-    )
     _require(
         config.preconditioner == "none" or config.lbfgs_backend == "tensorflow",
         f"preconditioner {config.preconditioner!r} needs lbfgs_backend "
         f"'tensorflow' (scipy's L-BFGS-B takes no preconditioner).",
-    )
-    _require(
-        0.0 <= config.precondition_decay <= 2.0,
-        f"precondition_decay must be in [0, 2], got {config.precondition_decay}.",
-    )
-    _require(
-        0.0 <= config.precondition_local <= 2.0,
-        f"precondition_local must be in [0, 2], got {config.precondition_local}.",
     )
     _require(
         config.precondition_local == 0 or config.lbfgs_backend == "tensorflow",
@@ -110,15 +95,6 @@ def validate_controls(config: Any) -> None:
         isinstance(config.init, str) and config.init != "",
         f"init must be one of {', '.join(INITS)} or an image file, "
         f"got {config.init!r}.",
-    )
-    _require(
-        0.0 <= config.init_noise_ratio <= 1.0,
-        f"init_noise_ratio must be in [0, 1], got {config.init_noise_ratio}.",
-    )
-    _require(
-        0.0 < config.style_scale <= MAX_STYLE_SCALE,
-        f"style_scale must be above 0 and at most {MAX_STYLE_SCALE}, "
-        f"got {config.style_scale}.",
     )
     for name in ("style_blend", "style_layer_weights"):
         _require_weights(name, getattr(config, name))
@@ -149,21 +125,17 @@ def _require_weights(name: str, weights: tuple[float, ...]) -> None:
 
 
 def validate_numbers(config: Any) -> None:
-    """Counts at least 1, weights finite and >= 0, optimiser settings in range.
+    """Counts whole, numbers finite and float32's, weights >= 0, then every
+    field's range from its metadata (:func:`~tf_style.config.ranges.validate_ranges`:
+    counts at least 1, optimiser settings in range...).
 
     ``inf`` and ``nan`` are refused everywhere: an infinite learning rate or weight
     is accepted by every comparison below and only fails, later, as a NaN image.
     """
-    for name in ("max_dim", "epochs", "steps_per_epoch"):
+    for name in ("max_dim", "epochs", "steps_per_epoch", "lbfgs_history"):
         _require_int(name, getattr(config, name))
-    _require(
-        config.max_dim >= 32, f"max_dim must be at least 32, got {config.max_dim}."
-    )
-    _require(config.epochs >= 1, f"epochs must be at least 1, got {config.epochs}.")
-    _require(
-        config.steps_per_epoch >= 1,
-        f"steps_per_epoch must be at least 1, got {config.steps_per_epoch}.",
-    )
+    if config.seed is not None:
+        _require_int("seed", config.seed)
     for name in FLOAT_SETTINGS:
         value = getattr(config, name)
         _require(is_real(value), f"{name} must be a number, got {value!r}.")
@@ -171,18 +143,7 @@ def validate_numbers(config: Any) -> None:
         check_float32(name, value)
     for name in ("style_weight", "content_weight", "total_variation_weight"):
         check_weight(name, getattr(config, name))
-    _require(
-        config.learning_rate > 0,
-        f"learning_rate must be positive, got {config.learning_rate}.",
-    )
-    _require(0 <= config.beta_1 < 1, f"beta_1 must be in [0, 1), got {config.beta_1}.")
-    _require(config.epsilon > 0, f"epsilon must be positive, got {config.epsilon}.")
-    if config.seed is not None:
-        _require_int("seed", config.seed)
-        _require(
-            0 <= config.seed <= MAX_SEED,
-            f"seed must be between 0 and {MAX_SEED} (2**32 - 1), got {config.seed}.",
-        )
+    validate_ranges(config)
 
 
 FLOAT_SETTINGS = (

@@ -30,6 +30,7 @@ from tf_style.studio.fast_panel import fast_controls, wire_fast
 from tf_style.studio.form import (
     FIRST,
     control_specs,
+    field_spec,
     follow_preset,
     make_control,
     preset_values,
@@ -119,13 +120,7 @@ def _above_the_form() -> dict[str, Any]:
             label="preset",
             info="a recipe the controls start from: tutorial (the defaults) or fast",
         )
-        size = gr.Number(
-            TUTORIAL.max_dim,
-            precision=0,
-            label="max-dim",
-            info="longest side of the images, in pixels",
-            elem_id="option-max-dim",
-        )
+        size = make_control(field_spec("max_dim"), TUTORIAL.max_dim)
         bit_16 = gr.Checkbox(False, label="16-bit PNG", info="bits of the download")
     state = gr.State(("tutorial", TUTORIAL.max_dim))
     return {"preset": preset, "size": size, "bit_16": bit_16, "state": state}

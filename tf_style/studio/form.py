@@ -2,8 +2,10 @@
 
 The controls come from the metadata that builds ``tf-style-train``'s options
 (:func:`tf_style.commands.cli.add_field_options`): each field's help is the
-control's info line, its ``choices`` a dropdown, its type the kind of input, its
-flag (:func:`~tf_style.commands.cli.flag_of`) the option the command line shows. So
+control's info line, its ``choices`` a dropdown, its range
+(:mod:`tf_style.config.ranges`) a number box's limits, its type the kind of input,
+its flag (:func:`~tf_style.commands.cli.flag_of`) the option the command line
+shows. A field added to the config is on the form at once. So
 the command line, the library and the studio are three faces of one
 :class:`~tf_style.config.StyleTransferConfig`, and what is on screen is always a
 ``tf-style-train`` command (:func:`command_line`).
@@ -26,6 +28,7 @@ from typing import Any
 
 from tf_style.commands.cli import TRAIN_PROGRAM, flag_of
 from tf_style.config import INITS, TUTORIAL, StyleTransferConfig
+from tf_style.config.ranges import limits
 from tf_style.presets import PRESETS, preset
 
 # Shown open, in this order: the settings a first visit changes. The rest sit in
@@ -65,6 +68,8 @@ class ControlSpec:
     help: str
     choices: tuple[str, ...] = ()
     item: type = str  # a tuple's item type
+    minimum: float | None = None  # a number's limits, from the field's range
+    maximum: float | None = None
 
     @property
     def label(self) -> str:
@@ -84,7 +89,22 @@ def control_specs() -> list[ControlSpec]:
     return [_spec(fields[name], hints[name]) for name in order]
 
 
+def field_spec(name: str) -> ControlSpec:
+    """The control of config field ``name`` (the size above the form too)."""
+    hints = typing.get_type_hints(StyleTransferConfig)
+    (field,) = [f for f in dataclasses.fields(StyleTransferConfig) if f.name == name]
+    return _spec(field, hints[name])
+
+
 def _spec(field: dataclasses.Field, kind: object) -> ControlSpec:
+    spec = _kind_spec(field, kind)
+    if spec.kind in ("int", "float"):
+        minimum, maximum = limits(field)
+        spec = dataclasses.replace(spec, minimum=minimum, maximum=maximum)
+    return spec
+
+
+def _kind_spec(field: dataclasses.Field, kind: object) -> ControlSpec:
     flag = flag_of(StyleTransferConfig, field.name)
     help_text = field.metadata["help"]
     if field.name == "init":  # a file would read the server's disk: Go on instead
@@ -275,7 +295,8 @@ def _same(shown: Any, expected: Any) -> bool:
 
 def make_control(spec: ControlSpec, value: Any) -> Any:
     """The Gradio component for ``spec``, showing ``value``; its label is the
-    option and its info the option's help, as ``tf-style-train --help`` says it."""
+    option, its info the option's help, as ``tf-style-train --help`` says it, and
+    a number's limits its field's range."""
     import gradio as gr
 
     common = {
@@ -290,10 +311,11 @@ def make_control(spec: ControlSpec, value: Any) -> Any:
         return gr.Dropdown(choices=list(spec.choices), **common)
     if spec.kind == "optional_int":  # empty: a new seed each run, then shown
         return gr.Textbox(placeholder="empty: a new one each run", **common)
+    limits = {"minimum": spec.minimum, "maximum": spec.maximum}
     if spec.kind == "int":
-        return gr.Number(precision=0, **common)
+        return gr.Number(precision=0, **limits, **common)
     if spec.kind == "float":
-        return gr.Number(**common)
+        return gr.Number(**limits, **common)
     return gr.Textbox(**common)
 
 
@@ -302,6 +324,7 @@ __all__ = [
     "ControlSpec",
     "command_line",
     "control_specs",
+    "field_spec",
     "follow_preset",
     "make_control",
     "parsed_value",
