@@ -265,6 +265,7 @@ FLAGS = {
         "content_weight",
         "total_variation_weight",
         "learning_rate",
+        "min_decrease",
     )
 }
 

@@ -179,6 +179,12 @@ class StyleTransferConfig:
         "interpolation between scales: bilinear or bicubic",
         choices=UPSAMPLING,
     )
+    min_decrease: float = option(
+        0.0,
+        "stop at full size once the loss falls by less than this fraction of itself "
+        "per step, over the last 10 steps; the schedule's steps stay the most "
+        "(0: run them all)",
+    )
     # --- artistic controls (defaults leave the tutorial's result unchanged) ---
     preserve_color: str = option(
         "none",

@@ -35,6 +35,7 @@ from tf_style.optimize.protocol import Transfer
 from tf_style.optimize.recorder import (
     RunRecorder,
     StepReport,
+    StopRun,
     StylizeResult,
     TileReport,
 )
@@ -66,7 +67,9 @@ def run_batch(
     At each scale the loss is rebuilt from the content and the style images resized
     by that scale (see :mod:`~tf_style.optimize.multiscale` for why the style image
     shrinks too), and the optimiser starts afresh (Adam's moments have the old
-    size). A single scale of 1 is exactly the tutorial's loop.
+    size). A single scale of 1 is exactly the tutorial's loop. At the full size the
+    run may end before its steps once ``config.min_decrease`` says more steps no
+    longer pay (:mod:`~tf_style.optimize.stopping`; the result's message says so).
 
     Args:
         extractor: the feature extractor, already in the wanted precision.
@@ -139,7 +142,12 @@ def run_batch(
             transfer = make_transfer(loss, image, settings, strategy=strategy)
             image = None  # the optimiser holds its own copy: free this one
             started, evaluations = time.perf_counter(), recorder.evaluations
-            transfer.run(steps, recorder)
+            if number == len(sizes) - 1:  # the full size: its loss is the one asked for
+                recorder.stop_when_flat(config.min_decrease)
+            try:
+                transfer.run(steps, recorder)
+            except StopRun:
+                pass  # the recorder's message says why; the status stays completed
             recorder.scales[-1] |= {
                 "seconds": round(time.perf_counter() - started, 3),
                 "evaluations": recorder.evaluations - evaluations,

@@ -17,6 +17,16 @@ import numpy as np
 import tensorflow as tf
 
 from tf_style.losses import LOSS_TERMS, TERMS, present_terms
+from tf_style.optimize.stopping import should_stop, stop_message
+
+
+class StopRun(Exception):
+    """Raised by :meth:`RunRecorder.record` when the stopping rule is met: a signal,
+    like ``StopIteration``, not an error.
+
+    The step is recorded and reported first; the loop catches it and ends the run
+    with status ``completed`` and the rule's reason as its message.
+    """
 
 
 @dataclass
@@ -96,6 +106,13 @@ class RunRecorder:
         self.status, self.message = "completed", ""
         self.evaluations = 0
         self.scales: list[dict] = []
+        self.min_decrease, self.watched_from = 0.0, 0
+
+    def stop_when_flat(self, min_decrease: float) -> None:
+        """From the next step on, stop once the loss falls by less than
+        ``min_decrease`` per step (:func:`~tf_style.optimize.stopping.should_stop`
+        on the steps recorded after this call); 0 runs every step."""
+        self.min_decrease, self.watched_from = min_decrease, self.steps
 
     @property
     def steps(self) -> int:
@@ -114,6 +131,9 @@ class RunRecorder:
             losses: the step's loss terms: a float each, or one per image.
             image: the image the step reached.
             evaluations: the loss-and-gradient evaluations the step cost.
+
+        Raises:
+            StopRun: after the report, when the stopping rule is met.
         """
         terms = present_terms(losses)  # a video frame's adds the temporal term
         per_image = {term: _per_image(losses[term], self.batch) for term in terms}
@@ -136,6 +156,11 @@ class RunRecorder:
                     self.evaluations,
                 )
             )
+        if self.min_decrease > 0:  # the rule is on: 0 leaves the run as it was
+            watched = self.history["total"][self.watched_from :]
+            if should_stop(watched, self.min_decrease):
+                self.message = stop_message(watched, self.min_decrease, self.steps)
+                raise StopRun(self.message)
 
     def stop(self, status: str, message: str) -> None:
         """End the run early: ``status`` (``non_finite``, ...) and why."""
@@ -203,6 +228,7 @@ def non_finite_message(step: int, losses: dict[str, float]) -> str:
 
 __all__ = [
     "RunRecorder",
+    "StopRun",
     "StepReport",
     "StylizeResult",
     "TileReport",
