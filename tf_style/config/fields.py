@@ -184,6 +184,8 @@ class StyleTransferConfig:
         "stop at full size once the loss falls by less than this fraction of itself "
         "per step, over the last 10 steps; the schedule's steps stay the most "
         "(0: run them all)",
+        at_least=0,
+        below=1,
     )
     # --- artistic controls (defaults leave the tutorial's result unchanged) ---
     preserve_color: str = option(

@@ -82,11 +82,6 @@ def validate_speed(config: Any) -> None:
         "precondition_local needs lbfgs_backend 'tensorflow' (scipy's L-BFGS-B "
         "takes no preconditioner).",
     )
-    _require(
-        0.0 <= config.min_decrease < 1.0,
-        f"min_decrease must be in [0, 1) (a fraction of the loss per step; 0 runs "
-        f"every step), got {config.min_decrease}.",
-    )
 
 
 def validate_controls(config: Any) -> None:
