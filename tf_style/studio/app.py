@@ -85,8 +85,18 @@ def build_app(engine: Engine | None = None) -> gr.Blocks:
         fast = fast_controls()
         page_parts = {"command": command, **shown, "seed": controls["seed"]}
         named = _named_inputs(pictures, above, controls, regions)
-        _wire(page, engine, named, above, controls, page_parts, (run, stop, go_on))
-        wire_regions(engine, pictures["content"], regions)
+        describe = _wire(
+            page, engine, named, above, controls, page_parts, (run, stop, go_on)
+        )
+        for painted in wire_regions(engine, pictures["content"], regions):
+            painted.then(  # a stroke changes the command's --region
+                describe,
+                list(named.values()),
+                command,
+                concurrency_limit=None,
+                api_visibility="private",
+                **RAW,
+            )
         _wire_uploads(pictures)
         wire_fast(engine, pictures, above["size"], fast)
     return page
@@ -223,7 +233,9 @@ def with_parameters(names: list[str], handler: Callable) -> Callable:
     return call
 
 
-def _wire(page, engine, named, above, controls, parts, buttons) -> None:
+def _wire(page, engine, named, above, controls, parts, buttons) -> Callable:
+    """Run, Stop and Go on, the tab's end, and the form's command; returns the
+    event handler that redraws the command."""
     run, stop, go_on = buttons
     names, inputs = list(named), list(named.values())
 
@@ -261,9 +273,9 @@ def _wire(page, engine, named, above, controls, parts, buttons) -> None:
         masks = engine.session(request.session_hash).masks
         return actions.describe(_form_of(values, controls), masks)
 
-    _wire_form(
-        above, controls, parts["command"], inputs, with_parameters(names, describe)
-    )
+    describe_form = with_parameters(names, describe)
+    _wire_form(above, controls, parts["command"], inputs, describe_form)
+    return describe_form
 
 
 def _wire_uploads(pictures: dict[str, Any]) -> None:

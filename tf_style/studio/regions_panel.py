@@ -150,9 +150,13 @@ def region_controls() -> list[dict[str, Any]]:
     return slots
 
 
-def wire_regions(engine: Any, content: Any, slots: list[dict[str, Any]]) -> None:
+def wire_regions(engine: Any, content: Any, slots: list[dict[str, Any]]) -> list:
     """The photo is each sketch's background (a new photo clears the masks); each
-    sketch's mask is kept with the tab as it is painted."""
+    sketch's mask is kept with the tab as it is painted.
+
+    Returns:
+        The events that keep a mask, for what follows a stroke (the command).
+    """
     from tf_style.studio.safety import upload_path
 
     def background(payload: Any, request: gr.Request) -> list[dict]:
@@ -168,21 +172,25 @@ def wire_regions(engine: Any, content: Any, slots: list[dict[str, Any]]) -> None
         concurrency_limit=None,
         api_visibility="private",
     )
+    kept = []
     for number, slot in enumerate(slots, start=1):
 
         def keep(value: dict | None, request: gr.Request, number: int = number) -> None:
             masks = engine.session(request.session_hash).masks
             masks[number] = painted_mask(value)
 
-        gr.on(
-            [slot["editor"].change, slot["editor"].input, slot["editor"].apply],
-            keep,
-            slot["editor"],
-            None,
-            trigger_mode="always_last",
-            concurrency_limit=None,
-            api_name=f"paint_region_{number}",
+        kept.append(
+            gr.on(
+                [slot["editor"].change, slot["editor"].input, slot["editor"].apply],
+                keep,
+                slot["editor"],
+                None,
+                trigger_mode="always_last",
+                concurrency_limit=None,
+                api_name=f"paint_region_{number}",
+            )
         )
+    return kept
 
 
 __all__ = [
