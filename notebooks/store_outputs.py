@@ -57,6 +57,7 @@ SHOWCASE: dict[str, dict[str, object]] = {
         "EPOCHS": 1,
         "STEPS_PER_EPOCH": 100,
         "TV_WEIGHT": 1700.0,  # the default 3000 at 256 px, scaled by the pixels
+        "STUDIO": False,  # a server in the kernel, nothing to store
     },
     "02_fast_vs_slow.ipynb": {
         "MAX_DIM": 192,

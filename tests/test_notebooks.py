@@ -54,6 +54,7 @@ TINY_PARAMETERS: dict[str, dict[str, object]] = {
         "MAX_DIM": 48,
         "EPOCHS": 1,
         "STEPS_PER_EPOCH": 3,
+        "STUDIO": False,  # the last cell would serve the studio: not here
     },
     "02_fast_vs_slow.ipynb": {
         "MAX_DIM": 48,
