@@ -147,6 +147,39 @@ def test_another_host_is_said_plainly():
     assert "anyone who can reach this machine" in host_notice("0.0.0.0", 7860)
 
 
+def test_the_command_says_so_when_given_another_host(monkeypatch, capsys):
+    """``tf-style-studio --host 0.0.0.0`` serves there and says plainly, on
+    stderr, that anyone who can reach the machine can use it (the server is a
+    stand-in here: no test listens beyond 127.0.0.1)."""
+    from tf_style.studio import command
+
+    served = {}
+
+    class Page:
+        local_url, server_port = "http://0.0.0.0:7861/", 7861
+
+        def block_thread(self) -> None:
+            raise KeyboardInterrupt  # Ctrl-C at once
+
+        def close(self) -> None:
+            served["closed"] = True
+
+    def serve(**settings):
+        served.update(settings)
+        return Page()
+
+    monkeypatch.setattr("tf_style.studio.serve.serve", serve)
+    assert command.main(["--host", "0.0.0.0", "--port", "7861"]) == 0
+    assert served["host"] == "0.0.0.0" and served["closed"]
+    out, err = capsys.readouterr()
+    assert out == "tf-style-studio: serving http://0.0.0.0:7861/ (Ctrl-C stops it)\n"
+    assert err.startswith("tf-style-studio: note: ") and "0.0.0.0" in err
+    assert "anyone who can reach this machine" in err
+    monkeypatch.setattr("tf_style.studio.serve.serve", lambda **_: Page())
+    command.main([])  # on 127.0.0.1, nothing to say
+    assert capsys.readouterr().err == ""
+
+
 # --- through gradio_client, on a served studio --------------------------------
 
 
