@@ -130,6 +130,25 @@ def test_the_budget_stays_the_ceiling_and_the_rule_can_end_sooner(
     assert result.message.startswith("stopped:") and "at step 11" in result.message
 
 
+@pytest.mark.parametrize(
+    "settings",
+    [{"optimizer": "adam"}, {"optimizer": "lbfgs", "lbfgs_backend": "scipy"}],
+    ids=["adam", "scipy-lbfgs"],
+)
+def test_every_optimiser_stops_by_the_same_rule(real_extractor, settings):
+    """The rule lives in the recorder, so Adam and scipy's L-BFGS-B stop by it too
+    (the fast preset's L-BFGS in TensorFlow is the test above)."""
+    config = StyleTransferConfig(
+        max_dim=32, epochs=1, steps_per_epoch=30, min_decrease=0.5, **settings
+    )
+    result = stylize(*held_out_pair(32), config, extractor=real_extractor)
+    steps = len(result.history["total"])
+    assert STOP_WINDOW < steps < 30 and result.status == "completed"
+    assert (
+        result.message.startswith("stopped:") and f"at step {steps}" in result.message
+    )
+
+
 # --- the tutorial untouched ------------------------------------------------------
 
 
