@@ -1,9 +1,10 @@
 """The options reference (docs/options.md), generated from the commands' parsers.
 
-Every option of ``tf-style-train``, ``tf-style-compare`` and ``tf-style-fit`` comes
-from a config field or from its parser, so the reference is written from the parsers
-themselves: ``python docs/make_options.py > docs/options.md``. A test
-compares the file with this output, so the page cannot drift from the commands.
+Every option of ``tf-style-train``, ``tf-style-compare``, ``tf-style-fit`` and
+``tf-style-studio`` comes from a config field or from its parser, so the reference
+is written from the parsers themselves:
+``python docs/make_options.py > docs/options.md``. A test compares the file with
+this output, so the page cannot drift from the commands.
 """
 
 from __future__ import annotations
@@ -12,13 +13,16 @@ import argparse
 import sys
 from collections.abc import Callable
 
-HEADER = """# Options of the three commands
+HEADER = """# Options of the commands
 
 Generated from the parsers (`python docs/make_options.py > docs/options.md`;
 `tests/test_docs.py` checks it is current). Settings are the fields of
 `StyleTransferConfig`, `ManyImagesConfig`, `VideoConfig` and `FitConfig`: the
 same name means the same thing in every command, and an older spelling stays an
-alias.
+alias. A setting's range is its field's too: a value outside it is refused in one
+line (exit status 2). The studio (`tf-style-studio`, last) puts `tf-style-train`'s
+settings on a web page, one control per option with its help, choices and range,
+and shows the `tf-style-train` command that reproduces what is on screen.
 """
 
 
@@ -26,11 +30,13 @@ def parsers() -> dict[str, Callable[[], argparse.ArgumentParser]]:
     """Each command's name and its parser builder."""
     from tf_style.commands import compare, train
     from tf_style.fit import command as fit
+    from tf_style.studio import command as studio  # its parser needs no Gradio
 
     return {
         "tf-style-train": train.build_parser,
         "tf-style-compare": compare.build_parser,
         "tf-style-fit": fit.build_parser,
+        "tf-style-studio": studio.build_parser,
     }
 
 

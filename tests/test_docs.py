@@ -286,7 +286,7 @@ def test_the_licence_is_the_one_the_metadata_names_and_ships():
 
 
 def test_the_options_reference_is_the_parsers_own():
-    """docs/options.md is generated from the three parsers; regenerate it with
+    """docs/options.md is generated from the commands' parsers; regenerate it with
     ``python docs/make_options.py > docs/options.md``."""
     spec = importlib.util.spec_from_file_location(
         "make_options", ROOT / "docs" / "make_options.py"
