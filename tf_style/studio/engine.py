@@ -87,6 +87,7 @@ class Engine:
         self._fast: dict[str, Any] = {}
         self._vgg_lock = threading.Lock()
         self._fast_lock = threading.Lock()
+        self._run_asked = threading.Event()  # a Run wants VGG19: warm up no more
 
     def session(self, key: str | None) -> Session:
         """The tab ``key``'s session (made at its first use)."""
@@ -98,12 +99,17 @@ class Engine:
         if session is not None:
             session.stop()
 
-    def vgg(self) -> Any:
+    def vgg(self, *, warming_up: bool = False) -> Any:
         """VGG19 with its weights, loaded at the first call (TensorFlow too).
+
+        Args:
+            warming_up: the call is :meth:`warm_up`'s (any other is a run's).
 
         Raises:
             WeightsNotFoundError: every source failed; the message lists them.
         """
+        if not warming_up:
+            self._run_asked.set()
         with self._vgg_lock:
             if self._vgg is None:
                 started = time.perf_counter()
@@ -118,14 +124,18 @@ class Engine:
         Run need not wait: a process's first run also pays TensorFlow's one-off
         start of its graph machinery, besides tracing its own step.
 
-        A failure is left for the first Run to report.
+        The tiny step is left out where a Run came while VGG19 loaded: that run
+        pays the one-off start itself, rather than share the CPU with a step
+        nobody sees. A failure is left for the first Run to report.
         """
 
         def load() -> None:
             try:
                 import tf_style
 
-                vgg = self.vgg()
+                vgg = self.vgg(warming_up=True)
+                if self._run_asked.is_set():
+                    return
                 pair = [
                     tf_style.load_image(bundled_image(role), 32) for role in BUNDLED
                 ]
