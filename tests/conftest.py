@@ -150,8 +150,39 @@ def pytest_xdist_auto_num_workers(config) -> int:
     return max(1, min(os.cpu_count() or 1, MAX_WORKERS))
 
 
+def module_fixture_group(item) -> str | None:
+    """The item's module when it uses a fixture built once per module there.
+
+    Under ``--dist loadgroup`` (pyproject.toml) such tests go to one worker, so the
+    fixture (a finished fit run, a built wheel, a studio server, a batch of refused
+    commands in one process) is built once, not once on each worker that draws one
+    of them; tests using none of them are shared out one by one as before. An
+    autouse fixture (a switch such as eager execution) costs nothing to build twice
+    and groups nothing.
+    """
+    fixtures = getattr(item, "_fixtureinfo", None)
+    if fixtures is None:
+        return None
+    module = item.nodeid.split("::")[0]
+    for definitions in fixtures.name2fixturedefs.values():
+        for definition in definitions:
+            if (
+                definition.scope == "module"
+                and definition.baseid == module
+                and not getattr(definition, "_autouse", False)
+            ):
+                return module
+    return None
+
+
 def pytest_collection_modifyitems(config, items):
-    """Tests marked ``gpu`` are skipped, with the reason, where TensorFlow sees none."""
+    """Tests sharing a module's fixture are grouped on one worker
+    (:func:`module_fixture_group`); tests marked ``gpu`` are skipped, with the
+    reason, where TensorFlow sees none."""
+    for item in items:
+        group = module_fixture_group(item)
+        if group is not None and not item.get_closest_marker("xdist_group"):
+            item.add_marker(pytest.mark.xdist_group(group))
     if not any(item.get_closest_marker("gpu") for item in items):
         return
     if tf.config.list_physical_devices("GPU"):
