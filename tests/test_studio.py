@@ -400,7 +400,8 @@ def test_a_second_tab_waits_its_turn_but_its_fast_request_is_answered(
 
 def test_a_painted_region_runs_as_the_library_runs_it(studio, tmp_path):
     """A mask painted on the photo and a painting of its own: the run is
-    tf_style.stylize with that Region, bit for bit, and its command names both."""
+    tf_style.stylize with that Region, bit for bit, and its command names both.
+    The third slot, one the page shows on asking ("another region")."""
     import PIL.Image
 
     import tf_style
@@ -422,21 +423,21 @@ def test_a_painted_region_runs_as_the_library_runs_it(studio, tmp_path):
         "layers": [gradio_client.handle_file(tmp_path / "layer.png")],
         "composite": None,
     }
-    tab.predict(painted, api_name="/paint_region_1")
+    tab.predict(painted, api_name="/paint_region_3")
     result = tab.predict(
-        region_1_style=gradio_client.handle_file(tmp_path / "stripes.png"),
-        region_1_weight=2.0,
+        region_3_style=gradio_client.handle_file(tmp_path / "stripes.png"),
+        region_3_weight=2.0,
         bit_16=True,
         **TINY_RUN,
         api_name="/run",
     )
-    assert "--region region_1_mask.png stripes.png 2.0" in result[COMMAND]
+    assert "--region region_3_mask.png stripes.png 2.0" in result[COMMAND]
     files = downloads(result)
     record = json.loads(files["record"].read_text())
     assert record["regions"] == [
-        {"mask": "region_1_mask.png", "style": "stripes.png", "weight": 2.0}
+        {"mask": "region_3_mask.png", "style": "stripes.png", "weight": 2.0}
     ]
-    assert any(Path(p).name == "region_1_mask.png" for p in result[DOWNLOADS])
+    assert any(Path(p).name == "region_3_mask.png" for p in result[DOWNLOADS])
 
     config = StyleTransferConfig(max_dim=48, epochs=1, steps_per_epoch=8, seed=3)
     region = tf_style.Region(

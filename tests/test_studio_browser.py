@@ -6,7 +6,7 @@ and the browser's console must hold no error; a region painted with the brush
 joins the run. Then start a longer run, take the screenshot at its second step,
 and leave the page: the run stops. The screenshot is kept in the test's folder
 (and written to ``$TF_STYLE_STUDIO_SCREENSHOT``, scaled down, where that is set,
-of a 128 px run: docs/studio.png was made so).
+of a 128 px run at its 20th step: docs/studio.png was made so).
 
 Needs Debian's ``chromium`` and ``chromium-driver`` (``.ci/run`` installs them).
 Where they are missing the test is skipped, except in CI, where a missing browser
@@ -148,15 +148,17 @@ def test_a_run_in_the_browser(studio, browser, tmp_path):
 
     # A longer run, shown mid-run (the screenshot, from the top of the page, the
     # regions folded); then the tab goes away: its run stops, its session is
-    # forgotten. The README's screenshot shows a 128 px run; the test's own, 48 px.
-    size = SCREENSHOT_SIZE if os.environ.get("TF_STYLE_STUDIO_SCREENSHOT") else 48
+    # forgotten. The README's screenshot shows a 128 px run at its 20th step; the
+    # test's own, a 48 px run at its second.
+    for_docs = bool(os.environ.get("TF_STYLE_STUDIO_SCREENSHOT"))
+    size, mid_run = (SCREENSHOT_SIZE, 20) if for_docs else (48, 2)
     set_number(browser, "option-max-dim", size)
     set_number(browser, "option-steps-per-epoch", 100)
     browser.find_element(By.CSS_SELECTOR, "#status").click()
     wait.until(lambda driver: f"--max-dim {size}" in command_text(driver))
     regions_opener(browser).click()
     browser.find_element(By.CSS_SELECTOR, "#run").click()
-    wait.until(lambda driver: status_step(driver) >= 2)
+    WebDriverWait(browser, 600).until(lambda driver: status_step(driver) >= mid_run)
     browser.execute_script("window.scrollTo(0, 0)")
     keep_screenshot(browser, tmp_path / "studio.png")
     engine = studio.studio_engine
@@ -196,6 +198,16 @@ def paint_region(driver, engine) -> None:
     WebDriverWait(driver, 30).until(
         lambda _: "--region region_1_mask.png" in command_text(driver)
     )
+    # Two slots on view; "another region" shows a third.
+    assert not shown(driver, "#region-3-mask")
+    driver.find_element(By.CSS_SELECTOR, "#another-region").click()
+    WebDriverWait(driver, 30).until(lambda _: shown(driver, "#region-3-mask"))
+
+
+def shown(driver, selector: str) -> bool:
+    """True when an element ``selector`` is on the page and on view."""
+    found = driver.find_elements(By.CSS_SELECTOR, selector)
+    return any(element.is_displayed() for element in found)
 
 
 def regions_opener(driver):

@@ -2,7 +2,8 @@
 
 Each of :data:`SLOTS` regions is a sketch over the photo
 (``gr.ImageEditor``), a painting and a weight: :class:`tf_style.Region`\\ (mask,
-style, weight), the library's own (see :mod:`tf_style.regions`). What the brush
+style, weight), the library's own (see :mod:`tf_style.regions`). The page shows
+:data:`SHOWN` of them; "another region" shows the next. What the brush
 covers, in any layer, is the mask (the strokes' opacity: soft edges blend). The
 main style paints what no region covers, as ``--style`` does beside ``--region``.
 
@@ -24,7 +25,8 @@ import numpy as np
 
 from tf_style.images.bundled import bundled_image
 
-SLOTS = 2
+SLOTS = 4
+SHOWN = 2  # slots on the page at first; "another region" shows one more
 # The brush: one colour, semi-opaque strokes read as grey (a blend).
 BRUSH_COLOR = "#ff3366"
 
@@ -110,7 +112,8 @@ def save_mask(region: PaintedRegion, folder: Path) -> Path:
 
 
 def region_controls() -> list[dict[str, Any]]:
-    """The slots' components, in an accordion under the pictures."""
+    """The slots' components, in an accordion under the pictures: the first
+    :data:`SHOWN` on view, the rest shown one at a time by "another region"."""
     slots = []
     with gr.Accordion("regions: a style for each painted part", open=False):
         gr.Markdown(
@@ -119,7 +122,7 @@ def region_controls() -> list[dict[str, Any]]:
             "WEIGHT` of tf-style-train."
         )
         for number in range(1, SLOTS + 1):
-            with gr.Row():
+            with gr.Row(visible=number <= SHOWN) as row:
                 editor = gr.ImageEditor(
                     {
                         "background": str(bundled_image("content")),
@@ -146,7 +149,24 @@ def region_controls() -> list[dict[str, Any]]:
                     info="its style loss times this (times style-weight)",
                     elem_id=f"region-{number}-weight",
                 )
-            slots.append({"editor": editor, "style": style, "weight": weight})
+            slots.append(
+                {"row": row, "editor": editor, "style": style, "weight": weight}
+            )
+        another = gr.Button("another region", size="sm", elem_id="another-region")
+    shown = gr.State(SHOWN)
+
+    def show_one_more(count: int) -> list:
+        count = min(count + 1, SLOTS)
+        rows = [gr.update(visible=number <= count) for number in range(1, SLOTS + 1)]
+        return [count, *rows, gr.update(visible=count < SLOTS)]
+
+    another.click(
+        show_one_more,
+        shown,
+        [shown, *(slot["row"] for slot in slots), another],
+        concurrency_limit=None,
+        api_visibility="private",
+    )
     return slots
 
 
@@ -194,6 +214,7 @@ def wire_regions(engine: Any, content: Any, slots: list[dict[str, Any]]) -> list
 
 
 __all__ = [
+    "SHOWN",
     "SLOTS",
     "PaintedRegion",
     "library_regions",
