@@ -101,6 +101,9 @@ def load_model(args: argparse.Namespace) -> FastStylizer | None:
         return None
     refuse_for_network(args)
     try:
+        # The range first: a strength no model takes is refused in one line,
+        # before loading says anything (a SavedModel's trust warning).
+        check_strength(strength(args), supported=True, source=str(args.network))
         model = load_network(args.network)
         check_strength(
             strength(args), supported=model.supports_strength, source=model.source
