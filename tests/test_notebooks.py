@@ -84,6 +84,19 @@ TINY_PARAMETERS: dict[str, dict[str, object]] = {
     },
 }
 
+# Run with TensorFlow's functions eager: at these sizes a run is mostly the tracing
+# of its step, and these notebooks start many runs (03 about thirty). Their cells
+# define no tf.function: they call the library, whose compiled paths the other tests
+# run. One process, load 1-3, 2-core AMD EPYC: 03 84 -> 55 s, 04 46 -> 34 s, 02's
+# two runs 39 -> 31 s. Notebook 01 (the tutorial's train step, step by step) runs
+# compiled, as a reader runs it, and 05 too (29 -> 28 s: its time is not tracing).
+EAGER_NOTEBOOKS = {
+    "02_fast_vs_slow.ipynb",
+    "03_exploring_the_knobs.ipynb",
+    "04_fast_networks.ipynb",
+}
+EAGER_SOURCE = "import tensorflow as tf\ntf.config.run_functions_eagerly(True)"
+
 
 def read_notebook(name: str) -> nbformat.NotebookNode:
     return nbformat.read(NOTEBOOK_DIR / name, as_version=4)
@@ -114,6 +127,8 @@ def execute(name: str, parameters: dict[str, object]) -> nbformat.NotebookNode:
     injected = "# Injected by tests/test_notebooks.py\n" + "\n".join(
         f"{key} = {value!r}" for key, value in parameters.items()
     )
+    if name in EAGER_NOTEBOOKS:
+        injected += "\n" + EAGER_SOURCE
     notebook.cells.insert(
         parameters_cell_index(notebook) + 1,
         nbformat.v4.new_code_cell(injected, metadata={"tags": ["injected-parameters"]}),
