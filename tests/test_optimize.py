@@ -39,6 +39,9 @@ def test_train_step_keeps_the_image_in_bounds(real_extractor, tiny_config):
     image = transfer.image.numpy()
     assert image.min() >= 0.0 and image.max() <= 1.0
     assert not np.allclose(image, content.numpy())
+    # Adam's moments exist before the first step, so the step was traced once
+    # (variables made inside a first call would trace it a second time).
+    assert transfer._step.experimental_get_tracing_count() == 1
 
 
 def test_stylize_end_to_end_halves_the_loss_and_approaches_the_style(
