@@ -555,7 +555,11 @@ def test_fast_preset_from_the_command_line(tmp_path, run_here):
     ],
     ids=["adam-noise", "fast-preset"],
 )
-def test_the_same_seeded_command_gives_the_same_image_bit_for_bit(tmp_path, options):
+def test_the_same_seeded_command_gives_the_same_image_bit_for_bit(
+    tmp_path, options, run_here
+):
+    """Two processes, one seed: the same bytes. Another seed, in this process (only
+    its difference is checked), gives other bytes: the seed made them equal."""
     outputs = []
     for run in ("first", "second"):
         output = tmp_path / f"{run}.png"
@@ -568,7 +572,7 @@ def test_the_same_seeded_command_gives_the_same_image_bit_for_bit(tmp_path, opti
     assert outputs[0] == outputs[1]
     if options[1] == "noise":  # the seed is what made them equal
         other = tmp_path / "other_seed.png"
-        result = run_command(
+        result = run_here(
             "--max-dim", "48", "--seed", "8", "--quiet", *options,
             "--output", str(other), cwd=tmp_path,
         )  # fmt: skip
