@@ -146,3 +146,5 @@ def test_the_scipy_backend_keeps_lbfgs_history_pairs(
     monkeypatch.setattr(scipy.optimize, "minimize", spy)
     transfer.run(2, RunRecorder(2))
     assert seen == [history]
+    # every evaluation, the line search's included, shares one trace
+    assert transfer.loss_and_gradient.experimental_get_tracing_count() == 1

@@ -275,3 +275,21 @@ def test_a_scale_of_n_steps_needs_only_n_minus_1_pairs(steps, rng):
         transfer.run(steps, RunRecorder(steps))
         images.append(transfer.image.numpy())
     np.testing.assert_array_equal(images[0], images[1])
+
+
+def test_the_compiled_helpers_are_traced_once_in_a_run(rng):
+    """The two-loop recursion (XLA: 0.6-0.9 s to compile at 48 x 64 px on a 2-core
+    CPU), the curvature and the store are traced at their first call only: a
+    retrace would pay that again mid-run."""
+    target = tf.constant(rng.uniform(-0.5, 1.5, SHAPE), tf.float32)
+    weights = tf.constant(rng.uniform(0.2, 5.0, SHAPE), tf.float32)
+    transfer = Quadratic(
+        target,
+        weights,
+        history_size=4,
+        preconditioner=make_preconditioner("fourier", SHAPE[1:3]),
+    )
+    transfer.run(8, RunRecorder(8))
+    assert transfer._count == 4  # the history filled and wrapped around
+    compiled = (transfer._two_loop, transfer._curvature, transfer._store)
+    assert [f.experimental_get_tracing_count() for f in compiled] == [1, 1, 1]
