@@ -63,6 +63,8 @@ VARIANTS: dict[str, list[str]] = {
     "style_layer_weights": ["--style-layer-weights", "1", "1", "1", "1", "9"],
     "loss_normalization": ["--loss-normalization", "paper"],
     "pooling": ["--pooling", "avg"],
+    # A rule that ends the run at its first chance, step 11 of 14 (its window is 10).
+    "min_decrease": ["--steps-per-epoch", "14", "--min-decrease", "0.5"],
 }
 # More values of a field, where one would leave a path untried.
 EXTRA = {
