@@ -52,7 +52,7 @@ def test_the_commands_log_only_the_librarys_own_records(capsys):
     command starts in the process."""
     import logging
 
-    from tf_style.commands.cli import log_to_stderr
+    from tf_style.quiet import log_to_stderr
 
     log_to_stderr("tf-style-train")
     log_to_stderr("tf-style-compare")  # twice: one handler, the last program's name

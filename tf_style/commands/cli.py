@@ -305,39 +305,6 @@ def notes_as_lines(program: str, *more: type[Warning]) -> None:
     warnings.showwarning = show
 
 
-class _CurrentStderr(logging.StreamHandler):
-    """A handler that writes to whatever ``sys.stderr`` is when a record comes, so a
-    command run in a process whose stderr is replaced (a test's capture) is heard."""
-
-    @property
-    def stream(self):
-        return sys.stderr
-
-    @stream.setter
-    def stream(self, _ignored) -> None:
-        pass
-
-
-def log_to_stderr(program: str) -> None:
-    """Show the library's own log records of warnings and above as ``program: ...``.
-
-    Only the ``tf_style`` loggers: a third party's records (matplotlib's
-    ``findfont`` lines when its font cache is rebuilt, say) are not the command's to
-    say, and would surround its one-line error. Idempotent, so a command run twice in
-    one process says each line once.
-    """
-    logger = logging.getLogger("tf_style")
-    logger.setLevel(logging.WARNING)
-    if not any(getattr(h, "tf_style_program", None) for h in logger.handlers):
-        handler = _CurrentStderr()
-        handler.tf_style_program = program
-        logger.addHandler(handler)
-    for handler in logger.handlers:
-        if getattr(handler, "tf_style_program", None):
-            handler.tf_style_program = program
-            handler.setFormatter(logging.Formatter(f"{program}: %(message)s"))
-
-
 def quiet_tensorflow() -> None:
     """Import TensorFlow without its start-up chatter on stderr.
 

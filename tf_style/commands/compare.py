@@ -24,13 +24,13 @@ from tf_style.commands.cli import (
     check_style_count,
     config_from_args,
     input_image,
-    log_to_stderr,
     notes_as_lines,
     quiet_tensorflow,
     run_command,
 )
 from tf_style.commands.preflight import check_outputs
 from tf_style.config import StyleTransferConfig
+from tf_style.quiet import log_to_stderr
 
 PROGRAM = "tf-style-compare"
 

@@ -30,13 +30,13 @@ from tf_style.commands.cli import (
     config_from_fields,
     flag_of,
     given_fields,
-    log_to_stderr,
     notes_as_lines,
     quiet_tensorflow,
     run_command,
 )
 from tf_style.commands.region_option import HelpFormatter, add_region_arguments
 from tf_style.config.modes import ManyImagesConfig, VideoConfig
+from tf_style.quiet import log_to_stderr
 
 PROGRAM = TRAIN_PROGRAM
 
