@@ -55,6 +55,13 @@ class Quadratic(TFLBFGSTransfer):
         return losses, 2.0 * self.weights * difference
 
 
+def random_quadratic(rng) -> tuple[tf.Tensor, tf.Tensor]:
+    """A target partly outside [0, 1] (so the box binds) and positive weights."""
+    target = tf.constant(rng.uniform(-0.5, 1.5, SHAPE), tf.float32)
+    weights = tf.constant(rng.uniform(0.2, 5.0, SHAPE), tf.float32)
+    return target, weights
+
+
 @pytest.mark.parametrize("preconditioned", [False, True])
 def test_two_loop_recursion_is_the_bfgs_inverse_update(preconditioned, rng):
     preconditioner = (
@@ -98,8 +105,7 @@ def test_pairs_without_positive_curvature_are_not_kept():
 
 @pytest.mark.parametrize("preconditioner", [None, "fourier", "fourier-color"])
 def test_box_constrained_quadratic_reaches_the_clipped_target(preconditioner, rng):
-    target = tf.constant(rng.uniform(-0.5, 1.5, SHAPE), tf.float32)
-    weights = tf.constant(rng.uniform(0.2, 5.0, SHAPE), tf.float32)
+    target, weights = random_quadratic(rng)
     transfer = Quadratic(
         target,
         weights,
@@ -265,8 +271,7 @@ def test_a_scale_of_n_steps_needs_only_n_minus_1_pairs(steps, rng):
     memory.at_scale gives, two image-sized vectors less) reaches the same image."""
     from tf_style.memory.estimate import at_scale
 
-    target = tf.constant(rng.uniform(-0.5, 1.5, SHAPE), tf.float32)
-    weights = tf.constant(rng.uniform(0.2, 5.0, SHAPE), tf.float32)
+    target, weights = random_quadratic(rng)
     config = StyleTransferConfig(optimizer="lbfgs", lbfgs_history=30)
     assert at_scale(config, steps).lbfgs_history == steps - 1
     images = []
@@ -281,8 +286,7 @@ def test_the_compiled_helpers_are_traced_once_in_a_run(rng):
     """The two-loop recursion (XLA: 0.6-0.9 s to compile at 48 x 64 px on a 2-core
     CPU), the curvature and the store are traced at their first call only: a
     retrace would pay that again mid-run."""
-    target = tf.constant(rng.uniform(-0.5, 1.5, SHAPE), tf.float32)
-    weights = tf.constant(rng.uniform(0.2, 5.0, SHAPE), tf.float32)
+    target, weights = random_quadratic(rng)
     transfer = Quadratic(
         target,
         weights,
