@@ -59,14 +59,11 @@ def log_to_stderr(program: str) -> None:
     """
     logger = logging.getLogger("tf_style")
     logger.setLevel(logging.WARNING)
-    if not any(getattr(h, "tf_style_program", None) for h in logger.handlers):
-        handler = _CurrentStderr()
-        handler.tf_style_program = program
-        logger.addHandler(handler)
-    for handler in logger.handlers:
-        if getattr(handler, "tf_style_program", None):
-            handler.tf_style_program = program
-            handler.setFormatter(logging.Formatter(f"{program}: %(message)s"))
+    ours = [h for h in logger.handlers if isinstance(h, _CurrentStderr)]
+    if not ours:
+        ours = [_CurrentStderr()]
+        logger.addHandler(ours[0])
+    ours[0].setFormatter(logging.Formatter(f"{program}: %(message)s"))
 
 
 __all__ = ["log_to_stderr", "stderr_silenced"]
