@@ -6,6 +6,7 @@ import dataclasses
 import functools
 import importlib.util
 import os
+import signal
 import subprocess
 from pathlib import Path
 
@@ -21,6 +22,27 @@ ASSETS = ROOT / "tf_style" / "data"
 SHARED = ROOT.parent / "shared"
 
 TINY = StyleTransferConfig(max_dim=64, epochs=1, steps_per_epoch=5)
+
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+@pytest.fixture(autouse=True)
+def signal_handlers_kept():
+    """Every test leaves Ctrl-C's and SIGTERM's handlers as it found them.
+
+    A command run in this process (``main(argv)``, as a notebook runs it) must give
+    Python's handlers back; one left behind would swallow a user's next Ctrl-C, and
+    here it would change what a later test on this worker sees. A test that leaves
+    one fails, naming it, and the handlers are put back.
+    """
+    before = {number: signal.getsignal(number) for number in STOP_SIGNALS}
+    yield
+    after = {number: signal.getsignal(number) for number in STOP_SIGNALS}
+    for number, handler in before.items():
+        signal.signal(number, handler)
+    left = {signal.Signals(n).name: h for n, h in after.items() if h is not before[n]}
+    assert not left, f"the test left signal handlers behind: {left}"
 
 
 @pytest.fixture(scope="session")

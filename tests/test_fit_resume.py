@@ -470,7 +470,7 @@ def test_the_command_refuses_an_output_inside_the_glob_it_trains_on(refused):
 
 
 def test_ctrl_c_inside_a_step_keeps_that_steps_losses_with_its_checkpoint(
-    inputs, vgg, tmp_path, monkeypatch
+    inputs, vgg, tmp_path, monkeypatch, request
 ):
     """Python runs a signal handler just after TensorFlow's step returns: the step
     is taken, and so must its losses be in the record saved with its checkpoint."""
@@ -485,6 +485,9 @@ def test_ctrl_c_inside_a_step_keeps_that_steps_losses_with_its_checkpoint(
         return losses
 
     monkeypatch.setattr(NetworkTrainer, "train_step", interrupted_after_step_2)
+    # A terminal's Ctrl-C: Python's own handler, whatever the worker was given.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    request.addfinalizer(lambda: signal.signal(signal.SIGINT, previous))
     config = FitConfig(**TINY | {"steps": 4, "checkpoint_every": 100})
     common = dict(style=inputs / "style.jpg", content=str(inputs / "photos"),
                   directory=tmp_path, export=False, vgg=vgg)  # fmt: skip
