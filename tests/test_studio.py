@@ -119,6 +119,65 @@ def test_updates_are_asked_for_only_within_their_share(monkeypatch):
     assert budget.due() and budget.measured_share == pytest.approx(0.1 / 4)
 
 
+def test_the_warm_up_happens_once_and_a_run_during_it_waits_and_equals_stylize(
+    monkeypatch,
+):
+    """A Run pressed while the warm-up still loads VGG19 waits for it (VGG19 loads
+    once, and the warm-up leaves out its tiny step), then runs exactly
+    :func:`tf_style.stylize`."""
+    import threading
+
+    import tf_style
+    from tf_style.studio import actions
+    from tf_style.studio.engine import Engine
+
+    loads, stylized, gate = [], [], threading.Event()
+    load_vgg19, stylize = tf_style.load_vgg19, tf_style.stylize
+
+    def held_load(weights=None):
+        loads.append(threading.current_thread().name)
+        gate.wait(60)  # VGG19 is still loading when the Run comes
+        return load_vgg19(weights)
+
+    def counted(*args, **kwargs):
+        stylized.append(threading.current_thread().name)
+        return stylize(*args, **kwargs)
+
+    monkeypatch.setattr(tf_style, "load_vgg19", held_load)
+    monkeypatch.setattr(tf_style, "stylize", counted)
+    engine = Engine()
+    warm_up = engine.warm_up()
+    assert engine.warm_up() is warm_up
+    shown = form.preset_values("tutorial", 32) | {
+        "epochs": 1,
+        "steps_per_epoch": 3,
+        "seed": 5,
+    }
+    pair = {role: str(tf_style.bundled_image(role)) for role in ("content", "style")}
+    page = actions.Form(**pair, max_dim=32, shown=shown)
+    updates = []
+    run = threading.Thread(
+        target=lambda: updates.extend(actions.run(engine, "tab", page)), daemon=True
+    )
+    run.start()
+    deadline = time.monotonic() + 60
+    while not loads and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)
+    assert run.is_alive() and warm_up.is_alive()
+    gate.set()
+    run.join(300)
+    assert not warm_up.is_alive() and not run.is_alive()
+    assert loads == ["tf-style-studio-warm-up"]
+    assert stylized == ["tf-style-studio-run"]  # no tiny step beside the Run
+    config = StyleTransferConfig(max_dim=32, epochs=1, steps_per_epoch=3, seed=5)
+    content, style = (tf_style.load_image(path, 32) for path in pair.values())
+    expected = tf_style.tensor_to_image(stylize(content, style, config).image)
+    np.testing.assert_array_equal(
+        np.asarray(updates[-1]["image"]), np.asarray(expected)
+    )
+
+
 def test_the_command_starts_without_gradio_or_tensorflow():
     """``tf-style-studio --help`` is instant: Gradio loads when the page is built,
     TensorFlow after the page is up."""

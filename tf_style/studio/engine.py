@@ -3,7 +3,8 @@ each tab's last run.
 
 Nothing is loaded when the page is built, so it is ready in seconds:
 :meth:`Engine.warm_up` imports TensorFlow and loads VGG19 in a background thread
-after the page is up, and a fast network loads at its first use. Each tab is a
+while the page is served, once, and a Run waits for it rather than doing the same
+work beside it; a fast network loads at its first use. Each tab is a
 :class:`Session`, found by Gradio's session hash; closing the tab stops its run.
 """
 
@@ -88,6 +89,7 @@ class Engine:
         self._vgg_lock = threading.Lock()
         self._fast_lock = threading.Lock()
         self._run_asked = threading.Event()  # a Run wants VGG19: warm up no more
+        self._warm_up: threading.Thread | None = None
 
     def session(self, key: str | None) -> Session:
         """The tab ``key``'s session (made at its first use)."""
@@ -102,6 +104,10 @@ class Engine:
     def vgg(self, *, warming_up: bool = False) -> Any:
         """VGG19 with its weights, loaded at the first call (TensorFlow too).
 
+        A run's call waits for the warm-up (:meth:`warm_up`) to end: the run then
+        finds TensorFlow, VGG19 and the step's one-off costs paid once, rather than
+        paying them again beside the warm-up on the same cores.
+
         Args:
             warming_up: the call is :meth:`warm_up`'s (any other is a run's).
 
@@ -110,6 +116,9 @@ class Engine:
         """
         if not warming_up:
             self._run_asked.set()
+            warm_up = self._warm_up
+            if warm_up is not None and warm_up is not threading.current_thread():
+                warm_up.join()
         with self._vgg_lock:
             if self._vgg is None:
                 started = time.perf_counter()
@@ -122,12 +131,16 @@ class Engine:
     def warm_up(self) -> threading.Thread:
         """Load VGG19 and run one tiny step in a background thread, so the first
         Run need not wait: a process's first run also pays TensorFlow's one-off
-        start of its graph machinery, besides tracing its own step.
+        start of its graph machinery and AutoGraph's conversion of the library's
+        step, besides tracing its own step. Called again, it returns the same
+        thread: the warm-up happens once.
 
         The tiny step is left out where a Run came while VGG19 loaded: that run
-        pays the one-off start itself, rather than share the CPU with a step
-        nobody sees. A failure is left for the first Run to report.
+        pays the one-off costs itself, rather than wait for a step nobody sees.
+        A failure is left for the first Run to report.
         """
+        if self._warm_up is not None:
+            return self._warm_up
 
         def load() -> None:
             try:
@@ -143,10 +156,11 @@ class Engine:
             except Exception:  # noqa: BLE001 - said again by the Run that needs it
                 pass
 
-        thread = threading.Thread(target=load, name="tf-style-studio-warm-up")
-        thread.daemon = True
-        thread.start()
-        return thread
+        self._warm_up = threading.Thread(
+            target=load, name="tf-style-studio-warm-up", daemon=True
+        )
+        self._warm_up.start()
+        return self._warm_up
 
     def network(self, location: str) -> Any:
         """The fast network at ``location``, loaded at its first use.

@@ -22,6 +22,13 @@ from tf_style.studio.safety import (
 
 # Tabs that may wait for the optimisation slot; more are told the queue is full.
 QUEUE_SIZE = 16
+# How often Gradio's queue looks for a job to start, and for progress to send
+# (seconds). Gradio polls every 1 and 10 ms except on Windows, where it uses these;
+# the polling kept a core 5-8% busy throughout a run on 2 cores (benchmarks/studio.py:
+# the event loop's thread, from /proc), CPU the library's run does not spend. A Run
+# now starts up to 50 ms later; the studio reports no progress through Gradio.
+QUEUE_POLL_SECONDS = 0.05
+PROGRESS_POLL_SECONDS = 0.1
 
 
 def serve(
@@ -42,6 +49,7 @@ def serve(
     engine = Engine(weights=weights, networks=networks)
     page = build_app(engine)
     page.queue(max_size=QUEUE_SIZE)
+    calm_queue(page)
     page.launch(
         server_name=host,
         server_port=port,
@@ -67,4 +75,19 @@ def serve(
     return page
 
 
-__all__ = ["QUEUE_SIZE", "serve"]
+def calm_queue(page: Any) -> None:
+    """Gradio's queue polls at :data:`QUEUE_POLL_SECONDS`, not every millisecond.
+
+    The attributes are Gradio's own (its queue reads them at every poll); a Gradio
+    without them is left as it is.
+    """
+    queue = getattr(page, "_queue", None)
+    for name, seconds in (
+        ("sleep_when_free", QUEUE_POLL_SECONDS),
+        ("progress_update_sleep_when_free", PROGRESS_POLL_SECONDS),
+    ):
+        if hasattr(queue, name):
+            setattr(queue, name, max(getattr(queue, name), seconds))
+
+
+__all__ = ["QUEUE_SIZE", "calm_queue", "serve"]
