@@ -178,6 +178,22 @@ def test_the_warm_up_happens_once_and_a_run_during_it_waits_and_equals_stylize(
     )
 
 
+def test_gradios_queue_polls_every_50_ms_not_every_millisecond():
+    """Gradio's queue looks for work every 1 ms (10 ms for progress) off Windows,
+    busy enough to cost a run CPU; the studio sets Gradio's Windows values."""
+    import gradio as gr
+
+    from tf_style.studio.serve import calm_queue
+
+    with gr.Blocks() as page:
+        gr.Markdown("queue")
+    page.queue()
+    assert page._queue.sleep_when_free <= 0.001  # Gradio's own, as measured
+    calm_queue(page)
+    assert page._queue.sleep_when_free == 0.05
+    assert page._queue.progress_update_sleep_when_free == 0.1
+
+
 def test_the_command_starts_without_gradio_or_tensorflow():
     """``tf-style-studio --help`` is instant: Gradio loads when the page is built,
     TensorFlow after the page is up."""
