@@ -198,6 +198,7 @@ def main() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     from gradio_client import Client
 
+    load_before = os.getloadavg()
     process, url, ready = start_studio(args.network)
     print(f"page ready in {ready:.1f} s", flush=True)
     settings = {
@@ -255,6 +256,7 @@ def main() -> None:
         "library_runs": library,
         "studio_over_library": ratios,
         "fast_during_optimisation": fast,
+        "load_average_before": load_before,
         "load_average_after": os.getloadavg(),
     }
     args.results.parent.mkdir(parents=True, exist_ok=True)
