@@ -68,6 +68,7 @@ class LBFGSTransfer:
         *,
         jit: bool = False,
         history_size: int = 10,
+        compiled: Callable | None = None,
     ):
         if history_size < 1:
             raise ValueError(f"history_size must be at least 1, got {history_size}.")
@@ -78,16 +79,29 @@ class LBFGSTransfer:
         self._last: tuple[np.ndarray | None, dict[str, float]] = (None, {})
         self.evaluations = 0
         spec = tf.TensorSpec(self.shape, tf.float32)
-        self.loss_and_gradient = compiled_loss_and_gradient(
+        self.loss_and_gradient = compiled or compiled_loss_and_gradient(
             loss, jit=jit, input_signature=[spec]
         )
 
     @classmethod
     def from_config(
-        cls, loss: StyleContentLoss, init_image: tf.Tensor, config: StyleTransferConfig
+        cls,
+        loss: StyleContentLoss,
+        init_image: tf.Tensor,
+        config: StyleTransferConfig,
+        *,
+        compiled: Callable | None = None,
     ) -> LBFGSTransfer:
-        """The optimiser at ``init_image`` with ``config``'s settings."""
-        return cls(loss, init_image, jit=config.jit, history_size=config.lbfgs_history)
+        """The optimiser at ``init_image`` with ``config``'s settings; ``compiled``:
+        ``loss``'s loss and gradient compiled by an earlier run
+        (:mod:`tf_style.optimize.reuse`)."""
+        return cls(
+            loss,
+            init_image,
+            jit=config.jit,
+            history_size=config.lbfgs_history,
+            compiled=compiled,
+        )
 
     def evaluate(self, x: np.ndarray) -> tuple[float, np.ndarray]:
         """scipy's objective: flat float64 pixels to (loss, flat float64 gradient).

@@ -23,7 +23,6 @@ from tf_style.memory.estimate import at_scale, plan_scales
 from tf_style.memory.free import memory_budget
 from tf_style.memory.resident import peak_resident_bytes, reset_peak_resident
 from tf_style.objective import StyleContentLoss
-from tf_style.optimize.adam import StyleTransfer
 from tf_style.optimize.lbfgs import LBFGSTransfer
 from tf_style.optimize.multiscale import (
     resize_by,
@@ -39,6 +38,7 @@ from tf_style.optimize.recorder import (
     StylizeResult,
     TileReport,
 )
+from tf_style.optimize.reuse import adam_transfer, keep, lbfgs_transfer
 from tf_style.optimize.tf_lbfgs import TFLBFGSTransfer
 from tf_style.vgg.model import StyleContentModel
 
@@ -154,6 +154,7 @@ def run_batch(
                 "host_peak_bytes": peak_resident_bytes() if measured else None,
             }
             image = tf.convert_to_tensor(transfer.image)
+            keep(transfer)  # its compiled step, for the next run of this shape
             if recorder.status != "completed":
                 break
     except KeyboardInterrupt:
@@ -204,10 +205,12 @@ def make_transfer(
     Adam takes a batch (and a strategy); L-BFGS one image.
     """
     if config.optimizer == "adam":
-        return StyleTransfer.from_config(loss, init_image, config, strategy=strategy)
+        return adam_transfer(loss, init_image, config, strategy=strategy)
     if init_image.shape[0] != 1 or strategy is not None:
         raise ValueError("L-BFGS optimises one image at a time, without a strategy.")
     kind = OPTIMIZER_CLASSES[config.optimizer, config.lbfgs_backend]
+    if kind is LBFGSTransfer:
+        return lbfgs_transfer(loss, init_image, config)
     return kind.from_config(loss, init_image, config)
 
 
