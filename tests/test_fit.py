@@ -341,18 +341,12 @@ def test_two_logical_devices_train_like_one(photos, tmp_path):
     the summed gradients give the one-device run's losses and weights."""
     script = tmp_path / "worker.py"
     script.write_text(WORKER)
-    # TensorFlow's own threads, as the tolerances below were measured with: one
-    # thread an op (tests/conftest.py) sums the replicas' shares in another order,
-    # and two weights near zero then differed by 1.3e-5 (one CI run).
-    environment = dict(os.environ)
-    environment.pop("TF_NUM_INTRAOP_THREADS", None)
     done = subprocess.run(
         [sys.executable, str(script), str(photos), str(tmp_path), str(STYLE)],
         capture_output=True,
         text=True,
         timeout=600,
         stdin=subprocess.DEVNULL,
-        env=environment,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     losses = np.load(tmp_path / "losses.npz")
