@@ -12,16 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-# Each of the suite's workers (``-n auto``: one per core) runs TensorFlow's ops on
-# one thread, and so does every command a test starts (they inherit this): at the
-# tests' 32-96 px an op has no work to share, and two workers of two threads each
-# on two cores spent their time waiting on each other (about 10% of the wall time
-# on a 2-core AMD EPYC). Set before TensorFlow starts; a value given outside wins.
-if os.environ.get("PYTEST_XDIST_WORKER"):
-    os.environ.setdefault("TF_NUM_INTRAOP_THREADS", "1")
-
-import tensorflow as tf  # noqa: E402
+import tensorflow as tf
 from hypothesis import HealthCheck, settings
 
 from tf_style.config import StyleTransferConfig
