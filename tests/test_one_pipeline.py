@@ -16,7 +16,6 @@ import os
 import numpy as np
 import PIL.Image
 import pytest
-import tensorflow as tf
 
 from tests.conftest import ASSETS
 from tf_style import train
@@ -104,26 +103,16 @@ def pictures(tmp_path_factory):
     return folder
 
 
-@pytest.fixture(scope="module", autouse=True)
-def eager():
-    """Every run here executes its ``tf.function``s eagerly.
-
-    At 40 px and 2 steps a run's time was mostly tracing its step (twice: Adam
-    makes its slots on the first call), ~2 s a trace, 37 runs of two commands.
-    What is checked is that both commands hand every setting to the same
-    computation; both run the same Python, eagerly or traced, and the library
-    keeps no traced function between runs (only tiles do, and tiling is not
-    varied here). Graph mode is what every other command test runs.
-    """
-    was_eager = tf.config.functions_run_eagerly()
-    tf.config.run_functions_eagerly(True)
-    yield
-    tf.config.run_functions_eagerly(was_eager)
-
-
 @pytest.fixture(autouse=True)
 def one_vgg(monkeypatch, real_vgg):
-    """Both commands build their extractor from one loaded VGG19."""
+    """Both commands build their extractor from one loaded VGG19.
+
+    So the folder run takes the compiled step the single-image run kept
+    (tf_style.optimize.reuse): every variant here also checks that a kept step,
+    retargeted, gives the fresh step's pixels. Runs with the same graph as an
+    earlier variant trace nothing. Compiled, the module took as long as with
+    eager functions (148 and 145 s, one process, load 3-4).
+    """
     monkeypatch.setattr(
         "tf_style.commands.one_image.load_vgg19", lambda *a, **k: real_vgg
     )
@@ -167,7 +156,7 @@ def pixels(path):
 
 
 @pytest.fixture(scope="module")
-def baseline(pictures, tmp_path_factory, real_vgg, eager):
+def baseline(pictures, tmp_path_factory, real_vgg):
     import tf_style.commands.one_image
 
     tmp = tmp_path_factory.mktemp("baseline")

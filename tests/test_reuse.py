@@ -80,12 +80,35 @@ def _loss_and_image(extractor, content, style, config):
     return StyleContentLoss.from_config(extractor, content, style, config), content
 
 
+def test_an_extractor_cut_from_the_same_vgg_takes_the_kept_step(real_vgg):
+    """A command or a ``stylize`` call builds its own extractor from the loaded
+    VGG19: the same layers of the same weights find the step the last one kept."""
+    from tf_style.vgg.model import StyleContentModel
+
+    config = StyleTransferConfig(max_dim=48, epochs=1, steps_per_epoch=2)
+    style, content = pictures(0), pictures(2)
+    expected = fresh(content, style, config, StyleContentModel(vgg=real_vgg))
+    reuse.forget()
+    tf_style.stylize(
+        pictures(1), style, config, extractor=StyleContentModel(vgg=real_vgg)
+    )
+    kept = kept_transfer()
+    result = tf_style.stylize(
+        content, style, config, extractor=StyleContentModel(vgg=real_vgg)
+    )
+    assert kept_transfer().reuse_function is kept.reuse_function
+    np.testing.assert_array_equal(result.image.numpy(), expected.image.numpy())
+    reuse.forget()
+
+
 @pytest.mark.parametrize(
     "change",
-    ["other size", "other weight", "other extractor"],
+    ["other size", "other weight", "other layers", "other pooling", "other weights"],
 )
 def test_a_run_that_differs_in_its_graph_builds_its_own(real_vgg, change):
     from tf_style.vgg.model import StyleContentModel
+    from tf_style.vgg.network import with_network
+    from tf_style.vgg.weights import load_vgg19
 
     extractor = StyleContentModel(vgg=real_vgg)
     config = StyleTransferConfig(max_dim=48, epochs=1, steps_per_epoch=2)
@@ -98,8 +121,19 @@ def test_a_run_that_differs_in_its_graph_builds_its_own(real_vgg, change):
     elif change == "other weight":
         other = StyleTransferConfig(max_dim=48, epochs=1, steps_per_epoch=2,
                                     style_weight=1.0)  # fmt: skip
-    else:
-        extractor = StyleContentModel(vgg=real_vgg)
+    elif change == "other layers":
+        extractor = StyleContentModel(
+            ["block1_conv1", "block2_conv1"], ["block4_conv2"], vgg=real_vgg
+        )
+        other = StyleTransferConfig(max_dim=48, epochs=1, steps_per_epoch=2,
+                                    style_layers=("block1_conv1", "block2_conv1"),
+                                    content_layers=("block4_conv2",))  # fmt: skip
+    elif change == "other pooling":
+        extractor = with_network(extractor, pooling="avg")
+        other = StyleTransferConfig(max_dim=48, epochs=1, steps_per_epoch=2,
+                                    pooling="avg")  # fmt: skip
+    else:  # the same layers of another VGG19
+        extractor = StyleContentModel(vgg=load_vgg19(random_weights=True))
     tf_style.stylize(content, pictures(0), other, extractor=extractor)
     assert kept_transfer().reuse_function is not kept.reuse_function
     reuse.forget()

@@ -6,7 +6,7 @@ half of a three-step run (3.2 -> 1.6 s measured), and a folder of photos of one
 size, the studio's "Go on" and a notebook's next cell each paid it again, for a
 graph that differs from the last one only in its targets and its start. Here the
 last run's compiled function is kept, with the loss whose variables it reads; the
-next run with the same extractor, shape and settings puts its own targets into
+next run with the same network, shape and settings puts its own targets into
 those variables (and, for Adam, its start into the image and Adam's state back to
 new) and runs the same function. Each run thus computes exactly what a fresh one
 computes (tests/test_reuse.py).
@@ -74,7 +74,7 @@ def step_key(
     adam = (config.learning_rate, config.beta_1, config.epsilon)
     return (
         kind,
-        id(loss.extractor),
+        network_identity(loss.extractor),
         tuple(init_image.shape),
         shapes,
         loss.style_weight,
@@ -87,6 +87,27 @@ def step_key(
         adam if kind == "adam" else None,
         config.jit,
         keras.mixed_precision.global_policy().name,
+    )
+
+
+def network_identity(extractor) -> tuple:
+    """What an extractor computes: its layers, each layer's kind and precision, and
+    the very variables that hold its weights.
+
+    Two extractors cut from one loaded VGG19 for the same layers compute the same
+    features, so a command or a ``stylize`` call that builds its own extractor
+    still finds the step kept by the last one. The kept loss holds its extractor's
+    variables, so their ids cannot be another variable's while it is kept; a
+    network copied to another precision or pooling has new variables and layers.
+    """
+    return (
+        tuple(extractor.style_layers),
+        tuple(extractor.content_layers),
+        tuple(
+            (layer.name, type(layer).__name__, str(layer.compute_dtype))
+            for layer in extractor.vgg.layers
+        ),
+        tuple(id(variable) for variable in extractor.vgg.weights),
     )
 
 
@@ -161,8 +182,6 @@ def _take(key: tuple, loss: StyleContentLoss):
     with _lock:
         kept = _kept.pop("transfer", None) if _kept.get("key") == key else None
         _kept.clear()
-    if kept is None or kept.loss.extractor is not loss.extractor:
-        return None
     return kept
 
 
@@ -221,5 +240,6 @@ __all__ = [
     "forget",
     "keep",
     "lbfgs_transfer",
+    "network_identity",
     "reusable",
 ]
