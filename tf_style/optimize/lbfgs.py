@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.optimize
 import tensorflow as tf
 from threadpoolctl import threadpool_limits
 
@@ -26,6 +26,9 @@ from tf_style.config import StyleTransferConfig
 from tf_style.images.tensors import clip_0_1
 from tf_style.objective import StyleContentLoss, compiled_loss_and_gradient
 from tf_style.optimize.recorder import RunRecorder
+
+if TYPE_CHECKING:
+    import scipy.optimize
 
 
 class NonFiniteLoss(ArithmeticError):
@@ -176,6 +179,10 @@ class LBFGSTransfer:
     def _run_scipy(
         self, iterations: int, callback: Callable
     ) -> scipy.optimize.OptimizeResult:
+        # Imported here: scipy.optimize is 0.5 s of a process's start, and only
+        # this optimiser's runs need it.
+        import scipy.optimize
+
         return scipy.optimize.minimize(
             self.evaluate,
             self.image.numpy().astype(np.float64).ravel(),
