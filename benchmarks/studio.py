@@ -7,12 +7,13 @@ Run pressed the moment the page answers (cold: VGG19 still loading) and again
 after (warm); the studio's run at most 1.05x the
 library's for the same settings; a fast-network request answered while an
 optimisation runs. The studio is the real command (``python -m tf_style.studio``,
-a process of its own) driven through ``gradio_client``; the library runs in this
-process with VGG19 loaded once, as the studio's engine does. Runs alternate
-(studio, library, studio, ...) so that a busy minute weighs on both, and each is
-also measured in CPU seconds (the studio's whole process: the run and its page
-updates), which other programs' load on a shared machine disturbs far less than
-the wall clock. Example::
+a process of its own, whose runs go to its worker process) driven through
+``gradio_client``; the library runs in this process with VGG19 loaded once, as the
+studio's engine does. Runs alternate (studio, library, studio, ...) so that a busy
+minute weighs on both, and each is also measured in CPU seconds (the studio's
+processes: the run and its page updates), which other programs' load on a shared
+machine disturbs far less than the wall clock. ``--cold-repeats`` times the cold
+start on several fresh studios. Example::
 
     python benchmarks/studio.py --network ../shared/models/magenta_arbitrary_stylization
 
@@ -61,14 +62,17 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_studio(networks: list[str]) -> tuple[subprocess.Popen, str, float]:
-    """The command, and the seconds until its page and config answer."""
+def start_studio(
+    networks: list[str], root: Path = ROOT
+) -> tuple[subprocess.Popen, str, float]:
+    """The command (tf_style from ``root``), and the seconds until its page and
+    config answer."""
     port = free_port()
     command = [sys.executable, "-m", "tf_style.studio", "--port", str(port)]
     for network in networks:
         command += ["--network", network]
     started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL)
+    process = subprocess.Popen(command, cwd=root, stdout=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/"
     while True:
         try:
@@ -115,21 +119,45 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid``: the studio's worker."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def family_cpu_seconds(pid: int) -> float:
+    """CPU time of ``pid`` and its live children (the page's and the worker's)."""
+    return cpu_seconds(pid) + sum(cpu_seconds(child) for child in children(pid))
+
+
 def studio_run(client, settings: dict, pid: int) -> dict:
-    """One run through the page: the record's optimisation time and CPU time (the
-    studio's whole process while the run went: the optimisation and its page
-    updates), the wall time, and the process's CPU time from Run to the downloads
-    (writing the image, record and loss plot too)."""
-    cpu = cpu_seconds(pid)
+    """One run through the page: the record's optimisation time; its CPU time (the
+    process that ran it, from the record) plus the page's process's CPU time from
+    Run to the result where the run went to a worker (the page's updates are
+    encoded there); the wall time; and the CPU time of both processes from Run to
+    the downloads (writing the image, record and loss plot too)."""
+    page_cpu, cpu = cpu_seconds(pid), family_cpu_seconds(pid)
     started = time.perf_counter()
     result = client.predict(**settings, api_name="/run")
     wall = time.perf_counter() - started
-    cpu = cpu_seconds(pid) - cpu
+    page_cpu, cpu = cpu_seconds(pid) - page_cpu, family_cpu_seconds(pid) - cpu
     record_path = next(Path(p) for p in result[4] if p.endswith(".json"))
     record = json.loads(record_path.read_text())
+    worker = bool(children(pid))
     return {
         "optimisation_seconds": record["timings"]["optimisation_seconds"],
-        "cpu_seconds": record["studio"]["cpu_seconds"],
+        "cpu_seconds": round(
+            record["studio"]["cpu_seconds"] + (page_cpu if worker else 0.0), 2
+        ),
+        "run_process_cpu_seconds": record["studio"]["cpu_seconds"],
+        "page_process_cpu_seconds": round(page_cpu, 2) if worker else None,
         "wall_seconds": round(wall, 2),
         "cpu_seconds_with_downloads": round(cpu, 2),
         "update_share": record["studio"]["update_share"],
@@ -180,6 +208,29 @@ def fast_during_optimisation(url: str, settings: dict) -> dict:
     }
 
 
+def fresh_studio(networks: list[str], root: Path, settings: dict, *, warm: bool):
+    """A new studio from ``root``: seconds to its page, and its cold first preview
+    (and the next Run's, where ``warm``)."""
+    from gradio_client import Client
+
+    load = os.getloadavg()
+    process, url, ready = start_studio(networks, root)
+    try:
+        client = Client(url, verbose=False)
+        cold = {
+            "tree": "this" if root == ROOT else str(root),
+            "page_ready_seconds": round(ready, 2),
+            "load_average": load,
+            "cold": first_preview(client, settings),
+        }
+        if warm:
+            cold["warm"] = first_preview(client, settings)
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+    return cold
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--network", action="append", default=[])
@@ -187,6 +238,22 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=60)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--results", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--compare-tree",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="another copy of the code (e.g. `git archive HEAD~1 tf_style | tar -x "
+        "-C PATH`): each cold repeat also times a fresh studio from it, the two "
+        "alternating, so that both meet the same load",
+    )
+    parser.add_argument(
+        "--cold-repeats",
+        type=int,
+        default=1,
+        help="fresh studios whose page-ready and cold first preview are timed (the "
+        "first also times the warm one); more show the spread on a busy machine",
+    )
     parser.add_argument(
         "--idle",
         type=float,
@@ -199,25 +266,27 @@ def main() -> None:
     from gradio_client import Client
 
     load_before = os.getloadavg()
-    process, url, ready = start_studio(args.network)
-    print(f"page ready in {ready:.1f} s", flush=True)
     settings = {
         "max_dim": args.max_dim,
         "epochs": 1,
         "steps_per_epoch": args.steps,
         "seed": "0",
     }
+    trees = [ROOT] + ([args.compare_tree.resolve()] if args.compare_tree else [])
+    cold_rounds = []
+    for round_number in range(args.cold_repeats):
+        # Cold: Run pressed the moment the page answers, while VGG19 may still
+        # load; warm: the next Run (the first fresh studio only). Trees take
+        # turns going first.
+        shift = round_number % len(trees)
+        for root in trees[shift:] + trees[:shift]:
+            cold = fresh_studio(args.network, root, settings, warm=not cold_rounds)
+            print(f"fresh studio: {cold}", flush=True)
+            cold_rounds.append(cold)
+    ready = cold_rounds[0]["page_ready_seconds"]
+    preview = {key: cold_rounds[0][key] for key in ("cold", "warm")}
     try:
-        client = Client(url, verbose=False)
-        # Cold: Run pressed the moment the page answers, while VGG19 still loads
-        # in the background; warm: the next Run.
-        preview = {
-            "cold": first_preview(client, settings),
-            "warm": first_preview(client, settings),
-        }
         # A user who looks at the page first: a fresh studio, Run after --idle s.
-        process.terminate()
-        process.wait(timeout=60)
         process, url, _ = start_studio(args.network)
         time.sleep(args.idle)
         client = Client(url, verbose=False)
@@ -250,8 +319,9 @@ def main() -> None:
         "machine": machine() | {"lscpu_model": lscpu_model()},
         "settings": settings | {"preset": "tutorial"},
         "targets": TARGETS,
-        "page_ready_seconds": round(ready, 2),
+        "page_ready_seconds": ready,
         "first_preview": preview,
+        "fresh_studios": cold_rounds,
         "studio_runs": studio,
         "library_runs": library,
         "studio_over_library": ratios,

@@ -20,7 +20,7 @@ from tf_style.config import MAX_SEED, TUTORIAL
 from tf_style.images.bundled import BUNDLED
 from tf_style.studio.engine import Engine, Session
 from tf_style.studio.form import command_line, settings_from_form
-from tf_style.studio.regions_panel import (
+from tf_style.studio.painted import (
     PaintedRegion,
     library_regions,
     painted_regions,
@@ -108,6 +108,9 @@ def run(engine: Engine, key: str | None, form: Form, *, go_on: bool = False):
             does not fit in memory, or a run that failed (its reason).
     """
     session = engine.session(key)
+    if engine.worker is not None:  # the command's: it runs this in its own process
+        yield from engine.worker.run(key, form, session.masks, go_on=go_on)
+        return
     if go_on and session.result is None:
         raise StudioError("Nothing to go on from yet: press Run first.")
     if form.shown.get("seed") in (None, ""):
@@ -156,7 +159,7 @@ def _optimise(engine, session, inputs, images, go_on):
     from tf_style.vgg.network import resolve_precision
 
     try:
-        vgg = engine.vgg()
+        extractor = engine.extractor(inputs.config)
     except tf_style.WeightsNotFoundError as error:
         raise StudioError(str(error)) from None
     if not go_on:
@@ -167,7 +170,7 @@ def _optimise(engine, session, inputs, images, go_on):
         content,
         style,
         inputs.config,
-        vgg=vgg,
+        extractor=extractor,
         init_image=init,
         regions=regions,
     )

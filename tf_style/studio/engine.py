@@ -2,10 +2,12 @@
 each tab's last run.
 
 Nothing is loaded when the page is built, so it is ready in seconds:
-:meth:`Engine.warm_up` imports TensorFlow and loads VGG19 in a background thread
-while the page is served, once, and a Run waits for it rather than doing the same
-work beside it; a fast network loads at its first use. Each tab is a
-:class:`Session`, found by Gradio's session hash; closing the tab stops its run.
+:meth:`Engine.warm_up` imports TensorFlow and loads VGG19 in a background thread,
+once, and a Run waits for it rather than doing the same work beside it; a fast
+network loads at its first use. The command's engine leaves the optimisations to
+a worker process (:mod:`tf_style.studio.worker`), whose own engine warms up while
+the page's process imports Gradio. Each tab is a :class:`Session`, found by
+Gradio's session hash; closing the tab stops its run.
 """
 
 from __future__ import annotations
@@ -22,9 +24,9 @@ from typing import Any
 from tf_style.config import StyleTransferConfig
 from tf_style.images.bundled import BUNDLED, bundled_image
 
-# The warm-up's run: the bundled pair at 32 px, one step. A first Run 30 s after
-# the page opened showed its first step's image (256 px) in 7.2 s with it, 8.6 s
-# without (benchmarks/studio.py, one run each, 2 busy cores).
+# The warm-up's run in the page's process: the bundled pair at 32 px, one step. A
+# first Run 30 s after the page opened showed its first step's image (256 px) in
+# 7.2 s with it, 8.6 s without (benchmarks/studio.py, one run each, 2 busy cores).
 WARM_UP = StyleTransferConfig(max_dim=32, epochs=1, steps_per_epoch=1)
 
 
@@ -85,21 +87,31 @@ class Engine:
         self.sessions: dict[str, Session] = {}
         self.build_seconds = 0.0
         self._vgg: Any = None
+        self._extractors: dict[tuple, Any] = {}
         self._fast: dict[str, Any] = {}
         self._vgg_lock = threading.Lock()
         self._fast_lock = threading.Lock()
         self._run_asked = threading.Event()  # a Run wants VGG19: warm up no more
         self._warm_up: threading.Thread | None = None
+        self.worker: Any = None  # the process that runs the optimisations, if any
 
     def session(self, key: str | None) -> Session:
         """The tab ``key``'s session (made at its first use)."""
         return self.sessions.setdefault(key or "", Session())
+
+    def stop(self, key: str | None) -> None:
+        """Stop the tab ``key``'s run (Stop), wherever it runs, keeping its work."""
+        self.session(key).stop()
+        if self.worker is not None:
+            self.worker.stop(key)
 
     def close_session(self, key: str | None) -> None:
         """The tab closed: stop its run and forget it."""
         session = self.sessions.pop(key or "", None)
         if session is not None:
             session.stop()
+        if self.worker is not None:
+            self.worker.close_session(key)
 
     def vgg(self, *, warming_up: bool = False) -> Any:
         """VGG19 with its weights, loaded at the first call (TensorFlow too).
@@ -128,16 +140,48 @@ class Engine:
                 self.build_seconds = time.perf_counter() - started
             return self._vgg
 
-    def warm_up(self) -> threading.Thread:
-        """Load VGG19 and run one tiny step in a background thread, so the first
-        Run need not wait: a process's first run also pays TensorFlow's one-off
-        start of its graph machinery and AutoGraph's conversion of the library's
-        step, besides tracing its own step. Called again, it returns the same
-        thread: the warm-up happens once.
+    def extractor(
+        self, config: StyleTransferConfig, *, warming_up: bool = False
+    ) -> Any:
+        """The feature extractor for ``config``'s layers, cut from :meth:`vgg` once.
+
+        One object for every run with those layers, so that a run of the same
+        shape and settings as the last takes its compiled step
+        (:mod:`tf_style.optimize.reuse` keeps it for that extractor only); passing
+        ``vgg=`` would cut a new one per run, and trace every run's step again.
+        """
+        vgg = self.vgg(warming_up=warming_up)  # first: TensorFlow loads quietly
+        from tf_style.vgg.model import extractor_for
+
+        layers = (tuple(config.style_layers), tuple(config.content_layers))
+        with self._vgg_lock:
+            if layers not in self._extractors:
+                self._extractors[layers] = extractor_for(config, vgg=vgg)
+            return self._extractors[layers]
+
+    def warm_up(
+        self,
+        config: StyleTransferConfig = WARM_UP,
+        *,
+        step_after: threading.Event | None = None,
+    ) -> threading.Thread:
+        """Load VGG19 and run ``config`` on the bundled pair in a background
+        thread, so the first Run need not wait: a process's first run also pays
+        TensorFlow's one-off start of its graph machinery and AutoGraph's
+        conversion of the library's step, besides tracing its own step (a run of
+        the same shape and settings then takes the kept step,
+        :mod:`tf_style.optimize.reuse`). Called again, it returns the same thread:
+        the warm-up happens once.
 
         The tiny step is left out where a Run came while VGG19 loaded: that run
         pays the one-off costs itself, rather than wait for a step nobody sees.
         A failure is left for the first Run to report.
+
+        Args:
+            config: the warm-up's run.
+            step_after: the step waits for this (the worker's: the page is up,
+                so that the step's threads do not slow the page; a Run that
+                comes first leaves the step out).
         """
         if self._warm_up is not None:
             return self._warm_up
@@ -146,13 +190,17 @@ class Engine:
             try:
                 import tf_style
 
-                vgg = self.vgg(warming_up=True)
+                extractor = self.extractor(config, warming_up=True)
+                while step_after is not None and not step_after.wait(0.1):
+                    if self._run_asked.is_set():
+                        return
                 if self._run_asked.is_set():
                     return
                 pair = [
-                    tf_style.load_image(bundled_image(role), 32) for role in BUNDLED
+                    tf_style.load_image(bundled_image(role), config.max_dim)
+                    for role in BUNDLED
                 ]
-                tf_style.stylize(*pair, WARM_UP, vgg=vgg)
+                tf_style.stylize(*pair, config, extractor=extractor)
             except Exception:  # noqa: BLE001 - said again by the Run that needs it
                 pass
 
