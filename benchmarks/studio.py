@@ -7,13 +7,14 @@ Run pressed the moment the page answers (cold: VGG19 still loading) and again
 after (warm); the studio's run at most 1.05x the
 library's for the same settings; a fast-network request answered while an
 optimisation runs. The studio is the real command (``python -m tf_style.studio``,
-a process of its own, whose runs go to its worker process) driven through
-``gradio_client``; the library runs in this process with VGG19 loaded once, as the
-studio's engine does. Runs alternate (studio, library, studio, ...) so that a busy
-minute weighs on both, and each is also measured in CPU seconds (the studio's
-processes: the run and its page updates), which other programs' load on a shared
-machine disturbs far less than the wall clock. ``--cold-repeats`` times the cold
-start on several fresh studios. Example::
+a process of its own) driven through ``gradio_client``; the library runs in this
+process with VGG19 loaded once, as the studio's engine does. Runs alternate
+(studio, library, studio, ...) so that a busy minute weighs on both, and each is
+also measured in CPU seconds (the studio's process and any it started: the run and
+its page updates), which other programs' load on a shared machine disturbs far
+less than the wall clock. ``--cold-repeats`` times the cold start on several fresh
+studios; ``--compare-tree`` alternates them with another copy of the code's
+(the same load for both). Example::
 
     python benchmarks/studio.py --network ../shared/models/magenta_arbitrary_stylization
 

@@ -184,6 +184,22 @@ def test_the_warm_up_happens_once_and_a_run_during_it_waits_and_equals_stylize(
     )
 
 
+def test_the_warm_up_is_the_pages_run_at_256_px():
+    """The warm-up traces the step of the page's Run at 256 px: the same settings
+    but for the steps and seed (tf_style.optimize.reuse keys a kept step by
+    neither), so that Run takes it."""
+    import dataclasses
+
+    from tf_style.config import TUTORIAL
+    from tf_style.studio.engine import WARM_UP
+
+    shown = form.preset_values("tutorial", TUTORIAL.max_dim)  # the page as it opens
+    config, _ = form.settings_from_form("tutorial", 256, shown)
+    assert (WARM_UP.max_dim, WARM_UP.total_steps) == (256, 1)
+    same = {"epochs": 1, "steps_per_epoch": 1, "seed": WARM_UP.seed}
+    assert dataclasses.replace(config, **same) == WARM_UP
+
+
 def test_gradios_queue_polls_every_50_ms_not_every_millisecond():
     """Gradio's queue looks for work every 1 ms (10 ms for progress) off Windows,
     busy enough to cost a run CPU; the studio sets Gradio's Windows values."""
@@ -222,162 +238,6 @@ def test_the_command_starts_without_gradio_or_tensorflow():
     assert done.stdout.split() == ["False", "False"], done.stderr
 
 
-def test_the_command_starts_its_worker_before_importing_gradio():
-    """The worker imports TensorFlow on the other core while Gradio imports."""
-    import subprocess
-    import sys
-
-    from tests.conftest import command_environment
-
-    code = (
-        "import sys\n"
-        "from tf_style.studio import command, worker\n"
-        "def start(**_):\n"
-        "    print('gradio' in sys.modules, 'tensorflow' in sys.modules)\n"
-        "    raise SystemExit(0)\n"
-        "worker.Worker.start = staticmethod(start)\n"
-        "command.main([])\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        env=command_environment(),
-        timeout=120,
-    )
-    assert done.stdout.split() == ["False", "False"], done.stderr
-
-
-def test_the_workers_warm_up_is_the_pages_first_run_at_256_px():
-    """The worker's warm-up traces the step of the page's Run at 256 px: the same
-    settings but for the steps and seed (tf_style.optimize.reuse keys a kept step
-    by neither), so that Run takes it."""
-    import dataclasses
-
-    from tf_style.config import TUTORIAL
-    from tf_style.studio.worker import first_run
-
-    shown = form.preset_values("tutorial", TUTORIAL.max_dim)  # the page as it opens
-    config, _ = form.settings_from_form("tutorial", 256, shown)
-    warm_up = first_run()
-    assert (warm_up.max_dim, warm_up.total_steps) == (256, 1)
-    same = {"epochs": 1, "steps_per_epoch": 1, "seed": warm_up.seed}
-    assert dataclasses.replace(config, **same) == warm_up
-
-
-def _children(pid: int) -> list[int]:
-    """The live processes whose parent is ``pid`` (from /proc)."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid and fields[0] != "Z":
-            found.append(int(stat.parent.name))
-    return found
-
-
-def _ended(pid: int, seconds: float = 60) -> bool:
-    """Whether process ``pid`` ends (or is only a zombie) within ``seconds``."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            return True
-        if state == "Z":
-            return True
-        time.sleep(0.1)
-    return False
-
-
-@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
-def test_the_commands_runs_happen_in_its_worker_which_ends_with_it(tmp_path):
-    """``tf-style-studio`` as a user starts it: its Run goes to the worker process
-    and equals tf_style.stylize bit for bit, Stop reaches it there, and Ctrl-C
-    ends the command and its worker (no orphan)."""
-    import signal
-    import subprocess
-    import sys
-
-    import tf_style
-    from tests.conftest import command_environment
-
-    port = free_port()
-    command = subprocess.Popen(
-        [sys.executable, "-m", "tf_style.studio", "--port", str(port)],
-        env=command_environment(TF_CPP_MIN_LOG_LEVEL="3"),
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert command.stdout.readline().startswith("tf-style-studio: serving")
-        children = _children(command.pid)  # the worker, multiprocessing's tracker
-        assert any(
-            b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes()
-            for child in children
-        )
-        tab = gradio_client.Client(f"http://127.0.0.1:{port}/", verbose=False)
-        result = tab.predict(bit_16=True, **TINY_RUN, api_name="/run")
-        job = tab.submit(**(TINY_RUN | {"steps_per_epoch": 400}), api_name="/run")
-        deadline = time.monotonic() + 120
-        while not _reached(job, 2):
-            assert time.monotonic() < deadline and not job.done()
-            time.sleep(0.2)
-        tab.predict(api_name="/stop")
-        assert job.result(timeout=120)[STATUS].startswith("Stopped after")
-        command.send_signal(signal.SIGINT)  # Ctrl-C
-        assert command.wait(timeout=60) == 0
-        assert all(_ended(child) for child in children)
-    finally:
-        command.kill()
-        command.wait()
-    config = StyleTransferConfig(max_dim=48, epochs=1, steps_per_epoch=8, seed=3)
-    content, style = (
-        tf_style.load_image(ASSETS / name, 48)
-        for name in ("chelsea.png", "starry_night.jpg")
-    )
-    was_eager = tf.config.functions_run_eagerly()
-    tf.config.run_functions_eagerly(False)  # as the worker runs it
-    try:
-        expected = tf_style.stylize(content, style, config).image
-    finally:
-        tf.config.run_functions_eagerly(was_eager)
-    saved = tf_style.save_image(expected, tmp_path / "library.png", bit_depth=16)
-    studio_pixels = tf.io.decode_png(
-        downloads(result)["image"].read_bytes(), dtype=tf.uint16
-    )
-    library_pixels = tf.io.decode_png(saved.read_bytes(), dtype=tf.uint16)
-    np.testing.assert_array_equal(studio_pixels.numpy(), library_pixels.numpy())
-
-
-@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
-def test_the_worker_ends_when_the_command_is_killed():
-    """Even a command killed outright (SIGKILL: no clean-up runs) leaves no
-    worker behind: its pipe breaks and it ends."""
-    import subprocess
-    import sys
-
-    from tests.conftest import command_environment
-
-    code = (
-        "import os, signal\n"
-        "from tf_style.studio.worker import Worker\n"
-        "print(Worker.start().process.pid, flush=True)\n"
-        "os.kill(os.getpid(), signal.SIGKILL)\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        env=command_environment(),
-        timeout=120,
-    )
-    assert done.returncode == -9, done.stderr
-    assert _ended(int(done.stdout)), "the worker outlived its command"
-
-
 def test_another_host_is_said_plainly():
     assert host_notice("127.0.0.1", 7860) is None
     assert host_notice("localhost", 7860) is None
@@ -405,19 +265,9 @@ def test_the_command_says_so_when_given_another_host(monkeypatch, capsys):
         served.update(settings)
         return Page()
 
-    class Worker:  # no process: the page is a stand-in too
-        @classmethod
-        def start(cls, **_):
-            return cls()
-
-        def close(self) -> None:
-            served["worker closed"] = True
-
-    monkeypatch.setattr("tf_style.studio.worker.Worker", Worker)
     monkeypatch.setattr("tf_style.studio.serve.serve", serve)
     assert command.main(["--host", "0.0.0.0", "--port", "7861"]) == 0
     assert served["host"] == "0.0.0.0" and served["closed"]
-    assert isinstance(served["worker"], Worker) and served["worker closed"]
     out, err = capsys.readouterr()
     assert out == "tf-style-studio: serving http://0.0.0.0:7861/ (Ctrl-C stops it)\n"
     assert err.startswith("tf-style-studio: note: ") and "0.0.0.0" in err

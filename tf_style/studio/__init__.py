@@ -14,8 +14,7 @@ a worker thread, streamed), :mod:`~tf_style.studio.actions` (what the buttons do
 :mod:`~tf_style.studio.results` (the downloads),
 :mod:`~tf_style.studio.fast_panel` (fast beside slow),
 :mod:`~tf_style.studio.engine` (models and tabs), :mod:`~tf_style.studio.safety`,
-:mod:`~tf_style.studio.app` (the page), :mod:`~tf_style.studio.command` and its
-:mod:`~tf_style.studio.worker` (the runs in a process started before Gradio).
+:mod:`~tf_style.studio.app` (the page) and :mod:`~tf_style.studio.command`.
 
 Neither Gradio nor TensorFlow loads with this package: :func:`launch` imports
 Gradio, and TensorFlow loads in the background once the page is up.

@@ -20,7 +20,7 @@ from tf_style.config import MAX_SEED, TUTORIAL
 from tf_style.images.bundled import BUNDLED
 from tf_style.studio.engine import Engine, Session
 from tf_style.studio.form import command_line, settings_from_form
-from tf_style.studio.painted import (
+from tf_style.studio.regions_panel import (
     PaintedRegion,
     library_regions,
     painted_regions,
@@ -108,9 +108,6 @@ def run(engine: Engine, key: str | None, form: Form, *, go_on: bool = False):
             does not fit in memory, or a run that failed (its reason).
     """
     session = engine.session(key)
-    if engine.worker is not None:  # the command's: it runs this in its own process
-        yield from engine.worker.run(key, form, session.masks, go_on=go_on)
-        return
     if go_on and session.result is None:
         raise StudioError("Nothing to go on from yet: press Run first.")
     if form.shown.get("seed") in (None, ""):

@@ -251,7 +251,7 @@ def _wire(page, engine, named, above, controls, parts, buttons) -> Callable:
         yield from start(values, request, go_on=True)
 
     def halt(request: gr.Request) -> None:
-        engine.stop(request.session_hash)
+        engine.session(request.session_hash).stop()
 
     def closed(request: gr.Request) -> None:  # the tab went away: stop its run
         engine.close_session(request.session_hash)

@@ -1,19 +1,14 @@
 """The ``tf-style-studio`` command: parse, say where it listens, serve until Ctrl-C.
 
 Kept thin like :mod:`tf_style.commands.train`: the page is
-:mod:`tf_style.studio.app`, how it is served :mod:`tf_style.studio.serve`. The
-optimisations' worker process (:mod:`tf_style.studio.worker`) starts before
-Gradio is imported, so that TensorFlow loads on the other core meanwhile, and
-ends with the command (Ctrl-C and SIGTERM included).
+:mod:`tf_style.studio.app`, how it is served :mod:`tf_style.studio.serve`.
 """
 
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 from pathlib import Path
-from typing import Any
 
 from tf_style.commands.cli import CommandParser
 from tf_style.studio.safety import LOOPBACK, host_notice
@@ -65,22 +60,6 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.port is not None and not 0 < args.port < 65536:
         build_parser().error(f"--port must be between 1 and 65535, got {args.port}")
-    from tf_style.studio.worker import Worker
-
-    worker = Worker.start(weights=args.weights)  # before Gradio: see the module
-    ended = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        serve_until_interrupted(args, worker)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        worker.close()
-        signal.signal(signal.SIGTERM, ended)
-    return 0
-
-
-def serve_until_interrupted(args: argparse.Namespace, worker: Any) -> None:
-    """Serve the page, its runs in ``worker``, until Ctrl-C (or SIGTERM)."""
     from tf_style.studio.serve import serve
 
     page = serve(
@@ -89,22 +68,18 @@ def serve_until_interrupted(args: argparse.Namespace, worker: Any) -> None:
         networks=args.network,
         weights=args.weights,
         quiet=True,
-        worker=worker,
     )
-    worker.page_up()
+    print(f"{PROGRAM}: serving {page.local_url} (Ctrl-C stops it)", flush=True)
+    notice = host_notice(args.host, page.server_port)
+    if notice is not None:
+        print(f"{PROGRAM}: note: {notice}", file=sys.stderr, flush=True)
     try:
-        print(f"{PROGRAM}: serving {page.local_url} (Ctrl-C stops it)", flush=True)
-        notice = host_notice(args.host, page.server_port)
-        if notice is not None:
-            print(f"{PROGRAM}: note: {notice}", file=sys.stderr, flush=True)
         page.block_thread()
+    except KeyboardInterrupt:
+        pass
     finally:
         page.close()
-
-
-def interrupt(signum: int, frame: Any) -> None:
-    """SIGTERM ends the command as Ctrl-C does: the page closes, then the worker."""
-    raise KeyboardInterrupt
+    return 0
 
 
 if __name__ == "__main__":

@@ -2,16 +2,15 @@
 each tab's last run.
 
 Nothing is loaded when the page is built, so it is ready in seconds:
-:meth:`Engine.warm_up` imports TensorFlow and loads VGG19 in a background thread,
-once, and a Run waits for it rather than doing the same work beside it; a fast
-network loads at its first use. The command's engine leaves the optimisations to
-a worker process (:mod:`tf_style.studio.worker`), whose own engine warms up while
-the page's process imports Gradio. Each tab is a :class:`Session`, found by
-Gradio's session hash; closing the tab stops its run.
+:meth:`Engine.warm_up` imports TensorFlow and loads VGG19 in a background thread
+while the page is served, once, and a Run waits for it rather than doing the same
+work beside it; a fast network loads at its first use. Each tab is a
+:class:`Session`, found by Gradio's session hash; closing the tab stops its run.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tempfile
 import threading
@@ -23,11 +22,16 @@ from typing import Any
 
 from tf_style.config import StyleTransferConfig
 from tf_style.images.bundled import BUNDLED, bundled_image
+from tf_style.presets import preset
 
-# The warm-up's run in the page's process: the bundled pair at 32 px, one step. A
-# first Run 30 s after the page opened showed its first step's image (256 px) in
-# 7.2 s with it, 8.6 s without (benchmarks/studio.py, one run each, 2 busy cores).
-WARM_UP = StyleTransferConfig(max_dim=32, epochs=1, steps_per_epoch=1)
+# The warm-up's run: one step of the page's Run at 256 px, the tutorial's settings
+# on the bundled pair, so that Run takes its compiled step (tf_style.optimize.reuse
+# keys it by shape and settings, not by steps or seed). A first Run 30 s after the
+# page opened showed its first step's image (256 px) in 7.2 s with a 32 px
+# warm-up, 8.6 s without (benchmarks/studio.py, one run each, 2 busy cores).
+WARM_UP = dataclasses.replace(
+    preset("tutorial", max_dim=256), epochs=1, steps_per_epoch=1
+)
 
 
 @dataclass
@@ -93,25 +97,16 @@ class Engine:
         self._fast_lock = threading.Lock()
         self._run_asked = threading.Event()  # a Run wants VGG19: warm up no more
         self._warm_up: threading.Thread | None = None
-        self.worker: Any = None  # the process that runs the optimisations, if any
 
     def session(self, key: str | None) -> Session:
         """The tab ``key``'s session (made at its first use)."""
         return self.sessions.setdefault(key or "", Session())
-
-    def stop(self, key: str | None) -> None:
-        """Stop the tab ``key``'s run (Stop), wherever it runs, keeping its work."""
-        self.session(key).stop()
-        if self.worker is not None:
-            self.worker.stop(key)
 
     def close_session(self, key: str | None) -> None:
         """The tab closed: stop its run and forget it."""
         session = self.sessions.pop(key or "", None)
         if session is not None:
             session.stop()
-        if self.worker is not None:
-            self.worker.close_session(key)
 
     def vgg(self, *, warming_up: bool = False) -> Any:
         """VGG19 with its weights, loaded at the first call (TensorFlow too).
@@ -159,29 +154,17 @@ class Engine:
                 self._extractors[layers] = extractor_for(config, vgg=vgg)
             return self._extractors[layers]
 
-    def warm_up(
-        self,
-        config: StyleTransferConfig = WARM_UP,
-        *,
-        step_after: threading.Event | None = None,
-    ) -> threading.Thread:
+    def warm_up(self, config: StyleTransferConfig = WARM_UP) -> threading.Thread:
         """Load VGG19 and run ``config`` on the bundled pair in a background
         thread, so the first Run need not wait: a process's first run also pays
         TensorFlow's one-off start of its graph machinery and AutoGraph's
-        conversion of the library's step, besides tracing its own step (a run of
-        the same shape and settings then takes the kept step,
-        :mod:`tf_style.optimize.reuse`). Called again, it returns the same thread:
-        the warm-up happens once.
+        conversion of the library's step, besides tracing its own step, and a Run
+        of the warm-up's shape and settings takes its compiled step. Called again,
+        it returns the same thread: the warm-up happens once.
 
-        The tiny step is left out where a Run came while VGG19 loaded: that run
-        pays the one-off costs itself, rather than wait for a step nobody sees.
-        A failure is left for the first Run to report.
-
-        Args:
-            config: the warm-up's run.
-            step_after: the step waits for this (the worker's: the page is up,
-                so that the step's threads do not slow the page; a Run that
-                comes first leaves the step out).
+        The step is left out where a Run came while VGG19 loaded: that run pays
+        the one-off costs itself, rather than wait for a step nobody sees. A
+        failure is left for the first Run to report.
         """
         if self._warm_up is not None:
             return self._warm_up
@@ -191,9 +174,6 @@ class Engine:
                 import tf_style
 
                 extractor = self.extractor(config, warming_up=True)
-                while step_after is not None and not step_after.wait(0.1):
-                    if self._run_asked.is_set():
-                        return
                 if self._run_asked.is_set():
                     return
                 pair = [

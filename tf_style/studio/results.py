@@ -26,7 +26,7 @@ class RunInputs:
         command: the ``tf-style-train`` command reproducing the run.
         bit_depth: 8 or 16, of the PNG.
         regions: the painted regions
-            (:class:`~tf_style.studio.painted.PaintedRegion`), whose masks
+            (:class:`~tf_style.studio.regions_panel.PaintedRegion`), whose masks
             are written beside the result.
         went_on_from: the earlier result's file name, for a Go on.
     """
@@ -75,7 +75,7 @@ def write_downloads(
     from tf_style.images.decode import rgb_icc_profile
     from tf_style.images.tensors import save_image
     from tf_style.plotting import plot_losses, save_figure
-    from tf_style.studio.painted import save_mask
+    from tf_style.studio.regions_panel import save_mask
     from tf_style.studio.safety import upload_name
 
     folder.mkdir(parents=True, exist_ok=True)

@@ -2,10 +2,9 @@
 
 Where it listens, what it may serve and how large an upload may be are
 :mod:`tf_style.studio.safety`'s; here they become Gradio's arguments. The queue
-keeps one optimisation at a time (see :mod:`tf_style.studio.app`). The page does
-not wait for TensorFlow: the command's worker process (:mod:`tf_style.studio.worker`)
-loads VGG19 while Gradio imports here; without one (a notebook), VGG19 loads in the
-background once the page is up (:meth:`~tf_style.studio.engine.Engine.warm_up`).
+keeps one optimisation at a time (see :mod:`tf_style.studio.app`). VGG19 loads in
+the background once the page is up (:meth:`~tf_style.studio.engine.Engine.warm_up`),
+so the page does not wait for TensorFlow.
 """
 
 from __future__ import annotations
@@ -41,20 +40,13 @@ def serve(
     inline: bool | None = None,
     block: bool = False,
     quiet: bool = False,
-    worker: Any = None,
 ) -> Any:
-    """Build the page and serve it (see :func:`tf_style.studio.launch`).
-
-    Args:
-        worker: a started :class:`~tf_style.studio.worker.Worker` that runs the
-            optimisations (None: they run in this process). The caller closes it.
-    """
+    """Build the page and serve it (see :func:`tf_style.studio.launch`)."""
     prepare_environment()
     from tf_style.studio.app import PAGE_CSS, build_app
     from tf_style.studio.engine import Engine
 
     engine = Engine(weights=weights, networks=networks)
-    engine.worker = worker
     page = build_app(engine)
     page.queue(max_size=QUEUE_SIZE)
     calm_queue(page)
@@ -77,8 +69,7 @@ def serve(
         css=PAGE_CSS,
     )
     page.studio_engine = engine  # for tests and notebooks: the models and tabs
-    if worker is None:
-        engine.warm_up()
+    engine.warm_up()
     if block:
         page.block_thread()
     return page
