@@ -381,7 +381,27 @@ def test_the_adain_encoder_is_the_extractors_content_layer(vgg):
     np.testing.assert_allclose(encoded, extracted, rtol=1e-5, atol=1e-4)
 
 
-def test_adain_trains_resumes_exactly_and_exports(photos, styles, vgg, tmp_path):
+@pytest.fixture
+def conversions(monkeypatch) -> list[str]:
+    """TensorFlow Lite conversion replaced by a stand-in that records each variant.
+
+    Converting is about 10 s a file on 2 cores; tests/test_fit_export.py converts
+    a Johnson and an AdaIN network for real and runs the files. Here what is
+    checked is that a run exports, and both files are asked for and written.
+    """
+    asked: list[str] = []
+
+    def stand_in(module, variant: str) -> bytes:
+        asked.append(variant)
+        return f"stand-in {variant}".encode()
+
+    monkeypatch.setattr("tf_style.fit.export.convert_to_tflite", stand_in)
+    return asked
+
+
+def test_adain_trains_resumes_exactly_and_exports(
+    photos, styles, vgg, tmp_path, conversions
+):
     """The arbitrary-style network through the same loop: stopped and resumed it
     equals a straight run; exported, it takes any style and a strength."""
     from tf_style.fast import load_fast_model
@@ -392,6 +412,7 @@ def test_adain_trains_resumes_exactly_and_exports(photos, styles, vgg, tmp_path)
     result = straight_and_resumed(config, str(styles), photos, vgg, tmp_path, stop=2)
     assert_same_weights(tmp_path, vgg, config)
     assert set(result.exported) == {"saved_model", "float16", "int8"}
+    assert sorted(conversions) == ["float16", "int8"]
     model = load_fast_model(hub_handle=tmp_path / "stopped")
     photo = tf.random.uniform([1, 40, 48, 3], seed=5)
     style = tf.random.uniform([1, 40, 40, 3], seed=6)
@@ -432,7 +453,7 @@ def test_other_held_out_photos_cannot_continue_a_run():
 
 
 def test_the_command_stops_on_sigterm_continues_and_exports(
-    photos, tmp_path, run_here, monkeypatch
+    photos, tmp_path, run_here, monkeypatch, conversions
 ):
     """SIGTERM (a scheduler stopping the job) during step 2: the step ends, and
     only then the run, checkpointed at step 2 with its record; one line says how to
@@ -475,6 +496,7 @@ def test_the_command_stops_on_sigterm_continues_and_exports(
         "network_float16.tflite",
         "network_int8.tflite",
     ]
+    assert sorted(conversions) == ["float16", "int8"]  # the continued run's only
     assert "held-out loss" in more.stdout
 
 

@@ -23,7 +23,7 @@ import tensorflow as tf
 from tf_style.config import StyleTransferConfig
 from tf_style.images.tensors import clip_0_1
 from tf_style.losses import LOSS_TERMS
-from tf_style.objective import StyleContentLoss, loss_and_gradient
+from tf_style.objective import AUTOGRAPH, StyleContentLoss, loss_and_gradient
 from tf_style.optimize.recorder import RunRecorder
 
 
@@ -67,7 +67,9 @@ class StyleTransfer:
         self._step = (
             self._train_step
             if loss.tiling is not None
-            else tf.function(self._train_step, jit_compile=config.jit)
+            else tf.function(
+                self._train_step, jit_compile=config.jit, autograph=AUTOGRAPH
+            )
         )
 
     @classmethod
