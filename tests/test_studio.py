@@ -38,6 +38,7 @@ pytestmark = [
     # Gradio's server libraries, in threads of this process.
     pytest.mark.filterwarnings("ignore::DeprecationWarning"),
     pytest.mark.filterwarnings("ignore::ResourceWarning"),
+    pytest.mark.usefixtures("gradio_garbage_collected"),
 ]
 
 TINY_RUN = {"max_dim": 48, "epochs": 1, "steps_per_epoch": 8, "seed": 3}

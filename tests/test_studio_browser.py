@@ -38,6 +38,7 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.filterwarnings("ignore::DeprecationWarning"),
     pytest.mark.filterwarnings("ignore::ResourceWarning"),
+    pytest.mark.usefixtures("gradio_garbage_collected"),
 ]
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
