@@ -276,11 +276,8 @@ def tiled_grams(
 FLOAT16_SCALED_LOSS = 2.0**14
 
 
-# Whether the compiled loss and step go through AutoGraph. They hold no Python
-# control flow on tensors (a replica's empty share is an explicit tf.cond), so it
-# had nothing to convert, but it parsed and rewrote the source of every function
-# they call: without it a process's first 48 px run took 1.8-2.0 s, not 3.4-4.2 s
-# (Adam; L-BFGS 5.0 -> 3.4 s), in every command, notebook and studio start.
+# AutoGraph for the compiled loss and step: they hold no tensor control flow, yet it
+# rewrote every function they call, ~2 s of a process's first run (first_step.py).
 AUTOGRAPH = False
 
 
