@@ -140,10 +140,10 @@ class Engine:
     ) -> Any:
         """The feature extractor for ``config``'s layers, cut from :meth:`vgg` once.
 
-        One object for every run with those layers, so that a run of the same
-        shape and settings as the last takes its compiled step
-        (:mod:`tf_style.optimize.reuse` keeps it for that extractor only); passing
-        ``vgg=`` would cut a new one per run, and trace every run's step again.
+        One object for every run with those layers, not one cut per run: a run
+        of the same shape and settings as the last takes its compiled step either
+        way (:mod:`tf_style.optimize.reuse` matches the network), and the cutting
+        is done once.
         """
         vgg = self.vgg(warming_up=warming_up)  # first: TensorFlow loads quietly
         from tf_style.vgg.model import extractor_for
@@ -157,10 +157,10 @@ class Engine:
     def warm_up(self, config: StyleTransferConfig = WARM_UP) -> threading.Thread:
         """Load VGG19 and run ``config`` on the bundled pair in a background
         thread, so the first Run need not wait: a process's first run also pays
-        TensorFlow's one-off start of its graph machinery and AutoGraph's
-        conversion of the library's step, besides tracing its own step, and a Run
-        of the warm-up's shape and settings takes its compiled step. Called again,
-        it returns the same thread: the warm-up happens once.
+        TensorFlow's one-off start of its graph machinery, besides tracing its
+        own step, and a Run of the warm-up's shape and settings takes its
+        compiled step. Called again, it returns the same thread: the warm-up
+        happens once.
 
         The step is left out where a Run came while VGG19 loaded: that run pays
         the one-off costs itself, rather than wait for a step nobody sees. A
