@@ -14,7 +14,8 @@ the held-out pairs: every stop must be at or below the tutorial's loss.
 ``run`` times whole processes side by side, ``python -m tf_style.train`` at 256 px:
 the tutorial (Adam, 301 steps, so that its last report is the 300th image's loss),
 ``--preset fast`` (the rule on, the budget its ceiling) and the preset to its whole
-budget (``--min-decrease 0``), on two held-out pairs, and records each process's
+budget (``--min-decrease 0``), on two held-out pairs (``--pairs``, ``--max-dim`` and
+``--variants`` choose others, ``fast-float32`` among them), and records each process's
 wall time, its steps, why it stopped and its final loss, beside the machine (CPU,
 bfloat16 instructions) and the load average, since a figure taken beside other work
 is an upper bound.
@@ -47,6 +48,16 @@ BENCHMARK_PAIRS = {
 HELD_OUT_RUNS = ("chelsea:the_scream", "shipwreck:starry_night")  # the hardest two
 THRESHOLDS = tuple(round(0.0025 + 0.0005 * i, 4) for i in range(16))  # to 0.01
 MARGIN = 0.85  # a benchmark pair's stop at most this multiple of the target
+# What ``run`` may put beside the tutorial's 300 steps (Adam, 301 so that its last
+# report is the 300th image's loss). ``fast-float32`` stands in for a CPU without
+# bfloat16 on one that has it, so one machine gives both CPU classes' rows.
+VARIANTS = {
+    "tutorial": ["--epochs", "1", "--steps-per-epoch", "301"],
+    "fast": ["--preset", "fast"],
+    "budget": ["--preset", "fast", "--min-decrease", "0"],
+    "fast-float32": ["--preset", "fast", "--mixed-precision", "float32"],
+}
+DEFAULT_VARIANTS = ("fast", "budget")
 
 
 def recorded_curves(max_dim: int) -> list[dict]:
@@ -161,7 +172,11 @@ def run_process(arguments: list[str], folder: Path, name: str) -> dict:
     }
 
 
-def run_report(pairs: tuple[str, ...]) -> dict:
+def run_report(
+    pairs: tuple[str, ...],
+    max_dim: int = 256,
+    variants: tuple[str, ...] = DEFAULT_VARIANTS,
+) -> dict:
     # Imported here: run as a script, this folder is on the path; the tests load
     # this module only to replay the recorded curves.
     from run_command import machine
@@ -173,32 +188,22 @@ def run_report(pairs: tuple[str, ...]) -> dict:
             content = next(IMAGES.glob(f"{content.name}.*"))
             style = next(IMAGES.glob(f"{style.name}.*"))
             common = ["--content", str(content), "--style", str(style)]
-            common += ["--max-dim", "256"]
+            common += ["--max-dim", str(max_dim)]
             load = os.getloadavg()[0]
-            tutorial = run_process(
-                [*common, "--epochs", "1", "--steps-per-epoch", "301"],
-                Path(folder),
-                "tutorial",
-            )
-            fast = run_process([*common, "--preset", "fast"], Path(folder), "fast")
-            # The same preset to its whole budget: what the rule saves.
-            budget = run_process(
-                [*common, "--preset", "fast", "--min-decrease", "0"],
-                Path(folder),
-                "budget",
-            )
-            runs.append(
-                {
-                    "pair": pair,
-                    "load_before": round(load, 2),
-                    "load_after": round(os.getloadavg()[0], 2),
-                    "tutorial": tutorial,
-                    "fast": fast,
-                    "budget": budget,
-                    "speed_up": round(tutorial["seconds"] / fast["seconds"], 2),
-                    "loss_ratio": round(fast["final_loss"] / tutorial["final_loss"], 4),
-                }
-            )
+            run = {"pair": pair, "max_dim": max_dim, "load_before": round(load, 2)}
+            for variant in ("tutorial", *variants):
+                options = [*common, *VARIANTS[variant]]
+                run[variant] = run_process(options, Path(folder), variant)
+            tutorial = run["tutorial"]
+            for variant in variants:
+                run[variant]["speed_up"] = round(
+                    tutorial["seconds"] / run[variant]["seconds"], 2
+                )
+                run[variant]["loss_ratio"] = round(
+                    run[variant]["final_loss"] / tutorial["final_loss"], 4
+                )
+            run["load_after"] = round(os.getloadavg()[0], 2)
+            runs.append(run)
             print(json.dumps(runs[-1]), flush=True)
     return {"machine": machine(), "runs": runs}
 
@@ -208,13 +213,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("mode", choices=("replay", "run"))
     parser.add_argument("--pairs", nargs="+", default=list(HELD_OUT_RUNS))
     parser.add_argument("--name", help="results file name (default: the mode)")
+    parser.add_argument("--max-dim", type=int, default=256)
+    parser.add_argument(
+        "--variants",
+        nargs="+",
+        choices=[name for name in VARIANTS if name != "tutorial"],
+        default=list(DEFAULT_VARIANTS),
+        help="runs beside the tutorial's, in this order (run mode)",
+    )
     args = parser.parse_args(argv)
     folder = RESULTS / "stopping"
     folder.mkdir(parents=True, exist_ok=True)
     if args.mode == "replay":
         result = replay_report()
     else:
-        result = run_report(tuple(args.pairs))
+        result = run_report(tuple(args.pairs), args.max_dim, tuple(args.variants))
     path = folder / f"{args.name or args.mode}.json"
     path.write_text(json.dumps(result, indent=1) + "\n")
     print(f"wrote {path.relative_to(ROOT)}")
