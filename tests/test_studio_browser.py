@@ -177,7 +177,10 @@ def paint_region(driver, engine) -> None:
     """Open the regions, take the brush, paint a stroke on region 1's photo; the
     tab's mask has the photo's shape, and the command names the region at once."""
     regions_opener(driver).click()
-    editor = driver.find_element(By.CSS_SELECTOR, "#region-1-mask")
+    # The folded regions are drawn when they open, not before.
+    editor = WebDriverWait(driver, 30).until(
+        lambda _: driver.find_element(By.CSS_SELECTOR, "#region-1-mask")
+    )
     driver.execute_script("arguments[0].scrollIntoView()", editor)
     WebDriverWait(driver, 30).until(
         lambda _: editor.find_elements(By.TAG_NAME, "canvas")
