@@ -50,12 +50,14 @@ THRESHOLDS = tuple(round(0.0025 + 0.0005 * i, 4) for i in range(16))  # to 0.01
 MARGIN = 0.85  # a benchmark pair's stop at most this multiple of the target
 # What ``run`` may put beside the tutorial's 300 steps (Adam, 301 so that its last
 # report is the 300th image's loss). ``fast-float32`` stands in for a CPU without
-# bfloat16 on one that has it, so one machine gives both CPU classes' rows.
+# bfloat16 on one that has it, so one machine gives both CPU classes' rows;
+# ``fast-bfloat16`` checks ``auto``'s choice where it picked float32.
 VARIANTS = {
     "tutorial": ["--epochs", "1", "--steps-per-epoch", "301"],
     "fast": ["--preset", "fast"],
     "budget": ["--preset", "fast", "--min-decrease", "0"],
     "fast-float32": ["--preset", "fast", "--mixed-precision", "float32"],
+    "fast-bfloat16": ["--preset", "fast", "--mixed-precision", "bfloat16"],
 }
 DEFAULT_VARIANTS = ("fast", "budget")
 

@@ -58,7 +58,8 @@ def noisy_timer(true_speedup: float, rng: random.Random):
 
 
 @pytest.mark.parametrize(
-    "true_speedup, expected", [(3.0, "bfloat16"), (1.4, "float32"), (0.66, "float32")]
+    "true_speedup, expected",
+    [(3.0, "bfloat16"), (1.5, "bfloat16"), (1.0, "float32"), (0.66, "float32")],
 )
 def test_the_measurement_does_not_flip_under_a_noisy_timer(true_speedup, expected):
     """One timing a decision flipped under load; the best of 15 rounds does not."""
@@ -76,8 +77,11 @@ def test_the_measurement_does_not_flip_under_a_noisy_timer(true_speedup, expecte
 def test_one_timing_of_each_would_have_flipped(tmp_path):
     """The old probe's failure, shown with the same noise: so the test can fail."""
     rng = random.Random(0)
-    seconds = noisy_timer(3.0, rng)
-    single = {seconds("float32") / seconds("bfloat16") >= 2.0 for _ in range(300)}
+    seconds = noisy_timer(1.5, rng)
+    single = {
+        seconds("float32") / seconds("bfloat16") >= BFLOAT16_MIN_SPEEDUP
+        for _ in range(300)
+    }
     assert single == {True, False}
 
 
@@ -90,6 +94,28 @@ def test_a_measured_decision_is_kept_and_reused_whatever_later_timings_say(tmp_p
         assert choose(tmp_path, flags=amx, measure=lambda: 1.2) == first
     entries = json.loads((tmp_path / "precision.json").read_text())
     assert list(entries) == [f"{CPU} | amx_bf16 | TensorFlow 2.21"]
+
+
+def test_a_kept_measurement_is_judged_by_todays_threshold(tmp_path, monkeypatch):
+    """The cache keeps the speed-up, not only the verdict: a release that moves the
+    threshold decides anew from it, without timing again."""
+    avx512 = ("avx512_bf16",)
+    assert choose(tmp_path, flags=avx512, measure=lambda: 1.5).precision == "bfloat16"
+    monkeypatch.setattr("tf_style.precision.BFLOAT16_MIN_SPEEDUP", 2.0)
+    again = choose(tmp_path, flags=avx512)  # measuring again would fail the test
+    assert again.precision == "float32" and "1.50x" in again.reason
+
+
+def test_an_entry_without_its_measurement_is_measured_again(tmp_path):
+    """An entry written before the speed-up was kept holds only a verdict, taken
+    under another threshold: it is measured once more, then kept with its figure."""
+    key = f"{CPU} | avx512_bf16 | TensorFlow 2.21"
+    old = {key: {"precision": "float32", "reason": "measured 1.48x (from 2.0x)"}}
+    (tmp_path / "precision.json").write_text(json.dumps(old))
+    choice = choose(tmp_path, flags=("avx512_bf16",), measure=lambda: 1.48)
+    assert choice.precision == "bfloat16"
+    kept = json.loads((tmp_path / "precision.json").read_text())[key]
+    assert kept["speedup"] == 1.48 and kept["precision"] == "bfloat16"
 
 
 def test_a_new_tensorflow_measures_again(tmp_path):

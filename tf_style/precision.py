@@ -11,9 +11,10 @@ machine: the same command then gives other numerics and other times. So:
    instructions, which TensorFlow's build may or may not use): a 3x3 convolution
    timed in both precisions, interleaved, several rounds, the best time of each.
    Load only ever adds time, so the best of several is what the machine can do.
-3. **Kept per machine.** The measured decision is written to a small JSON cache,
+3. **Kept per machine.** The measured speed-up is written to a small JSON cache,
    keyed by the device, the CPU's bfloat16 flags and TensorFlow's version, and every
-   later run reads it: the same command resolves ``auto`` the same way every time.
+   later run reads it: the same command resolves ``auto`` the same way every time
+   (a release that moves the threshold judges the kept figure anew).
    Delete the file (or set ``TF_STYLE_CACHE_DIR``) to measure again.
 
 Every run record names the precision and this reason.
@@ -33,11 +34,13 @@ from pathlib import Path
 from tf_style.device import cpu_flags, describe_device
 
 # bfloat16 is chosen where its convolution runs at least this much faster than
-# float32's. A whole evaluation gains less than the convolutions alone (pooling,
-# ReLU and the float32 Gram matrices do not speed up), hence the margin: on a
-# 2-core Xeon with AMX this probe measured 3.0-3.7x and a whole VGG19 evaluation
-# 2.9x.
-BFLOAT16_MIN_SPEEDUP = 2.0
+# float32's: a margin over the probe's noise for what a whole evaluation gains
+# (pooling, ReLU and the float32 Gram matrices do not speed up). Measured: a 2-core
+# Xeon with AMX, probe 3.0-3.7x, whole VGG19 evaluation 2.9x; a 2-core AMD EPYC
+# (Zen 5, AVX512_BF16, no AMX), probe 1.48-1.61x, the fast preset's evaluations
+# 1.2-1.6x at 256 px and 2.06x at 512 px; an AVX512_BF16 Xeon without AMX, 0.66x.
+# The fast preset needs as many evaluations in either (benchmarks/README.md).
+BFLOAT16_MIN_SPEEDUP = 1.25
 PROBE_SHAPE = (1, 48, 48, 128)  # the probe's feature map: about 0.7 GFLOP a pass
 PROBE_ROUNDS = 15
 BFLOAT16_CPU_FLAGS = frozenset({"avx512_bf16", "amx_bf16"})
@@ -105,19 +108,24 @@ def choose_precision(
     cache = cache or cache_dir() / CACHE_FILE
     key = f"{device} | {' '.join(native)} | TensorFlow {tensorflow_version}"
     kept = _read_cache(cache).get(key)
-    if kept is not None:
-        return PrecisionChoice(kept["precision"], kept["reason"])
+    if kept is not None:  # the measurement is kept; the threshold is today's
+        return _decide(device, kept["speedup"], kept["measured_on"], f"kept in {cache}")
     speedup = (measure or measured_speedup)()
-    precision = "bfloat16" if speedup >= BFLOAT16_MIN_SPEEDUP else "float32"
     when = datetime.now(timezone.utc).date().isoformat()
-    measured = (
+    choice = _decide(device, speedup, when, f"kept in {cache}")
+    if _write_cache(cache, key, choice, speedup, when):
+        return choice
+    return _decide(device, speedup, when, f"not kept ({cache} not writable)")
+
+
+def _decide(device: str, speedup: float, when: str, where: str) -> PrecisionChoice:
+    """The precision a measured speed-up means under today's threshold, and why."""
+    precision = "bfloat16" if speedup >= BFLOAT16_MIN_SPEEDUP else "float32"
+    return PrecisionChoice(
+        precision,
         f"{device}: bfloat16 convolutions measured {speedup:.2f}x float32's on {when} "
-        f"(bfloat16 from {BFLOAT16_MIN_SPEEDUP}x)"
+        f"(bfloat16 from {BFLOAT16_MIN_SPEEDUP}x), {where}",
     )
-    kept = PrecisionChoice(precision, f"{measured}, kept in {cache}")
-    if _write_cache(cache, key, kept):
-        return kept
-    return PrecisionChoice(precision, f"{measured}; not kept ({cache} not writable)")
 
 
 def measured_speedup(
@@ -163,7 +171,8 @@ def _probe(dtype: str) -> Callable:
 
 
 def _read_cache(path: Path) -> dict:
-    """The cache's entries; an unreadable or malformed cache is an empty one."""
+    """The cache's entries; an unreadable or malformed cache is an empty one, and an
+    entry without its measurement (written before it was kept) is left out."""
     try:
         entries = json.loads(path.read_text())
     except (OSError, ValueError):
@@ -174,16 +183,19 @@ def _read_cache(path: Path) -> dict:
         key: value
         for key, value in entries.items()
         if isinstance(value, dict)
-        and value.get("precision") in ("float32", "bfloat16")
-        and isinstance(value.get("reason"), str)
+        and isinstance(value.get("speedup"), (int, float))
+        and isinstance(value.get("measured_on"), str)
     }
 
 
-def _write_cache(path: Path, key: str, choice: PrecisionChoice) -> bool:
+def _write_cache(
+    path: Path, key: str, choice: PrecisionChoice, speedup: float, when: str
+) -> bool:
     """Add ``key`` to the cache atomically; False where it cannot be written."""
     from tf_style.paths.atomic import atomic_write
 
-    entries = _read_cache(path) | {key: asdict(choice)}
+    entry = asdict(choice) | {"speedup": round(speedup, 4), "measured_on": when}
+    entries = _read_cache(path) | {key: entry}
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with atomic_write(path) as handle:

@@ -7,9 +7,10 @@ reach the tutorial's 300-step loss on every pair it measured, with a budget per 
 that holds on pairs nobody measured; at the sizes where it was measured, a stopping
 rule (:mod:`tf_style.optimize.stopping`) ends the run sooner, the budget its
 ceiling. It runs
-VGG19 in bfloat16 where the device computes that at least twice as fast as float32
-(``mixed_precision="auto"``: AMX CPUs, recent GPUs; the same evaluations, each about
-3x cheaper on an AMX CPU), in float32 elsewhere. Figures: ``benchmarks/README.md``.
+VGG19 in bfloat16 where the device computes that at least 1.25x as fast as float32
+(``mixed_precision="auto"``: AMX CPUs, recent GPUs, AVX512_BF16 CPUs where it pays;
+the same evaluations, each about 3x cheaper on an AMX CPU, 1.2-2x on a Zen 5 EPYC),
+in float32 elsewhere. Figures: ``benchmarks/README.md``.
 
 Example:
     >>> config = preset("fast", max_dim=256)
