@@ -18,7 +18,7 @@ import numpy as np
 import PIL.Image
 import pytest
 import tensorflow as tf
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tf_style import train
@@ -153,7 +153,7 @@ def build_source(folder: Path, plan: list[tuple[str, str]], others: list[Path], 
     folder.mkdir(parents=True)
     rng = np.random.default_rng(seed)
     for stem, kind in plan:
-        path = folder / f"{stem}.png"
+        path = folder / f"{stem}.d" if kind == "dir-link" else folder / f"{stem}.png"
         if os.path.lexists(path):
             continue
         targets = [p for p in [*others, *folder.glob("*.png")] if p.is_file()]
@@ -166,7 +166,7 @@ def build_source(folder: Path, plan: list[tuple[str, str]], others: list[Path], 
         elif kind == "fifo":
             os.mkfifo(path)
         elif kind == "dir-link":
-            (folder / f"{stem}.d").symlink_to(folder.parent)  # an ancestor
+            path.symlink_to(folder.parent)  # an ancestor
         elif kind == "corrupt":
             path.write_bytes(rng.bytes(40))
         else:
@@ -236,6 +236,14 @@ sources = st.lists(
     through_link=st.booleans(),
     fault=st.one_of(st.none(), st.integers(0, 2)),
     seed=st.integers(0, 1000),
+)
+# Found by the search: two links to a folder under one name (the helper made the
+# second link over the first).
+@example(
+    plans=[[("IMG_0001", "dir-link"), ("IMG_0001", "dir-link")]],
+    through_link=False,
+    fault=None,
+    seed=0,
 )
 def test_runs_into_one_output_never_replace_share_or_lose(
     tmp_path_factory, real_extractor, plans, through_link, fault, seed

@@ -42,6 +42,10 @@ pytestmark = [
 ]
 
 TINY_RUN = {"max_dim": 48, "epochs": 1, "steps_per_epoch": 8, "seed": 3}
+# Long enough for a preview between the start and the end on a fast machine: the
+# first is due once 3% of the run's time covers an update (about 1.7 s in); 8
+# eager 48 px steps ended sooner on a 2-core Zen 5 EPYC.
+STREAMED_STEPS = 40
 
 
 def test_every_config_field_is_a_control_named_by_its_option():
@@ -344,17 +348,18 @@ def downloads(result) -> dict[str, Path]:
 def test_a_tiny_run_streams_previews_and_equals_stylize(studio, tmp_path):
     import tf_style
 
-    job = client(studio).submit(bit_16=True, **TINY_RUN, api_name="/run")
+    streamed = TINY_RUN | {"steps_per_epoch": STREAMED_STEPS}
+    job = client(studio).submit(bit_16=True, **streamed, api_name="/run")
     result = job.result(timeout=300)
     outputs = job.outputs()
     statuses = updates(outputs, STATUS)
     previews = [s for s in statuses if s.startswith("Step ")]
     assert len(updates(outputs, IMAGE)) >= 3  # the start, a step, the end
     assert len(previews) >= 2 and any(not s.startswith("Step 0/") for s in previews)
-    assert result[STATUS].startswith("Done: 8 steps")
+    assert result[STATUS].startswith(f"Done: {STREAMED_STEPS} steps")
     assert "--seed 3" in result[COMMAND] and "--max-dim 48" in result[COMMAND]
 
-    config = StyleTransferConfig(max_dim=48, epochs=1, steps_per_epoch=8, seed=3)
+    config = StyleTransferConfig(**streamed)
     content = tf_style.load_image(ASSETS / "chelsea.png", 48)
     style = tf_style.load_image(ASSETS / "starry_night.jpg", 48)
     expected = tf_style.save_image(

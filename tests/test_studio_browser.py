@@ -129,9 +129,10 @@ def test_a_run_in_the_browser(studio, browser, tmp_path):
         ("option-max-dim", 48),
         ("option-epochs", 1),
         # Steps enough for previews between the start and the end: the page
-        # updates while that costs at most 3% of the run, and a run of 8 steps
-        # once showed none between them on a machine at load 6-7.
-        ("option-steps-per-epoch", 30),
+        # updates while that costs at most 3% of the run (the first about 1.7 s
+        # in). 8 steps once showed none on a machine at load 6-7; on a 2-core Zen
+        # 5 EPYC 8 eager steps end before the first is due.
+        ("option-steps-per-epoch", 60),
     ):
         set_number(browser, element_id, value)
     browser.find_element(By.CSS_SELECTOR, "#status").click()  # leave the last box
@@ -142,7 +143,7 @@ def test_a_run_in_the_browser(studio, browser, tmp_path):
     previews = watch_until_done(browser, seconds=240)
     assert len(previews) >= 3, previews  # the start, one step at least, the end
     status = browser.find_element(By.CSS_SELECTOR, "#status").text
-    assert status.startswith("Done: 30 steps"), status
+    assert status.startswith("Done: 60 steps"), status
     command = command_text(browser)
     assert "--content photo.png --style painting.jpg" in command
     assert "--max-dim 48" in command and "--seed " in command
