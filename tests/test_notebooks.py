@@ -19,6 +19,7 @@ import io
 import json
 import os
 import re
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -27,7 +28,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from tests.conftest import ROOT, SHARED
+from tests.conftest import ROOT, SHARED, STOP_SIGNALS
 
 NOTEBOOK_DIR = ROOT / "notebooks"
 NOTEBOOKS = sorted(path.name for path in NOTEBOOK_DIR.glob("*.ipynb"))
@@ -152,7 +153,15 @@ def execute(name: str, parameters: dict[str, object]) -> nbformat.NotebookNode:
         kernel_name="python3",  # jupyter_client swaps a bare "python" for ours
         resources={"metadata": {"path": str(NOTEBOOK_DIR)}},
     )
-    client.execute(env=env)
+    # nbclient sets Ctrl-C's and SIGTERM's handlers for the run and then resets
+    # them to Python's defaults, not to what they were: a suite started with
+    # SIGINT ignored (a background job) would find them changed.
+    handlers = {number: signal.getsignal(number) for number in STOP_SIGNALS}
+    try:
+        client.execute(env=env)
+    finally:
+        for number, handler in handlers.items():
+            signal.signal(number, handler)
     stdout = "".join(
         output.get("text", "")
         for output in notebook.cells[-1].outputs
