@@ -37,8 +37,8 @@ from tf_style.device import cpu_flags, describe_device
 # float32's: a margin over the probe's noise for what a whole evaluation gains
 # (pooling, ReLU and the float32 Gram matrices do not speed up). Measured: a 2-core
 # Xeon with AMX, probe 3.0-3.7x, whole VGG19 evaluation 2.9x; a 2-core AMD EPYC
-# (Zen 5, AVX512_BF16, no AMX), probe 1.48-1.61x, the fast preset's evaluations
-# 1.2-1.6x at 256 px and 2.06x at 512 px; an AVX512_BF16 Xeon without AMX, 0.66x.
+# (Zen 5, AVX512_BF16, no AMX), probe 1.48-1.63x, the fast preset's evaluations
+# 1.3-1.8x at 256 px and 2.06x at 512 px; an AVX512_BF16 Xeon without AMX, 0.66x.
 # The fast preset needs as many evaluations in either (benchmarks/README.md).
 BFLOAT16_MIN_SPEEDUP = 1.25
 PROBE_SHAPE = (1, 48, 48, 128)  # the probe's feature map: about 0.7 GFLOP a pass

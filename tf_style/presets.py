@@ -9,7 +9,7 @@ rule (:mod:`tf_style.optimize.stopping`) ends the run sooner, the budget its
 ceiling. It runs
 VGG19 in bfloat16 where the device computes that at least 1.25x as fast as float32
 (``mixed_precision="auto"``: AMX CPUs, recent GPUs, AVX512_BF16 CPUs where it pays;
-the same evaluations, each about 3x cheaper on an AMX CPU, 1.2-2x on a Zen 5 EPYC),
+the same evaluations, each about 3x cheaper on an AMX CPU, 1.3-2x on a Zen 5 EPYC),
 in float32 elsewhere. Figures: ``benchmarks/README.md``.
 
 Example:
