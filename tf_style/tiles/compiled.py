@@ -11,6 +11,7 @@ import keras
 import tensorflow as tf
 
 from tf_style.tiles.stages import Stage, network_stages, run_layer
+from tf_style.vgg.gram import gram_einsum
 from tf_style.vgg.guided import guided_gram_sum
 from tf_style.vgg.model import StyleContentModel
 
@@ -83,7 +84,7 @@ def gram_sum(features: tf.Tensor, guide: tf.Tensor | None) -> tf.Tensor:
     """A core's ``F^T F`` (``[B, C, C]``), or with the regions' guidance channels
     at the core (``[R, h, w, 1]``) their guided sums (``[B, R, C, C]``)."""
     if guide is None:
-        return tf.linalg.einsum("bijc,bijd->bcd", features, features)
+        return gram_einsum(features)
     return guided_gram_sum(features, guide)
 
 

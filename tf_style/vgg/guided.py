@@ -34,6 +34,8 @@ from dataclasses import dataclass
 import keras
 import tensorflow as tf
 
+from tf_style.vgg.gram import region_gram_einsum
+
 # A region's area at a layer never goes below this (in locations): a mask that
 # vanishes there gives a zero Gram matrix, not a division by zero.
 MIN_AREA = 1e-6
@@ -111,7 +113,7 @@ def guided_gram_sum(features: tf.Tensor, maps: tf.Tensor) -> tf.Tensor:
         ``[B, R, C, C]``.
     """
     guided = features[:, tf.newaxis] * maps[tf.newaxis]
-    return tf.linalg.einsum("brijc,brijd->brcd", guided, guided)
+    return region_gram_einsum(guided)
 
 
 def guided_gram(features: tf.Tensor, maps: tf.Tensor, areas: tf.Tensor) -> tf.Tensor:
