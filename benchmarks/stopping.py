@@ -1,6 +1,7 @@
 """The fast preset's stopping rule: its threshold from recorded curves, then whole runs.
 
     python benchmarks/stopping.py replay     # choose and check the threshold (seconds)
+    python benchmarks/stopping.py replay --max-dim 512 --name replay_512
     python benchmarks/stopping.py run        # whole processes, 256 px, 2 held-out pairs
 
 ``replay`` reads the loss curves ``benchmarks/time_to_quality.py`` recorded (the fast
@@ -227,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     folder = RESULTS / "stopping"
     folder.mkdir(parents=True, exist_ok=True)
     if args.mode == "replay":
-        result = replay_report()
+        result = replay_report(args.max_dim)
     else:
         result = run_report(tuple(args.pairs), args.max_dim, tuple(args.variants))
     path = folder / f"{args.name or args.mode}.json"

@@ -4,9 +4,9 @@ A preset is a set of :class:`~tf_style.config.StyleTransferConfig` settings, cho
 for a ``max_dim``; anything given explicitly overrides it. ``tutorial`` is the config's
 defaults. ``fast`` is the recipe ``benchmarks/time_to_quality.py`` found quickest to
 reach the tutorial's 300-step loss on every pair it measured, with a budget per size
-that holds on pairs nobody measured; at the sizes where it was measured, a stopping
-rule (:mod:`tf_style.optimize.stopping`) ends the run sooner, the budget its
-ceiling. It runs
+that holds on pairs nobody measured; at the sizes where it was measured (256-384 and
+512-768 px), a stopping rule (:mod:`tf_style.optimize.stopping`) ends the run sooner,
+the budget its ceiling. It runs
 VGG19 in bfloat16 where the device computes that at least 1.25x as fast as float32
 (``mixed_precision="auto"``: AMX CPUs, recent GPUs, AVX512_BF16 CPUs where it pays;
 the same evaluations, each about 3x cheaper on an AMX CPU, 1.3-2x on a Zen 5 EPYC),
@@ -65,15 +65,19 @@ FAST_BUDGETS: tuple[tuple[int, int], ...] = (
 
 
 # The stopping rule's threshold by max_dim: (smallest, largest max_dim, min_decrease).
-# Chosen on the recorded 256-px curves of the three benchmark pairs, as the largest
-# that keeps 15% in hand below the tutorial's 300-step loss (their worst stop:
-# 0.84x), and checked on the held-out pairs (worst: 0.97x, chelsea x the_scream);
-# 18 curves, AMX Xeon and EPYC, float32 and bfloat16, replayed by
-# benchmarks/stopping.py. The stops come after 67-88 of the 90 iterations (79 on
-# average). Smaller images flatten sooner: at 32-64 px a like rule stopped at
-# 1.01-1.11x, so there the budget runs. At 512 px the curves still fall faster
-# than the threshold at 60 iterations.
-FAST_STOPS: tuple[tuple[int, int, float], ...] = ((256, 384, 0.0045),)
+# Each is chosen on the recorded curves of the three benchmark pairs at that size, as
+# the largest of benchmarks/stopping.py's grid that keeps 15% in hand below the
+# tutorial's 300-step loss, and checked on the held-out pairs (benchmarks/README.md,
+# "Stopping when more steps no longer pay"). 256 px: 18 curves, AMX Xeon and EPYC,
+# float32 and bfloat16; benchmark pairs' worst stop 0.84x, held out 0.97x
+# (chelsea x the_scream); the stops come after 67-88 of the 90 iterations. 512 px:
+# 9 curves; worst stops 0.83x and 0.97x (the same held-out pair), after 48-60 of
+# the 60. Smaller images flatten sooner: at 32-64 px a like rule stopped at
+# 1.01-1.11x, so there, between the sizes measured, and above 768 px the budget runs.
+FAST_STOPS: tuple[tuple[int, int, float], ...] = (
+    (256, 384, 0.0045),
+    (512, 768, 0.01),
+)
 
 
 def fast_min_decrease(max_dim: int) -> float:

@@ -6,10 +6,11 @@ stopped falling. The rule reads only the losses recorded so far at the final sca
 it stops when the loss fell, on average over the last :data:`STOP_WINDOW` steps, by
 less than ``min_decrease`` of itself per step. The schedule's steps stay the ceiling.
 
-The fast preset's threshold was chosen on recorded loss curves
-(``benchmarks/stopping.py`` replays them): on the benchmark pairs, the largest that
-keeps 15% in hand below the tutorial's 300-step loss; on the held-out pairs every
-stop is still below it. It saves little (79 of 90 iterations on average): the
+The fast preset's thresholds were chosen on recorded loss curves, one per size
+measured (``benchmarks/stopping.py`` replays them): on the benchmark pairs, the
+largest that keeps 15% in hand below the tutorial's 300-step loss; on the held-out
+pairs every stop is still below it. It saves little (79 of 90 iterations on average
+at 256 px, 51 of 60 at 512 px): the
 preset's curves look alike from pair to pair while the tutorial's 300-step loss sits
 at different points on them, so a threshold that lands below the tutorial on the
 hardest pair (chelsea x the_scream, which needs 72 iterations) stops late on the
