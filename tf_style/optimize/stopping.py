@@ -10,11 +10,10 @@ The fast preset's thresholds were chosen on recorded loss curves, one per size
 measured (``benchmarks/stopping.py`` replays them): on the benchmark pairs, the
 largest that keeps 15% in hand below the tutorial's 300-step loss; on the held-out
 pairs every stop is still below it. It saves little (79 of 90 iterations on average
-at 256 px, 51 of 60 at 512 px): the
-preset's curves look alike from pair to pair while the tutorial's 300-step loss sits
-at different points on them, so a threshold that lands below the tutorial on the
-hardest pair (chelsea x the_scream, which needs 72 iterations) stops late on the
-easy ones.
+at 256 px, 51 of 60 at 512 px): the preset's curves look alike from pair to pair
+while the tutorial's 300-step loss sits at different points on them, so a threshold
+that lands below the tutorial on the hardest pair (chelsea x the_scream, which needs
+72 iterations at 256 px) stops late on the easy ones.
 
 Example:
     >>> should_stop([100.0, 50.0, 49.9, 49.8], min_decrease=0.01, window=2)

@@ -7,8 +7,9 @@ loss whatever the precision (float16's loss scaling is in
 :func:`tf_style.objective.loss_and_gradient`); Keras's "mixed" policies keep the
 weights in float32 and cast them for each convolution.
 
-Whether low precision is faster depends on the hardware: bfloat16 needs AMX on x86 CPUs
-to beat float32 (AVX512_BF16 alone made it slower), so ``auto`` measures it
+Whether low precision is faster depends on the hardware: on x86 CPUs bfloat16 ran
+about 3x faster with AMX, 1.3-2x on a Zen 5 EPYC with AVX512_BF16 alone, and slower
+on an AVX512_BF16 Xeon without AMX (0.66x), so ``auto`` measures it
 (:func:`tf_style.precision.auto_precision`) and :func:`resolve_precision` turns it into
 the precision a run uses.
 """
